@@ -1,0 +1,12 @@
+import { Command } from 'commander';
+import { benchCommand } from './commands/bench.ts';
+
+/** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
+export function buildProgram(): Command {
+  const program = new Command('gradnet')
+    .description('gradnet: blockchain-incentivised decentralized training over libp2p')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  program.addCommand(benchCommand());
+  return program;
+}

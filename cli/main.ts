@@ -1,0 +1,3 @@
+import { buildProgram } from './index.ts';
+
+await buildProgram().parseAsync(process.argv);
