@@ -1,0 +1,46 @@
+import { GradnetError } from '../core/errors.ts';
+
+/** Root of the errors the coordinator raises on purpose. */
+export class CoordinatorError extends GradnetError {
+  /** The offending value, when there is one, so that callers and logs can show it. */
+  readonly value: unknown;
+
+  constructor(code: string, message: string, options?: { cause?: unknown; value?: unknown }) {
+    super(code, message, options);
+    this.value = options?.value;
+  }
+}
+
+/** The coordinator configuration does not validate. */
+export class CoordinatorConfigError extends CoordinatorError {
+  constructor(message: string, value: unknown) {
+    super('COORDINATOR_CONFIG', message, { value });
+  }
+}
+
+/**
+ * The SQLite store failed (disk full, file locked, corrupt, read-only). The coordinator stops
+ * cleanly on it: every write is a transaction, so nothing half-written remains.
+ */
+export class StoreError extends CoordinatorError {
+  constructor(message: string, options: { cause?: unknown; value?: unknown }) {
+    super('COORDINATOR_STORE', message, options);
+  }
+}
+
+/** The chain and the local database disagree in a way the coordinator must not paper over. */
+export class ChainStateError extends CoordinatorError {
+  constructor(message: string, value: unknown) {
+    super('COORDINATOR_CHAIN_STATE', message, { value });
+  }
+}
+
+/** An API request named something malformed (bad address, unknown round). */
+export class ApiRequestError extends CoordinatorError {
+  readonly status: number;
+
+  constructor(status: number, message: string, value: unknown) {
+    super('COORDINATOR_API_REQUEST', message, { value });
+    this.status = status;
+  }
+}

@@ -1,0 +1,783 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { Hex } from 'viem';
+import { StoreError } from './errors.ts';
+
+/** Lifecycle of a round in the store; the chain is the truth once a round is `committed`. */
+export type RoundState = 'open' | 'aggregated' | 'committing' | 'committed';
+export type UpdateVerdict = 'accepted' | 'rejected';
+export type SlashStatus = 'pending' | 'slashed' | 'failed';
+
+export interface NodeRow {
+  nodeKey: Hex;
+  owner: Hex;
+  stake: bigint;
+  active: boolean;
+  firstSeenMs: number;
+  lastSeenMs: number | null;
+  lastHeartbeatRound: number | null;
+  lastUpdateRound: number | null;
+  missedRounds: number;
+}
+
+export interface UpdateRecord {
+  round: number;
+  nodeKey: Hex;
+  digest: Hex;
+  verdict: UpdateVerdict;
+  /** Why a rejected update was rejected (the validator's reason); null for accepted ones. */
+  reason: string | null;
+  baseHash: Hex | null;
+  samples: number;
+  trainLoss: number;
+  codec: string | null;
+  signature: Hex | null;
+  /** The encoded delta (accepted updates only: rejected payloads are not worth the disk). */
+  payload: Uint8Array | null;
+  bytes: number;
+  receivedMs: number;
+  peerId: string | null;
+}
+
+export interface UpdateRow extends UpdateRecord {
+  id: number;
+  score: number | null;
+}
+
+export interface RoundResult {
+  modelHash: Hex;
+  updatesRoot: Hex;
+  rewardsRoot: Hex;
+  contributors: number;
+  totalSamples: number;
+  loss: number;
+  accuracy: number;
+  rewardBudget: bigint;
+  stats: unknown;
+}
+
+export interface RoundRow extends Partial<RoundResult> {
+  round: number;
+  state: RoundState;
+  baseHash: Hex;
+  openedMs: number;
+  closedMs: number | null;
+  committedMs: number | null;
+  txHash: Hex | null;
+  commitAttempts: number;
+  lastError: string | null;
+}
+
+/** One owner's reward for one round; the cumulative figures are sums over rounds. */
+export interface RewardRow {
+  round: number;
+  owner: Hex;
+  amount: bigint;
+  samples: number;
+  score: number;
+}
+
+/** An owner's cumulative figures, the leaf of the rewards Merkle tree. */
+export interface CumulativeReward {
+  owner: Hex;
+  reward: bigint;
+  samples: number;
+  rounds: number;
+}
+
+export interface EquivocationRecord {
+  evidenceHash: Hex;
+  nodeKey: Hex;
+  round: number;
+  firstDigest: Hex;
+  secondDigest: Hex;
+  /** Both signed messages, encoded, so that the evidence can be shown to anyone later. */
+  evidence: Uint8Array;
+  detectedMs: number;
+}
+
+export interface EquivocationRow extends EquivocationRecord {
+  slashStatus: SlashStatus;
+  slashTx: Hex | null;
+  slashError: string | null;
+}
+
+export interface CheckpointRow {
+  modelHash: Hex;
+  round: number;
+  path: string;
+  bytes: number;
+  createdMs: number;
+}
+
+/**
+ * Schema versions, applied in order inside a transaction each; `PRAGMA user_version` records
+ * how far a database has come. Append, never edit, once a version has shipped.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE nodes (
+    node_key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    stake TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER,
+    last_heartbeat_round INTEGER,
+    last_update_round INTEGER,
+    missed_rounds INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE heartbeats (
+    node_key TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    first_ms INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (node_key, round)
+  );
+  CREATE TABLE rounds (
+    round INTEGER PRIMARY KEY,
+    state TEXT NOT NULL CHECK (state IN ('open', 'aggregated', 'committing', 'committed')),
+    base_hash TEXT NOT NULL,
+    opened_ms INTEGER NOT NULL,
+    closed_ms INTEGER,
+    committed_ms INTEGER,
+    model_hash TEXT,
+    updates_root TEXT,
+    rewards_root TEXT,
+    contributors INTEGER,
+    total_samples INTEGER,
+    loss REAL,
+    accuracy REAL,
+    reward_budget TEXT,
+    stats TEXT,
+    tx_hash TEXT,
+    commit_attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+  );
+  CREATE TABLE updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    round INTEGER NOT NULL,
+    node_key TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
+    reason TEXT,
+    base_hash TEXT,
+    samples INTEGER NOT NULL,
+    train_loss REAL NOT NULL,
+    codec TEXT,
+    signature TEXT,
+    payload BLOB,
+    bytes INTEGER NOT NULL,
+    received_ms INTEGER NOT NULL,
+    peer_id TEXT,
+    score REAL,
+    CHECK (verdict = 'rejected' OR payload IS NOT NULL)
+  );
+  CREATE UNIQUE INDEX updates_one_accepted_per_node ON updates (round, node_key) WHERE verdict = 'accepted';
+  CREATE INDEX updates_by_round ON updates (round, verdict);
+  CREATE TABLE rewards (
+    round INTEGER NOT NULL,
+    owner TEXT NOT NULL,
+    amount TEXT NOT NULL,
+    samples INTEGER NOT NULL,
+    score REAL NOT NULL,
+    PRIMARY KEY (round, owner)
+  );
+  CREATE TABLE equivocations (
+    evidence_hash TEXT PRIMARY KEY,
+    node_key TEXT NOT NULL,
+    round INTEGER NOT NULL,
+    first_digest TEXT NOT NULL,
+    second_digest TEXT NOT NULL,
+    evidence BLOB NOT NULL,
+    detected_ms INTEGER NOT NULL,
+    slash_status TEXT NOT NULL DEFAULT 'pending' CHECK (slash_status IN ('pending', 'slashed', 'failed')),
+    slash_tx TEXT,
+    slash_error TEXT
+  );
+  CREATE TABLE checkpoints (
+    model_hash TEXT PRIMARY KEY,
+    round INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+  );
+  `,
+];
+
+type Row = Record<string, SQLInputValue>;
+
+/**
+ * The coordinator's working state in one SQLite file (WAL, synchronous=FULL): every method is
+ * one statement or one transaction, so a SIGKILL at any instant leaves either all of a change
+ * or none of it. Any SQLite failure surfaces as a StoreError naming the file and the operation.
+ */
+export class CoordinatorStore {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly statements = new Map<string, StatementSync>();
+  private depth = 0;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the database at `path` and brings its schema up to date. */
+  static open(path: string): CoordinatorStore {
+    let db: DatabaseSync;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path);
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;');
+    } catch (cause) {
+      throw new StoreError(
+        `cannot open the coordinator database ${path}: ${(cause as Error).message}; check that the directory is writable and that no other coordinator holds it`,
+        { cause, value: path },
+      );
+    }
+    const store = new CoordinatorStore(path, db);
+    store.migrate();
+    return store;
+  }
+
+  /** The schema version this database is at. */
+  schemaVersion(): number {
+    return this.guard('read the schema version', () => Number((this.db.prepare('PRAGMA user_version').get() as Row).user_version));
+  }
+
+  close(): void {
+    if (!this.db.isOpen) return;
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** Runs `fn` in one transaction (nested calls join the outer one); rolls back if it throws. */
+  transaction<T>(fn: () => T): T {
+    if (this.depth > 0) return fn();
+    this.guard('begin a transaction', () => this.db.exec('BEGIN IMMEDIATE'));
+    this.depth += 1;
+    try {
+      const result = fn();
+      this.guard('commit a transaction', () => this.db.exec('COMMIT'));
+      return result;
+    } catch (error) {
+      if (this.db.isOpen) {
+        try {
+          this.db.exec('ROLLBACK');
+        } catch {
+          // The transaction is already gone (SQLite rolls back by itself on some errors).
+        }
+      }
+      throw error;
+    } finally {
+      this.depth -= 1;
+    }
+  }
+
+  // ---- meta -------------------------------------------------------------------------------
+
+  getMeta(key: string): string | null {
+    const row = this.get('SELECT value FROM meta WHERE key = ?', [key]);
+    return row ? String(row.value) : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+
+  /**
+   * Ties the database to one chain and ledger: a database reused against another deployment
+   * would resume rounds that do not exist there, so that is refused.
+   */
+  bindDeployment(chainId: number, ledger: Hex): void {
+    const wanted = `${chainId}:${ledger.toLowerCase()}`;
+    this.transaction(() => {
+      const bound = this.getMeta('deployment');
+      if (bound === null) this.setMeta('deployment', wanted);
+      else if (bound !== wanted) {
+        throw new StoreError(
+          `the coordinator database ${this.path} belongs to deployment ${bound}, not ${wanted}; use another data directory for this deployment`,
+          { value: { bound, wanted } },
+        );
+      }
+    });
+  }
+
+  // ---- nodes ------------------------------------------------------------------------------
+
+  /** Records a node as the registry reports it now (owner, stake, active). */
+  upsertNode(node: { nodeKey: Hex; owner: Hex; stake: bigint; active: boolean }, nowMs: number): void {
+    this.run(
+      `INSERT INTO nodes (node_key, owner, stake, active, first_seen_ms) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (node_key) DO UPDATE SET owner = excluded.owner, stake = excluded.stake, active = excluded.active`,
+      [node.nodeKey, node.owner, node.stake.toString(), node.active ? 1 : 0, nowMs],
+    );
+  }
+
+  /** Records a heartbeat from a node for a round (counted, first and last time kept). */
+  recordHeartbeat(nodeKey: Hex, round: number, nowMs: number): void {
+    this.transaction(() => {
+      this.run(
+        `INSERT INTO heartbeats (node_key, round, first_ms, last_ms, count) VALUES (?, ?, ?, ?, 1)
+         ON CONFLICT (node_key, round) DO UPDATE SET last_ms = excluded.last_ms, count = count + 1`,
+        [nodeKey, round, nowMs, nowMs],
+      );
+      this.run(
+        `UPDATE nodes SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?),
+           last_heartbeat_round = MAX(COALESCE(last_heartbeat_round, -1), ?) WHERE node_key = ?`,
+        [nowMs, round, nodeKey],
+      );
+    });
+  }
+
+  /** After a round closes: contributors reset their missed-round count, other active nodes add one. */
+  recordRoundAttendance(round: number, contributors: readonly Hex[]): void {
+    this.transaction(() => {
+      const placeholders = contributors.map(() => '?').join(', ');
+      const notIn = contributors.length > 0 ? `AND node_key NOT IN (${placeholders})` : '';
+      this.run(`UPDATE nodes SET missed_rounds = missed_rounds + 1 WHERE active = 1 ${notIn}`, [...contributors]);
+      if (contributors.length > 0) {
+        this.run(`UPDATE nodes SET missed_rounds = 0, last_update_round = MAX(COALESCE(last_update_round, -1), ?) WHERE node_key IN (${placeholders})`, [
+          round,
+          ...contributors,
+        ]);
+      }
+    });
+  }
+
+  getNode(nodeKey: Hex): NodeRow | null {
+    const row = this.get('SELECT * FROM nodes WHERE node_key = ?', [nodeKey]);
+    return row ? toNode(row) : null;
+  }
+
+  listNodes(): NodeRow[] {
+    return this.all('SELECT * FROM nodes ORDER BY node_key').map(toNode);
+  }
+
+  // ---- updates ----------------------------------------------------------------------------
+
+  /**
+   * Persists a received update with its verdict. Returns false (and stores nothing) when the
+   * node already has an accepted update in that round: the first one stays.
+   */
+  insertUpdate(update: UpdateRecord): boolean {
+    return this.transaction(() => {
+      const result = this.run(
+        `INSERT INTO updates (round, node_key, digest, verdict, reason, base_hash, samples, train_loss, codec, signature, payload, bytes, received_ms, peer_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        [
+          update.round,
+          update.nodeKey,
+          update.digest,
+          update.verdict,
+          update.reason,
+          update.baseHash,
+          update.samples,
+          update.trainLoss,
+          update.codec,
+          update.signature,
+          update.payload,
+          update.bytes,
+          update.receivedMs,
+          update.peerId,
+        ],
+      );
+      const inserted = Number(result.changes) > 0;
+      if (inserted && update.verdict === 'accepted') {
+        this.run('UPDATE nodes SET last_seen_ms = MAX(COALESCE(last_seen_ms, 0), ?) WHERE node_key = ?', [update.receivedMs, update.nodeKey]);
+      }
+      return inserted;
+    });
+  }
+
+  /** The accepted updates of a round, in arrival order. */
+  acceptedUpdates(round: number): UpdateRow[] {
+    return this.all("SELECT * FROM updates WHERE round = ? AND verdict = 'accepted' ORDER BY id", [round]).map(toUpdate);
+  }
+
+  /** How many updates a round accepted and rejected, by reason. */
+  updateCounts(round: number): { accepted: number; rejected: Record<string, number> } {
+    const rows = this.all('SELECT verdict, reason, COUNT(*) AS n FROM updates WHERE round = ? GROUP BY verdict, reason', [round]);
+    const rejected: Record<string, number> = {};
+    let accepted = 0;
+    for (const row of rows) {
+      if (row.verdict === 'accepted') accepted += Number(row.n);
+      else rejected[String(row.reason)] = Number(row.n);
+    }
+    return { accepted, rejected };
+  }
+
+  // ---- rounds -----------------------------------------------------------------------------
+
+  /** Opens a round on top of `baseHash`; opening an already open round again is a no-op. */
+  openRound(round: number, baseHash: Hex, nowMs: number): RoundRow {
+    return this.transaction(() => {
+      const existing = this.getRound(round);
+      if (existing) {
+        if (existing.baseHash !== baseHash) {
+          throw new StoreError(
+            `round ${round} is already in the database on base ${existing.baseHash}, not ${baseHash}; the database does not match the chain, use a fresh data directory`,
+            { value: { round, stored: existing.baseHash, wanted: baseHash } },
+          );
+        }
+        return existing;
+      }
+      this.run("INSERT INTO rounds (round, state, base_hash, opened_ms) VALUES (?, 'open', ?, ?)", [round, baseHash, nowMs]);
+      return this.getRound(round) as RoundRow;
+    });
+  }
+
+  getRound(round: number): RoundRow | null {
+    const row = this.get('SELECT * FROM rounds WHERE round = ?', [round]);
+    return row ? toRound(row) : null;
+  }
+
+  /** The highest-numbered round the database knows, whatever its state. */
+  latestRound(): RoundRow | null {
+    const row = this.get('SELECT * FROM rounds ORDER BY round DESC LIMIT 1');
+    return row ? toRound(row) : null;
+  }
+
+  /** The highest committed round, or null before the first commit. */
+  latestCommittedRound(): RoundRow | null {
+    const row = this.get("SELECT * FROM rounds WHERE state = 'committed' ORDER BY round DESC LIMIT 1");
+    return row ? toRound(row) : null;
+  }
+
+  /** Rounds, newest first. */
+  listRounds(options: { limit: number; before?: number }): RoundRow[] {
+    const before = options.before ?? Number.MAX_SAFE_INTEGER;
+    return this.all('SELECT * FROM rounds WHERE round < ? ORDER BY round DESC LIMIT ?', [before, options.limit]).map(toRound);
+  }
+
+  /**
+   * Records the outcome of a round in one transaction: the round's result, each update's
+   * score, and the round's rewards (replacing any earlier rows of that round, so that
+   * re-aggregating after a crash never counts a reward twice).
+   */
+  markAggregated(round: number, result: RoundResult, scores: ReadonlyMap<Hex, number>, rewards: readonly Omit<RewardRow, 'round'>[], nowMs: number): void {
+    this.transaction(() => {
+      const current = this.requireRound(round);
+      if (current.state !== 'open') {
+        throw new StoreError(`round ${round} is ${current.state}, not open; it cannot be aggregated again`, { value: { round, state: current.state } });
+      }
+      this.run(
+        `UPDATE rounds SET state = 'aggregated', closed_ms = ?, model_hash = ?, updates_root = ?, rewards_root = ?, contributors = ?,
+           total_samples = ?, loss = ?, accuracy = ?, reward_budget = ?, stats = ? WHERE round = ?`,
+        [
+          nowMs,
+          result.modelHash,
+          result.updatesRoot,
+          result.rewardsRoot,
+          result.contributors,
+          result.totalSamples,
+          result.loss,
+          result.accuracy,
+          result.rewardBudget.toString(),
+          JSON.stringify(result.stats ?? null),
+          round,
+        ],
+      );
+      for (const [digest, score] of scores) {
+        this.run("UPDATE updates SET score = ? WHERE round = ? AND digest = ? AND verdict = 'accepted'", [score, round, digest]);
+      }
+      this.run('DELETE FROM rewards WHERE round = ?', [round]);
+      for (const reward of rewards) {
+        this.run('INSERT INTO rewards (round, owner, amount, samples, score) VALUES (?, ?, ?, ?, ?)', [
+          round,
+          reward.owner,
+          reward.amount.toString(),
+          reward.samples,
+          reward.score,
+        ]);
+      }
+    });
+  }
+
+  /** Notes that a commit transaction is about to be sent (counts attempts; survives a crash). */
+  markCommitting(round: number): RoundRow {
+    return this.transaction(() => {
+      const current = this.requireRound(round);
+      if (current.state !== 'aggregated' && current.state !== 'committing') {
+        throw new StoreError(`round ${round} is ${current.state}; only an aggregated round can be committed`, { value: { round, state: current.state } });
+      }
+      this.run("UPDATE rounds SET state = 'committing', commit_attempts = commit_attempts + 1 WHERE round = ?", [round]);
+      return this.requireRound(round);
+    });
+  }
+
+  /** Keeps the last commit error of a round for the API and the logs. */
+  recordCommitError(round: number, message: string): void {
+    this.run('UPDATE rounds SET last_error = ? WHERE round = ?', [message, round]);
+  }
+
+  /** The round is on chain: its transaction hash (null when found on chain after a crash). */
+  markCommitted(round: number, txHash: Hex | null, nowMs: number): void {
+    this.transaction(() => {
+      const current = this.requireRound(round);
+      if (current.state === 'committed') return;
+      if (current.state === 'open') {
+        throw new StoreError(`round ${round} is still open; it cannot be marked committed`, { value: { round } });
+      }
+      this.run("UPDATE rounds SET state = 'committed', tx_hash = COALESCE(?, tx_hash), committed_ms = ?, last_error = NULL WHERE round = ?", [
+        txHash,
+        nowMs,
+        round,
+      ]);
+    });
+  }
+
+  // ---- rewards ----------------------------------------------------------------------------
+
+  roundRewards(round: number): RewardRow[] {
+    return this.all('SELECT * FROM rewards WHERE round = ? ORDER BY owner', [round]).map(toReward);
+  }
+
+  /**
+   * Every owner's cumulative figures as of `round`: the sum over committed rounds before it
+   * plus `round` itself (whatever its state, so that the tree of a round about to be committed
+   * can be built). Recomputed from the per-round rows each time, so nothing is counted twice.
+   * Only rounds where an owner earned something count towards its samples and rounds.
+   */
+  cumulativeRewards(round: number): CumulativeReward[] {
+    const rows = this.all(
+      `SELECT rw.* FROM rewards rw JOIN rounds r ON r.round = rw.round
+       WHERE rw.round = ? OR (rw.round < ? AND r.state = 'committed') ORDER BY rw.round, rw.owner`,
+      [round, round],
+    ).map(toReward);
+    const byOwner = new Map<Hex, CumulativeReward>();
+    for (const row of rows) {
+      const entry = byOwner.get(row.owner) ?? { owner: row.owner, reward: 0n, samples: 0, rounds: 0 };
+      if (row.amount > 0n) {
+        entry.reward += row.amount;
+        entry.samples += row.samples;
+        entry.rounds += 1;
+      }
+      byOwner.set(row.owner, entry);
+    }
+    return [...byOwner.values()].filter((entry) => entry.reward > 0n).sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
+  }
+
+  // ---- equivocation -----------------------------------------------------------------------
+
+  /** Keeps equivocation evidence; returns false when the same evidence is already kept. */
+  recordEquivocation(evidence: EquivocationRecord): boolean {
+    const result = this.run(
+      `INSERT INTO equivocations (evidence_hash, node_key, round, first_digest, second_digest, evidence, detected_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [evidence.evidenceHash, evidence.nodeKey, evidence.round, evidence.firstDigest, evidence.secondDigest, evidence.evidence, evidence.detectedMs],
+    );
+    return Number(result.changes) > 0;
+  }
+
+  listEquivocations(status?: SlashStatus): EquivocationRow[] {
+    const rows = status
+      ? this.all('SELECT * FROM equivocations WHERE slash_status = ? ORDER BY detected_ms', [status])
+      : this.all('SELECT * FROM equivocations ORDER BY detected_ms');
+    return rows.map(toEquivocation);
+  }
+
+  /** Whether a node was already slashed (or is queued to be) in a round: one slash per offence. */
+  hasEquivocation(nodeKey: Hex, round: number): boolean {
+    return this.get('SELECT 1 AS found FROM equivocations WHERE node_key = ? AND round = ?', [nodeKey, round]) !== undefined;
+  }
+
+  markSlash(evidenceHash: Hex, outcome: { status: SlashStatus; txHash?: Hex; error?: string }): void {
+    this.run('UPDATE equivocations SET slash_status = ?, slash_tx = COALESCE(?, slash_tx), slash_error = ? WHERE evidence_hash = ?', [
+      outcome.status,
+      outcome.txHash ?? null,
+      outcome.error ?? null,
+      evidenceHash,
+    ]);
+  }
+
+  // ---- checkpoints ------------------------------------------------------------------------
+
+  recordCheckpoint(checkpoint: CheckpointRow): void {
+    this.run('INSERT INTO checkpoints (model_hash, round, path, bytes, created_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING', [
+      checkpoint.modelHash,
+      checkpoint.round,
+      checkpoint.path,
+      checkpoint.bytes,
+      checkpoint.createdMs,
+    ]);
+  }
+
+  getCheckpoint(modelHash: Hex): CheckpointRow | null {
+    const row = this.get('SELECT * FROM checkpoints WHERE model_hash = ?', [modelHash]);
+    return row ? toCheckpoint(row) : null;
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  private migrate(): void {
+    const from = this.schemaVersion();
+    if (from > MIGRATIONS.length) {
+      throw new StoreError(
+        `the coordinator database ${this.path} has schema version ${from}, newer than this coordinator knows (${MIGRATIONS.length}); upgrade gradnet`,
+        { value: from },
+      );
+    }
+    for (let version = from; version < MIGRATIONS.length; version += 1) {
+      this.transaction(() => {
+        this.guard(`migrate to schema version ${version + 1}`, () => {
+          this.db.exec(MIGRATIONS[version] as string);
+          this.db.exec(`PRAGMA user_version = ${version + 1}`);
+        });
+      });
+    }
+  }
+
+  private requireRound(round: number): RoundRow {
+    const row = this.getRound(round);
+    if (!row) throw new StoreError(`round ${round} is not in the coordinator database`, { value: round });
+    return row;
+  }
+
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private run(sql: string, params: readonly SQLInputValue[] = []): { changes: number | bigint } {
+    return this.guard(describe(sql), () => this.statement(sql).run(...params));
+  }
+
+  private get(sql: string, params: readonly SQLInputValue[] = []): Row | undefined {
+    return this.guard(describe(sql), () => this.statement(sql).get(...params) as Row | undefined);
+  }
+
+  private all(sql: string, params: readonly SQLInputValue[] = []): Row[] {
+    return this.guard(describe(sql), () => this.statement(sql).all(...params) as Row[]);
+  }
+
+  /** Turns any SQLite failure into a StoreError that says which file and which operation. */
+  private guard<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (cause) {
+      if (cause instanceof StoreError) throw cause;
+      throw new StoreError(
+        `coordinator database ${this.path} failed to ${what}: ${(cause as Error).message}; the coordinator stops here (no partial write was kept), fix the disk or file and restart it`,
+        { cause, value: what },
+      );
+    }
+  }
+}
+
+function describe(sql: string): string {
+  return `run "${sql.replace(/\s+/g, ' ').trim().slice(0, 60)}…"`;
+}
+
+function optionalNumber(value: SQLInputValue | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+function optionalString<T extends string = string>(value: SQLInputValue | undefined): T | null {
+  return value === null || value === undefined ? null : (String(value) as T);
+}
+
+function toNode(row: Row): NodeRow {
+  return {
+    nodeKey: String(row.node_key) as Hex,
+    owner: String(row.owner) as Hex,
+    stake: BigInt(String(row.stake)),
+    active: Number(row.active) === 1,
+    firstSeenMs: Number(row.first_seen_ms),
+    lastSeenMs: optionalNumber(row.last_seen_ms),
+    lastHeartbeatRound: optionalNumber(row.last_heartbeat_round),
+    lastUpdateRound: optionalNumber(row.last_update_round),
+    missedRounds: Number(row.missed_rounds),
+  };
+}
+
+function toUpdate(row: Row): UpdateRow {
+  return {
+    id: Number(row.id),
+    round: Number(row.round),
+    nodeKey: String(row.node_key) as Hex,
+    digest: String(row.digest) as Hex,
+    verdict: String(row.verdict) as UpdateVerdict,
+    reason: optionalString(row.reason),
+    baseHash: optionalString<Hex>(row.base_hash),
+    samples: Number(row.samples),
+    trainLoss: Number(row.train_loss),
+    codec: optionalString(row.codec),
+    signature: optionalString<Hex>(row.signature),
+    payload: row.payload instanceof Uint8Array ? row.payload : null,
+    bytes: Number(row.bytes),
+    receivedMs: Number(row.received_ms),
+    peerId: optionalString(row.peer_id),
+    score: optionalNumber(row.score),
+  };
+}
+
+function toRound(row: Row): RoundRow {
+  const base: RoundRow = {
+    round: Number(row.round),
+    state: String(row.state) as RoundState,
+    baseHash: String(row.base_hash) as Hex,
+    openedMs: Number(row.opened_ms),
+    closedMs: optionalNumber(row.closed_ms),
+    committedMs: optionalNumber(row.committed_ms),
+    txHash: optionalString<Hex>(row.tx_hash),
+    commitAttempts: Number(row.commit_attempts),
+    lastError: optionalString(row.last_error),
+  };
+  if (row.model_hash === null || row.model_hash === undefined) return base;
+  return {
+    ...base,
+    modelHash: String(row.model_hash) as Hex,
+    updatesRoot: String(row.updates_root) as Hex,
+    rewardsRoot: String(row.rewards_root) as Hex,
+    contributors: Number(row.contributors),
+    totalSamples: Number(row.total_samples),
+    loss: Number(row.loss),
+    accuracy: Number(row.accuracy),
+    rewardBudget: BigInt(String(row.reward_budget)),
+    stats: JSON.parse(String(row.stats)) as unknown,
+  };
+}
+
+function toReward(row: Row): RewardRow {
+  return {
+    round: Number(row.round),
+    owner: String(row.owner) as Hex,
+    amount: BigInt(String(row.amount)),
+    samples: Number(row.samples),
+    score: Number(row.score),
+  };
+}
+
+function toEquivocation(row: Row): EquivocationRow {
+  return {
+    evidenceHash: String(row.evidence_hash) as Hex,
+    nodeKey: String(row.node_key) as Hex,
+    round: Number(row.round),
+    firstDigest: String(row.first_digest) as Hex,
+    secondDigest: String(row.second_digest) as Hex,
+    evidence: row.evidence as Uint8Array,
+    detectedMs: Number(row.detected_ms),
+    slashStatus: String(row.slash_status) as SlashStatus,
+    slashTx: optionalString<Hex>(row.slash_tx),
+    slashError: optionalString(row.slash_error),
+  };
+}
+
+function toCheckpoint(row: Row): CheckpointRow {
+  return {
+    modelHash: String(row.model_hash) as Hex,
+    round: Number(row.round),
+    path: String(row.path),
+    bytes: Number(row.bytes),
+    createdMs: Number(row.created_ms),
+  };
+}

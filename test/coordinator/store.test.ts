@@ -1,0 +1,191 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import { CoordinatorStore, type RoundResult, type UpdateRecord } from '../../coordinator/store.ts';
+import { StoreError } from '../../coordinator/errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradnet-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
+const address = (n: number): Hex => `0x${n.toString(16).padStart(40, '0')}`;
+
+function update(round: number, node: number, digest: number, verdict: 'accepted' | 'rejected' = 'accepted'): UpdateRecord {
+  return {
+    round,
+    nodeKey: address(node),
+    digest: hash(digest),
+    verdict,
+    reason: verdict === 'rejected' ? 'bad-signature' : null,
+    baseHash: hash(1000 + round),
+    samples: 100,
+    trainLoss: 0.5,
+    codec: 'fp32',
+    signature: hash(7),
+    payload: verdict === 'accepted' ? new Uint8Array([1, 2, 3, node]) : null,
+    bytes: 4,
+    receivedMs: 1,
+    peerId: null,
+  };
+}
+
+function result(round: number): RoundResult {
+  return {
+    modelHash: hash(2000 + round),
+    updatesRoot: hash(3000 + round),
+    rewardsRoot: hash(4000 + round),
+    contributors: 2,
+    totalSamples: 200,
+    loss: 0.4,
+    accuracy: 0.9,
+    rewardBudget: 10n ** 18n,
+    stats: { rule: 'median' },
+  };
+}
+
+describe('CoordinatorStore', () => {
+  it('migrates a fresh file, and reopening keeps the data and the schema version', () => {
+    const path = join(dir, 'reopen.db');
+    const store = CoordinatorStore.open(path);
+    assert.equal(store.schemaVersion(), 1);
+    store.openRound(1, hash(1001), 10);
+    assert.equal(store.insertUpdate(update(1, 1, 11)), true);
+    store.close();
+    const again = CoordinatorStore.open(path);
+    assert.equal(again.schemaVersion(), 1);
+    assert.equal(again.getRound(1)?.state, 'open');
+    assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.payload ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
+    again.close();
+  });
+
+  it('keeps the first accepted update of a node per round and counts rejections by reason', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.openRound(1, hash(1001), 10);
+    assert.equal(store.insertUpdate(update(1, 1, 11)), true);
+    assert.equal(store.insertUpdate(update(1, 1, 12)), false, 'a second accepted update of node 1 is refused');
+    assert.equal(store.insertUpdate(update(1, 2, 13)), true);
+    assert.equal(store.insertUpdate(update(1, 1, 14, 'rejected')), true, 'rejections are kept, as many as arrive');
+    assert.equal(store.insertUpdate(update(2, 1, 15)), true, 'the next round is another slot');
+    assert.deepEqual(store.updateCounts(1), { accepted: 2, rejected: { 'bad-signature': 1 } });
+    assert.deepEqual(
+      store.acceptedUpdates(1).map((u) => u.digest),
+      [hash(11), hash(13)],
+    );
+    store.close();
+  });
+
+  it('refuses a database bound to another deployment', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.bindDeployment(31337, address(9));
+    store.bindDeployment(31337, address(9));
+    assert.throws(() => store.bindDeployment(31337, address(8)), (error: unknown) => error instanceof StoreError && /another data directory/.test(error.message));
+    store.close();
+  });
+
+  it('walks a round open -> aggregated -> committing -> committed, once', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.openRound(1, hash(1001), 10);
+    assert.throws(() => store.markCommitting(1), StoreError, 'an open round cannot be committed');
+    store.markAggregated(1, result(1), new Map([[hash(11), 0.25]]), [], 20);
+    assert.throws(() => store.markAggregated(1, result(1), new Map(), [], 21), StoreError, 'aggregating twice is refused');
+    assert.equal(store.markCommitting(1).commitAttempts, 1);
+    assert.equal(store.markCommitting(1).commitAttempts, 2);
+    store.markCommitted(1, hash(99), 30);
+    store.markCommitted(1, null, 40);
+    const row = store.getRound(1);
+    assert.equal(row?.state, 'committed');
+    assert.equal(row?.txHash, hash(99), 'a second mark keeps the first transaction hash');
+    assert.equal(row?.committedMs, 30);
+    assert.equal(row?.rewardBudget, 10n ** 18n);
+    assert.deepEqual(row?.stats, { rule: 'median' });
+    assert.throws(() => store.openRound(1, hash(5), 50), StoreError, 'reopening a round on another base is refused');
+    store.close();
+  });
+
+  it('recomputes cumulative rewards from committed rounds only, never counting a round twice', () => {
+    const store = CoordinatorStore.open(':memory:');
+    const alice = address(0xa);
+    const bob = address(0xb);
+    store.openRound(1, hash(1001), 1);
+    store.markAggregated(1, result(1), new Map(), [
+      { owner: alice, amount: 600n, samples: 100, score: 0.6 },
+      { owner: bob, amount: 400n, samples: 50, score: 0.4 },
+    ], 2);
+    store.markCommitting(1);
+    store.markCommitted(1, hash(1), 3);
+    store.openRound(2, hash(2001), 4);
+    store.markAggregated(2, result(2), new Map(), [
+      { owner: alice, amount: 1000n, samples: 80, score: 1 },
+      { owner: bob, amount: 0n, samples: 60, score: 0 },
+    ], 5);
+    assert.deepEqual(store.cumulativeRewards(2), [
+      { owner: alice, reward: 1600n, samples: 180, rounds: 2 },
+      { owner: bob, reward: 400n, samples: 50, rounds: 1 },
+    ]);
+    assert.deepEqual(store.cumulativeRewards(1), [
+      { owner: alice, reward: 600n, samples: 100, rounds: 1 },
+      { owner: bob, reward: 400n, samples: 50, rounds: 1 },
+    ]);
+    // Round 3 is aggregated while round 2 is not committed (cannot happen in the loop, but the
+    // query must not count round 2 in that case).
+    store.openRound(3, hash(2002), 6);
+    store.markAggregated(3, result(3), new Map(), [{ owner: bob, amount: 5n, samples: 1, score: 1 }], 7);
+    assert.deepEqual(store.cumulativeRewards(3), [
+      { owner: alice, reward: 600n, samples: 100, rounds: 1 },
+      { owner: bob, reward: 405n, samples: 51, rounds: 2 },
+    ]);
+    store.close();
+  });
+
+  it('tracks node attendance, heartbeats and equivocation evidence', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.upsertNode({ nodeKey: address(1), owner: address(0xa), stake: 5n, active: true }, 100);
+    store.upsertNode({ nodeKey: address(2), owner: address(0xa), stake: 5n, active: true }, 100);
+    store.upsertNode({ nodeKey: address(3), owner: address(0xb), stake: 5n, active: false }, 100);
+    store.recordHeartbeat(address(2), 1, 150);
+    store.recordHeartbeat(address(2), 1, 160);
+    store.recordRoundAttendance(1, [address(1)]);
+    store.recordRoundAttendance(2, []);
+    const nodes = new Map(store.listNodes().map((n) => [n.nodeKey, n]));
+    assert.equal(nodes.get(address(1))?.missedRounds, 1);
+    assert.equal(nodes.get(address(1))?.lastUpdateRound, 1);
+    assert.equal(nodes.get(address(2))?.missedRounds, 2);
+    assert.equal(nodes.get(address(2))?.lastSeenMs, 160);
+    assert.equal(nodes.get(address(2))?.lastHeartbeatRound, 1);
+    assert.equal(nodes.get(address(3))?.missedRounds, 0, 'inactive nodes do not miss rounds');
+
+    const evidence = { evidenceHash: hash(77), nodeKey: address(1), round: 1, firstDigest: hash(1), secondDigest: hash(2), evidence: new Uint8Array([9]), detectedMs: 5 };
+    assert.equal(store.recordEquivocation(evidence), true);
+    assert.equal(store.recordEquivocation(evidence), false);
+    assert.equal(store.hasEquivocation(address(1), 1), true);
+    assert.equal(store.listEquivocations('pending').length, 1);
+    store.markSlash(hash(77), { status: 'slashed', txHash: hash(78) });
+    assert.deepEqual(store.listEquivocations().map((e) => [e.slashStatus, e.slashTx]), [['slashed', hash(78)]]);
+    store.close();
+  });
+
+  it('reports an unusable database file as a StoreError that says what to do', () => {
+    const notADatabase = join(dir, 'garbage.db');
+    writeFileSync(notADatabase, 'this is not sqlite, just text that is long enough to be read as a header. '.repeat(20));
+    assert.throws(
+      () => CoordinatorStore.open(notADatabase),
+      (error: unknown) => error instanceof StoreError && error.message.includes(notADatabase) && /restart|writable/.test(error.message),
+    );
+  });
+
+  it('rolls a failed transaction back completely', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.openRound(1, hash(1001), 1);
+    assert.throws(() =>
+      store.transaction(() => {
+        store.insertUpdate(update(1, 1, 11));
+        throw new Error('crash in the middle');
+      }),
+    );
+    assert.equal(store.acceptedUpdates(1).length, 0);
+    store.close();
+  });
+});
