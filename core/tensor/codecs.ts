@@ -1,0 +1,120 @@
+import { HEADER_BYTES, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
+import {
+  decodeFp16,
+  decodeFp32,
+  decodeInt8,
+  encodeFp16,
+  encodeFp32,
+  encodeInt8,
+  int8PayloadBytes,
+  type EncodedDense,
+} from './codecs-dense.ts';
+import { decodeTopk, encodeTopk, topkMaxPayloadBytes } from './codecs-topk.ts';
+
+export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
+
+/** Default fraction of coordinates `topk` keeps: 1%, about 150× smaller than fp32 on the MLP. */
+export const DEFAULT_TOPK_FRACTION = 0.01;
+
+export interface EncodeOptions {
+  /**
+   * Error feedback: what earlier rounds failed to transmit. It is added to `delta` before
+   * encoding, and the new residual (what this payload fails to carry) is returned.
+   */
+  residual?: Float32Array;
+  /** topk only: fraction of coordinates to keep, in (0, 1]. */
+  k?: number;
+}
+
+export interface EncodedDelta {
+  payload: Uint8Array;
+  /** The part of delta (+ residual) the payload does not carry; undefined for the lossless fp32. */
+  residual?: Float32Array;
+}
+
+function assertCodec(codec: unknown): asserts codec is CodecId {
+  if (!isCodecId(codec)) {
+    throw new CodecError(`unknown codec ${JSON.stringify(codec)}; use one of fp32, fp16, int8, topk`, codec);
+  }
+}
+
+/** Compresses a pseudo-gradient for the wire. Refuses non-finite input: NaN would poison every receiver. */
+export function encodeDelta(codec: CodecId, delta: Float32Array, options: EncodeOptions = {}): EncodedDelta {
+  assertCodec(codec);
+  if (!(delta instanceof Float32Array)) throw new CodecError('delta must be a Float32Array', delta);
+  if (codec !== 'topk' && options.k !== undefined) {
+    throw new CodecError(`option k applies to topk only, not ${codec}`, options.k);
+  }
+  let corrected = delta;
+  if (options.residual !== undefined) {
+    if (!(options.residual instanceof Float32Array) || options.residual.length !== delta.length) {
+      throw new CodecError(
+        `residual must be a Float32Array of ${delta.length} elements like delta; pass the residual the previous encode returned`,
+        options.residual?.length,
+      );
+    }
+    corrected = new Float32Array(delta.length);
+    for (let i = 0; i < delta.length; i++) corrected[i] = delta[i] + options.residual[i];
+  }
+  for (let i = 0; i < corrected.length; i++) {
+    if (!Number.isFinite(corrected[i])) {
+      throw new CodecError(`delta[${i}] is ${corrected[i]}; local training diverged — lower the learning rate`, i);
+    }
+  }
+  const encoded = encodeWith(codec, corrected, options.k ?? DEFAULT_TOPK_FRACTION);
+  if (codec === 'fp32') return { payload: encoded.payload };
+  const residual = new Float32Array(corrected.length);
+  for (let i = 0; i < corrected.length; i++) residual[i] = corrected[i] - encoded.decoded[i];
+  return { payload: encoded.payload, residual };
+}
+
+function encodeWith(codec: CodecId, values: Float32Array, fraction: number): EncodedDense {
+  switch (codec) {
+    case 'fp32':
+      return encodeFp32(values);
+    case 'fp16':
+      return encodeFp16(values);
+    case 'int8':
+      return encodeInt8(values);
+    case 'topk':
+      return encodeTopk(values, fraction);
+  }
+}
+
+/**
+ * Decodes a payload for a model of `expectedLength` parameters. The header, the declared counts
+ * and the byte length are checked before the output is allocated; values are not checked for
+ * finiteness here (the update validator does that and names the offence).
+ */
+export function decodeDelta(codec: CodecId, payload: Uint8Array, expectedLength: number): Float32Array {
+  assertCodec(codec);
+  if (!(payload instanceof Uint8Array)) throw new CodecError('payload must be a Uint8Array', payload);
+  if (!Number.isSafeInteger(expectedLength) || expectedLength < 0 || expectedLength > 0xffffffff) {
+    throw new CodecError(`expected length must be a non-negative 32-bit integer, got ${expectedLength}`, expectedLength);
+  }
+  switch (codec) {
+    case 'fp32':
+      return decodeFp32(payload, expectedLength);
+    case 'fp16':
+      return decodeFp16(payload, expectedLength);
+    case 'int8':
+      return decodeInt8(payload, expectedLength);
+    case 'topk':
+      return decodeTopk(payload, expectedLength);
+  }
+}
+
+/** Largest payload any valid encoding of a `length`-element vector can have: a size bound for receivers. */
+export function maxPayloadBytes(codec: CodecId, length: number): number {
+  assertCodec(codec);
+  switch (codec) {
+    case 'fp32':
+      return HEADER_BYTES + length * 4;
+    case 'fp16':
+      return HEADER_BYTES + length * 2;
+    case 'int8':
+      return int8PayloadBytes(length);
+    case 'topk':
+      return topkMaxPayloadBytes(length);
+  }
+}
