@@ -1,0 +1,64 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
+export const GRADNET_HOME = join(homedir(), '.gradnet');
+export const DEFAULT_KEYSTORE_DIR = join(GRADNET_HOME, 'keystores');
+export const DEFAULT_RPC_URL = 'http://127.0.0.1:8545';
+
+const url = z.string().url('must be a URL such as http://127.0.0.1:8545');
+const multiaddr = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/127.0.0.1/tcp/4101');
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** What every command that talks to a chain needs: where it is and where the contracts are. */
+export const chainSettings = {
+  rpcUrl: url.default(DEFAULT_RPC_URL),
+  /** `deployments/<chainId>.json` for the RPC's chain id unless given. */
+  deployments: z.string().min(1).optional(),
+  logLevel: logLevel.default('info'),
+  logFormat: z.enum(['json', 'pretty', 'auto']).default('auto'),
+};
+
+/** Commands that sign: where the keystores are and how their password is given. */
+export const walletSettings = {
+  keystoreDir: z.string().min(1).default(DEFAULT_KEYSTORE_DIR),
+  passwordFile: z.string().min(1).optional(),
+};
+
+export const chainConfigSchema = z.object({ ...chainSettings, coordinatorUrl: url.optional() });
+export type ChainConfig = z.infer<typeof chainConfigSchema>;
+
+export const walletConfigSchema = z.object({ ...chainSettings, ...walletSettings, coordinatorUrl: url.optional() });
+export type WalletConfig = z.infer<typeof walletConfigSchema>;
+
+/** The peer daemon's settings. Training hyper-parameters left unset take core/ml's defaults. */
+export const daemonConfigSchema = z.object({
+  ...chainSettings,
+  ...walletSettings,
+  /** The node keystore to run with: its address or label; the only node keystore when unset. */
+  node: z.string().min(1).optional(),
+  dataDir: z.string().min(1).default(join(GRADNET_HOME, 'node')),
+  listen: z.array(multiaddr).min(1).default(['/ip4/0.0.0.0/tcp/0']),
+  bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
+  coordinatorUrl: url.optional(),
+  innerSteps: z.number().int().positive().optional(),
+  batchSize: z.number().int().positive().optional(),
+  learningRate: z.number().positive().optional(),
+  /** This peer's shard: index among `shardCount` (or derived from the node key when unset). */
+  shardIndex: z.number().int().nonnegative().optional(),
+  shardCount: z.number().int().positive().default(10),
+  shardScheme: z.enum(['iid', 'dirichlet']).default('iid'),
+  shardAlpha: z.number().positive().default(0.5),
+  dataSeed: z.number().int().nonnegative().default(1),
+  codec: z.enum(['fp32', 'fp16', 'int8', 'topk']).default('topk'),
+  /** Fraction of coordinates top-k keeps (error feedback carries the rest to the next round). */
+  topkFraction: z.number().gt(0).max(1).default(0.1),
+  heartbeatSeconds: z.number().positive().default(10),
+  audit: z.boolean().default(true),
+  backend: z.enum(['auto', 'wasm', 'cpu', 'node']).default('auto'),
+}).refine((config) => config.shardIndex === undefined || config.shardIndex < config.shardCount, {
+  message: 'must be smaller than shardCount',
+  path: ['shardIndex'],
+});
+export type DaemonConfig = z.infer<typeof daemonConfigSchema>;

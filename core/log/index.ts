@@ -1,0 +1,2 @@
+export { createLogger, type Logger, type LoggerOptions, type LogLevel, type LogFormat } from './logger.ts';
+export { startProgress, type Progress, type ProgressOptions } from './progress.ts';
