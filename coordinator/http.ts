@@ -1,0 +1,116 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getAddress, isAddress, type Hex } from 'viem';
+import { ApiRequestError } from './errors.ts';
+
+/** What the HTTP API reads; the coordinator implements it over its store, chain and metrics. */
+export interface ApiSource {
+  status(): unknown;
+  rounds(query: { limit: number; before?: number }): unknown;
+  round(round: number): unknown;
+  nodes(): unknown;
+  rewards(owner: Hex): unknown;
+  metrics(): Promise<{ contentType: string; body: string }>;
+}
+
+export interface ApiServer {
+  /** Base URL, e.g. `http://127.0.0.1:7070`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const MAX_ROUNDS_PAGE = 500;
+
+/**
+ * Serves the coordinator's read-only API: `GET /status`, `/rounds[?limit&before]`,
+ * `/rounds/:round`, `/nodes`, `/rewards/:owner`, `/metrics`. JSON bodies carry bigints as
+ * decimal strings. Errors are JSON `{ error, code }` with a 4xx/5xx status, never a crash.
+ */
+export async function startApiServer(options: { host: string; port: number; source: ApiSource }): Promise<ApiServer> {
+  const server: Server = createServer((request, response) => {
+    handle(options.source, request, response).catch((error: unknown) => sendError(response, error));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(source: ApiSource, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    throw new ApiRequestError(405, `method ${request.method} is not allowed; the coordinator API is read-only (GET)`, request.method);
+  }
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const parts = url.pathname.split('/').filter((part) => part.length > 0);
+  const [head, param, ...rest] = parts;
+  if (rest.length > 0) throw notFound(url.pathname);
+  if (head === 'metrics' && param === undefined) {
+    const { contentType, body } = await source.metrics();
+    response.writeHead(200, { 'content-type': contentType });
+    response.end(body);
+    return;
+  }
+  if (head === 'status' && param === undefined) return sendJson(response, 200, source.status());
+  if (head === 'nodes' && param === undefined) return sendJson(response, 200, source.nodes());
+  if (head === 'rounds' && param === undefined) {
+    const limit = parseInteger(url.searchParams.get('limit') ?? '50', 'limit', 1, MAX_ROUNDS_PAGE);
+    const beforeText = url.searchParams.get('before');
+    const before = beforeText === null ? undefined : parseInteger(beforeText, 'before', 0, Number.MAX_SAFE_INTEGER);
+    return sendJson(response, 200, source.rounds({ limit, before }));
+  }
+  if (head === 'rounds' && param !== undefined) {
+    return sendJson(response, 200, source.round(parseInteger(param, 'round', 0, Number.MAX_SAFE_INTEGER)));
+  }
+  if (head === 'rewards' && param !== undefined) {
+    if (!isAddress(param, { strict: false })) {
+      throw new ApiRequestError(400, `"${param}" is not an address; ask for /rewards/0x<40 hex digits of the owner wallet>`, param);
+    }
+    return sendJson(response, 200, source.rewards(getAddress(param)));
+  }
+  throw notFound(url.pathname);
+}
+
+function notFound(path: string): ApiRequestError {
+  return new ApiRequestError(404, `no such endpoint ${path}; try /status, /rounds, /rounds/:round, /nodes, /rewards/:owner or /metrics`, path);
+}
+
+function parseInteger(text: string, name: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ApiRequestError(400, `${name} must be an integer from ${min} to ${max}, got "${text}"`, text);
+  }
+  return value;
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(`${text}\n`);
+}
+
+function sendError(response: ServerResponse, error: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  if (error instanceof ApiRequestError) {
+    sendJson(response, error.status, { error: error.message, code: error.code });
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown }).code;
+  sendJson(response, 500, { error: message, code: typeof code === 'string' ? code : 'INTERNAL' });
+}

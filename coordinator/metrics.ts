@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The coordinator's Prometheus metrics, on a registry of its own (not prom-client's global
+ * one) so that several coordinators, or a coordinator and a peer, can share a process.
+ */
+export interface CoordinatorMetrics {
+  readonly registry: Registry;
+  readonly roundDuration: Histogram;
+  readonly updatesAccepted: Counter;
+  readonly updatesRejected: Counter<'reason'>;
+  readonly bytesReceived: Counter;
+  readonly loss: Gauge;
+  readonly accuracy: Gauge;
+  readonly currentRound: Gauge;
+  readonly committedRounds: Counter;
+  readonly commitErrors: Counter;
+  readonly activeNodes: Gauge;
+  readonly slashes: Counter<'outcome'>;
+}
+
+export function createCoordinatorMetrics(registry: Registry = new Registry()): CoordinatorMetrics {
+  const registers = [registry];
+  return {
+    registry,
+    roundDuration: new Histogram({
+      name: 'gradnet_round_duration_seconds',
+      help: 'Time from a round opening to its commit receipt',
+      buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+      registers,
+    }),
+    updatesAccepted: new Counter({ name: 'gradnet_updates_accepted_total', help: 'Updates accepted into a round', registers }),
+    updatesRejected: new Counter({
+      name: 'gradnet_updates_rejected_total',
+      help: 'Updates rejected, by the reason the validator or the coordinator gave',
+      labelNames: ['reason'],
+      registers,
+    }),
+    bytesReceived: new Counter({ name: 'gradnet_update_bytes_received_total', help: 'Bytes of update payloads received', registers }),
+    loss: new Gauge({ name: 'gradnet_model_loss', help: 'Validation loss of the latest aggregated model', registers }),
+    accuracy: new Gauge({ name: 'gradnet_model_accuracy', help: 'Validation accuracy of the latest aggregated model', registers }),
+    currentRound: new Gauge({ name: 'gradnet_round', help: 'The round the coordinator is working on', registers }),
+    committedRounds: new Counter({ name: 'gradnet_rounds_committed_total', help: 'Rounds committed on chain by this process', registers }),
+    commitErrors: new Counter({ name: 'gradnet_commit_errors_total', help: 'Failed commit attempts (each is retried)', registers }),
+    activeNodes: new Gauge({ name: 'gradnet_nodes_active', help: 'Nodes the registry reports active', registers }),
+    slashes: new Counter({ name: 'gradnet_slashes_total', help: 'Slashing transactions for equivocation, by outcome', labelNames: ['outcome'], registers }),
+  };
+}
