@@ -1,0 +1,103 @@
+import type { TopLevelSpec } from 'vega-lite';
+
+const schema = 'https://vega.github.io/schema/vega-lite/v6.json';
+
+/** One point of a training curve: test accuracy after an outer round. */
+export interface CurvePoint { round: number; accuracy: number }
+
+/** Accuracy per DiLoCo round against the centralized run on the same samples (drawn as a reference line). */
+export function accuracyChart(input: { title: string; curve: readonly CurvePoint[]; centralized: number }): TopLevelSpec {
+  const lowest = Math.min(input.centralized, ...input.curve.map((point) => point.accuracy));
+  const domain = [Math.max(0, Math.floor(lowest * 20) / 20), 1];
+  return {
+    $schema: schema,
+    title: input.title,
+    width: 520,
+    height: 320,
+    layer: [
+      {
+        data: { values: input.curve.map((point) => ({ ...point, series: 'distributed (DiLoCo)' })) },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'round', type: 'quantitative', title: 'outer round', axis: { tickMinStep: 1 } },
+          y: { field: 'accuracy', type: 'quantitative', title: 'test accuracy', scale: { domain, clamp: true }, axis: { format: '.0%' } },
+          color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'bottom-right', labelLimit: 320 } },
+        },
+      },
+      {
+        data: { values: [{ accuracy: input.centralized, series: 'centralized (same samples)' }] },
+        mark: { type: 'rule', strokeDash: [6, 4], strokeWidth: 2 },
+        encoding: {
+          y: { field: 'accuracy', type: 'quantitative' },
+          color: { field: 'series', type: 'nominal' },
+        },
+      },
+    ],
+  };
+}
+
+/** One cell of the robustness grid. */
+export interface RobustnessCell { rule: string; attack: string; accuracy: number; attackerRewardShare: number }
+
+/** Heat map of final test accuracy for every aggregation rule × attack, each cell labelled. */
+export function robustnessChart(input: { title: string; cells: readonly RobustnessCell[]; defaultRule: string }): TopLevelSpec {
+  const values = input.cells.map((cell) => ({
+    ...cell,
+    rule: cell.rule === input.defaultRule ? `${cell.rule} (default)` : cell.rule,
+    label: cell.attack === 'clean'
+      ? `${(cell.accuracy * 100).toFixed(1)}%`
+      : `${(cell.accuracy * 100).toFixed(1)}% · ${(cell.attackerRewardShare * 100).toFixed(0)}% rew`,
+  }));
+  const attacks = [...new Set(input.cells.map((cell) => cell.attack))];
+  return {
+    $schema: schema,
+    title: { text: input.title, subtitle: 'cell: final test accuracy · attackers\' share of rewards' },
+    data: { values },
+    width: 130 * attacks.length,
+    height: 48 * new Set(values.map((value) => value.rule)).size,
+    encoding: {
+      x: { field: 'attack', type: 'nominal', sort: attacks, title: 'attack (3 of 10 peers)', axis: { labelAngle: 0, orient: 'top' } },
+      y: { field: 'rule', type: 'nominal', title: 'aggregation rule' },
+    },
+    layer: [
+      {
+        mark: 'rect',
+        encoding: {
+          color: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { scheme: 'redyellowgreen', domain: [0, 1] }, legend: { format: '.0%' } },
+        },
+      },
+      { mark: { type: 'text', fontSize: 11 }, encoding: { text: { field: 'label', type: 'nominal' } } },
+    ],
+  };
+}
+
+/** One codec's trade-off point. */
+export interface CodecPoint { codec: string; bytesPerUpdate: number; accuracy: number }
+
+/** Accuracy against bytes per update (log scale), one labelled point per codec. */
+export function compressionChart(input: { title: string; points: readonly CodecPoint[] }): TopLevelSpec {
+  const lowest = Math.min(...input.points.map((point) => point.accuracy));
+  const highest = Math.max(...input.points.map((point) => point.accuracy));
+  const pad = Math.max(0.005, (highest - lowest) * 0.3);
+  return {
+    $schema: schema,
+    title: input.title,
+    data: { values: input.points.map((point) => ({ ...point, kib: point.bytesPerUpdate / 1024 })) },
+    width: 520,
+    height: 320,
+    encoding: {
+      x: { field: 'kib', type: 'quantitative', title: 'KiB per update (log scale)', scale: { type: 'log' } },
+      y: {
+        field: 'accuracy',
+        type: 'quantitative',
+        title: 'test accuracy',
+        scale: { domain: [Math.max(0, lowest - pad), Math.min(1, highest + pad)] },
+        axis: { format: '.1%' },
+      },
+    },
+    layer: [
+      { mark: { type: 'point', filled: true, size: 90 }, encoding: { color: { field: 'codec', type: 'nominal', legend: null } } },
+      { mark: { type: 'text', dy: -12, fontSize: 12 }, encoding: { text: { field: 'codec', type: 'nominal' } } },
+    ],
+  };
+}
