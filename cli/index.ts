@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { walletCommand } from './commands/wallet.ts';
 
 /** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
 export function buildProgram(): Command {
@@ -8,5 +9,6 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(benchCommand());
+  program.addCommand(walletCommand());
   return program;
 }
