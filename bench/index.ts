@@ -1,5 +1,5 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
 export interface BenchSuite {
@@ -20,4 +20,43 @@ export async function runBenchSuite(name: string, jsonFile: string): Promise<Rec
   await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);
   await rename(partial, jsonFile);
   return result;
+}
+
+/** How one suite of `gradnet bench all` went. */
+export interface SuiteOutcome {
+  ok: boolean;
+  seconds: number;
+  jsonFile: string;
+  error?: string;
+}
+
+/**
+ * `gradnet bench all` (what `npm run bench` calls): every registered suite in turn, each writing
+ * `<dir>/<suite>.json` (and its PNG where it draws one). A failing suite is reported and the rest
+ * still run; the wall-clock time of each goes to `<dir>/timings.json` for the README.
+ */
+export async function runAllBenchSuites(
+  dir = 'bench/results',
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<Record<string, SuiteOutcome>> {
+  const outcomes: Record<string, SuiteOutcome> = {};
+  for (const name of Object.keys(benchSuites)) {
+    const jsonFile = join(dir, `${name}.json`);
+    log(`bench ${name} -> ${jsonFile}`);
+    const started = performance.now();
+    try {
+      await runBenchSuite(name, jsonFile);
+      outcomes[name] = { ok: true, seconds: elapsedSeconds(started), jsonFile };
+    } catch (error) {
+      outcomes[name] = { ok: false, seconds: elapsedSeconds(started), jsonFile, error: error instanceof Error ? error.message : String(error) };
+    }
+    log(`bench ${name}: ${outcomes[name].ok ? 'done' : `FAILED (${outcomes[name].error})`} in ${outcomes[name].seconds} s`);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'timings.json'), `${JSON.stringify(outcomes, null, 2)}\n`);
+  return outcomes;
+}
+
+function elapsedSeconds(started: number): number {
+  return Math.round((performance.now() - started) / 100) / 10;
 }
