@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import { z } from 'zod';
+import type { Hex } from 'viem';
+import { CoordinatorConfigError } from './errors.ts';
+
+const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits').transform((value) => value.toLowerCase() as Hex);
+const multiaddr = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/127.0.0.1/tcp/4100');
+const wei = z
+  .union([z.bigint(), z.string().regex(/^\d+$/, 'must be a whole number of wei'), z.number().int().nonnegative()])
+  .transform((value) => BigInt(value));
+
+/**
+ * The coordinator's settings. Everything but `privateKey` has a default, so the smallest config
+ * is `{ privateKey }` against a local devnet. Durations are milliseconds.
+ */
+export const coordinatorConfigSchema = z.object({
+  /** JSON-RPC endpoint of the chain. */
+  rpcUrl: z.string().url().default('http://127.0.0.1:8545'),
+  /** Address book; `deployments/<chainId>.json` of the RPC's chain when unset. */
+  deployments: z.string().min(1).optional(),
+  /** The coordinator wallet: needs COORDINATOR_ROLE on the RoundLedger and SLASHER_ROLE on the NodeRegistry. */
+  privateKey: hex32,
+  /** The libp2p identity (secp256k1, 32 bytes); the wallet key when unset. */
+  p2pPrivateKey: hex32.optional(),
+  /** Where the SQLite database (`coordinator.db`) and the checkpoints (`checkpoints/`) live. */
+  dataDir: z.string().min(1).default(join(homedir(), '.gradnet', 'coordinator')),
+  listen: z.array(multiaddr).min(1).default(['/ip4/127.0.0.1/tcp/0']),
+  /** Multiaddrs ending in /p2p/<peer id> to dial at start. */
+  bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
+  api: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** 0 picks a free port (see `coordinator.apiUrl`). */
+      port: z.number().int().min(0).max(65535).default(7070),
+    })
+    .default({}),
+  /** The model trained; must be the one whose genesis hash the ledger was deployed with. */
+  model: z
+    .object({
+      name: z.enum(['mlp', 'cnn']),
+      hidden: z.number().int().positive().optional(),
+      filters: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+      kernelSize: z.number().int().positive().optional(),
+    })
+    .strict()
+    .default({ name: 'mlp' }),
+  /** Seed of the genesis parameters (as at deploy time). */
+  modelSeed: z.number().int().nonnegative().default(1),
+  round: z
+    .object({
+      /** Fewest accepted updates a round needs before it may close. */
+      quorum: z.number().int().positive().default(3),
+      /** From opening, how long a round collects before it may close (with quorum). */
+      deadlineMs: z.number().int().positive().default(30_000),
+      /** Longest a round stays open waiting for quorum; it is then re-opened on the same model. */
+      maxWaitMs: z.number().int().positive().default(300_000),
+    })
+    .default({}),
+  aggregation: z
+    .object({
+      /** Aggregation rule; core/aggregate's DEFAULT_RULE when unset. */
+      rule: z.enum(['mean', 'median', 'trimmedMean', 'multiKrum', 'centeredClip']).optional(),
+      /** Extra options for the rule (β, f, m, τ, clip norm), passed to core/aggregate as they are. */
+      options: z.record(z.unknown()).default({}),
+      /** DiLoCo outer optimizer. */
+      outerLearningRate: z.number().positive().default(0.7),
+      outerMomentum: z.number().min(0).max(1).default(0.9),
+      nesterov: z.boolean().default(true),
+    })
+    .default({}),
+  evaluation: z
+    .object({
+      /** Validation examples for the round's loss and accuracy. */
+      validationLimit: z.number().int().positive().default(2000),
+      /** Validation examples each update is scored on. */
+      scoreBatch: z.number().int().positive().default(500),
+    })
+    .default({}),
+  rewards: z
+    .object({
+      /** Tokens (wei) minted to the vault and shared per round. */
+      budgetPerRound: wei.default(100n * 10n ** 18n),
+      /** Largest share of a round's budget one node may earn. */
+      capPerNode: z.number().gt(0).max(1).default(0.5),
+    })
+    .default({}),
+  commit: z
+    .object({
+      retryBaseMs: z.number().int().positive().default(500),
+      retryMaxMs: z.number().int().positive().default(15_000),
+    })
+    .default({}),
+  nodes: z
+    .object({
+      /** How often the registry is re-read. */
+      pollMs: z.number().int().positive().default(5_000),
+      /** A node not heard from for longer is shown offline. */
+      livenessMs: z.number().int().positive().default(60_000),
+    })
+    .default({}),
+  /** Stake taken from an equivocating node's owner, in wei; its whole stake when unset. */
+  slashAmount: wei.optional(),
+  /** Stop after this many rounds committed by this process (demos and tests); run forever when unset. */
+  maxRounds: z.number().int().positive().optional(),
+});
+
+export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
+export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
+
+/** Validates a config, naming the first bad setting with its value and path. */
+export function parseCoordinatorConfig(input: unknown): CoordinatorConfig {
+  const parsed = coordinatorConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue.path.join('.');
+  let value: unknown = input;
+  for (const key of issue.path) value = (value as Record<string | number, unknown> | undefined)?.[key];
+  const shown = path === 'privateKey' || path === 'p2pPrivateKey' ? '(hidden)' : JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  throw new CoordinatorConfigError(`invalid coordinator setting "${path}" = ${shown}: ${issue.message}; fix it in the coordinator config`, { path, value: path.endsWith('rivateKey') ? undefined : value });
+}
