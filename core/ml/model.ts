@@ -1,0 +1,102 @@
+import * as tf from '@tensorflow/tfjs';
+import { assertParameters, placeLayout, type ParameterLayout, type PlacedParameter } from '../tensor/index.ts';
+import { IMAGE_SIDE } from './dataset.ts';
+import { initialParams } from './init.ts';
+import type { Seed } from './random.ts';
+import { layoutFor, type ModelSpec, type ModelSpecInput } from './spec.ts';
+
+/**
+ * A model held as tfjs variables in canonical layout order. It is built once per spec and reused:
+ * `setParams` loads any flat vector into it, so a process can simulate many peers with one model.
+ */
+export class GradnetModel {
+  readonly spec: ModelSpec;
+  readonly layout: ParameterLayout;
+  readonly variables: tf.Variable[];
+  private readonly placed: PlacedParameter[];
+
+  constructor(spec: ModelSpec, params: Float32Array) {
+    this.spec = spec;
+    this.layout = layoutFor(spec);
+    this.placed = placeLayout(this.layout);
+    assertParameters(this.layout, params);
+    this.variables = this.placed.map((entry) =>
+      tf.variable(tf.tensor(params.slice(entry.offset, entry.offset + entry.size), [...entry.shape]), true, `${entry.name}#${variableSerial++}`),
+    );
+  }
+
+  get parameterCount(): number {
+    return this.placed.reduce((total, entry) => total + entry.size, 0);
+  }
+
+  /** Loads a flat vector (checked for length and finiteness). */
+  setParams(params: Float32Array): void {
+    assertParameters(this.layout, params);
+    tf.tidy(() => {
+      this.placed.forEach((entry, i) => {
+        this.variables[i].assign(tf.tensor(params.slice(entry.offset, entry.offset + entry.size), [...entry.shape]));
+      });
+    });
+  }
+
+  /** The current weights as one flat vector in layout order. */
+  getParams(): Float32Array {
+    const params = new Float32Array(this.parameterCount);
+    this.placed.forEach((entry, i) => params.set(this.variables[i].dataSync() as Float32Array, entry.offset));
+    return params;
+  }
+
+  /** Class scores for a batch of flattened images [batch, 784] scaled to [0, 1]. */
+  logits(pixels: tf.Tensor2D): tf.Tensor2D {
+    const v = this.variables;
+    if (this.spec.name === 'mlp') {
+      const hidden = tf.fused.matMul({ a: pixels, b: v[0] as tf.Tensor2D, bias: v[1], activation: 'relu' }) as tf.Tensor2D;
+      return tf.fused.matMul({ a: hidden, b: v[2] as tf.Tensor2D, bias: v[3] }) as tf.Tensor2D;
+    }
+    const images = tf.reshape(pixels, [-1, IMAGE_SIDE, IMAGE_SIDE, 1]) as tf.Tensor4D;
+    const first = tf.maxPool(tf.relu(tf.add(tf.conv2d(images, v[0] as tf.Tensor4D, 1, 'valid'), v[1])) as tf.Tensor4D, 2, 2, 'valid');
+    const second = tf.maxPool(tf.relu(tf.add(tf.conv2d(first, v[2] as tf.Tensor4D, 1, 'valid'), v[3])) as tf.Tensor4D, 2, 2, 'valid');
+    const flat = tf.reshape(second, [second.shape[0], -1]) as tf.Tensor2D;
+    return tf.add(tf.matMul(flat, v[4]), v[5]) as tf.Tensor2D;
+  }
+
+  /** Mean softmax cross-entropy of the batch. */
+  loss(pixels: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    return tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), this.logits(pixels)) as tf.Scalar;
+  }
+
+  dispose(): void {
+    this.variables.forEach((variable) => variable.dispose());
+  }
+}
+
+/** tfjs variable names must be unique per process; a serial keeps reused names apart. */
+let variableSerial = 0;
+
+/** A new model with seeded initial weights (the caller owns it and disposes it). */
+export function createModel(specInput: ModelSpecInput | ModelSpec, seed: Seed): GradnetModel {
+  const { spec, params } = initialParams(specInput, seed);
+  return new GradnetModel(spec, params);
+}
+
+/**
+ * One shared model per spec and backend for trainLocal/evaluate: building variables per call would
+ * dominate short rounds. Callers never see it, and every use starts with setParams.
+ */
+const sharedModels = new Map<string, GradnetModel>();
+
+export function sharedModel(spec: ModelSpec): GradnetModel {
+  const key = `${tf.getBackend()}/${JSON.stringify(spec)}`;
+  let model = sharedModels.get(key);
+  if (!model) {
+    model = new GradnetModel(spec, new Float32Array(placeLayout(layoutFor(spec)).reduce((total, entry) => total + entry.size, 0)));
+    sharedModels.set(key, model);
+  }
+  return model;
+}
+
+/** Frees the shared models (e.g. before switching backends in a test). */
+export function disposeSharedModels(): void {
+  sharedModels.forEach((model) => model.dispose());
+  sharedModels.clear();
+}

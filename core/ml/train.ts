@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs';
+import { assertFinite } from '../tensor/index.ts';
+import { assertDataset, fillBatch, IMAGE_PIXELS, type Dataset } from './dataset.ts';
+import { MlError, TrainingConfigError } from './errors.ts';
+import { sharedModel } from './model.ts';
+import { SeededRandom, seededPermutation, type Seed } from './random.ts';
+import { resolveModelSpec, type ModelSpec, type ModelSpecInput } from './spec.ts';
+
+export interface LocalTrainingConfig {
+  /** H: optimizer steps to take. */
+  readonly innerSteps: number;
+  readonly batchSize: number;
+  /** Adam learning rate. */
+  readonly learningRate: number;
+  /** Seeds the batch order, so a peer's update is reproducible. */
+  readonly seed: Seed;
+}
+
+export interface TrainLocalInput {
+  readonly spec: ModelSpecInput | ModelSpec;
+  /** The global parameters the round starts from (not modified). */
+  readonly params: Float32Array;
+  /** The peer's shard. */
+  readonly data: Dataset;
+  readonly config: LocalTrainingConfig;
+  readonly signal?: AbortSignal;
+}
+
+export interface LocalTrainingResult {
+  /** The pseudo-gradient: local parameters minus global parameters, in layout order. */
+  readonly delta: Float32Array;
+  /** Mean training loss over the steps taken. */
+  readonly trainLoss: number;
+  /** Examples processed (steps × batch size, an example counted each time it is seen). */
+  readonly samples: number;
+}
+
+export interface EvaluateInput {
+  readonly spec: ModelSpecInput | ModelSpec;
+  readonly params: Float32Array;
+  readonly data: Dataset;
+  /** Evaluate only the first `limit` examples (deterministic, for quick scoring). */
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Evaluation {
+  /** Mean softmax cross-entropy. */
+  readonly loss: number;
+  /** Fraction of examples classified correctly. */
+  readonly accuracy: number;
+  readonly examples: number;
+}
+
+/** Long loops hand the event loop back this often, so gossip and timers in the same process keep running. */
+const YIELD_EVERY_MS = 25;
+const EVALUATION_BATCH = 1000;
+
+/**
+ * H steps of Adam from the global parameters on batches drawn from the shard in a seeded order
+ * (a fresh shuffle per pass). Adam's state starts fresh each round, as in DiLoCo's inner loop.
+ */
+export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
+  const spec = resolveModelSpec(input.spec);
+  const { innerSteps, batchSize, learningRate } = input.config;
+  assertDataset(input.data, 'training shard');
+  if (input.data.size === 0) throw new TrainingConfigError('the training shard is empty; this node has no examples to train on', 0);
+  if (!Number.isInteger(innerSteps) || innerSteps < 1) throw new TrainingConfigError(`innerSteps must be a positive integer, got ${innerSteps}`, innerSteps);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainingConfigError(`batchSize must be a positive integer, got ${batchSize}`, batchSize);
+  if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
+    throw new TrainingConfigError(`learningRate must be a positive number, got ${learningRate}`, learningRate);
+  }
+  const model = sharedModel(spec);
+  model.setParams(input.params);
+  const optimizer = tf.train.adam(learningRate);
+  const batch = Math.min(batchSize, input.data.size);
+  const sampler = new BatchSampler(input.data.size, new SeededRandom(input.config.seed, 'train/batches'));
+  const pixels = new Float32Array(batch * IMAGE_PIXELS);
+  const labels = new Int32Array(batch);
+  const indices = new Uint32Array(batch);
+  let lossSum = 0;
+  try {
+    let lastYield = performance.now();
+    for (let step = 0; step < innerSteps; step++) {
+      sampler.fill(indices);
+      fillBatch(input.data, indices, pixels, labels);
+      lossSum += tf.tidy(() => {
+        const x = tf.tensor2d(pixels, [batch, IMAGE_PIXELS]);
+        const y = tf.tensor1d(labels, 'int32');
+        const cost = optimizer.minimize(() => model.loss(x, y), true, model.variables);
+        return cost!.dataSync()[0];
+      });
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await yieldToEventLoop(input.signal);
+        lastYield = performance.now();
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  const local = model.getParams();
+  const delta = new Float32Array(local.length);
+  for (let i = 0; i < local.length; i++) delta[i] = local[i] - input.params[i];
+  const trainLoss = lossSum / innerSteps;
+  try {
+    assertFinite(delta, 'local update');
+  } catch (error) {
+    throw new MlError('TRAINING_DIVERGED', `local training diverged (mean loss ${trainLoss}); lower the learning rate`, trainLoss, { cause: error });
+  }
+  return { delta, trainLoss, samples: innerSteps * batch };
+}
+
+/** Loss and accuracy of `params` on `data` (or its first `limit` examples). */
+export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
+  const spec = resolveModelSpec(input.spec);
+  assertDataset(input.data, 'evaluation data');
+  const limit = input.limit ?? input.data.size;
+  if (!Number.isInteger(limit) || limit < 1) throw new TrainingConfigError(`evaluation limit must be a positive integer, got ${limit}`, limit);
+  const examples = Math.min(limit, input.data.size);
+  if (examples === 0) throw new TrainingConfigError('the evaluation data is empty', 0);
+  const model = sharedModel(spec);
+  model.setParams(input.params);
+  let lossSum = 0;
+  let correct = 0;
+  let lastYield = performance.now();
+  for (let start = 0; start < examples; start += EVALUATION_BATCH) {
+    const rows = Math.min(EVALUATION_BATCH, examples - start);
+    const [batchLoss, batchCorrect] = tf.tidy(() => {
+      const x = tf.tensor2d(
+        Float32Array.from(input.data.images.subarray(start * IMAGE_PIXELS, (start + rows) * IMAGE_PIXELS), (pixel) => pixel / 255),
+        [rows, IMAGE_PIXELS],
+      );
+      const y = tf.tensor1d(Int32Array.from(input.data.labels.subarray(start, start + rows)), 'int32');
+      const logits = model.logits(x);
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), logits, undefined, undefined, tf.Reduction.SUM);
+      const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
+      return [loss.dataSync()[0], hits.dataSync()[0]];
+    });
+    lossSum += batchLoss;
+    correct += batchCorrect;
+    if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToEventLoop(input.signal);
+      lastYield = performance.now();
+    }
+  }
+  return { loss: lossSum / examples, accuracy: correct / examples, examples };
+}
+
+/** Walks seeded permutations of the shard, reshuffling after each full pass. */
+class BatchSampler {
+  private order: Uint32Array;
+  private position = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly random: SeededRandom,
+  ) {
+    this.order = seededPermutation(size, random);
+  }
+
+  fill(indices: Uint32Array): void {
+    for (let i = 0; i < indices.length; i++) {
+      if (this.position === this.size) {
+        this.order = seededPermutation(this.size, this.random);
+        this.position = 0;
+      }
+      indices[i] = this.order[this.position++];
+    }
+  }
+}
+
+async function yieldToEventLoop(signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  signal?.throwIfAborted();
+}
