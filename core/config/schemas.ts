@@ -56,7 +56,7 @@ export const daemonConfigSchema = z.object({
   topkFraction: z.number().gt(0).max(1).default(0.1),
   heartbeatSeconds: z.number().positive().default(10),
   audit: z.boolean().default(true),
-  backend: z.enum(['auto', 'wasm', 'cpu', 'node']).default('auto'),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 }).refine((config) => config.shardIndex === undefined || config.shardIndex < config.shardCount, {
   message: 'must be smaller than shardCount',
   path: ['shardIndex'],

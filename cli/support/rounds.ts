@@ -1,0 +1,54 @@
+import type { Hex } from 'viem';
+import { formatFixed6, formatTokens, renderTable, shortHex } from './table.ts';
+
+/** One committed round as `gradnet rounds --json` prints it (bigints become decimal strings). */
+export interface RoundRow {
+  round: number;
+  modelHash: Hex;
+  parentHash: Hex;
+  updatesRoot: Hex;
+  rewardsRoot: Hex;
+  contributors: number;
+  totalSamples: bigint;
+  /** Fixed point, 1e6 = 1.0, as stored on chain. */
+  loss: bigint;
+  accuracy: bigint;
+  /** The round's reward budget in token wei. */
+  reward: bigint;
+  blockNumber: bigint;
+  txHash: Hex;
+  /** Block time, unix seconds (table only). */
+  timestamp?: bigint;
+}
+
+/** The `--json` object of a round: exactly the fields the CLI reference lists, loss and accuracy as decimals. */
+export function roundJson(row: RoundRow): Record<string, string | number> {
+  return {
+    round: row.round,
+    modelHash: row.modelHash,
+    parentHash: row.parentHash,
+    updatesRoot: row.updatesRoot,
+    rewardsRoot: row.rewardsRoot,
+    contributors: row.contributors,
+    totalSamples: row.totalSamples.toString(),
+    loss: Number(row.loss) / 1e6,
+    accuracy: Number(row.accuracy) / 1e6,
+    reward: row.reward.toString(),
+    blockNumber: Number(row.blockNumber),
+    txHash: row.txHash,
+  };
+}
+
+export function renderRounds(rows: readonly RoundRow[]): string {
+  return renderTable(rows, [
+    { header: 'round', value: (row) => String(row.round), align: 'right' },
+    { header: 'model hash', value: (row) => shortHex(row.modelHash) },
+    { header: 'contributors', value: (row) => String(row.contributors), align: 'right' },
+    { header: 'samples', value: (row) => row.totalSamples.toString(), align: 'right' },
+    { header: 'loss', value: (row) => formatFixed6(row.loss), align: 'right' },
+    { header: 'accuracy', value: (row) => `${(Number(row.accuracy) / 1e4).toFixed(2)}%`, align: 'right' },
+    { header: 'reward', value: (row) => formatTokens(row.reward, 2), align: 'right' },
+    { header: 'block', value: (row) => row.blockNumber.toString(), align: 'right' },
+    { header: 'time', value: (row) => (row.timestamp === undefined ? '' : new Date(Number(row.timestamp) * 1000).toISOString().replace('T', ' ').slice(0, 19)) },
+  ]);
+}
