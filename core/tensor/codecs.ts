@@ -118,3 +118,9 @@ export function maxPayloadBytes(codec: CodecId, length: number): number {
       return topkMaxPayloadBytes(length);
   }
 }
+
+/** Element count a payload's header declares, or undefined if it is too short to have a header. */
+export function payloadElementCount(payload: Uint8Array): number | undefined {
+  if (payload.byteLength < HEADER_BYTES) return undefined;
+  return new DataView(payload.buffer, payload.byteOffset, payload.byteLength).getUint32(1, true);
+}

@@ -1,0 +1,48 @@
+export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
+export { TOPIC_KINDS, type TopicKind, type GradnetTopics, gradnetTopics, topicKind } from './topics.ts';
+export { nodeKeyBytes, nodeKeyHex, nodeKeyAddress, addressFromPublicKey, addressFromPeerKey } from './identity.ts';
+export {
+  type GradnetDomain,
+  gradnetDomain,
+  UPDATE_TYPES,
+  LOSS_SCALE,
+  type UpdateFields,
+  type SignedUpdate,
+  type CreateUpdateInput,
+  updateDigest,
+  signUpdate,
+  recoverUpdateSigner,
+  verifyUpdate,
+  assertUpdateFields,
+  encodeUpdate,
+  decodeUpdate,
+} from './update.ts';
+export {
+  type Heartbeat,
+  type RoundOpen,
+  type ModelAnnounce,
+  encodeHeartbeat,
+  decodeHeartbeat,
+  encodeRoundOpen,
+  decodeRoundOpen,
+  encodeModelAnnounce,
+  decodeModelAnnounce,
+} from './announcements.ts';
+export { type EquivocationEvidence, evidenceHashOf, equivocationEvidence, verifyEquivocationEvidence } from './evidence.ts';
+export {
+  type NodeDirectory,
+  type ValidationContext,
+  type ValidationOutcome,
+  VALIDATION_REASONS,
+  type ValidationReason,
+  outcomeOf,
+  type Refusal,
+  type Verdict,
+  type AcceptedUpdate,
+  type ValidateOptions,
+  type UpdateValidatorOptions,
+  INLINE_PAYLOAD_LIMIT,
+  UpdateValidator,
+  createUpdateValidator,
+} from './validator.ts';
+export { BlobRequest, BlobResponse } from './generated/gradnet.ts';
