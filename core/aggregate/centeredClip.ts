@@ -1,0 +1,70 @@
+import { BLOCK_LENGTH } from './blocks.ts';
+import { trimmedMeanCoordinates } from './coordinateWise.ts';
+import { medianOf } from './vector.ts';
+
+export interface CenteredClipResult {
+  center: Float32Array;
+  /** The clipping radius used (given, or the median starting distance). */
+  tau: number;
+  /** Per update (digest order): the weight min(1, τ / distance) it had in the last iteration. */
+  finalWeights: Float64Array;
+}
+
+/** ‖scales[i]·updates[i] − center‖ for every update, in float64 in a fixed order. */
+function distancesTo(updates: readonly Float32Array[], scales: Float64Array, center: Float32Array): Float64Array {
+  const distances = new Float64Array(updates.length);
+  for (let i = 0; i < updates.length; i++) {
+    const update = updates[i];
+    const scale = scales[i];
+    let s0 = 0;
+    let s1 = 0;
+    let k = 0;
+    for (; k + 1 < center.length; k += 2) {
+      const d0 = scale * update[k] - center[k];
+      const d1 = scale * update[k + 1] - center[k + 1];
+      s0 += d0 * d0;
+      s1 += d1 * d1;
+    }
+    for (; k < center.length; k++) {
+      const d = scale * update[k] - center[k];
+      s0 += d * d;
+    }
+    distances[i] = Math.sqrt(s0 + s1);
+  }
+  return distances;
+}
+
+/**
+ * Centered clipping: v ← v + (1/n) Σ min(1, τ/‖x_i − v‖)(x_i − v), `iterations` times, from the
+ * coordinate median (a robust start, since there is no previous round's momentum to start from).
+ */
+export function centeredClip(
+  updates: readonly Float32Array[],
+  scales: Float64Array,
+  length: number,
+  options: { tau?: number; iterations: number },
+): CenteredClipResult {
+  const n = updates.length;
+  const center = trimmedMeanCoordinates(updates, scales, length, Math.floor((n - 1) / 2));
+  const startDistances = distancesTo(updates, scales, center);
+  const tau = options.tau ?? medianOf(startDistances);
+  const weights = new Float64Array(n);
+  const accumulator = new Float64Array(BLOCK_LENGTH);
+  for (let iteration = 0; iteration < options.iterations; iteration++) {
+    const distances = iteration === 0 ? startDistances : distancesTo(updates, scales, center);
+    // A zero radius (all updates identical, or a zero median distance) leaves the centre in place.
+    for (let i = 0; i < n; i++) weights[i] = distances[i] > tau ? tau / distances[i] : 1;
+    for (let start = 0; start < length; start += BLOCK_LENGTH) {
+      const blockLength = Math.min(BLOCK_LENGTH, length - start);
+      accumulator.fill(0);
+      for (let i = 0; i < n; i++) {
+        const update = updates[i];
+        const scale = scales[i];
+        const weight = weights[i];
+        for (let k = 0; k < blockLength; k++) accumulator[k] += weight * (scale * update[start + k] - center[start + k]);
+      }
+      for (let k = 0; k < blockLength; k++) center[start + k] += accumulator[k] / n;
+    }
+  }
+  return { center, tau, finalWeights: weights };
+}
