@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { deployCommand } from './commands/deploy.ts';
+import { devnetCommand } from './commands/devnet.ts';
 import { walletCommand } from './commands/wallet.ts';
 
 /** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   program.addCommand(benchCommand());
+  program.addCommand(devnetCommand());
+  program.addCommand(deployCommand());
   program.addCommand(walletCommand());
   return program;
 }

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: an npm postinstall that must run under any Node version */
 // npm running under Node 20 skips the EDR native binary that Hardhat 3 needs.
 // Once node@22 is in node_modules/.bin, reinstalling under it restores the binary.
 const { execFileSync } = require('node:child_process');

@@ -1,0 +1,118 @@
+import { createServer } from 'node:net';
+import { parseEther } from 'viem';
+import { createChainClients } from './clients.ts';
+import { deployGradnet, type DeployOptions } from './deploy.ts';
+import type { Deployments } from './deployments.ts';
+import { DEV_ONLY_MNEMONIC, devOnlyAccounts, type DevOnlyAccount } from './dev-accounts.ts';
+import { DevnetError } from './errors.ts';
+import { TokenClient } from './token.ts';
+
+export const DEVNET_CHAIN_ID = 31337;
+export const DEVNET_HOST = '127.0.0.1';
+
+export interface DevnetOptions {
+  /** Port on 127.0.0.1; default 8545; 0 picks a free one. */
+  port?: number;
+  /** DEV-ONLY accounts to unlock and fund (default 10, at least 1; account 0 deploys). */
+  accounts?: number;
+  /** GradToken minted to each account (default 10,000 GRAD). */
+  fundAmount?: bigint;
+  /** Deployment settings (coordinator, genesisModelHash, minStake, …); the deployer is account 0. */
+  deploy?: Omit<DeployOptions, 'rpcUrl' | 'deployerKey' | 'fresh' | 'signal' | 'log'>;
+  /** Stops the devnet when aborted. */
+  signal?: AbortSignal;
+  log?: (line: string) => void;
+}
+
+export interface Devnet {
+  rpcUrl: string;
+  chainId: number;
+  deployments: Deployments;
+  deploymentsFile: string;
+  /** DEV-ONLY accounts (public keys of the Hardhat test mnemonic), funded with GradToken. */
+  accounts: DevOnlyAccount[];
+  /** Stops the JSON-RPC server; idempotent. */
+  stop(): Promise<void>;
+  /** Settles once the server has stopped. */
+  closed: Promise<void>;
+}
+
+/**
+ * Starts a Hardhat (EDR) chain served over HTTP/WebSocket JSON-RPC on 127.0.0.1, deploys
+ * gradnet through Ignition with DEV-ONLY account 0, funds the DEV-ONLY accounts with GradToken
+ * and writes deployments/31337.json. A busy port fails with DevnetError naming it.
+ */
+export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const port = options.port ?? 8545;
+  const accountCount = options.accounts ?? 10;
+  const log = options.log ?? ((): void => {});
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new DevnetError(port, `--port must be an integer in [0, 65535] (got ${port})`);
+  if (!Number.isInteger(accountCount) || accountCount < 1 || accountCount > 1_000) {
+    throw new DevnetError(port, `--accounts must be an integer in [1, 1000] (got ${accountCount})`);
+  }
+  options.signal?.throwIfAborted();
+  if (port !== 0) await assertPortFree(port);
+
+  const { createHardhatRuntimeEnvironment } = await import('hardhat/hre');
+  const hre = await createHardhatRuntimeEnvironment({
+    networks: {
+      devnet: {
+        type: 'edr-simulated',
+        chainType: 'l1',
+        chainId: DEVNET_CHAIN_ID,
+        accounts: { mnemonic: DEV_ONLY_MNEMONIC, count: accountCount },
+      },
+    },
+  });
+  const server = await hre.network.createServer('devnet', DEVNET_HOST, port);
+  let listening: { address: string; port: number };
+  try {
+    listening = await server.listen();
+  } catch (cause) {
+    throw new DevnetError(port, `cannot listen on ${DEVNET_HOST}:${port}: ${cause instanceof Error ? cause.message : String(cause)}; pick another --port`, cause);
+  }
+  const rpcUrl = `http://${DEVNET_HOST}:${listening.port}`;
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopped ??= server.close());
+  const onAbort = (): void => void stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const accounts = devOnlyAccounts(accountCount);
+    log(`devnet JSON-RPC at ${rpcUrl} (chain ${DEVNET_CHAIN_ID})`);
+    const { deployments, file } = await deployGradnet({
+      ...options.deploy,
+      rpcUrl,
+      deployerKey: accounts[0].privateKey,
+      fresh: true,
+      signal: options.signal,
+      log,
+    });
+    const fundAmount = options.fundAmount ?? parseEther('10000');
+    if (fundAmount > 0n) {
+      const clients = await createChainClients({ rpcUrl, account: accounts[0].privateKey, signal: options.signal });
+      const token = new TokenClient(clients, deployments.contracts.GradToken.address);
+      for (const account of accounts) await token.mint(account.address, fundAmount, { signal: options.signal });
+      log(`funded ${accounts.length} DEV-ONLY accounts with ${fundAmount} wei of GRAD each`);
+    }
+    return { rpcUrl, chainId: DEVNET_CHAIN_ID, deployments, deploymentsFile: file, accounts, stop, closed: server.afterClosed() };
+  } catch (error) {
+    options.signal?.removeEventListener('abort', onAbort);
+    await stop();
+    throw error;
+  }
+}
+
+/** Fails with DevnetError when something already listens on 127.0.0.1:`port`. */
+async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      const busy = error.code === 'EADDRINUSE';
+      reject(new DevnetError(port, busy
+        ? `port ${port} on ${DEVNET_HOST} is already in use (another devnet or node?); stop it or pass --port <free port>`
+        : `cannot use port ${port} on ${DEVNET_HOST}: ${error.message}`, error));
+    });
+    probe.listen(port, DEVNET_HOST, () => probe.close(() => resolve()));
+  });
+}

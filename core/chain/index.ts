@@ -1,0 +1,39 @@
+// core/chain: viem clients, typed ABIs, the deployments address book, contract wrappers,
+// deployment through Ignition and the local devnet.
+export { gradTokenAbi, gradTokenBytecode } from './abi/GradToken.generated.ts';
+export { nodeRegistryAbi, nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
+export { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
+export { rewardVaultAbi, rewardVaultBytecode } from './abi/RewardVault.generated.ts';
+export { createChainClients, fetchChainId, type ChainClientOptions, type ChainClients } from './clients.ts';
+export { assertDeployed, connectGradnet, type ConnectOptions, type GradnetChain } from './connect.ts';
+export { DEPLOY_DEFAULTS, deployGradnet, type DeployOptions, type DeployResult } from './deploy.ts';
+export {
+  CONTRACT_NAMES,
+  DEFAULT_DEPLOYMENTS_DIR,
+  deploymentsFile,
+  loadDeployments,
+  parseDeployments,
+  writeDeployments,
+  type ContractName,
+  type DeployedContract,
+  type Deployments,
+} from './deployments.ts';
+export { DEVNET_CHAIN_ID, DEVNET_HOST, startDevnet, type Devnet, type DevnetOptions } from './devnet.ts';
+export { DEV_ONLY_MNEMONIC, devOnlyAccounts, type DevOnlyAccount } from './dev-accounts.ts';
+export {
+  ChainError,
+  ChainIdMismatchError,
+  ChainInputError,
+  ContractMissingError,
+  ContractRevertError,
+  DeploymentsError,
+  DevnetError,
+  NoAccountError,
+  RpcUnreachableError,
+  TransactionFailedError,
+} from './errors.ts';
+export { FIXED_POINT_SCALE, fromFixedPoint, LedgerClient, toFixedPoint, type CommittedRound, type RoundRecord } from './ledger.ts';
+export { RegistryClient, RegistryReader, type RegisteredNode } from './registry.ts';
+export { TokenClient } from './token.ts';
+export { abortable, type SentTransaction } from './transactions.ts';
+export { VaultClient, type ClaimedFigures, type RewardClaim } from './vault.ts';
