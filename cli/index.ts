@@ -3,6 +3,10 @@ import { benchCommand } from './commands/bench.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { walletCommand } from './commands/wallet.ts';
+import { nodesCommand } from './commands/nodes.ts';
+import { registerCommand } from './commands/register.ts';
+import { roundsCommand } from './commands/rounds.ts';
+import { statusCommand } from './commands/status.ts';
 
 /** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
 export function buildProgram(): Command {
@@ -14,5 +18,9 @@ export function buildProgram(): Command {
   program.addCommand(devnetCommand());
   program.addCommand(deployCommand());
   program.addCommand(walletCommand());
+  program.addCommand(registerCommand());
+  program.addCommand(roundsCommand());
+  program.addCommand(nodesCommand());
+  program.addCommand(statusCommand());
   return program;
 }

@@ -1,4 +1,5 @@
 import type { Hex } from 'viem';
+import type { CommittedRound, LedgerClient } from '../../core/chain/index.ts';
 import { formatFixed6, formatTokens, renderTable, shortHex } from './table.ts';
 
 /** One committed round as `gradnet rounds --json` prints it (bigints become decimal strings). */
@@ -51,4 +52,29 @@ export function renderRounds(rows: readonly RoundRow[]): string {
     { header: 'block', value: (row) => row.blockNumber.toString(), align: 'right' },
     { header: 'time', value: (row) => (row.timestamp === undefined ? '' : new Date(Number(row.timestamp) * 1000).toISOString().replace('T', ' ').slice(0, 19)) },
   ]);
+}
+
+export function toRoundRow(round: CommittedRound): RoundRow {
+  return {
+    round: round.roundId,
+    modelHash: round.modelHash,
+    parentHash: round.parentHash,
+    updatesRoot: round.updatesRoot,
+    rewardsRoot: round.rewardsRoot,
+    contributors: round.contributors,
+    totalSamples: BigInt(round.totalSamples),
+    loss: BigInt(round.loss),
+    accuracy: BigInt(round.accuracy),
+    reward: round.rewardBudget,
+    blockNumber: round.blockNumber,
+    txHash: round.transactionHash,
+    timestamp: BigInt(round.committedAt),
+  };
+}
+
+/** The committed rounds from the ledger, oldest first; only the last `last` when given. */
+export async function fetchRoundRows(ledger: LedgerClient, last?: number): Promise<RoundRow[]> {
+  const count = await ledger.roundCount();
+  const fromRound = last === undefined ? 1 : Math.max(1, count - last + 1);
+  return (await ledger.listRounds({ fromRound, toRound: count })).map(toRoundRow);
 }

@@ -10,6 +10,8 @@ export interface ConfigSources {
   env?: Record<string, string | undefined>;
   /** A JSON config file; read when given or when `GRADNET_CONFIG` names one. */
   file?: string;
+  /** Flags whose name is not the setting's kebab-case, e.g. `{ rpcUrl: 'rpc' }` for `--rpc`. */
+  flagNames?: Record<string, string>;
 }
 
 /** A settings object, possibly with cross-setting checks (`.refine`). */
@@ -23,8 +25,8 @@ export function envName(setting: string): string {
   return `GRADNET_${setting.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-/** `rpcUrl` -> `--rpc-url`. */
-function flagName(setting: string): string {
+/** `rpcUrl` -> `rpc-url`. */
+function kebab(setting: string): string {
   return setting.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
@@ -37,6 +39,7 @@ export function loadConfig<Schema extends ConfigSchema>(schema: Schema, sources:
   const object: z.ZodObject<z.ZodRawShape> = schema instanceof z.ZodEffects ? schema.innerType() : (schema as z.ZodObject<z.ZodRawShape>);
   const shape = object.shape;
   const settings = Object.keys(shape);
+  const flagName = (setting: string): string => sources.flagNames?.[setting] ?? kebab(setting);
   const merged: Record<string, unknown> = {};
   const origin: Record<string, Source> = {};
   const take = (setting: string, value: unknown, source: Source): void => {

@@ -1,0 +1,31 @@
+import { Command, Option } from 'commander';
+import type { z } from 'zod';
+import { loadConfig, type ConfigSchema } from '../../core/config/index.ts';
+
+/** Options of every command that reads the chain: `--rpc`, `--deployments`, `--config`, `--log-level`. */
+export function withChainOptions(command: Command): Command {
+  return command
+    .option('--rpc <url>', 'JSON-RPC endpoint (GRADNET_RPC_URL; default http://127.0.0.1:8545)')
+    .option('--deployments <file>', 'address book (GRADNET_DEPLOYMENTS; default deployments/<chainId>.json)')
+    .option('--coordinator-url <url>', 'coordinator HTTP API, e.g. http://127.0.0.1:7070 (GRADNET_COORDINATOR_URL)')
+    .option('--config <file>', 'JSON config file of settings (GRADNET_CONFIG)')
+    .addOption(new Option('--log-level <level>', 'log level (GRADNET_LOG_LEVEL)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+}
+
+/** Options of commands that sign with a keystore key. */
+export function withWalletOptions(command: Command): Command {
+  return command
+    .option('--keystore-dir <dir>', 'keystore directory (GRADNET_KEYSTORE_DIR; default ~/.gradnet/keystores)')
+    .option('--password-file <file>', 'first line is the keystore password (else GRADNET_PASSWORD, else a prompt)');
+}
+
+/** The command's settings from its flags, the GRADNET_* environment and the config file, validated. */
+export function readSettings<Schema extends ConfigSchema>(schema: Schema, options: Record<string, unknown>): z.infer<Schema> {
+  const { config, rpc, ...flags } = options;
+  return loadConfig(schema, {
+    flags: { ...flags, rpcUrl: rpc },
+    env: process.env,
+    file: typeof config === 'string' ? config : undefined,
+    flagNames: { rpcUrl: 'rpc' },
+  });
+}
