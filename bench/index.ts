@@ -9,6 +9,7 @@ export interface BenchSuite {
 /** Suites load lazily so that `gradnet bench gas` does not pay for tfjs start-up, and so on. */
 export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
   aggregate: () => import('./suites/aggregate.ts'),
+  gas: () => import('./suites/gas.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */

@@ -18,10 +18,13 @@ contract RoundLedger is IRoundLedger, AccessControl {
         bytes32 rewardsRoot;
     }
 
-    // One slot read and written per commit: the round counter and the running budget.
+    // The one slot every commit reads and rewrites. The constructor stores the deployment block
+    // in it, so the slot is never zero and every commit (round 1 included) pays the same
+    // non-zero-to-non-zero write.
     struct Head {
         uint64 roundCount;
-        uint192 totalRewardBudget;
+        uint64 deployedAtBlock;
+        uint128 totalRewardBudget;
     }
 
     /// @notice The genesis model hash (round 0).
@@ -41,6 +44,7 @@ contract RoundLedger is IRoundLedger, AccessControl {
         genesisModelHash = genesisHash;
         maxRewardBudget = maxBudget;
         _rounds[0].modelHash = genesisHash;
+        _head = Head({roundCount: 0, deployedAtBlock: uint64(block.number), totalRewardBudget: 0});
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -61,6 +65,7 @@ contract RoundLedger is IRoundLedger, AccessControl {
         _rounds[roundId] = Round({modelHash: record.modelHash, rewardsRoot: record.rewardsRoot});
         _head = Head({
             roundCount: uint64(roundId),
+            deployedAtBlock: head.deployedAtBlock,
             totalRewardBudget: head.totalRewardBudget + record.rewardBudget
         });
         emit RoundCommitted(
@@ -103,6 +108,11 @@ contract RoundLedger is IRoundLedger, AccessControl {
     /// @inheritdoc IRoundLedger
     function rewardsRootOf(uint256 roundId) external view returns (bytes32) {
         return _rounds[roundId].rewardsRoot;
+    }
+
+    /// @inheritdoc IRoundLedger
+    function deployedAtBlock() external view returns (uint256) {
+        return _head.deployedAtBlock;
     }
 
     /// @inheritdoc IRoundLedger

@@ -116,6 +116,9 @@ interface IRoundLedger {
     /// @param roundId The round.
     /// @return The root.
     function rewardsRootOf(uint256 roundId) external view returns (bytes32);
+    /// @notice The block the ledger was deployed in (where searches for its events start).
+    /// @return The block number.
+    function deployedAtBlock() external view returns (uint256);
     /// @notice Sum of the reward budgets of all committed rounds.
     /// @return Tokens (wei).
     function totalRewardBudget() external view returns (uint256);

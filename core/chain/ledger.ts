@@ -50,14 +50,22 @@ export class LedgerClient {
   readonly address: Address;
   readonly #target: ContractTarget;
   readonly #clients: ChainClients;
-  readonly #fromBlock: bigint;
+  #fromBlock: Promise<bigint> | undefined;
 
-  /** `fromBlock` (the ledger's deployment block) bounds the event searches. */
+  /** `fromBlock` bounds the event searches; by default the ledger's own deployment block. */
   constructor(clients: ChainClients, address: Address, options: { fromBlock?: bigint | number } = {}) {
     this.address = address;
     this.#clients = clients;
     this.#target = { clients, name: 'RoundLedger', address, abi: roundLedgerAbi };
-    this.#fromBlock = BigInt(options.fromBlock ?? 0);
+    if (options.fromBlock !== undefined) this.#fromBlock = Promise.resolve(BigInt(options.fromBlock));
+  }
+
+  #eventsFromBlock(): Promise<bigint> {
+    this.#fromBlock ??= readContract<bigint>(this.#target, 'deployedAtBlock').catch((error: unknown) => {
+      this.#fromBlock = undefined;
+      throw error;
+    });
+    return this.#fromBlock;
   }
 
   async roundCount(): Promise<number> {
@@ -98,7 +106,7 @@ export class LedgerClient {
     }
     const [round] = await this.listRounds({ fromRound: roundId, toRound: roundId });
     if (!round || round.modelHash !== stored.modelHash) {
-      throw new ChainError('ROUND_EVENT_MISSING', `round ${roundId} is committed on ${this.#clients.rpcUrl} but its RoundCommitted event was not found from block ${this.#fromBlock}; use an archive RPC endpoint or check the deployments file's blockNumber`);
+      throw new ChainError('ROUND_EVENT_MISSING', `round ${roundId} is committed on ${this.#clients.rpcUrl} but its RoundCommitted event was not found from block ${await this.#eventsFromBlock()}; use an RPC endpoint that keeps old logs`);
     }
     return round;
   }
@@ -108,6 +116,7 @@ export class LedgerClient {
     const from = options.fromRound ?? 1;
     const to = options.toRound ?? (await this.roundCount());
     if (to < from) return [];
+    const fromBlock = await this.#eventsFromBlock();
     let logs;
     try {
       logs = await this.#clients.publicClient.getContractEvents({
@@ -115,7 +124,7 @@ export class LedgerClient {
         abi: roundLedgerAbi,
         eventName: 'RoundCommitted',
         args: from === to ? { roundId: BigInt(from) } : undefined,
-        fromBlock: this.#fromBlock,
+        fromBlock,
         toBlock: 'latest',
       });
     } catch (error) {
