@@ -1,0 +1,262 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import {
+  RoundConfigError,
+  commitRetryDelay,
+  initialRoundState,
+  nextWakeAt,
+  parseRoundConfig,
+  step,
+  type RoundEffect,
+  type RoundEvent,
+  type RoundState,
+} from '../../../core/round/index.ts';
+
+const config = { quorum: 2, deadlineMs: 1_000, maxWaitMs: 5_000, livenessMs: 3_000, retryBaseMs: 100, retryMaxMs: 400 };
+const node = (i: number): Hex => `0x${i.toString(16).padStart(40, '0')}`;
+const digest = (i: number): Hex => `0x${i.toString(16).padStart(64, 'd')}`;
+const GENESIS: Hex = `0x${'00'.repeat(32)}`;
+const MODEL: Hex = `0x${'ab'.repeat(32)}`;
+
+/** Runs events through the machine, checking that no step mutates its input state. */
+function run(events: readonly RoundEvent[], state: RoundState = initialRoundState(config)): { state: RoundState; effects: RoundEffect[] } {
+  const effects: RoundEffect[] = [];
+  for (const event of events) {
+    const before = structuredClone(state);
+    const result = step(state, event);
+    assert.deepEqual(state, before, `step mutated its input on ${event.type}`);
+    state = result.state;
+    effects.push(...result.effects);
+  }
+  return { state, effects };
+}
+
+const started: RoundEvent = { type: 'start', now: 0, round: 1, baseHash: GENESIS };
+const update = (i: number, now: number, round = 1): RoundEvent => ({ type: 'updateAccepted', now, round, nodeKey: node(i), digest: digest(i) });
+
+describe('round: collecting and closing', () => {
+  it('opens the round with its deadline', () => {
+    const { state, effects } = run([started]);
+    assert.equal(state.phase, 'collecting');
+    assert.deepEqual(effects, [{ type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 0, deadline: 1_000, reopened: false }]);
+  });
+
+  it('waits for the deadline once quorum is met, then aggregates the updates sorted by digest', () => {
+    const beforeDeadline = run([started, { type: 'heartbeat', now: 1, nodeKey: node(9) }, update(5, 10), update(3, 20), { type: 'tick', now: 999 }]);
+    assert.equal(beforeDeadline.state.phase, 'collecting');
+    const { state, effects } = run([{ type: 'tick', now: 1_000 }], beforeDeadline.state);
+    assert.equal(state.phase, 'aggregating');
+    assert.deepEqual(effects, [
+      {
+        type: 'aggregate',
+        round: 1,
+        baseHash: GENESIS,
+        updates: [
+          { nodeKey: node(3), digest: digest(3) },
+          { nodeKey: node(5), digest: digest(5) },
+        ],
+        reason: 'deadline',
+      },
+    ]);
+  });
+
+  it('does not close at the deadline without quorum, and re-announces after the longest wait keeping its updates', () => {
+    const { state, effects } = run([started, update(1, 10), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }]);
+    assert.equal(state.phase, 'collecting');
+    assert.deepEqual(effects.at(-1), { type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 5_000, deadline: 6_000, reopened: true });
+    assert.equal(state.phase === 'collecting' && state.updates.length, 1);
+    const closed = run([update(2, 5_100), { type: 'tick', now: 6_000 }], state);
+    assert.equal(closed.state.phase, 'aggregating');
+  });
+
+  it('closes early when every live node has reported', () => {
+    const { state, effects } = run([started, { type: 'heartbeat', now: 5, nodeKey: node(1) }, { type: 'heartbeat', now: 5, nodeKey: node(2) }, update(1, 10), update(2, 20)]);
+    assert.equal(state.phase, 'aggregating');
+    assert.deepEqual(effects.at(-1), {
+      type: 'aggregate',
+      round: 1,
+      baseHash: GENESIS,
+      updates: [
+        { nodeKey: node(1), digest: digest(1) },
+        { nodeKey: node(2), digest: digest(2) },
+      ],
+      reason: 'all-reported',
+    });
+  });
+
+  it('waits for a live node that has not reported, until it goes stale', () => {
+    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)]);
+    assert.equal(waiting.state.phase, 'collecting');
+    assert.equal(nextWakeAt(waiting.state), 1_000);
+    const lateCheck = run([{ type: 'tick', now: 500 }], waiting.state);
+    assert.equal(lateCheck.state.phase, 'collecting');
+  });
+
+  it('closes when the only silent live node goes stale before the deadline', () => {
+    const long = { ...config, deadlineMs: 10_000, maxWaitMs: 20_000 };
+    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)], initialRoundState(long));
+    assert.equal(nextWakeAt(waiting.state), 5 + 3_000 + 1);
+    const { state, effects } = run([{ type: 'tick', now: 3_006 }], waiting.state);
+    assert.equal(state.phase, 'aggregating');
+    assert.equal((effects[0] as { reason: string }).reason, 'all-reported');
+  });
+
+  it('never closes early when closeWhenAllReported is off', () => {
+    const { state } = run([started, update(1, 10), update(2, 20)], initialRoundState({ ...config, closeWhenAllReported: false }));
+    assert.equal(state.phase, 'collecting');
+  });
+
+  it('ignores duplicates, wrong rounds and late updates, and flags equivocation', () => {
+    const { effects, state } = run([
+      started,
+      update(1, 10),
+      update(1, 11),
+      update(2, 12, 7),
+      { type: 'updateAccepted', now: 13, round: 1, nodeKey: node(1), digest: digest(99) },
+    ]);
+    assert.deepEqual(effects.slice(1), [
+      { type: 'updateIgnored', round: 1, nodeKey: node(1), digest: digest(1), reason: 'duplicate' },
+      { type: 'updateIgnored', round: 7, nodeKey: node(2), digest: digest(2), reason: 'wrong-round' },
+      { type: 'equivocation', round: 1, nodeKey: node(1), firstDigest: digest(1), secondDigest: digest(99) },
+    ]);
+    assert.equal(state.phase === 'collecting' && state.updates.length, 1);
+    const closed = run([update(2, 20), { type: 'tick', now: 1_000 }, update(3, 1_001)], state);
+    assert.deepEqual(closed.effects.at(-1), { type: 'updateIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'not-collecting' });
+  });
+
+  it('treats node keys case-insensitively', () => {
+    const { effects } = run([started, update(10, 1), { type: 'updateAccepted', now: 2, round: 1, nodeKey: node(10).toUpperCase().replace('0X', '0x') as Hex, digest: digest(10) }]);
+    assert.equal(effects.at(-1)?.type, 'updateIgnored');
+  });
+});
+
+describe('round: restart', () => {
+  it('resumes collecting with the stored updates and opening time, closing at once if due', () => {
+    const accepted = [
+      { nodeKey: node(1), digest: digest(1) },
+      { nodeKey: node(2), digest: digest(2) },
+      { nodeKey: node(1), digest: digest(7) },
+    ];
+    const { state, effects } = run([{ type: 'start', now: 2_000, round: 4, baseHash: MODEL, accepted, openedAt: 0 }]);
+    assert.equal(state.phase, 'aggregating');
+    assert.equal(effects[0].type, 'openRound');
+    assert.deepEqual(effects[1], { type: 'aggregate', round: 4, baseHash: MODEL, updates: accepted.slice(0, 2), reason: 'deadline' });
+  });
+
+  it('resumes an aggregated round by committing it', () => {
+    const { state, effects } = run([{ type: 'resumeCommit', now: 0, round: 4, baseHash: GENESIS, modelHash: MODEL }]);
+    assert.equal(state.phase, 'committing');
+    assert.deepEqual(effects, [{ type: 'commit', round: 4, baseHash: GENESIS, modelHash: MODEL, attempt: 1 }]);
+  });
+
+  it('refuses a second start', () => {
+    const { effects } = run([started, started]);
+    assert.equal(effects.at(-1)?.type, 'eventIgnored');
+  });
+});
+
+describe('round: committing', () => {
+  const aggregating = run([started, update(1, 10), update(2, 20), { type: 'tick', now: 1_000 }]).state;
+
+  it('commits the aggregated model, then announces it and opens the next round on it', () => {
+    const { state, effects } = run(
+      [
+        { type: 'aggregated', now: 1_100, round: 1, modelHash: MODEL },
+        { type: 'commitConfirmed', now: 1_200, round: 1, modelHash: MODEL, txHash: '0x01' },
+      ],
+      aggregating,
+    );
+    assert.deepEqual(effects, [
+      { type: 'commit', round: 1, baseHash: GENESIS, modelHash: MODEL, attempt: 1 },
+      { type: 'announceModel', round: 1, modelHash: MODEL, baseHash: GENESIS, txHash: '0x01' },
+      { type: 'openRound', round: 2, baseHash: MODEL, openedAt: 1_200, deadline: 2_200, reopened: false },
+    ]);
+    assert.equal(state.phase === 'collecting' && state.round, 2);
+  });
+
+  it('retries a failed commit with doubling, capped backoff, and accepts a late receipt', () => {
+    const committing = run([{ type: 'aggregated', now: 1_100, round: 1, modelHash: MODEL }], aggregating).state;
+    const { state, effects } = run(
+      [
+        { type: 'commitFailed', now: 2_000, round: 1, attempt: 1, error: 'ECONNREFUSED', retryable: true },
+        { type: 'tick', now: 2_099 },
+        { type: 'tick', now: 2_100 },
+        { type: 'commitFailed', now: 2_200, round: 1, attempt: 2, error: 'ECONNREFUSED', retryable: true },
+        { type: 'commitFailed', now: 2_201, round: 1, attempt: 2, error: 'twice', retryable: true },
+        { type: 'tick', now: 2_400 },
+        { type: 'commitFailed', now: 2_500, round: 1, attempt: 3, error: 'timeout', retryable: true },
+        { type: 'commitFailed', now: 2_600, round: 1, attempt: 3, error: 'timeout', retryable: true },
+      ],
+      committing,
+    );
+    assert.deepEqual(
+      effects.map((effect) => [effect.type, 'attempt' in effect ? effect.attempt : null, 'at' in effect ? effect.at : null]),
+      [
+        ['commitRetryScheduled', 2, 2_100],
+        ['commit', 2, null],
+        ['commitRetryScheduled', 3, 2_400],
+        ['eventIgnored', null, null],
+        ['commit', 3, null],
+        ['commitRetryScheduled', 4, 2_900],
+        ['eventIgnored', null, null],
+      ],
+    );
+    assert.equal(nextWakeAt(state), 2_900);
+    const confirmed = run([{ type: 'commitConfirmed', now: 2_700, round: 1, modelHash: MODEL }], state);
+    assert.equal(confirmed.state.phase === 'collecting' && confirmed.state.round, 2);
+  });
+
+  it('ignores a stale failure of an earlier attempt while a retry is in flight', () => {
+    const committing = run([{ type: 'aggregated', now: 1_100, round: 1, modelHash: MODEL }], aggregating).state;
+    const { state, effects } = run(
+      [
+        { type: 'commitFailed', now: 2_000, round: 1, attempt: 1, error: 'timeout', retryable: true },
+        { type: 'tick', now: 2_100 },
+        { type: 'commitFailed', now: 2_150, round: 1, attempt: 1, error: 'timeout, reported twice', retryable: true },
+      ],
+      committing,
+    );
+    assert.equal(effects.at(-1)?.type, 'eventIgnored');
+    assert.equal(state.phase === 'committing' && state.retryAt, null);
+  });
+
+  it('halts on a non-retryable failure and on a receipt for another model', () => {
+    const committing = run([{ type: 'aggregated', now: 1_100, round: 1, modelHash: MODEL }], aggregating).state;
+    const failed = run([{ type: 'commitFailed', now: 2_000, round: 1, attempt: 1, error: 'AccessControlUnauthorizedAccount', retryable: false }], committing);
+    assert.equal(failed.state.phase, 'halted');
+    assert.match((failed.effects[0] as { reason: string }).reason, /AccessControlUnauthorizedAccount/);
+    const other = run([{ type: 'commitConfirmed', now: 2_000, round: 1, modelHash: GENESIS }], committing);
+    assert.equal(other.state.phase, 'halted');
+    assert.equal(run([update(1, 3_000, 2), { type: 'tick', now: 9_999 }], other.state).state.phase, 'halted');
+  });
+
+  it('re-collects the round when aggregation fails', () => {
+    const { state, effects } = run([{ type: 'aggregationFailed', now: 1_500, round: 1, reason: 'all updates unusable' }], aggregating);
+    assert.equal(state.phase === 'collecting' && state.updates.length, 0);
+    assert.deepEqual(effects, [{ type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 1_500, deadline: 2_500, reopened: true }]);
+  });
+
+  it('ignores stray receipts and results for other rounds or phases', () => {
+    for (const event of [
+      { type: 'aggregated', now: 1, round: 2, modelHash: MODEL },
+      { type: 'commitConfirmed', now: 1, round: 1, modelHash: MODEL },
+      { type: 'commitFailed', now: 1, round: 1, attempt: 1, error: 'x', retryable: true },
+      { type: 'aggregationFailed', now: 1, round: 9, reason: 'x' },
+    ] as const) {
+      const { state, effects } = run([event], aggregating);
+      assert.equal(state, aggregating);
+      assert.equal(effects[0].type, 'eventIgnored');
+    }
+  });
+});
+
+describe('round: configuration', () => {
+  it('fills defaults and refuses inconsistent values', () => {
+    assert.equal(parseRoundConfig({}).quorum, 3);
+    assert.throws(() => parseRoundConfig({ deadlineMs: 10, maxWaitMs: 5 }), RoundConfigError);
+    assert.throws(() => parseRoundConfig({ quorum: 0 }), /quorum/);
+    assert.throws(() => initialRoundState({ extra: 1 } as never), RoundConfigError);
+    assert.deepEqual([1, 2, 3, 4, 40].map((attempt) => commitRetryDelay(parseRoundConfig(config), attempt)), [100, 200, 400, 400, 400]);
+  });
+});
