@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { registerConv2dGradient } from './conv-gradient.ts';
+import { registerFastGradients } from './gradients.ts';
 import { BackendError } from './errors.ts';
 
 /** tfjs backends gradnet can run on: 'tensorflow' is tfjs-node (native TensorFlow). */
@@ -32,14 +32,14 @@ const TFJS_NODE = '@tensorflow/tfjs-node';
  * Picks and starts the tensor backend: the explicit `preferred` argument, else GRADNET_BACKEND,
  * else the best available (tfjs-node if installed, then wasm with SIMD, then cpu). An explicitly
  * requested backend that fails to start is an error; auto-detection falls through to the next.
- * Also registers the Conv2D gradient the wasm backend needs and switches tfjs to production mode.
+ * Also registers the Conv2D and MaxPool gradients the wasm backend needs and switches tfjs to production mode.
  */
 export async function initBackend(preferred?: BackendName | 'auto', options: InitBackendOptions = {}): Promise<BackendChoice> {
   const env = options.env ?? process.env;
   const fromEnv = env.GRADNET_BACKEND?.trim().toLowerCase();
   const requested = preferred && preferred !== 'auto' ? preferred : fromEnv && fromEnv !== 'auto' ? normalise(fromEnv) : undefined;
   tf.enableProdMode();
-  registerConv2dGradient();
+  registerFastGradients();
   let choice: BackendChoice;
   if (requested) {
     await startBackend(requested);

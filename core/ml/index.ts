@@ -1,6 +1,6 @@
 export { MlError, ModelSpecError, DatasetError, ShardError, TrainingConfigError, BackendError } from './errors.ts';
 export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, currentBackend } from './backend.ts';
-export { conv2dGradient, registerConv2dGradient } from './conv-gradient.ts';
+export { conv2dGradient, maxPoolGradient, registerFastGradients } from './gradients.ts';
 export { type Seed, SeededRandom, seededPermutation } from './random.ts';
 export { type Dataset, IMAGE_SIDE, IMAGE_PIXELS, NUM_CLASSES, assertDataset, selectExamples, sliceExamples } from './dataset.ts';
 export { type MnistSplits, type LoadMnistOptions, DEFAULT_VALIDATION_SIZE, loadMnist } from './mnist.ts';

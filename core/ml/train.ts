@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFinite } from '../tensor/index.ts';
-import { assertDataset, fillBatch, IMAGE_PIXELS, type Dataset } from './dataset.ts';
+import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } from './dataset.ts';
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
 import { SeededRandom, seededPermutation, type Seed } from './random.ts';
@@ -123,16 +123,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   let lossSum = 0;
   let correct = 0;
   let lastYield = performance.now();
+  const rowsPerBatch = Math.min(EVALUATION_BATCH, examples);
+  const pixels = new Float32Array(rowsPerBatch * IMAGE_PIXELS);
+  const labels = new Int32Array(rowsPerBatch);
   for (let start = 0; start < examples; start += EVALUATION_BATCH) {
     const rows = Math.min(EVALUATION_BATCH, examples - start);
+    fillBatch(input.data, Uint32Array.from({ length: rows }, (_, i) => start + i), pixels, labels);
     const [batchLoss, batchCorrect] = tf.tidy(() => {
-      const x = tf.tensor2d(
-        Float32Array.from(input.data.images.subarray(start * IMAGE_PIXELS, (start + rows) * IMAGE_PIXELS), (pixel) => pixel / 255),
-        [rows, IMAGE_PIXELS],
-      );
-      const y = tf.tensor1d(Int32Array.from(input.data.labels.subarray(start, start + rows)), 'int32');
+      const x = tf.tensor2d(pixels.subarray(0, rows * IMAGE_PIXELS), [rows, IMAGE_PIXELS]);
+      const y = tf.tensor1d(labels.subarray(0, rows), 'int32');
       const logits = model.logits(x);
-      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), logits, undefined, undefined, tf.Reduction.SUM);
+      const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits, undefined, undefined, tf.Reduction.SUM);
       const hits = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), 'int32'));
       return [loss.dataSync()[0], hits.dataSync()[0]];
     });
