@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 
+/** The function shape tf.customGrad takes (tfjs does not export its type). */
+type CustomGradient = Parameters<typeof tf.customGrad>[0];
+
 /**
  * A fully connected layer, `relu?(x·w + b)`, whose gradient uses explicit transposes and plain
  * matMuls: the wasm BatchMatMul kernel is several times slower with its transpose flags set (which
@@ -20,7 +23,7 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, options: {
           return [tf.matMul(tf.transpose(x), g), tf.sum(g, 0)];
         },
       };
-    }) as tf.CustomGradientFunc<tf.Tensor2D>);
+    }) as CustomGradient);
     return op(w, b) as tf.Tensor2D;
   }
   const op = tf.customGrad(((input: tf.Tensor, weights: tf.Tensor, bias: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -33,6 +36,6 @@ export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, options: {
         return [tf.matMul(g, tf.transpose(savedWeights)), tf.matMul(tf.transpose(savedInput), g), tf.sum(g, 0)];
       },
     };
-  }) as tf.CustomGradientFunc<tf.Tensor2D>);
+  }) as CustomGradient);
   return op(x, w, b) as tf.Tensor2D;
 }
