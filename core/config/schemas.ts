@@ -32,7 +32,7 @@ export type ChainConfig = z.infer<typeof chainConfigSchema>;
 export const walletConfigSchema = z.object({ ...chainSettings, ...walletSettings, coordinatorUrl: url.optional() });
 export type WalletConfig = z.infer<typeof walletConfigSchema>;
 
-/** The peer daemon's settings. Training hyper-parameters left unset take core/ml's defaults. */
+/** The peer daemon's settings. */
 export const daemonConfigSchema = z.object({
   ...chainSettings,
   ...walletSettings,
@@ -42,9 +42,10 @@ export const daemonConfigSchema = z.object({
   listen: z.array(multiaddr).min(1).default(['/ip4/0.0.0.0/tcp/0']),
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
   coordinatorUrl: url.optional(),
-  innerSteps: z.number().int().positive().optional(),
-  batchSize: z.number().int().positive().optional(),
-  learningRate: z.number().positive().optional(),
+  /** Local Adam steps per round (DiLoCo's H). */
+  innerSteps: z.number().int().positive().default(100),
+  batchSize: z.number().int().positive().default(64),
+  learningRate: z.number().positive().default(0.003),
   /** This peer's shard: index among `shardCount` (or derived from the node key when unset). */
   shardIndex: z.number().int().nonnegative().optional(),
   shardCount: z.number().int().positive().default(10),
@@ -55,6 +56,10 @@ export const daemonConfigSchema = z.object({
   /** Fraction of coordinates top-k keeps (error feedback carries the rest to the next round). */
   topkFraction: z.number().gt(0).max(1).default(0.1),
   heartbeatSeconds: z.number().positive().default(10),
+  /** How often the ledger is polled for committed rounds. */
+  chainPollSeconds: z.number().positive().default(1),
+  /** Updates whose decoded delta has a larger L2 norm are rejected before aggregation. */
+  maxUpdateNorm: z.number().positive().default(1000),
   audit: z.boolean().default(true),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 }).refine((config) => config.shardIndex === undefined || config.shardIndex < config.shardCount, {
