@@ -1,0 +1,214 @@
+import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import { Queue, lpStream } from '@libp2p/utils';
+import { bytesToHex, hexToBytes, keccak256, type Hex } from 'viem';
+import { BlobRequest, BlobResponse } from '../protocol/index.ts';
+import type { BlobSource } from './blob-store.ts';
+import { BlobFetchError, P2PConfigError, type BlobFailure } from './errors.ts';
+
+export const BLOB_PROTOCOL = '/gradnet/blob/1';
+
+export interface BlobExchangeOptions {
+  /** Bytes per chunk on the wire. Default 64 KiB. */
+  chunkBytes?: number;
+  /** Per-peer time limit for a whole fetch. Default 30 s. */
+  timeoutMs?: number;
+  /** Outgoing fetches at once, across peers. Default 4. */
+  maxConcurrentFetches?: number;
+  /** Incoming requests served at once; more are answered BUSY. Default 8. */
+  maxConcurrentServes?: number;
+  /** Largest blob this node fetches or serves. Default 64 MiB. */
+  maxBlobBytes?: number;
+}
+
+export interface FetchBlobOptions {
+  signal?: AbortSignal;
+  /** Peers to ask, in order; default: every connected peer. */
+  peers?: PeerId[];
+  /** Refuse blobs above this many bytes before receiving them. Default: the node's maxBlobBytes. */
+  maxBytes?: number;
+  /**
+   * Checks the received bytes against `hash`. Default: keccak256(bytes) === hash. Checkpoints are
+   * addressed by model hash, not by the hash of their bytes: pass a verifier that decodes them
+   * (e.g. `bytes => { decodeCheckpoint(bytes, hash); return true }`).
+   */
+  verify?: (bytes: Uint8Array) => boolean;
+}
+
+const REQUEST_MAX_BYTES = 128;
+
+class PeerFailure extends Error {
+  constructor(
+    readonly failure: BlobFailure,
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
+
+/**
+ * `/gradnet/blob/1`: request {hash, maxBytes}; response header {status, size}; then the bytes in
+ * length-prefixed chunks. The client checks the declared size against its bound before
+ * allocating, counts bytes as they come, and verifies the hash before handing anything out.
+ */
+export class BlobExchange {
+  private readonly chunkBytes: number;
+  private readonly timeoutMs: number;
+  private readonly maxBlobBytes: number;
+  private readonly maxConcurrentServes: number;
+  private readonly fetchQueue: Queue<Uint8Array>;
+  private serving = 0;
+
+  constructor(
+    private readonly libp2p: Libp2p,
+    private readonly sources: readonly BlobSource[],
+    options: BlobExchangeOptions = {},
+  ) {
+    this.chunkBytes = positive('chunkBytes', options.chunkBytes ?? 64 * 1024);
+    this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 30_000);
+    this.maxBlobBytes = positive('maxBlobBytes', options.maxBlobBytes ?? 64 * 1024 * 1024);
+    this.maxConcurrentServes = positive('maxConcurrentServes', options.maxConcurrentServes ?? 8);
+    this.fetchQueue = new Queue({ concurrency: positive('maxConcurrentFetches', options.maxConcurrentFetches ?? 4) });
+  }
+
+  async start(): Promise<void> {
+    await this.libp2p.handle(BLOB_PROTOCOL, (stream) => this.serve(stream), {
+      maxInboundStreams: this.maxConcurrentServes * 2,
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.fetchQueue.abort();
+    await this.libp2p.unhandle(BLOB_PROTOCOL);
+  }
+
+  /** Fetches `hash` from the first peer that delivers verified bytes. */
+  async fetch(hash: Hex, options: FetchBlobOptions = {}): Promise<Uint8Array> {
+    const maxBytes = Math.min(options.maxBytes ?? this.maxBlobBytes, this.maxBlobBytes);
+    const verify = options.verify ?? ((bytes: Uint8Array) => keccak256(bytes) === hash.toLowerCase());
+    const peers = options.peers ?? this.libp2p.getPeers();
+    const attempts: { peer: string; failure: BlobFailure; detail: string }[] = [];
+    for (const peer of peers) {
+      options.signal?.throwIfAborted();
+      try {
+        return await this.fetchQueue.add(() => this.fetchFrom(peer, hash, maxBytes, verify, options.signal), { signal: options.signal });
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        const failure = error instanceof PeerFailure ? error.failure : (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
+        attempts.push({ peer: peer.toString(), failure, detail: (error as Error).message });
+      }
+    }
+    throw new BlobFetchError(hash, attempts);
+  }
+
+  private async fetchFrom(peer: PeerId, hash: Hex, maxBytes: number, verify: (bytes: Uint8Array) => boolean, signal?: AbortSignal): Promise<Uint8Array> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const stream = await this.libp2p.dialProtocol(peer, BLOB_PROTOCOL, { signal: combined });
+    try {
+      const lp = lpStream(stream, { maxDataLength: Math.max(this.chunkBytes, REQUEST_MAX_BYTES) });
+      await lp.write(BlobRequest.encode({ hash: new Uint8Array(hexToBytes(hash)), maxBytes }), { signal: combined });
+      const header = BlobResponse.decode((await lp.read({ signal: combined })).subarray());
+      if (header.status !== BlobResponse.Status.OK) throw new PeerFailure(statusFailure(header.status), `peer answered ${header.status}`);
+      if (!Number.isSafeInteger(header.size) || header.size > maxBytes) {
+        throw new PeerFailure('too_large', `peer offers ${header.size} bytes, more than the ${maxBytes} allowed`);
+      }
+      const bytes = new Uint8Array(header.size);
+      let received = 0;
+      while (received < header.size) {
+        const chunk = (await lp.read({ signal: combined })).subarray();
+        if (chunk.byteLength === 0 || received + chunk.byteLength > header.size) {
+          throw new PeerFailure('protocol', `peer sent ${received + chunk.byteLength} bytes of a ${header.size}-byte blob`);
+        }
+        bytes.set(chunk, received);
+        received += chunk.byteLength;
+      }
+      let verified = false;
+      try {
+        verified = verify(bytes);
+      } catch {
+        verified = false;
+      }
+      if (!verified) throw new PeerFailure('hash_mismatch', `bytes from ${peer.toString()} do not match ${hash}`);
+      await stream.close({ signal: combined }).catch(() => undefined);
+      return bytes;
+    } catch (error) {
+      stream.abort(error as Error);
+      throw error;
+    }
+  }
+
+  private async serve(stream: Stream): Promise<void> {
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const lp = lpStream(stream, { maxDataLength: REQUEST_MAX_BYTES });
+    const respond = (status: BlobResponse.Status, size = 0): Promise<void> => lp.write(BlobResponse.encode({ status, size }), { signal });
+    this.serving++;
+    try {
+      let request: BlobRequest;
+      try {
+        request = BlobRequest.decode((await lp.read({ signal })).subarray());
+      } catch {
+        await respond(BlobResponse.Status.BAD_REQUEST);
+        return;
+      }
+      if (request.hash.byteLength !== 32) {
+        await respond(BlobResponse.Status.BAD_REQUEST);
+        return;
+      }
+      if (this.serving > this.maxConcurrentServes) {
+        await respond(BlobResponse.Status.BUSY);
+        return;
+      }
+      const bytes = await this.lookup(bytesToHex(request.hash), signal);
+      if (bytes === undefined) {
+        await respond(BlobResponse.Status.NOT_FOUND);
+        return;
+      }
+      if (bytes.byteLength > Math.min(request.maxBytes, this.maxBlobBytes)) {
+        await respond(BlobResponse.Status.TOO_LARGE, bytes.byteLength);
+        return;
+      }
+      await respond(BlobResponse.Status.OK, bytes.byteLength);
+      for (let offset = 0; offset < bytes.byteLength; offset += this.chunkBytes) {
+        await lp.write(bytes.subarray(offset, offset + this.chunkBytes), { signal });
+      }
+      await stream.close({ signal });
+    } catch (error) {
+      // A peer that hangs up or stalls must not hurt the server; drop the stream.
+      stream.abort(error as Error);
+    } finally {
+      this.serving--;
+    }
+  }
+
+  private async lookup(hash: Hex, signal: AbortSignal): Promise<Uint8Array | undefined> {
+    for (const source of this.sources) {
+      try {
+        const bytes = await source.getBytes(hash, signal);
+        if (bytes !== undefined) return bytes;
+      } catch {
+        // A source that does not hold the hash may throw (CheckpointStore does); try the next.
+      }
+    }
+    return undefined;
+  }
+}
+
+function statusFailure(status: BlobResponse.Status): BlobFailure {
+  switch (status) {
+    case BlobResponse.Status.NOT_FOUND:
+      return 'not_found';
+    case BlobResponse.Status.TOO_LARGE:
+      return 'too_large';
+    case BlobResponse.Status.BUSY:
+      return 'busy';
+    case BlobResponse.Status.BAD_REQUEST:
+      return 'bad_request';
+    default:
+      return 'protocol';
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) throw new P2PConfigError(`blob option ${name} must be a positive integer, got ${value}`, value);
+  return value;
+}

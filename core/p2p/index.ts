@@ -1,0 +1,13 @@
+export { P2PError, P2PConfigError, NodeNotRunningError, BlobFetchError, PublishError, type BlobFailure } from './errors.ts';
+export { type BlobSource, MemoryBlobStore } from './blob-store.ts';
+export { BLOB_PROTOCOL, BlobExchange, type BlobExchangeOptions, type FetchBlobOptions } from './blob-exchange.ts';
+export {
+  type GradnetNodeOptions,
+  type GradnetNodeEvents,
+  type UpdateEvent,
+  type RefusedEvent,
+  type PublishResult,
+  type SignalOption,
+  GradnetNode,
+  createGradnetNode,
+} from './node.ts';

@@ -1,0 +1,367 @@
+import { EventEmitter } from 'node:events';
+import { noise } from '@chainsafe/libp2p-noise';
+import { yamux } from '@chainsafe/libp2p-yamux';
+import { privateKeyFromRaw } from '@libp2p/crypto/keys';
+import { gossipsub, StrictSign, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub';
+import { createTopicScoreParams } from '@libp2p/gossipsub/score';
+import { identify } from '@libp2p/identify';
+import type { Libp2p, PeerId } from '@libp2p/interface';
+import { peerIdFromString } from '@libp2p/peer-id';
+import { ping } from '@libp2p/ping';
+import { tcp } from '@libp2p/tcp';
+import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
+import { createLibp2p } from 'libp2p';
+import type { Address, Hex } from 'viem';
+import {
+  INLINE_PAYLOAD_LIMIT,
+  TOPIC_KINDS,
+  addressFromPeerKey,
+  encodeHeartbeat,
+  encodeModelAnnounce,
+  encodeRoundOpen,
+  encodeUpdate,
+  gradnetTopics,
+  nodeKeyAddress,
+  nodeKeyBytes,
+  type AcceptedUpdate,
+  type EquivocationEvidence,
+  type GradnetTopics,
+  type Heartbeat,
+  type ModelAnnounce,
+  type RoundOpen,
+  type SignedUpdate,
+  type TopicKind,
+  type UpdateValidator,
+  type ValidationReason,
+  type Verdict,
+} from '../protocol/index.ts';
+import { BlobExchange, type BlobExchangeOptions, type FetchBlobOptions } from './blob-exchange.ts';
+import { MemoryBlobStore, type BlobSource } from './blob-store.ts';
+import { NodeNotRunningError, P2PConfigError, PublishError } from './errors.ts';
+
+export interface GradnetNodeOptions {
+  /** The 32-byte secp256k1 node key: libp2p identity and registered Ethereum node key at once. */
+  privateKey: Hex | Uint8Array;
+  /** Multiaddrs to listen on. Default `/ip4/127.0.0.1/tcp/0`. */
+  listen?: string[];
+  /** Multiaddrs with `/p2p/<peer id>` dialled at start and re-dialled while disconnected. */
+  bootstrap?: string[];
+  chainId: number;
+  /** The RoundLedger address: it scopes topics (and the EIP-712 domain the validator checks). */
+  ledger: Address;
+  validator: UpdateValidator;
+  /** Extra bytes this node serves by hash, e.g. a CheckpointStore (`getBytes(hash)`). */
+  blobStore?: BlobSource;
+  blob?: BlobExchangeOptions;
+  /** Memory for update payloads kept to serve on. Default 256 MiB. */
+  memoryBlobBytes?: number;
+  /** How often to re-dial disconnected bootstrap peers. Default 5 s. */
+  redialIntervalMs?: number;
+}
+
+/** An accepted update as delivered to the application, with the libp2p peer that published it. */
+export interface UpdateEvent extends AcceptedUpdate {
+  peer: string;
+}
+
+export interface RefusedEvent {
+  kind: TopicKind;
+  outcome: 'reject' | 'ignore';
+  reason: Exclude<ValidationReason, 'valid'>;
+  detail: string;
+  /** The neighbour that sent it to us (who gossipsub scores down on reject). */
+  peer: string;
+  evidence?: EquivocationEvidence;
+}
+
+export interface GradnetNodeEvents {
+  update: [UpdateEvent];
+  heartbeat: [Heartbeat & { peer: string }];
+  'round-open': [RoundOpen & { peer: string }];
+  'model-announce': [ModelAnnounce & { peer: string }];
+  refused: [RefusedEvent];
+}
+
+export interface PublishResult {
+  /** Peers the message was sent to directly (0: nobody subscribed yet). */
+  recipients: number;
+}
+
+export interface SignalOption {
+  signal?: AbortSignal;
+}
+
+/** Room for an update's fields around its inline payload; a message above the limit goes by blob. */
+const MESSAGE_FIELDS_BYTES = 4096;
+const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
+
+type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
+
+/**
+ * A gradnet peer on libp2p: TCP + noise + yamux, identify, ping, gossipsub with validating topic
+ * handlers, and the `/gradnet/blob/1` exchange. Create with `createGradnetNode`, then `start()`.
+ */
+export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
+  readonly topics: GradnetTopics;
+  /** The Ethereum address of the node key. */
+  readonly address: Address;
+  readonly blobs: MemoryBlobStore;
+  private libp2pNode?: Libp2p<Services>;
+  private exchange?: BlobExchange;
+  private redialTimer?: NodeJS.Timeout;
+  private lifetime = new AbortController();
+
+  constructor(private readonly options: GradnetNodeOptions) {
+    super();
+    nodeKeyBytes(options.privateKey);
+    this.topics = gradnetTopics(options.chainId, options.ledger);
+    this.address = nodeKeyAddress(options.privateKey);
+    this.blobs = new MemoryBlobStore(options.memoryBlobBytes);
+    for (const address of [...(options.listen ?? []), ...(options.bootstrap ?? [])]) parseMultiaddr(address);
+  }
+
+  get running(): boolean {
+    return this.libp2pNode?.status === 'started';
+  }
+
+  get peerId(): string {
+    return this.libp2p('read its peer id').peerId.toString();
+  }
+
+  /** The underlying libp2p node, for diagnostics. */
+  libp2p(operation = 'use libp2p'): Libp2p<Services> {
+    if (this.libp2pNode === undefined || this.libp2pNode.status !== 'started') throw new NodeNotRunningError(operation);
+    return this.libp2pNode;
+  }
+
+  async start(options: SignalOption = {}): Promise<void> {
+    if (this.running) return;
+    this.lifetime = new AbortController();
+    const topics = Object.values(this.topics);
+    const node = await createLibp2p<Services>({
+      privateKey: privateKeyFromRaw(nodeKeyBytes(this.options.privateKey)),
+      addresses: { listen: this.options.listen ?? DEFAULT_LISTEN },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      // Many peers on one host (tests, demos) all connect in from one address.
+      connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      services: {
+        identify: identify(),
+        ping: ping(),
+        pubsub: gossipsub({
+          globalSignaturePolicy: StrictSign,
+          emitSelf: false,
+          allowPublishToZeroTopicPeers: true,
+          floodPublish: true,
+          allowedTopics: topics,
+          maxInboundDataLength: INLINE_PAYLOAD_LIMIT + MESSAGE_FIELDS_BYTES,
+          scoreParams: {
+            topics: Object.fromEntries(
+              topics.map((topic) => [
+                topic,
+                // Traffic is sparse (one update per node per round), so neither quiet peers are
+                // penalised nor time in the mesh rewarded (it would mask penalties under the
+                // topic score cap). Invalid deliveries count squared: one gives -5, four reach
+                // gossipsub's graylist threshold (-80); they decay by 1% a second.
+                createTopicScoreParams({
+                  topicWeight: 1,
+                  timeInMeshWeight: 0,
+                  meshMessageDeliveriesWeight: 0,
+                  meshFailurePenaltyWeight: 0,
+                  invalidMessageDeliveriesWeight: -5,
+                  invalidMessageDeliveriesDecay: 0.99,
+                }),
+              ]),
+            ),
+          },
+        }),
+      },
+    });
+    this.libp2pNode = node;
+    try {
+      options.signal?.throwIfAborted();
+      const exchange = new BlobExchange(node, [this.blobs, ...(this.options.blobStore ? [this.options.blobStore] : [])], this.options.blob);
+      this.exchange = exchange;
+      await exchange.start();
+      for (const kind of TOPIC_KINDS) {
+        node.services.pubsub.topicValidators.set(this.topics[kind], (peer, message) => this.validate(kind, peer, message));
+        node.services.pubsub.subscribe(this.topics[kind]);
+      }
+      await Promise.allSettled((this.options.bootstrap ?? []).map((address) => this.dial(address, options)));
+      const interval = this.options.redialIntervalMs ?? 5000;
+      this.redialTimer = setInterval(() => void this.redialBootstrap(), interval);
+      this.redialTimer.unref();
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.redialTimer);
+    this.lifetime.abort(new Error('gradnet node stopped'));
+    const node = this.libp2pNode;
+    if (node === undefined) return;
+    await this.exchange?.stop().catch(() => undefined);
+    await node.stop();
+    this.libp2pNode = undefined;
+    this.exchange = undefined;
+  }
+
+  multiaddrs(): string[] {
+    return this.libp2p('list its addresses').getMultiaddrs().map((address) => address.toString());
+  }
+
+  async dial(address: string, options: SignalOption = {}): Promise<void> {
+    await this.libp2p('dial').dial(parseMultiaddr(address), { signal: options.signal });
+  }
+
+  connectedPeers(): string[] {
+    return this.libp2p('list peers').getPeers().map((peer) => peer.toString());
+  }
+
+  /** Peers known to be subscribed to the topic of `kind`. */
+  topicPeers(kind: TopicKind): string[] {
+    return this.libp2p('list topic peers').services.pubsub.getSubscribers(this.topics[kind]).map((peer) => peer.toString());
+  }
+
+  /** Resolves once at least `count` peers subscribe to the topic of `kind`. */
+  async waitForTopicPeers(kind: TopicKind, count: number, options: SignalOption & { pollMs?: number } = {}): Promise<void> {
+    while (this.topicPeers(kind).length < count) {
+      options.signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
+    }
+  }
+
+  /** gossipsub's score of a neighbour; negative after invalid deliveries. */
+  peerScore(peer: string): number {
+    // getScore is on the implementation, not on the GossipSub interface libp2p exports.
+    const pubsub = this.libp2p('read peer scores').services.pubsub as unknown as { getScore(peer: string): number };
+    return pubsub.getScore(peer);
+  }
+
+  /**
+   * Gossips a signed update. While the whole message stays within 1 MiB the payload travels
+   * inline; above that it is kept here and the message carries its digest, which receivers
+   * fetch over `/gradnet/blob/1`.
+   */
+  async publishUpdate(update: SignedUpdate, options: SignalOption = {}): Promise<PublishResult & { inline: boolean }> {
+    if (update.payload === undefined) throw new PublishError('publishUpdate needs the update with its payload', update.payloadDigest);
+    const inline = update.payload.byteLength + MESSAGE_FIELDS_BYTES <= INLINE_PAYLOAD_LIMIT;
+    if (!inline) this.blobs.put(update.payload, update.payloadDigest);
+    const result = await this.publish('update', encodeUpdate(update, { inline }), options);
+    return { ...result, inline };
+  }
+
+  publishHeartbeat(heartbeat: Heartbeat, options: SignalOption = {}): Promise<PublishResult> {
+    return this.publish('heartbeat', encodeHeartbeat(heartbeat), options);
+  }
+
+  publishRoundOpen(roundOpen: RoundOpen, options: SignalOption = {}): Promise<PublishResult> {
+    return this.publish('round-open', encodeRoundOpen(roundOpen), options);
+  }
+
+  publishModelAnnounce(announce: ModelAnnounce, options: SignalOption = {}): Promise<PublishResult> {
+    return this.publish('model-announce', encodeModelAnnounce(announce), options);
+  }
+
+  /** Fetches bytes by hash from connected peers (or `options.peers`), verified before returned. */
+  async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
+    const exchange = this.exchange;
+    if (exchange === undefined) throw new NodeNotRunningError('fetch a blob');
+    return exchange.fetch(hash, { ...options, peers: options.peers?.map((peer) => peerIdFromString(peer)) });
+  }
+
+  /** Serves `bytes` by hash from now on (keccak256 of the bytes unless `hash` is given). */
+  putBlob(bytes: Uint8Array, hash?: Hex): Hex {
+    return this.blobs.put(bytes, hash);
+  }
+
+  private async publish(kind: TopicKind, data: Uint8Array, options: SignalOption): Promise<PublishResult> {
+    options.signal?.throwIfAborted();
+    const pubsub = this.libp2p(`publish a ${kind}`).services.pubsub;
+    try {
+      const result = await pubsub.publish(this.topics[kind], data);
+      return { recipients: result.recipients.length };
+    } catch (error) {
+      throw new PublishError(`could not publish a ${kind} of ${data.byteLength} bytes: ${(error as Error).message}`, kind, { cause: error });
+    }
+  }
+
+  private async redialBootstrap(): Promise<void> {
+    if (!this.running) return;
+    const connected = new Set(this.connectedPeers());
+    for (const address of this.options.bootstrap ?? []) {
+      const peer = parseMultiaddr(address).getComponents().find((component) => component.name === 'p2p')?.value;
+      if (peer !== undefined && !connected.has(peer)) await this.dial(address, { signal: this.lifetime.signal }).catch(() => undefined);
+    }
+  }
+
+  /** gossipsub topic validator: never throws (a throw would silently Ignore). */
+  private async validate(kind: TopicKind, propagationSource: PeerId, message: Message): Promise<TopicValidatorResult> {
+    try {
+      if (message.type !== 'signed') return TopicValidatorResult.Reject;
+      const from = addressFromPeerKey(message.from.publicKey);
+      const validateOptions = {
+        from,
+        signal: this.lifetime.signal,
+        fetchPayload: async (digest: Hex, size: number, signal?: AbortSignal) => {
+          const peers = [propagationSource.toString(), message.from.toString()].filter((peer, i, all) => all.indexOf(peer) === i);
+          const bytes = await this.fetchBlob(digest, { peers, maxBytes: size, signal });
+          this.blobs.put(bytes, digest);
+          return bytes;
+        },
+      };
+      const data = message.data;
+      const validator = this.options.validator;
+      const verdict: Verdict<object> =
+        kind === 'update'
+          ? await validator.validateUpdate(data, validateOptions)
+          : kind === 'heartbeat'
+            ? await validator.validateHeartbeat(data, validateOptions)
+            : kind === 'round-open'
+              ? await validator.validateRoundOpen(data, validateOptions)
+              : await validator.validateModelAnnounce(data, validateOptions);
+      const peer = propagationSource.toString();
+      if (verdict.outcome !== 'accept') {
+        const refused: RefusedEvent = { kind, outcome: verdict.outcome, reason: verdict.reason, detail: verdict.detail, peer, evidence: verdict.evidence };
+        queueMicrotask(() => this.emit('refused', refused));
+        return verdict.outcome === 'reject' ? TopicValidatorResult.Reject : TopicValidatorResult.Ignore;
+      }
+      queueMicrotask(() => this.deliver(kind, verdict, message.from.toString()));
+      return TopicValidatorResult.Accept;
+    } catch (error) {
+      // The validator itself never throws; this guards the glue around it (a bug of ours), which
+      // must not penalise the sender but must stay visible.
+      const refused: RefusedEvent = { kind, outcome: 'ignore', reason: 'internal_error', detail: String(error), peer: propagationSource.toString() };
+      queueMicrotask(() => this.emit('refused', refused));
+      return TopicValidatorResult.Ignore;
+    }
+  }
+
+  private deliver(kind: TopicKind, verdict: object, peer: string): void {
+    const accepted = verdict as Partial<AcceptedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce }>;
+    if (kind === 'update' && accepted.update && accepted.delta && accepted.digest) {
+      this.emit('update', { update: accepted.update, delta: accepted.delta, digest: accepted.digest, peer });
+    } else if (kind === 'heartbeat' && accepted.heartbeat) {
+      this.emit('heartbeat', { ...accepted.heartbeat, peer });
+    } else if (kind === 'round-open' && accepted.roundOpen) {
+      this.emit('round-open', { ...accepted.roundOpen, peer });
+    } else if (kind === 'model-announce' && accepted.modelAnnounce) {
+      this.emit('model-announce', { ...accepted.modelAnnounce, peer });
+    }
+  }
+}
+
+function parseMultiaddr(address: string): Multiaddr {
+  try {
+    return multiaddr(address);
+  } catch (error) {
+    throw new P2PConfigError(`"${address}" is not a multiaddr; write e.g. /ip4/127.0.0.1/tcp/4001/p2p/<peer id>`, address, { cause: error });
+  }
+}
+
+export function createGradnetNode(options: GradnetNodeOptions): GradnetNode {
+  return new GradnetNode(options);
+}
