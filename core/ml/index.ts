@@ -1,6 +1,7 @@
 export { MlError, ModelSpecError, DatasetError, ShardError, TrainingConfigError, BackendError } from './errors.ts';
 export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, currentBackend } from './backend.ts';
 export { conv2dGradient, maxPoolGradient, registerFastGradients } from './gradients.ts';
+export { dense } from './dense.ts';
 export { type Seed, SeededRandom, seededPermutation } from './random.ts';
 export { type Dataset, IMAGE_SIDE, IMAGE_PIXELS, NUM_CLASSES, assertDataset, selectExamples, sliceExamples } from './dataset.ts';
 export { type MnistSplits, type LoadMnistOptions, DEFAULT_VALIDATION_SIZE, loadMnist } from './mnist.ts';
