@@ -3,6 +3,8 @@ import { benchCommand } from './commands/bench.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { walletCommand } from './commands/wallet.ts';
+import { daemonCommand } from './commands/daemon.ts';
+import { rewardsCommand } from './commands/rewards.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { roundsCommand } from './commands/rounds.ts';
@@ -19,7 +21,9 @@ export function buildProgram(): Command {
   program.addCommand(deployCommand());
   program.addCommand(walletCommand());
   program.addCommand(registerCommand());
+  program.addCommand(daemonCommand());
   program.addCommand(roundsCommand());
+  program.addCommand(rewardsCommand());
   program.addCommand(nodesCommand());
   program.addCommand(statusCommand());
   return program;

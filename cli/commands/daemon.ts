@@ -1,0 +1,46 @@
+import { Command } from 'commander';
+import { daemonConfigSchema } from '../../core/config/index.ts';
+import { createLogger } from '../../core/log/index.ts';
+import { PeerDaemon } from '../../node/index.ts';
+import { action } from '../support/action.ts';
+import { readSettings, withChainOptions, withWalletOptions } from '../support/options.ts';
+
+/** `gradnet daemon`: the peer that trains, gossips its updates, and audits each committed round. */
+export function daemonCommand(): Command {
+  return withWalletOptions(withChainOptions(new Command('daemon')))
+    .description('run a gradnet peer: train each round on this node\'s shard, gossip signed updates, send heartbeats, audit committed rounds (Ctrl-C stops it)')
+    .option('--node <select>', 'node keystore address or label (GRADNET_NODE; default: the only node keystore)')
+    .option('--data-dir <dir>', 'checkpoints and state (GRADNET_DATA_DIR; default ~/.gradnet/node)')
+    .option('--listen <multiaddrs>', 'comma-separated multiaddrs to listen on (GRADNET_LISTEN; default /ip4/0.0.0.0/tcp/0)')
+    .option('--bootstrap <multiaddrs>', 'comma-separated multiaddrs ending in /p2p/<peer id>, e.g. the coordinator (GRADNET_BOOTSTRAP)')
+    .option('--inner-steps <n>', 'local optimizer steps per round (GRADNET_INNER_STEPS; default 100)')
+    .option('--batch-size <n>', 'local batch size (GRADNET_BATCH_SIZE; default 64)')
+    .option('--learning-rate <x>', 'local Adam learning rate (GRADNET_LEARNING_RATE; default 0.003)')
+    .option('--shard-index <i>', 'this node\'s shard (GRADNET_SHARD_INDEX; default: derived from the node key)')
+    .option('--shard-count <n>', 'number of shards the training set is cut into (GRADNET_SHARD_COUNT; default 10)')
+    .option('--shard-scheme <scheme>', 'iid or dirichlet (GRADNET_SHARD_SCHEME; default iid)')
+    .option('--codec <codec>', 'update compression: fp32, fp16, int8, topk (GRADNET_CODEC; default topk with error feedback)')
+    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.1)')
+    .option('--heartbeat-seconds <s>', 'heartbeat interval (GRADNET_HEARTBEAT_SECONDS; default 10)')
+    .option('--no-audit', 'do not recompute committed rounds')
+    .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, tensorflow (GRADNET_BACKEND)')
+    .action(action(async (options: Record<string, unknown>) => {
+      // commander sets audit=true unless --no-audit; only an explicit --no-audit should override env/file.
+      const config = readSettings(daemonConfigSchema, { ...options, audit: options.audit === false ? false : undefined });
+      const logger = createLogger({ name: 'daemon', level: config.logLevel, format: config.logFormat });
+      const daemon = await PeerDaemon.start({ config, logger, interactive: true });
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals): void => {
+          logger.info({ signal }, `received ${signal}; stopping`);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          daemon.stop().then(resolve, (error: unknown) => {
+            logger.error({ err: (error as Error).message }, 'daemon did not stop cleanly');
+            resolve();
+          });
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    }));
+}

@@ -1,0 +1,29 @@
+import type { Hex } from 'viem';
+import type { Logger } from 'pino';
+import type { GradnetNode } from '../core/p2p/index.ts';
+import { decodeCheckpoint, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
+
+/** Largest checkpoint a node accepts over the blob protocol (the CNN and MLP are far below). */
+const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Gets the checkpoint `hash`: from the local store, or over `/gradnet/blob/1` from connected
+ * peers (coordinator or other nodes), verified by decoding it against the model hash before
+ * it is stored. Every checkpoint stored here is also served to other peers.
+ */
+export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointStore; p2p: GradnetNode; logger: Logger; signal?: AbortSignal }): Promise<Checkpoint> {
+  const { hash, store, p2p, logger } = options;
+  if (await store.has(hash)) return store.get(hash);
+  const started = performance.now();
+  const bytes = await p2p.fetchBlob(hash, {
+    signal: options.signal,
+    maxBytes: MAX_CHECKPOINT_BYTES,
+    verify: (received) => {
+      decodeCheckpoint(received, hash);
+      return true;
+    },
+  });
+  const checkpoint = await store.putBytes(hash, bytes);
+  logger.info({ modelHash: hash, round: checkpoint.meta.round, bytes: bytes.byteLength, ms: Math.round(performance.now() - started) }, `fetched model ${hash.slice(0, 10)} (round ${checkpoint.meta.round}) over the blob protocol`);
+  return checkpoint;
+}
