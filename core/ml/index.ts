@@ -6,7 +6,7 @@ export { type Seed, SeededRandom, seededPermutation } from './random.ts';
 export { type Dataset, IMAGE_SIDE, IMAGE_PIXELS, NUM_CLASSES, assertDataset, selectExamples, sliceExamples } from './dataset.ts';
 export { type MnistSplits, type LoadMnistOptions, DEFAULT_VALIDATION_SIZE, loadMnist } from './mnist.ts';
 export { type ShardScheme, type ShardOptions, type PartitionOptions, DEFAULT_DIRICHLET_ALPHA, partitionIndices, shardIndexOf, shardFor } from './shard.ts';
-export { type MlpSpec, type CnnSpec, type ModelSpec, type ModelName, type ModelSpecInput, MODEL_DEFAULTS, MODEL_NAMES, resolveModelSpec, layoutFor } from './spec.ts';
+export { type MlpSpec, type CnnSpec, type ModelSpec, type ModelName, type ModelSpecInput, type ModelSpecLike, MODEL_DEFAULTS, MODEL_NAMES, resolveModelSpec, layoutFor } from './spec.ts';
 export { initialParams } from './init.ts';
 export { GradnetModel, createModel, disposeSharedModels } from './model.ts';
 export {

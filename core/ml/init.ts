@@ -1,12 +1,12 @@
 import { placeLayout, type ParameterLayout } from '../tensor/index.ts';
 import { SeededRandom, type Seed } from './random.ts';
-import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecInput } from './spec.ts';
+import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 /**
  * Glorot-uniform kernels and zero biases drawn from our own seeded generator (tfjs initialisers
  * are not seeded the same way everywhere), so every machine starts from bit-identical weights.
  */
-export function initialParams(specInput: ModelSpecInput | ModelSpec, seed: Seed): { layout: ParameterLayout; params: Float32Array; spec: ModelSpec } {
+export function initialParams(specInput: ModelSpecLike, seed: Seed): { layout: ParameterLayout; params: Float32Array; spec: ModelSpec } {
   const spec = resolveModelSpec(specInput);
   const layout = layoutFor(spec);
   const placed = placeLayout(layout);

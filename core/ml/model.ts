@@ -4,7 +4,7 @@ import { IMAGE_SIDE, NUM_CLASSES } from './dataset.ts';
 import { dense } from './dense.ts';
 import { initialParams } from './init.ts';
 import type { Seed } from './random.ts';
-import { layoutFor, type ModelSpec, type ModelSpecInput } from './spec.ts';
+import { layoutFor, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 /**
  * A model held as tfjs variables in canonical layout order. It is built once per spec and reused:
@@ -86,7 +86,7 @@ function evenCrop(map: tf.Tensor4D): tf.Tensor4D {
 let variableSerial = 0;
 
 /** A new model with seeded initial weights (the caller owns it and disposes it). */
-export function createModel(specInput: ModelSpecInput | ModelSpec, seed: Seed): GradnetModel {
+export function createModel(specInput: ModelSpecLike, seed: Seed): GradnetModel {
   const { spec, params } = initialParams(specInput, seed);
   return new GradnetModel(spec, params);
 }

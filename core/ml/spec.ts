@@ -22,6 +22,9 @@ export type ModelName = ModelSpec['name'];
 /** Hyper-parameters may be left out; the defaults fill them. */
 export type ModelSpecInput = { readonly name: ModelName } & Partial<Omit<MlpSpec, 'name'>> & Partial<Omit<CnnSpec, 'name'>>;
 
+/** What public functions accept: a full spec, a partial one, or just the model's name. */
+export type ModelSpecLike = ModelSpec | ModelSpecInput | ModelName;
+
 export const MODEL_DEFAULTS = {
   mlp: { name: 'mlp', hidden: 128 },
   cnn: { name: 'cnn', filters: [8, 16], kernelSize: 5 },
@@ -30,7 +33,7 @@ export const MODEL_DEFAULTS = {
 export const MODEL_NAMES = Object.keys(MODEL_DEFAULTS) as ModelName[];
 
 /** Fills defaults and checks hyper-parameters; an unknown name lists the known ones. */
-export function resolveModelSpec(input: ModelSpecInput | ModelName): ModelSpec {
+export function resolveModelSpec(input: ModelSpecLike): ModelSpec {
   const spec = typeof input === 'string' ? { name: input } : input;
   if (typeof spec !== 'object' || spec === null || !MODEL_NAMES.includes(spec.name)) {
     const name = typeof spec === 'object' && spec !== null ? spec.name : spec;

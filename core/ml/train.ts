@@ -4,7 +4,7 @@ import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } fro
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
 import { SeededRandom, seededPermutation, type Seed } from './random.ts';
-import { resolveModelSpec, type ModelSpec, type ModelSpecInput } from './spec.ts';
+import { resolveModelSpec, type ModelSpecLike } from './spec.ts';
 
 export interface LocalTrainingConfig {
   /** H: optimizer steps to take. */
@@ -17,7 +17,7 @@ export interface LocalTrainingConfig {
 }
 
 export interface TrainLocalInput {
-  readonly spec: ModelSpecInput | ModelSpec;
+  readonly spec: ModelSpecLike;
   /** The global parameters the round starts from (not modified). */
   readonly params: Float32Array;
   /** The peer's shard. */
@@ -36,7 +36,7 @@ export interface LocalTrainingResult {
 }
 
 export interface EvaluateInput {
-  readonly spec: ModelSpecInput | ModelSpec;
+  readonly spec: ModelSpecLike;
   readonly params: Float32Array;
   readonly data: Dataset;
   /** Evaluate only the first `limit` examples (deterministic, for quick scoring). */
