@@ -9,7 +9,12 @@ export interface BenchSuite {
 /** Suites load lazily so that `gradnet bench gas` does not pay for tfjs start-up, and so on. */
 export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
   aggregate: () => import('./suites/aggregate.ts'),
+  codec: () => import('./suites/codec.ts'),
   gas: () => import('./suites/gas.ts'),
+  // The training suites last: they take minutes, the others seconds.
+  accuracy: () => import('./suites/accuracy.ts'),
+  byzantine: () => import('./suites/byzantine.ts'),
+  compression: () => import('./suites/compression.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */

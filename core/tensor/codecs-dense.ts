@@ -36,13 +36,12 @@ export function decodeFp32(payload: Uint8Array, expectedLength: number): Float32
 const FP16_MAX_BITS = 0x7bff; // 65504, the largest finite half
 
 /**
- * float32 → IEEE half bits, round to nearest even. Magnitudes beyond the half range saturate
- * to ±65504 instead of becoming infinite: a huge coordinate should still fail the norm bound,
- * not turn into a non-finite value that hides what the sender meant.
+ * float32 bits → IEEE half bits, round to nearest even. Magnitudes beyond the half range
+ * saturate to ±65504 instead of becoming infinite: a huge coordinate should still fail the norm
+ * bound, not turn into a non-finite value that hides what the sender meant. (Encoders refuse
+ * NaN and infinities before they get here.)
  */
-export function float32ToHalfBits(value: number, scratch: Float32Array, bits: Uint32Array): number {
-  scratch[0] = value;
-  const x = bits[0];
+export function float32BitsToHalfBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = ((x >>> 23) & 0xff) - 127 + 15;
   let mantissa = x & 0x7fffff;
@@ -64,26 +63,34 @@ export function float32ToHalfBits(value: number, scratch: Float32Array, bits: Ui
   return sign | half;
 }
 
-export function halfBitsToFloat32(half: number): number {
-  const sign = half & 0x8000 ? -1 : 1;
+/** IEEE half bits → float32 bits (exact: every half is a float32). */
+export function halfBitsToFloat32Bits(half: number): number {
+  const sign = (half & 0x8000) << 16;
   const exponent = (half >>> 10) & 0x1f;
-  const mantissa = half & 0x3ff;
-  if (exponent === 0) return sign * mantissa * 2 ** -24;
-  if (exponent === 0x1f) return mantissa === 0 ? sign * Infinity : NaN;
-  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+  let mantissa = half & 0x3ff;
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (mantissa << 13)) >>> 0;
+  if (exponent !== 0) return (sign | ((exponent - 15 + 127) << 23) | (mantissa << 13)) >>> 0;
+  if (mantissa === 0) return sign >>> 0;
+  // Subnormal half: normalise it into a float32.
+  let shift = 0;
+  while ((mantissa & 0x400) === 0) {
+    mantissa <<= 1;
+    shift++;
+  }
+  return (sign | ((127 - 15 + 1 - shift) << 23) | ((mantissa & 0x3ff) << 13)) >>> 0;
 }
 
 export function encodeFp16(values: Float32Array): EncodedDense {
   const payload = new Uint8Array(HEADER_BYTES + values.length * 2);
   const view = new DataView(payload.buffer);
   writeHeader(view, 'fp16', values.length);
+  const inputBits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const decoded = new Float32Array(values.length);
-  const scratch = new Float32Array(1);
-  const bits = new Uint32Array(scratch.buffer);
+  const decodedBits = new Uint32Array(decoded.buffer);
   for (let i = 0; i < values.length; i++) {
-    const half = float32ToHalfBits(values[i], scratch, bits);
+    const half = float32BitsToHalfBits(inputBits[i]);
     view.setUint16(HEADER_BYTES + i * 2, half, true);
-    decoded[i] = halfBitsToFloat32(half);
+    decodedBits[i] = halfBitsToFloat32Bits(half);
   }
   return { payload, decoded };
 }
@@ -92,7 +99,8 @@ export function decodeFp16(payload: Uint8Array, expectedLength: number): Float32
   const view = readHeader(payload, 'fp16', expectedLength);
   expectPayloadBytes('fp16', payload.byteLength, HEADER_BYTES + expectedLength * 2);
   const out = new Float32Array(expectedLength);
-  for (let i = 0; i < expectedLength; i++) out[i] = halfBitsToFloat32(view.getUint16(HEADER_BYTES + i * 2, true));
+  const outBits = new Uint32Array(out.buffer);
+  for (let i = 0; i < expectedLength; i++) outBits[i] = halfBitsToFloat32Bits(view.getUint16(HEADER_BYTES + i * 2, true));
   return out;
 }
 

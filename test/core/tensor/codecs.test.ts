@@ -55,6 +55,22 @@ test('fp16 saturates beyond its range, keeps subnormals and signs', () => {
   assert.deepEqual([decoded[4], decoded[5], decoded[6]], [0, 65504, 1.5]);
 });
 
+test('every finite half survives half → float32 → half unchanged', () => {
+  const values = new Float32Array(1);
+  const halves: number[] = [];
+  for (let half = 0; half < 0x10000; half++) if ((half & 0x7c00) !== 0x7c00) halves.push(half);
+  const input = new Uint8Array(5 + halves.length * 2);
+  const view = new DataView(input.buffer);
+  view.setUint8(0, 2);
+  view.setUint32(1, halves.length, true);
+  halves.forEach((half, i) => view.setUint16(5 + i * 2, half, true));
+  const decoded = decodeDelta('fp16', input, halves.length);
+  const reencoded = encodeDelta('fp16', decoded).payload;
+  assert.deepEqual(reencoded, input);
+  values[0] = decoded[1];
+  assert.equal(values[0], 2 ** -24, 'the smallest subnormal');
+});
+
 test('topk keeps the largest coordinates, reaches a ratio above 100 at k = 1%, and its residual is what it dropped', () => {
   const delta = syntheticDelta(100_000, 3);
   const { payload, residual } = encodeDelta('topk', delta, { k: 0.01 });
