@@ -60,7 +60,7 @@ describe('aggregate: determinism', () => {
     const twins = [...base, { ...base[0], delta: base[1].delta }, { ...base[0], samples: 7 }];
     const first = aggregate('mean', twins);
     const second = aggregate('mean', shuffled(twins, 9));
-    assert.ok(bytesOf(first.delta).equals(bytesOf(second.delta)));
+    assert.ok(bytesOf(first.delta).equals(bytesOf(second.delta)), 'order changed the bytes');
   });
 });
 
@@ -72,13 +72,13 @@ describe('aggregate: rules against reference implementations', () => {
 
     it(`median of ${count} equals the sorted middle (exactly)`, () => {
       const trim = Math.floor((count - 1) / 2);
-      assert.ok(bytesOf(aggregate('median', updates).delta).equals(bytesOf(referenceTrimmedMean(deltas, trim))));
+      assert.ok(bytesOf(aggregate('median', updates).delta).equals(bytesOf(referenceTrimmedMean(deltas, trim))), 'differs from the reference');
     });
 
     it(`trimmed mean (β 0.25) of ${count} equals the mean of the kept sorted values (exactly)`, () => {
       const trim = Math.floor(0.25 * count);
       const result = aggregate({ rule: 'trimmedMean', beta: 0.25 }, updates);
-      assert.ok(bytesOf(result.delta).equals(bytesOf(referenceTrimmedMean(deltas, trim))));
+      assert.ok(bytesOf(result.delta).equals(bytesOf(referenceTrimmedMean(deltas, trim))), 'differs from the reference');
     });
 
     it(`sample-weighted mean of ${count}`, () => {
@@ -108,8 +108,8 @@ describe('aggregate: norm clipping', () => {
     assert.equal(byNorm.get(100), 0.035);
     assert.equal(byNorm.get(1), 1);
     // (0.7·(3,4) + (0,1) + (0,2) + 0.035·(60,80)) / 4
-    assert.ok(Math.abs(delta[0] - (2.1 + 2.1) / 4) < 1e-6);
-    assert.ok(Math.abs(delta[1] - (2.8 + 3 + 2.8) / 4) < 1e-6);
+    assert.ok(Math.abs(delta[0] - (2.1 + 2.1) / 4) < 1e-6, `${delta[0]}`);
+    assert.ok(Math.abs(delta[1] - (2.8 + 3 + 2.8) / 4) < 1e-6, `${delta[1]}`);
   });
 
   it('fixed clipping bounds every update before a median', () => {
@@ -154,7 +154,7 @@ describe('aggregate: centered clipping', () => {
     const outliers = Array.from({ length: 3 }, () => center.map((c) => -20 * c));
     const { delta, stats } = aggregate('centeredClip', asUpdates([...honest, ...outliers]));
     assert.ok(cosine(delta, center) > 0.95, `cosine ${cosine(delta, center)}`);
-    assert.ok(stats.centeredClip && stats.centeredClip.tau > 0);
+    assert.ok(stats.centeredClip && stats.centeredClip.tau > 0, 'no radius reported');
     const weights = stats.updates.map((u) => u.centeredClipWeight ?? 1);
     assert.equal(weights.filter((w) => w < 0.1).length, 3);
   });
@@ -182,7 +182,7 @@ describe('aggregate: statistics', () => {
 
   it('gives a zero update a cosine of 0 rather than NaN', () => {
     const { stats } = aggregate('mean', asUpdates([new Float32Array(3), Float32Array.of(1, 2, 3)]));
-    assert.ok(stats.updates.every((u) => Number.isFinite(u.cosine)));
+    assert.ok(stats.updates.every((u) => Number.isFinite(u.cosine)), 'non-finite cosine');
   });
 });
 

@@ -1,0 +1,20 @@
+/**
+ * From accepted updates to claimable tokens: score each update by the validation loss it removes
+ * on its own, split the round's budget by score under a per-node cap with exact bigint arithmetic,
+ * keep cumulative figures per owner, and commit them as a StandardMerkleTree root with proofs.
+ */
+export { allocateRewards, type RewardAllocation, type RewardShare } from './allocate.ts';
+export { accumulateRewards, ownerKey, type CumulativeEntry, type CumulativeRewards, type RoundContribution } from './cumulative.ts';
+export { RewardsError } from './errors.ts';
+export { scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type UpdateScore } from './score.ts';
+export {
+  EMPTY_REWARDS_ROOT,
+  REWARD_LEAF_ENCODING,
+  buildRewardsTree,
+  rewardProof,
+  rewardsRoot,
+  verifyRewardProof,
+  type RewardLeaf,
+  type RewardProof,
+  type RewardsTree,
+} from './tree.ts';

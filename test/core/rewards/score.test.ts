@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import { RewardsError, scoreUpdates, type ScoreInput } from '../../../core/rewards/index.ts';
+
+/**
+ * A real loss to score against: squared distance to a target vector. Updates that move toward the
+ * target reduce it; zero, sign-flipped and random ones do not.
+ */
+const target = Float32Array.from({ length: 64 }, (_, k) => Math.sin(k + 1));
+const params = new Float32Array(64);
+async function evaluateLoss(candidate: Float32Array): Promise<number> {
+  let loss = 0;
+  for (let k = 0; k < candidate.length; k++) loss += (candidate[k] - target[k]) ** 2;
+  return loss / candidate.length;
+}
+const node = (i: number): Hex => `0x${i.toString(16).padStart(40, '0')}`;
+const digest = (i: number): Hex => `0x${i.toString(16).padStart(64, '0')}`;
+const toward = (fraction: number, noise = 0): Float32Array => target.map((t, k) => fraction * t + noise * Math.cos(7 * k));
+
+describe('scoreUpdates', () => {
+  it('scores loss reduction on its own, floored at 0 for zero, sign-flipped and random updates', async () => {
+    const updates: ScoreInput[] = [
+      { nodeKey: node(1), digest: digest(1), delta: toward(0.5), arrival: 0 },
+      { nodeKey: node(2), digest: digest(2), delta: toward(0.25, 0.2), arrival: 1 },
+      { nodeKey: node(3), digest: digest(3), delta: new Float32Array(64), arrival: 2 },
+      { nodeKey: node(4), digest: digest(4), delta: toward(-2), arrival: 3 },
+      { nodeKey: node(5), digest: digest(5), delta: Float32Array.from({ length: 64 }, (_, k) => Math.cos(13 * k)), arrival: 4 },
+    ];
+    const { baseLoss, scores } = await scoreUpdates({ params, updates, evaluateLoss });
+    assert.equal(baseLoss, await evaluateLoss(params));
+    assert.ok(scores[0].score > scores[1].score && scores[1].score > 0, `scores ${scores[0].score}, ${scores[1].score}`);
+    assert.equal(scores[0].score, baseLoss - (await evaluateLoss(toward(0.5))));
+    assert.deepEqual(scores.slice(2).map((s) => s.score), [0, 0, 0]);
+    assert.ok(scores.every((s) => s.copyOf === null));
+  });
+
+  it('gives copies nothing: the same digest or a near-identical delta, whoever came later', async () => {
+    const original = toward(0.5);
+    const nearly = original.map((v, k) => v * (1 + 1e-5 * Math.sin(k)));
+    const updates: ScoreInput[] = [
+      { nodeKey: node(9), digest: digest(9), delta: nearly, arrival: 5 },
+      { nodeKey: node(1), digest: digest(1), delta: original, arrival: 1 },
+      { nodeKey: node(2), digest: digest(1), delta: original, arrival: 2 },
+      { nodeKey: node(3), digest: digest(3), delta: toward(0.4, 0.3), arrival: 3 },
+    ];
+    const { scores } = await scoreUpdates({ params, updates, evaluateLoss });
+    assert.deepEqual(
+      scores.map((s) => [s.nodeKey, s.copyOf, s.score > 0]),
+      [
+        [node(9), node(1), false],
+        [node(1), null, true],
+        [node(2), node(1), false],
+        [node(3), null, true],
+      ],
+    );
+    assert.equal(scores[0].loss, null);
+  });
+
+  it('on equal arrival the lower digest is the original', async () => {
+    const delta = toward(0.5);
+    const { scores } = await scoreUpdates({
+      params,
+      evaluateLoss,
+      updates: [
+        { nodeKey: node(1), digest: digest(7), delta, arrival: 0 },
+        { nodeKey: node(2), digest: digest(6), delta: delta.slice(), arrival: 0 },
+      ],
+    });
+    assert.deepEqual(scores.map((s) => s.copyOf), [node(2), null]);
+  });
+
+  it('scores an update whose loss is not finite as 0', async () => {
+    const { scores } = await scoreUpdates({
+      params,
+      updates: [{ nodeKey: node(1), digest: digest(1), delta: toward(0.5), arrival: 0 }],
+      evaluateLoss: async (candidate) => (candidate === params ? 1 : NaN),
+    });
+    assert.equal(scores[0].score, 0);
+  });
+
+  it('refuses bad input and stops when aborted', async () => {
+    const good = { nodeKey: node(1), digest: digest(1), delta: toward(0.5), arrival: 0 };
+    await assert.rejects(scoreUpdates({ params, evaluateLoss, updates: [{ ...good, delta: new Float32Array(3) }] }), RewardsError);
+    await assert.rejects(scoreUpdates({ params, evaluateLoss, updates: [good, { ...good, digest: digest(2) }] }), /two updates in one round/);
+    await assert.rejects(scoreUpdates({ params, evaluateLoss, updates: [good], copyCosine: 0 }), RewardsError);
+    await assert.rejects(scoreUpdates({ params, updates: [good], evaluateLoss: async () => Infinity }), /base model/);
+    await assert.rejects(scoreUpdates({ params, evaluateLoss, updates: [good], signal: AbortSignal.abort() }), { name: 'AbortError' });
+  });
+});
