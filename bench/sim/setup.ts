@@ -1,0 +1,57 @@
+import { initBackend, initialParams, loadMnist, shardFor, sliceExamples, type Dataset, type ModelSpec, type ModelName } from '../../core/ml/index.ts';
+import type { ParameterLayout } from '../../core/tensor/index.ts';
+
+/** The coordinator's defaults: validation examples each update is scored on, and the reward budget and per-node cap. */
+export const SCORING_EXAMPLES = 500;
+export const REWARDS = { budget: 100n * 10n ** 18n, cap: 0.5 };
+/**
+ * The validator's norm bound for the simulations: a sanity bound far above any honest update here
+ * (MLP and CNN deltas after ≤100 Adam steps have norms of a few units), so the robustness
+ * figures measure the aggregation rule, not the bound; scaled attacks stay under it.
+ */
+export const MAX_UPDATE_NORM = 1000;
+
+/** What every simulated run of a suite shares: the model's genesis, the peers' shards, scoring and test data. */
+export interface SimulationWorld {
+  spec: ModelSpec;
+  layout: ParameterLayout;
+  initial: Float32Array;
+  shards: Dataset[];
+  /** The coordinator's held-out batch (from the validation split, which no shard contains). */
+  scoring: Dataset;
+  test: Dataset;
+  /** The whole training split, for a centralized baseline. */
+  train: Dataset;
+  backend: string;
+}
+
+/** Starts the tensor backend, loads MNIST once and cuts IID shards for `peers`. */
+export async function buildWorld(options: { model: ModelName; peers: number; seed: number }): Promise<SimulationWorld> {
+  const { backend } = await initBackend();
+  const mnist = await loadMnist();
+  const { layout, params, spec } = initialParams({ name: options.model }, options.seed);
+  const shards = Array.from({ length: options.peers }, (_, index) =>
+    shardFor({ data: mnist.train, seed: options.seed, peers: options.peers, index, scheme: 'iid' }),
+  );
+  return {
+    spec,
+    layout,
+    initial: params,
+    shards,
+    scoring: sliceExamples(mnist.validation, 0, Math.min(SCORING_EXAMPLES, mnist.validation.size)),
+    test: mnist.test,
+    train: mnist.train,
+    backend,
+  };
+}
+
+/** A progress line on stderr, so a long benchmark shows it is alive without touching the JSON on stdout. */
+export function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Rounds a figure for the JSON: `digits` decimals. */
+export function rounded(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}

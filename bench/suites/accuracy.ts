@@ -1,0 +1,73 @@
+import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
+import { evaluate, trainLocal } from '../../core/ml/index.ts';
+import { accuracyChart, pngPathFor, writeChartPng } from '../plot/index.ts';
+import { runSimulation } from '../sim/harness.ts';
+import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/setup.ts';
+
+const MODEL = 'cnn';
+const PEERS = 4;
+const ROUNDS = 8;
+const INNER = { innerSteps: 100, batchSize: 64, learningRate: 0.003 };
+const SEED = 7;
+
+/**
+ * Accuracy parity: 4 IID peers doing DiLoCo rounds through the network's code paths, against one
+ * trainer that sees the same number of samples (the union of the shards, same batch size, same
+ * Adam learning rate, peers × rounds × H steps in one run) with the same model and genesis.
+ */
+export async function run({ jsonFile }: { jsonFile: string }): Promise<Record<string, unknown>> {
+  const world = await buildWorld({ model: MODEL, peers: PEERS, seed: SEED });
+  progress(`accuracy: ${MODEL} on ${world.backend}, ${PEERS} IID peers × ${ROUNDS} rounds × ${INNER.innerSteps} steps of ${INNER.batchSize}`);
+
+  const distributed = await runSimulation({
+    ...world,
+    rounds: ROUNDS,
+    inner: INNER,
+    aggregation: { rule: DEFAULT_RULE },
+    codec: 'fp32',
+    maxNorm: MAX_UPDATE_NORM,
+    rewards: REWARDS,
+    seed: SEED,
+    onRound: (report) => progress(`  distributed round ${report.round}: accuracy ${report.accuracy.toFixed(4)} (${report.seconds.toFixed(1)} s)`),
+  });
+
+  const centralStarted = performance.now();
+  const steps = PEERS * ROUNDS * INNER.innerSteps;
+  const central = await trainLocal({
+    spec: world.spec,
+    params: world.initial,
+    data: world.train,
+    config: { ...INNER, innerSteps: steps, seed: `${SEED}/centralized` },
+  });
+  const centralParams = Float32Array.from(world.initial, (value, i) => value + central.delta[i]);
+  const centralized = await evaluate({ spec: world.spec, params: centralParams, data: world.test });
+  const centralSeconds = (performance.now() - centralStarted) / 1000;
+  progress(`  centralized: ${steps} steps, accuracy ${centralized.accuracy.toFixed(4)} (${centralSeconds.toFixed(1)} s)`);
+
+  await writeChartPng(
+    accuracyChart({
+      title: `${MODEL}: ${PEERS} IID peers (DiLoCo, ${INNER.innerSteps} inner steps/round) vs centralized, same ${central.samples.toLocaleString('en')} samples`,
+      curve: distributed.curve,
+      centralized: centralized.accuracy,
+    }),
+    pngPathFor(jsonFile),
+  );
+  return {
+    suite: 'accuracy',
+    model: MODEL,
+    peers: PEERS,
+    rounds: ROUNDS,
+    centralized: rounded(centralized.accuracy, 4),
+    distributed: rounded(distributed.accuracy, 4),
+    curve: distributed.curve.map((point) => ({ round: point.round, accuracy: rounded(point.accuracy, 4) })),
+    samples: central.samples,
+    inner: INNER,
+    aggregation: { rule: DEFAULT_RULE },
+    backend: world.backend,
+    seconds: { distributed: rounded(distributed.seconds, 1), centralized: rounded(centralSeconds, 1) },
+    targets: {
+      withinOnePointOfCentralized: distributed.accuracy >= centralized.accuracy - 0.01,
+      atLeast98Percent: distributed.accuracy >= 0.98,
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
+import { CODEC_IDS, modelHash } from '../../core/tensor/index.ts';
+import { compressionChart, pngPathFor, writeChartPng } from '../plot/index.ts';
+import { runSimulation } from '../sim/harness.ts';
+import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/setup.ts';
+import { PinnedModelUpdateCache } from '../sim/update-cache.ts';
+
+const MODEL = 'mlp';
+const PEERS = 4;
+const ROUNDS = 10;
+const INNER = { innerSteps: 50, batchSize: 64, learningRate: 0.002 };
+/** Fraction of coordinates topk keeps (with error feedback carrying the rest to later rounds). */
+const TOPK_FRACTION = 0.03;
+const SEED = 13;
+const CURVE_TEST_LIMIT = 1000;
+
+/**
+ * Compression trade-off: the same peers, rounds and seeds with each codec; bytes per update is
+ * the mean payload the peers put on the wire, accuracy the final test accuracy.
+ */
+export async function run({ jsonFile }: { jsonFile: string }): Promise<Record<string, unknown>> {
+  const world = await buildWorld({ model: MODEL, peers: PEERS, seed: SEED });
+  const cache = new PinnedModelUpdateCache(modelHash(world.layout, world.initial));
+  progress(`compression: ${MODEL} on ${world.backend}, ${PEERS} IID peers × ${ROUNDS} rounds, codecs ${CODEC_IDS.join(', ')}`);
+
+  const codecs: Record<string, { bytesPerUpdate: number; accuracy: number }> = {};
+  for (const codec of CODEC_IDS) {
+    const result = await runSimulation({
+      ...world,
+      rounds: ROUNDS,
+      inner: INNER,
+      aggregation: { rule: DEFAULT_RULE },
+      codec,
+      topkFraction: codec === 'topk' ? TOPK_FRACTION : undefined,
+      maxNorm: MAX_UPDATE_NORM,
+      rewards: REWARDS,
+      seed: SEED,
+      curveTestLimit: CURVE_TEST_LIMIT,
+      cache,
+    });
+    progress(`  ${codec}: ${Math.round(result.bytesPerUpdate)} bytes/update, accuracy ${result.accuracy.toFixed(4)} (${result.seconds.toFixed(1)} s)`);
+    codecs[codec] = { bytesPerUpdate: Math.round(result.bytesPerUpdate), accuracy: rounded(result.accuracy, 4) };
+  }
+
+  await writeChartPng(
+    compressionChart({
+      title: `${MODEL}, ${PEERS} peers × ${ROUNDS} rounds: accuracy vs update size (topk keeps ${TOPK_FRACTION * 100}%)`,
+      points: Object.entries(codecs).map(([codec, figures]) => ({ codec, ...figures })),
+    }),
+    pngPathFor(jsonFile),
+  );
+  const { fp32, topk } = codecs;
+  return {
+    suite: 'compression',
+    model: MODEL,
+    peers: PEERS,
+    rounds: ROUNDS,
+    topkFraction: TOPK_FRACTION,
+    codecs,
+    inner: INNER,
+    targets: {
+      topkReduction: rounded(fp32.bytesPerUpdate / topk.bytesPerUpdate, 1),
+      topkAccuracyLoss: rounded(fp32.accuracy - topk.accuracy, 4),
+      met: fp32.bytesPerUpdate / topk.bytesPerUpdate >= 32 && fp32.accuracy - topk.accuracy <= 0.01,
+    },
+    backend: world.backend,
+  };
+}
