@@ -1,130 +1,95 @@
-import { BaseError, ContractFunctionRevertedError, type Hex } from 'viem';
+import { BaseError, type Hex } from 'viem';
+import { ContractRevertError, FIXED_POINT_SCALE, toFixedPoint, TransactionFailedError, type LedgerClient, type RoundRecord } from '../core/chain/index.ts';
 import { ChainStateError, StoreError } from './errors.ts';
-import { retryWithBackoff, type BackoffOptions } from './retry.ts';
 import type { CoordinatorStore, RoundRow } from './store.ts';
 
-/** The on-chain record of one round, as `RoundLedger.commitRound` takes it. */
-export interface LedgerRoundRecord {
-  roundId: bigint;
-  modelHash: Hex;
-  parentHash: Hex;
-  updatesRoot: Hex;
-  rewardsRoot: Hex;
-  contributors: number;
-  totalSamples: bigint;
-  /** Fixed point, 1e6. */
-  loss: bigint;
-  /** Fixed point, 1e6. */
-  accuracy: bigint;
-  rewardBudget: bigint;
-}
-
-/** What committing needs from the chain: core/chain's LedgerClient, seen through this port. */
-export interface CommitLedger {
-  /** How many rounds are on chain; round ids run 1..roundCount (0 is genesis). */
-  roundCount(options?: { signal?: AbortSignal }): Promise<bigint>;
-  /** The model hash committed for `roundId` (genesis for 0). */
-  modelHashOf(roundId: bigint, options?: { signal?: AbortSignal }): Promise<Hex>;
-  /** Sends `commitRound` and waits for its receipt; returns the transaction hash. */
-  commitRound(record: LedgerRoundRecord, options?: { signal?: AbortSignal }): Promise<Hex>;
-}
-
-export const FIXED_POINT = 1_000_000;
+/** What committing needs from core/chain's LedgerClient. */
+export type CommitLedger = Pick<LedgerClient, 'roundCount' | 'latestModelHash' | 'getRound' | 'commitRound'>;
 
 /** A metric as the ledger stores it: fixed point 1e6, clamped at 0 (losses and accuracies are never negative). */
-export function toFixedPoint(value: number): bigint {
-  if (!Number.isFinite(value) || value <= 0) return 0n;
-  return BigInt(Math.round(value * FIXED_POINT));
+export function fixedPointMetric(value: number): number {
+  return Number.isFinite(value) && value > 0 ? toFixedPoint(value) : 0;
 }
 
 /** The ledger record of an aggregated round, from the store's row. */
-export function ledgerRecordOf(row: RoundRow): LedgerRoundRecord {
+export function ledgerRecordOf(row: RoundRow): RoundRecord {
   if (row.modelHash === undefined || row.updatesRoot === undefined || row.rewardsRoot === undefined) {
     throw new StoreError(`round ${row.round} has no aggregation result (state ${row.state}); it cannot be committed`, { value: row.round });
   }
   return {
-    roundId: BigInt(row.round),
+    roundId: row.round,
     modelHash: row.modelHash,
     parentHash: row.baseHash,
     updatesRoot: row.updatesRoot,
     rewardsRoot: row.rewardsRoot,
     contributors: row.contributors ?? 0,
-    totalSamples: BigInt(row.totalSamples ?? 0),
-    loss: toFixedPoint(row.loss ?? 0),
-    accuracy: toFixedPoint(row.accuracy ?? 0),
+    totalSamples: row.totalSamples ?? 0,
+    loss: fixedPointMetric(row.loss ?? 0),
+    accuracy: Math.min(fixedPointMetric(row.accuracy ?? 0), FIXED_POINT_SCALE),
     rewardBudget: row.rewardBudget ?? 0n,
   };
 }
 
 export type CommitOutcome = { kind: 'sent'; txHash: Hex } | { kind: 'already-on-chain' };
 
-export interface CommitOptions extends BackoffOptions {
-  ledger: CommitLedger;
-  store: CoordinatorStore;
-  round: number;
-  now: () => number;
-  signal?: AbortSignal;
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-}
-
 /**
- * Commits an aggregated round exactly once. Before every attempt it asks the chain where it
- * is: if the round is already there with our model hash (a receipt lost to a crash or a
- * timeout), it only marks the round committed; if it is there with another hash, or the chain
- * is behind the round's parent, it stops with a ChainStateError. RPC failures are retried with
- * backoff for as long as it takes; a revert is re-checked once against the chain and then
- * reported (it means a missing role or a wrong parent, which waiting does not fix).
+ * One attempt at committing an aggregated round, safe to repeat: it first asks the chain where
+ * it is. If the round is already there with our model hash (a receipt lost to a crash or a
+ * timeout) it only marks the round committed; with another hash, or with the chain behind the
+ * round's parent, it throws a ChainStateError. A revert gets one more look at the chain (it may
+ * be our own earlier transaction that landed meanwhile) before it is reported.
+ * The caller (core/round) retries failures that `isRetryableCommitError` accepts.
  */
-export async function commitRoundOnce(options: CommitOptions): Promise<CommitOutcome> {
+export async function commitAttempt(options: { ledger: CommitLedger; store: CoordinatorStore; round: number; now: () => number; signal?: AbortSignal }): Promise<CommitOutcome> {
   const { ledger, store, round, signal } = options;
-  let revertsSeen = 0;
-  return retryWithBackoff(
-    async () => {
-      const row = store.markCommitting(round);
-      const record = ledgerRecordOf(row);
-      const onChain = await ledger.roundCount({ signal });
-      if (onChain >= record.roundId) {
-        const committed = await ledger.modelHashOf(record.roundId, { signal });
-        if (committed.toLowerCase() !== record.modelHash.toLowerCase()) {
-          throw new ChainStateError(
-            `round ${round} is already on chain with model ${committed}, but this coordinator aggregated ${record.modelHash}; another coordinator is committing to this ledger, stop one of them`,
-            { round, onChain: committed, ours: record.modelHash },
-          );
-        }
-        store.markCommitted(round, null, options.now());
-        return { kind: 'already-on-chain' } as const;
-      }
-      if (onChain < record.roundId - 1n) {
-        throw new ChainStateError(
-          `the chain has ${onChain} rounds but round ${round} builds on round ${round - 1}; the chain was reset or is another deployment, use a fresh data directory`,
-          { round, onChain },
-        );
-      }
-      try {
-        const txHash = await ledger.commitRound(record, { signal });
-        store.markCommitted(round, txHash, options.now());
-        return { kind: 'sent', txHash } as const;
-      } catch (error) {
-        store.recordCommitError(round, errorMessage(error));
-        if (isRevert(error)) revertsSeen += 1;
-        throw error;
-      }
-    },
-    {
-      baseMs: options.baseMs,
-      maxMs: options.maxMs,
-      signal,
-      // A revert gets one more look at the chain (it may be our own earlier transaction that
-      // landed); after that it is final.
-      isRetryable: (error) => !(error instanceof ChainStateError) && !(error instanceof StoreError) && (!isRevert(error) || revertsSeen <= 1),
-      onRetry: options.onRetry,
-    },
-  );
+  const record = ledgerRecordOf(store.markCommitting(round));
+  const landed = await onChainAlready(ledger, record);
+  if (landed) {
+    store.markCommitted(round, null, options.now());
+    return { kind: 'already-on-chain' };
+  }
+  try {
+    const sent = await ledger.commitRound(record, { signal });
+    store.markCommitted(round, sent.hash, options.now());
+    return { kind: 'sent', txHash: sent.hash };
+  } catch (error) {
+    store.recordCommitError(round, errorMessage(error));
+    if (isRevert(error) && (await onChainAlready(ledger, record))) {
+      store.markCommitted(round, null, options.now());
+      return { kind: 'already-on-chain' };
+    }
+    throw error;
+  }
 }
 
-/** Whether a viem error is the contract refusing (as opposed to the RPC being unreachable). */
+/** Whether `record` is on chain already; throws ChainStateError when the chain contradicts it. */
+async function onChainAlready(ledger: CommitLedger, record: RoundRecord): Promise<boolean> {
+  const onChain = await ledger.roundCount();
+  if (onChain < record.roundId - 1) {
+    throw new ChainStateError(
+      `the chain has ${onChain} rounds but round ${record.roundId} builds on round ${record.roundId - 1}; the chain was reset or is another deployment, use a fresh data directory`,
+      { round: record.roundId, onChain },
+    );
+  }
+  if (onChain < record.roundId) return false;
+  const committed = onChain === record.roundId ? await ledger.latestModelHash() : (await ledger.getRound(record.roundId)).modelHash;
+  if (committed.toLowerCase() !== record.modelHash.toLowerCase()) {
+    throw new ChainStateError(
+      `round ${record.roundId} is already on chain with model ${committed}, but this coordinator aggregated ${record.modelHash}; another coordinator commits to this ledger, stop one of them`,
+      { round: record.roundId, onChain: committed, ours: record.modelHash },
+    );
+  }
+  return true;
+}
+
+/** Whether the contract refused (as opposed to the RPC being unreachable or slow). */
 export function isRevert(error: unknown): boolean {
-  return error instanceof BaseError && error.walk((cause) => cause instanceof ContractFunctionRevertedError) !== null;
+  return error instanceof ContractRevertError || error instanceof TransactionFailedError;
+}
+
+/** RPC trouble is worth retrying; a contract refusal, a chain contradiction or a database failure is not. */
+export function isRetryableCommitError(error: unknown): boolean {
+  return !(error instanceof ChainStateError) && !(error instanceof StoreError) && !isRevert(error);
 }
 
 export function errorMessage(error: unknown): string {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import { z } from 'zod';
 import type { Hex } from 'viem';
+import { roundAggregationSchema } from '../core/audit/index.ts';
+import { roundConfigSchema } from '../core/round/index.ts';
 import { CoordinatorConfigError } from './errors.ts';
 
 const hex32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be 0x followed by 64 hex digits').transform((value) => value.toLowerCase() as Hex);
@@ -34,6 +36,7 @@ export const coordinatorConfigSchema = z.object({
       /** 0 picks a free port (see `coordinator.apiUrl`). */
       port: z.number().int().min(0).max(65535).default(7070),
     })
+    .strict()
     .default({}),
   /** The model trained; must be the one whose genesis hash the ledger was deployed with. */
   model: z
@@ -47,28 +50,12 @@ export const coordinatorConfigSchema = z.object({
     .default({ name: 'mlp' }),
   /** Seed of the genesis parameters (as at deploy time). */
   modelSeed: z.number().int().nonnegative().default(1),
-  round: z
-    .object({
-      /** Fewest accepted updates a round needs before it may close. */
-      quorum: z.number().int().positive().default(3),
-      /** From opening, how long a round collects before it may close (with quorum). */
-      deadlineMs: z.number().int().positive().default(30_000),
-      /** Longest a round stays open waiting for quorum; it is then re-opened on the same model. */
-      maxWaitMs: z.number().int().positive().default(300_000),
-    })
-    .default({}),
-  aggregation: z
-    .object({
-      /** Aggregation rule; core/aggregate's DEFAULT_RULE when unset. */
-      rule: z.enum(['mean', 'median', 'trimmedMean', 'multiKrum', 'centeredClip']).optional(),
-      /** Extra options for the rule (β, f, m, τ, clip norm), passed to core/aggregate as they are. */
-      options: z.record(z.unknown()).default({}),
-      /** DiLoCo outer optimizer. */
-      outerLearningRate: z.number().positive().default(0.7),
-      outerMomentum: z.number().min(0).max(1).default(0.9),
-      nesterov: z.boolean().default(true),
-    })
-    .default({}),
+  /** When rounds close and how failed commits are retried (core/round's settings). */
+  round: roundConfigSchema.default({}),
+  /** Aggregation rule and outer optimizer (core/audit's settings, recorded in every checkpoint). */
+  aggregation: roundAggregationSchema.default({}),
+  /** Bound on the L2 norm of an update's delta; larger updates are rejected by the validator. */
+  maxUpdateNorm: z.number().positive().finite().default(100),
   evaluation: z
     .object({
       /** Validation examples for the round's loss and accuracy. */
@@ -76,34 +63,29 @@ export const coordinatorConfigSchema = z.object({
       /** Validation examples each update is scored on. */
       scoreBatch: z.number().int().positive().default(500),
     })
+    .strict()
     .default({}),
   rewards: z
     .object({
-      /** Tokens (wei) minted to the vault and shared per round. */
+      /** Tokens (wei) minted to the vault and shared per round; at most the ledger's maxRewardBudget. */
       budgetPerRound: wei.default(100n * 10n ** 18n),
       /** Largest share of a round's budget one node may earn. */
       capPerNode: z.number().gt(0).max(1).default(0.5),
     })
-    .default({}),
-  commit: z
-    .object({
-      retryBaseMs: z.number().int().positive().default(500),
-      retryMaxMs: z.number().int().positive().default(15_000),
-    })
+    .strict()
     .default({}),
   nodes: z
     .object({
       /** How often the registry is re-read. */
       pollMs: z.number().int().positive().default(5_000),
-      /** A node not heard from for longer is shown offline. */
-      livenessMs: z.number().int().positive().default(60_000),
     })
+    .strict()
     .default({}),
   /** Stake taken from an equivocating node's owner, in wei; its whole stake when unset. */
   slashAmount: wei.optional(),
   /** Stop after this many rounds committed by this process (demos and tests); run forever when unset. */
   maxRounds: z.number().int().positive().optional(),
-});
+}).strict();
 
 export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;

@@ -23,8 +23,10 @@ export interface NodeRow {
 
 export interface UpdateRecord {
   round: number;
-  nodeKey: Hex;
-  digest: Hex;
+  /** Null only for a rejected message that did not decode far enough to tell. */
+  nodeKey: Hex | null;
+  /** The update's EIP-712 digest (its identity); null as for nodeKey. */
+  digest: Hex | null;
   verdict: UpdateVerdict;
   /** Why a rejected update was rejected (the validator's reason); null for accepted ones. */
   reason: string | null;
@@ -33,8 +35,11 @@ export interface UpdateRecord {
   trainLoss: number;
   codec: string | null;
   signature: Hex | null;
-  /** The encoded delta (accepted updates only: rejected payloads are not worth the disk). */
-  payload: Uint8Array | null;
+  /**
+   * The signed update's wire bytes with the payload inline (accepted updates only: rejected
+   * ones are not worth the disk). Self-verifying: signature, digest and delta all come back from it.
+   */
+  message: Uint8Array | null;
   bytes: number;
   receivedMs: number;
   peerId: string | null;
@@ -43,6 +48,13 @@ export interface UpdateRecord {
 export interface UpdateRow extends UpdateRecord {
   id: number;
   score: number | null;
+}
+
+/** An accepted update: it always has its node key, digest and signed message. */
+export interface AcceptedUpdateRow extends UpdateRow {
+  nodeKey: Hex;
+  digest: Hex;
+  message: Uint8Array;
 }
 
 export interface RoundResult {
@@ -69,21 +81,17 @@ export interface RoundRow extends Partial<RoundResult> {
   lastError: string | null;
 }
 
-/** One owner's reward for one round; the cumulative figures are sums over rounds. */
+/**
+ * One owner's part in one round: its reward and samples, and whether it counted (earned a
+ * positive score). Cumulative figures are always recomputed from these rows, never stored.
+ */
 export interface RewardRow {
   round: number;
   owner: Hex;
   amount: bigint;
   samples: number;
+  counted: boolean;
   score: number;
-}
-
-/** An owner's cumulative figures, the leaf of the rewards Merkle tree. */
-export interface CumulativeReward {
-  owner: Hex;
-  reward: bigint;
-  samples: number;
-  rounds: number;
 }
 
 export interface EquivocationRecord {
@@ -92,8 +100,9 @@ export interface EquivocationRecord {
   round: number;
   firstDigest: Hex;
   secondDigest: Hex;
-  /** Both signed messages, encoded, so that the evidence can be shown to anyone later. */
-  evidence: Uint8Array;
+  /** Both signed messages (wire bytes without payload): anyone can check the two signatures. */
+  first: Uint8Array;
+  second: Uint8Array;
   detectedMs: number;
 }
 
@@ -106,6 +115,7 @@ export interface EquivocationRow extends EquivocationRecord {
 export interface CheckpointRow {
   modelHash: Hex;
   round: number;
+  /** The CheckpointStore directory holding the file (named by the hash). */
   path: string;
   bytes: number;
   createdMs: number;
@@ -160,8 +170,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE updates (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     round INTEGER NOT NULL,
-    node_key TEXT NOT NULL,
-    digest TEXT NOT NULL,
+    node_key TEXT,
+    digest TEXT,
     verdict TEXT NOT NULL CHECK (verdict IN ('accepted', 'rejected')),
     reason TEXT,
     base_hash TEXT,
@@ -169,12 +179,12 @@ const MIGRATIONS: readonly string[] = [
     train_loss REAL NOT NULL,
     codec TEXT,
     signature TEXT,
-    payload BLOB,
+    message BLOB,
     bytes INTEGER NOT NULL,
     received_ms INTEGER NOT NULL,
     peer_id TEXT,
     score REAL,
-    CHECK (verdict = 'rejected' OR payload IS NOT NULL)
+    CHECK (verdict = 'rejected' OR (message IS NOT NULL AND node_key IS NOT NULL AND digest IS NOT NULL))
   );
   CREATE UNIQUE INDEX updates_one_accepted_per_node ON updates (round, node_key) WHERE verdict = 'accepted';
   CREATE INDEX updates_by_round ON updates (round, verdict);
@@ -183,6 +193,7 @@ const MIGRATIONS: readonly string[] = [
     owner TEXT NOT NULL,
     amount TEXT NOT NULL,
     samples INTEGER NOT NULL,
+    counted INTEGER NOT NULL,
     score REAL NOT NULL,
     PRIMARY KEY (round, owner)
   );
@@ -192,7 +203,8 @@ const MIGRATIONS: readonly string[] = [
     round INTEGER NOT NULL,
     first_digest TEXT NOT NULL,
     second_digest TEXT NOT NULL,
-    evidence BLOB NOT NULL,
+    first_message BLOB NOT NULL,
+    second_message BLOB NOT NULL,
     detected_ms INTEGER NOT NULL,
     slash_status TEXT NOT NULL DEFAULT 'pending' CHECK (slash_status IN ('pending', 'slashed', 'failed')),
     slash_tx TEXT,
@@ -367,7 +379,7 @@ export class CoordinatorStore {
   insertUpdate(update: UpdateRecord): boolean {
     return this.transaction(() => {
       const result = this.run(
-        `INSERT INTO updates (round, node_key, digest, verdict, reason, base_hash, samples, train_loss, codec, signature, payload, bytes, received_ms, peer_id)
+        `INSERT INTO updates (round, node_key, digest, verdict, reason, base_hash, samples, train_loss, codec, signature, message, bytes, received_ms, peer_id)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
         [
           update.round,
@@ -380,7 +392,7 @@ export class CoordinatorStore {
           update.trainLoss,
           update.codec,
           update.signature,
-          update.payload,
+          update.message,
           update.bytes,
           update.receivedMs,
           update.peerId,
@@ -395,8 +407,19 @@ export class CoordinatorStore {
   }
 
   /** The accepted updates of a round, in arrival order. */
-  acceptedUpdates(round: number): UpdateRow[] {
-    return this.all("SELECT * FROM updates WHERE round = ? AND verdict = 'accepted' ORDER BY id", [round]).map(toUpdate);
+  acceptedUpdates(round: number): AcceptedUpdateRow[] {
+    return this.all("SELECT * FROM updates WHERE round = ? AND verdict = 'accepted' ORDER BY id", [round]).map(toUpdate) as AcceptedUpdateRow[];
+  }
+
+  /** A node's accepted update in a round, if any. */
+  acceptedUpdateOf(round: number, nodeKey: Hex): AcceptedUpdateRow | null {
+    const row = this.get("SELECT * FROM updates WHERE round = ? AND node_key = ? AND verdict = 'accepted'", [round, nodeKey]);
+    return row ? (toUpdate(row) as AcceptedUpdateRow) : null;
+  }
+
+  /** Every update of a round (accepted and rejected), in arrival order, without the message bytes. */
+  roundUpdates(round: number): UpdateRow[] {
+    return this.all('SELECT * FROM updates WHERE round = ? ORDER BY id', [round]).map((row) => ({ ...toUpdate(row), message: null }));
   }
 
   /** How many updates a round accepted and rejected, by reason. */
@@ -487,11 +510,12 @@ export class CoordinatorStore {
       }
       this.run('DELETE FROM rewards WHERE round = ?', [round]);
       for (const reward of rewards) {
-        this.run('INSERT INTO rewards (round, owner, amount, samples, score) VALUES (?, ?, ?, ?, ?)', [
+        this.run('INSERT INTO rewards (round, owner, amount, samples, counted, score) VALUES (?, ?, ?, ?, ?, ?)', [
           round,
           reward.owner,
           reward.amount.toString(),
           reward.samples,
+          reward.counted ? 1 : 0,
           reward.score,
         ]);
       }
@@ -538,28 +562,16 @@ export class CoordinatorStore {
   }
 
   /**
-   * Every owner's cumulative figures as of `round`: the sum over committed rounds before it
-   * plus `round` itself (whatever its state, so that the tree of a round about to be committed
-   * can be built). Recomputed from the per-round rows each time, so nothing is counted twice.
-   * Only rounds where an owner earned something count towards its samples and rounds.
+   * The reward rows that make up the cumulative figures as of `round`: those of every committed
+   * round before it, plus `round` itself whatever its state (so that the tree of a round about to
+   * be committed can be built). In round order.
    */
-  cumulativeRewards(round: number): CumulativeReward[] {
-    const rows = this.all(
+  rewardRowsAsOf(round: number): RewardRow[] {
+    return this.all(
       `SELECT rw.* FROM rewards rw JOIN rounds r ON r.round = rw.round
        WHERE rw.round = ? OR (rw.round < ? AND r.state = 'committed') ORDER BY rw.round, rw.owner`,
       [round, round],
     ).map(toReward);
-    const byOwner = new Map<Hex, CumulativeReward>();
-    for (const row of rows) {
-      const entry = byOwner.get(row.owner) ?? { owner: row.owner, reward: 0n, samples: 0, rounds: 0 };
-      if (row.amount > 0n) {
-        entry.reward += row.amount;
-        entry.samples += row.samples;
-        entry.rounds += 1;
-      }
-      byOwner.set(row.owner, entry);
-    }
-    return [...byOwner.values()].filter((entry) => entry.reward > 0n).sort((a, b) => (a.owner < b.owner ? -1 : a.owner > b.owner ? 1 : 0));
   }
 
   // ---- equivocation -----------------------------------------------------------------------
@@ -567,9 +579,18 @@ export class CoordinatorStore {
   /** Keeps equivocation evidence; returns false when the same evidence is already kept. */
   recordEquivocation(evidence: EquivocationRecord): boolean {
     const result = this.run(
-      `INSERT INTO equivocations (evidence_hash, node_key, round, first_digest, second_digest, evidence, detected_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      [evidence.evidenceHash, evidence.nodeKey, evidence.round, evidence.firstDigest, evidence.secondDigest, evidence.evidence, evidence.detectedMs],
+      `INSERT INTO equivocations (evidence_hash, node_key, round, first_digest, second_digest, first_message, second_message, detected_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [
+        evidence.evidenceHash,
+        evidence.nodeKey,
+        evidence.round,
+        evidence.firstDigest,
+        evidence.secondDigest,
+        evidence.first,
+        evidence.second,
+        evidence.detectedMs,
+      ],
     );
     return Number(result.changes) > 0;
   }
@@ -703,8 +724,8 @@ function toUpdate(row: Row): UpdateRow {
   return {
     id: Number(row.id),
     round: Number(row.round),
-    nodeKey: String(row.node_key) as Hex,
-    digest: String(row.digest) as Hex,
+    nodeKey: optionalString<Hex>(row.node_key),
+    digest: optionalString<Hex>(row.digest),
     verdict: String(row.verdict) as UpdateVerdict,
     reason: optionalString(row.reason),
     baseHash: optionalString<Hex>(row.base_hash),
@@ -712,7 +733,7 @@ function toUpdate(row: Row): UpdateRow {
     trainLoss: Number(row.train_loss),
     codec: optionalString(row.codec),
     signature: optionalString<Hex>(row.signature),
-    payload: row.payload instanceof Uint8Array ? row.payload : null,
+    message: row.message instanceof Uint8Array ? row.message : null,
     bytes: Number(row.bytes),
     receivedMs: Number(row.received_ms),
     peerId: optionalString(row.peer_id),
@@ -753,6 +774,7 @@ function toReward(row: Row): RewardRow {
     owner: String(row.owner) as Hex,
     amount: BigInt(String(row.amount)),
     samples: Number(row.samples),
+    counted: Number(row.counted) === 1,
     score: Number(row.score),
   };
 }
@@ -764,7 +786,8 @@ function toEquivocation(row: Row): EquivocationRow {
     round: Number(row.round),
     firstDigest: String(row.first_digest) as Hex,
     secondDigest: String(row.second_digest) as Hex,
-    evidence: row.evidence as Uint8Array,
+    first: row.first_message as Uint8Array,
+    second: row.second_message as Uint8Array,
     detectedMs: Number(row.detected_ms),
     slashStatus: String(row.slash_status) as SlashStatus,
     slashTx: optionalString<Hex>(row.slash_tx),

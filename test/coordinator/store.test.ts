@@ -25,7 +25,7 @@ function update(round: number, node: number, digest: number, verdict: 'accepted'
     trainLoss: 0.5,
     codec: 'fp32',
     signature: hash(7),
-    payload: verdict === 'accepted' ? new Uint8Array([1, 2, 3, node]) : null,
+    message: verdict === 'accepted' ? new Uint8Array([1, 2, 3, node]) : null,
     bytes: 4,
     receivedMs: 1,
     peerId: null,
@@ -57,7 +57,7 @@ describe('CoordinatorStore', () => {
     const again = CoordinatorStore.open(path);
     assert.equal(again.schemaVersion(), 1);
     assert.equal(again.getRound(1)?.state, 'open');
-    assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.payload ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
+    assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.message ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
     again.close();
   });
 
@@ -105,37 +105,36 @@ describe('CoordinatorStore', () => {
     store.close();
   });
 
-  it('recomputes cumulative rewards from committed rounds only, never counting a round twice', () => {
+  it('gives the reward rows of committed rounds plus the asked round, replacing a round\'s rows on re-aggregation', () => {
     const store = CoordinatorStore.open(':memory:');
     const alice = address(0xa);
     const bob = address(0xb);
+    const row = (owner: Hex, amount: bigint, counted = true) => ({ owner, amount, samples: 10, counted, score: counted ? 1 : 0 });
     store.openRound(1, hash(1001), 1);
-    store.markAggregated(1, result(1), new Map(), [
-      { owner: alice, amount: 600n, samples: 100, score: 0.6 },
-      { owner: bob, amount: 400n, samples: 50, score: 0.4 },
-    ], 2);
+    store.markAggregated(1, result(1), new Map(), [row(alice, 600n), row(bob, 400n)], 2);
     store.markCommitting(1);
     store.markCommitted(1, hash(1), 3);
     store.openRound(2, hash(2001), 4);
-    store.markAggregated(2, result(2), new Map(), [
-      { owner: alice, amount: 1000n, samples: 80, score: 1 },
-      { owner: bob, amount: 0n, samples: 60, score: 0 },
-    ], 5);
-    assert.deepEqual(store.cumulativeRewards(2), [
-      { owner: alice, reward: 1600n, samples: 180, rounds: 2 },
-      { owner: bob, reward: 400n, samples: 50, rounds: 1 },
+    store.markAggregated(2, result(2), new Map(), [row(alice, 1000n), row(bob, 0n, false)], 5);
+    const summary = (round: number) => store.rewardRowsAsOf(round).map((r) => [r.round, r.owner, r.amount, r.counted]);
+    assert.deepEqual(summary(2), [
+      [1, alice, 600n, true],
+      [1, bob, 400n, true],
+      [2, alice, 1000n, true],
+      [2, bob, 0n, false],
     ]);
-    assert.deepEqual(store.cumulativeRewards(1), [
-      { owner: alice, reward: 600n, samples: 100, rounds: 1 },
-      { owner: bob, reward: 400n, samples: 50, rounds: 1 },
+    assert.deepEqual(summary(1), [
+      [1, alice, 600n, true],
+      [1, bob, 400n, true],
     ]);
-    // Round 3 is aggregated while round 2 is not committed (cannot happen in the loop, but the
-    // query must not count round 2 in that case).
+    // Round 3 aggregated while round 2 is not committed (the loop never does this, but the query
+    // must not count an uncommitted earlier round).
     store.openRound(3, hash(2002), 6);
-    store.markAggregated(3, result(3), new Map(), [{ owner: bob, amount: 5n, samples: 1, score: 1 }], 7);
-    assert.deepEqual(store.cumulativeRewards(3), [
-      { owner: alice, reward: 600n, samples: 100, rounds: 1 },
-      { owner: bob, reward: 405n, samples: 51, rounds: 2 },
+    store.markAggregated(3, result(3), new Map(), [row(bob, 5n)], 7);
+    assert.deepEqual(summary(3), [
+      [1, alice, 600n, true],
+      [1, bob, 400n, true],
+      [3, bob, 5n, true],
     ]);
     store.close();
   });
@@ -157,7 +156,7 @@ describe('CoordinatorStore', () => {
     assert.equal(nodes.get(address(2))?.lastHeartbeatRound, 1);
     assert.equal(nodes.get(address(3))?.missedRounds, 0, 'inactive nodes do not miss rounds');
 
-    const evidence = { evidenceHash: hash(77), nodeKey: address(1), round: 1, firstDigest: hash(1), secondDigest: hash(2), evidence: new Uint8Array([9]), detectedMs: 5 };
+    const evidence = { evidenceHash: hash(77), nodeKey: address(1), round: 1, firstDigest: hash(1), secondDigest: hash(2), first: new Uint8Array([9]), second: new Uint8Array([8]), detectedMs: 5 };
     assert.equal(store.recordEquivocation(evidence), true);
     assert.equal(store.recordEquivocation(evidence), false);
     assert.equal(store.hasEquivocation(address(1), 1), true);

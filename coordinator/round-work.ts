@@ -1,0 +1,169 @@
+import { keccak256, type Address, type Hex } from 'viem';
+import { applyRound, type RoundAggregation } from '../core/audit/index.ts';
+import { evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
+import { decodeUpdate } from '../core/protocol/index.ts';
+import {
+  accumulateRewards,
+  allocateRewards,
+  rewardsRoot,
+  scoreUpdates,
+  type CumulativeRewards,
+  type RoundContribution,
+  type UpdateScore,
+} from '../core/rewards/index.ts';
+import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
+import { StoreError } from './errors.ts';
+import type { AcceptedUpdateRow, CoordinatorStore, RewardRow, RoundResult } from './store.ts';
+
+export interface RoundWorkSettings {
+  spec: ModelSpec;
+  aggregation: RoundAggregation;
+  validation: Dataset;
+  validationLimit: number;
+  scoreBatch: number;
+  budgetPerRound: bigint;
+  /** Share of the budget one node may earn at most. */
+  capPerNode: number;
+}
+
+export interface ProducedRound {
+  checkpoint: Checkpoint;
+  result: RoundResult;
+  scores: UpdateScore[];
+  rewards: Omit<RewardRow, 'round'>[];
+}
+
+/** The cumulative figures of `rows` (rounds in order), folded the way the rewards tree commits them. */
+export function cumulativeOf(rows: readonly RewardRow[]): CumulativeRewards {
+  let cumulative: CumulativeRewards = new Map();
+  const rounds = [...new Set(rows.map((row) => row.round))];
+  for (const round of rounds) {
+    const contributions: RoundContribution[] = rows
+      .filter((row) => row.round === round)
+      .map((row) => ({ owner: row.owner as Address, reward: row.amount, samples: row.samples, counted: row.counted }));
+    cumulative = accumulateRewards(cumulative, contributions);
+  }
+  return cumulative;
+}
+
+/**
+ * Turns a closed round into its outcome, and records it: the new checkpoint through
+ * core/audit's applyRound (the transition auditors replay), its validation loss and accuracy,
+ * each update's score, the budget split by score, and the cumulative rewards root. The
+ * checkpoint file is written (content-addressed) before the round is marked aggregated, and
+ * both happen before any transaction, so a crash at any point leaves either nothing or a
+ * round ready to commit.
+ */
+export async function produceRound(input: {
+  round: number;
+  baseHash: Hex;
+  /** The digests core/round closed the round with. */
+  digests: readonly Hex[];
+  store: CoordinatorStore;
+  checkpoints: CheckpointStore;
+  settings: RoundWorkSettings;
+  /** The owner wallet of a node key (from the node view), or null if unknown. */
+  ownerOf: (nodeKey: Hex) => Promise<Hex | null>;
+  now: () => number;
+  signal?: AbortSignal;
+}): Promise<ProducedRound> {
+  const { round, store, settings, signal } = input;
+  const wanted = new Set(input.digests.map((digest) => digest.toLowerCase()));
+  const rows = store.acceptedUpdates(round).filter((row) => wanted.has(row.digest.toLowerCase()));
+  if (rows.length !== wanted.size) {
+    throw new StoreError(`round ${round} closed with ${wanted.size} updates but the database holds ${rows.length} of them; the database lost accepted updates`, {
+      value: { round, wanted: [...wanted] },
+    });
+  }
+  const parent = await input.checkpoints.get(input.baseHash);
+  const decoded = rows.map((row) => decodeRow(row, parent.params.length));
+  const applied = applyRound({
+    parent,
+    round,
+    updates: decoded.map((update) => ({ digest: update.row.digest, delta: update.delta, samples: update.samples })),
+    aggregation: settings.aggregation,
+  });
+  const evaluation = await evaluate({ spec: settings.spec, params: applied.checkpoint.params, data: settings.validation, limit: settings.validationLimit, signal });
+  const scored = await scoreUpdates({
+    params: parent.params,
+    updates: decoded.map((update) => ({ nodeKey: update.row.nodeKey, digest: update.payloadDigest, delta: update.delta, arrival: update.row.id })),
+    evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,
+    signal,
+  });
+
+  const cap = (settings.budgetPerRound * BigInt(Math.round(settings.capPerNode * 1_000_000))) / 1_000_000n;
+  const allocation = allocateRewards(
+    scored.scores.map((score) => ({ key: score.nodeKey.toLowerCase(), score: score.score })),
+    settings.budgetPerRound,
+    cap,
+  );
+  const rewardOfNode = new Map(allocation.rewards.map((entry) => [entry.key, entry.reward]));
+  const byOwner = new Map<Hex, Omit<RewardRow, 'round'>>();
+  for (const [index, update] of decoded.entries()) {
+    const owner = await input.ownerOf(update.row.nodeKey);
+    if (owner === null) continue;
+    const score = scored.scores[index];
+    const counted = score.score > 0;
+    const entry = byOwner.get(owner) ?? { owner, amount: 0n, samples: 0, counted: false, score: 0 };
+    byOwner.set(owner, {
+      owner,
+      amount: entry.amount + (rewardOfNode.get(update.row.nodeKey.toLowerCase()) ?? 0n),
+      samples: entry.samples + (counted ? update.samples : 0),
+      counted: entry.counted || counted,
+      score: entry.score + score.score,
+    });
+  }
+  const rewards = [...byOwner.values()].sort((a, b) => (a.owner.toLowerCase() < b.owner.toLowerCase() ? -1 : 1));
+  const rewardBudget = rewards.reduce((sum, reward) => sum + reward.amount, 0n);
+  // The rows of this round are not in the store yet: fold them in after the committed ones.
+  const cumulative = cumulativeOf([...store.rewardRowsAsOf(round).filter((row) => row.round < round), ...rewards.map((reward) => ({ ...reward, round }))]);
+
+  const checkpoint: Checkpoint = {
+    ...applied.checkpoint,
+    meta: { ...applied.checkpoint.meta, evaluation: { loss: evaluation.loss, accuracy: evaluation.accuracy, examples: evaluation.examples } },
+  };
+  const checkpointBytes = encodeCheckpoint(checkpoint);
+  await input.checkpoints.putBytes(checkpoint.modelHash, checkpointBytes);
+  const result: RoundResult = {
+    modelHash: checkpoint.modelHash,
+    updatesRoot: applied.updatesRoot,
+    rewardsRoot: rewardsRoot(cumulative),
+    contributors: rows.length,
+    totalSamples: decoded.reduce((sum, update) => sum + update.samples, 0),
+    loss: evaluation.loss,
+    accuracy: evaluation.accuracy,
+    rewardBudget,
+    stats: {
+      rule: applied.aggregation.stats.rule,
+      clipNorm: applied.aggregation.stats.clipNorm,
+      aggregateNorm: applied.aggregation.stats.aggregateNorm,
+      selected: applied.aggregation.stats.selected,
+      baseLoss: scored.baseLoss,
+      unallocated: allocation.unallocated.toString(),
+      updates: applied.aggregation.stats.updates.map((stats) => {
+        const update = decoded.find((candidate) => candidate.row.digest.toLowerCase() === stats.digest.toLowerCase());
+        const score = scored.scores.find((candidate) => candidate.nodeKey.toLowerCase() === update?.row.nodeKey.toLowerCase());
+        return { ...stats, nodeKey: update?.row.nodeKey, score: score?.score, loss: score?.loss, copyOf: score?.copyOf };
+      }),
+    },
+  };
+  store.transaction(() => {
+    store.recordCheckpoint({ modelHash: checkpoint.modelHash, round, path: input.checkpoints.dir, bytes: checkpointBytes.byteLength, createdMs: input.now() });
+    store.markAggregated(
+      round,
+      result,
+      new Map(decoded.map((update, index) => [update.row.digest, scored.scores[index].score])),
+      rewards,
+      input.now(),
+    );
+  });
+  return { checkpoint, result, scores: scored.scores, rewards };
+}
+
+function decodeRow(row: AcceptedUpdateRow, parameterCount: number): { row: AcceptedUpdateRow; delta: Float32Array; samples: number; payloadDigest: Hex } {
+  const update = decodeUpdate(row.message);
+  if (update.payload === undefined) {
+    throw new StoreError(`accepted update ${row.digest} of round ${row.round} is stored without its payload`, { value: row.digest });
+  }
+  return { row, delta: decodeDelta(update.codec as CodecId, update.payload, parameterCount), samples: update.samples, payloadDigest: keccak256(update.payload) };
+}
