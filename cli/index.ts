@@ -9,6 +9,7 @@ import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { roundsCommand } from './commands/rounds.ts';
 import { statusCommand } from './commands/status.ts';
+import { coordinatorCommand } from './commands/coordinator.ts';
 
 /** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
 export function buildProgram(): Command {
@@ -26,5 +27,6 @@ export function buildProgram(): Command {
   program.addCommand(rewardsCommand());
   program.addCommand(nodesCommand());
   program.addCommand(statusCommand());
+  program.addCommand(coordinatorCommand());
   return program;
 }
