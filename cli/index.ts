@@ -5,6 +5,7 @@ import { devnetCommand } from './commands/devnet.ts';
 import { walletCommand } from './commands/wallet.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { rewardsCommand } from './commands/rewards.ts';
+import { demoCommand } from './commands/demo.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { roundsCommand } from './commands/rounds.ts';
@@ -28,5 +29,6 @@ export function buildProgram(): Command {
   program.addCommand(nodesCommand());
   program.addCommand(statusCommand());
   program.addCommand(coordinatorCommand());
+  program.addCommand(demoCommand());
   return program;
 }

@@ -1,0 +1,239 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { connectGradnet, deployGradnet, devOnlyAccounts, fetchChainId } from '../../core/chain/index.ts';
+import { GradnetError } from '../../core/errors.ts';
+import type { Logger } from '../../core/log/index.ts';
+import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
+import { CheckpointStore, modelHash } from '../../core/tensor/index.ts';
+import { createKeystore, DEV_CHAIN_ID, importKeystore } from '../../core/wallet/index.ts';
+import { registerNode } from '../commands/register.ts';
+import { fetchRewardStatement } from '../support/rewards.ts';
+import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
+import { formatTokens } from '../support/table.ts';
+import { ProcessGroup, type ChildLogLine } from './processes.ts';
+import { waitFor } from './wait.ts';
+
+export interface DemoOptions {
+  peers: number;
+  rounds: number;
+  model: ModelName;
+  /** Use this chain instead of starting a devnet (it must be a dev chain, id 31337). */
+  rpcUrl?: string;
+  innerSteps: number;
+  learningRate: number;
+  codec: 'fp32' | 'fp16' | 'int8' | 'topk';
+  topkFraction: number;
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Keep the work directory (keystores, checkpoints, databases) instead of deleting it. */
+  keep: boolean;
+  logger: Logger;
+  /** A line per round and the final report, for people (stdout in text mode). */
+  say: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface DemoResult {
+  rounds: RoundRow[];
+  finalAccuracy: number;
+  rewards: Record<Address, bigint>;
+  audit: 'match' | 'mismatch';
+  audits: { peer: string; round: number; verdict: string; reason: string }[];
+  seconds: number;
+  workDir: string;
+}
+
+const MODEL_SEED = 1;
+
+/**
+ * The whole network on one machine: a devnet (or the chain at `rpcUrl`), funded owners with
+ * registered nodes, the coordinator and one daemon per peer as separate processes. Runs
+ * `rounds` rounds, then claims every owner's rewards, evaluates the final model on the test
+ * split and collects the peers' audit verdicts. Everything it started is stopped before it returns.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const started = performance.now();
+  const { logger, say, signal } = options;
+  const workDir = await mkdtemp(join(tmpdir(), 'gradnet-demo-'));
+  const children = new ProcessGroup(logger);
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)}s`;
+  try {
+    const spec = resolveModelSpec(options.model);
+    const genesis = initialParams(spec, MODEL_SEED);
+    const genesisHash = modelHash(genesis.layout, genesis.params);
+    const accounts = devOnlyAccounts(options.peers + 1);
+    const [coordinatorAccount, ...ownerAccounts] = accounts;
+
+    // 1. The chain.
+    const { rpcUrl, deploymentsFile } = options.rpcUrl === undefined
+      ? await startDevnetChild(children, { accounts: accounts.length, genesisHash, signal })
+      : await deployOnDevChain(options.rpcUrl, coordinatorAccount.privateKey, genesisHash, join(workDir, 'deployments.json'), logger, signal);
+    say(`[${elapsed()}] chain ready at ${rpcUrl} (addresses in ${deploymentsFile})`);
+
+    // 2. Keystores: the DEV-ONLY owner accounts imported, a fresh node key per peer.
+    const keystoreDir = join(workDir, 'keystores');
+    const passwordFile = join(workDir, 'password');
+    await writeFile(passwordFile, 'gradnet-demo\n', { mode: 0o600 });
+    const peers = await Promise.all(ownerAccounts.map(async (account, index) => {
+      const owner = await importKeystore({ dir: keystoreDir, role: 'owner', password: 'gradnet-demo', privateKey: account.privateKey, label: `owner-${index + 1}`, strength: 'light' });
+      const node = await createKeystore({ dir: keystoreDir, role: 'node', password: 'gradnet-demo', label: `node-${index + 1}`, strength: 'light' });
+      return { index, owner: owner.address, node: node.address, name: `peer-${index + 1}` };
+    }));
+
+    // 3. Stake and register every node.
+    const chain = await connectGradnet({ rpcUrl, deploymentsFile, account: coordinatorAccount.privateKey, signal });
+    const stake = await chain.registry.minStake();
+    // A devnet funds its accounts; on another dev chain the deployer (a minter) tops the owners up.
+    for (const peer of peers) {
+      if ((await chain.token.balanceOf(peer.owner)) < stake) await chain.token.mint(peer.owner, stake, { signal });
+    }
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRADNET_')));
+    await Promise.all(peers.map((peer) => registerNode({
+      config: { rpcUrl, deployments: deploymentsFile, keystoreDir, passwordFile },
+      stake,
+      owner: peer.owner,
+      node: peer.node,
+      logger: logger.child({ peer: peer.name }),
+      env,
+      signal,
+    })));
+    say(`[${elapsed()}] registered ${peers.length} nodes with ${formatTokens(stake)} GRAD stake each`);
+
+    // 4. The coordinator.
+    const coordinatorDir = join(workDir, 'coordinator');
+    const coordinatorConfig = join(workDir, 'coordinator.json');
+    await writeFile(coordinatorConfig, JSON.stringify({
+      rpcUrl,
+      deployments: deploymentsFile,
+      dataDir: coordinatorDir,
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      api: { host: '127.0.0.1', port: 0 },
+      model: { name: options.model },
+      modelSeed: MODEL_SEED,
+      round: { quorum: options.peers, deadlineMs: 1000, maxWaitMs: 120_000 },
+      nodes: { pollMs: 1000 },
+    }, null, 2));
+    let coordinatorReady: { api: string; addresses: string[]; peerId: string } | undefined;
+    const coordinator = children.start({
+      name: 'coordinator',
+      args: ['coordinator', '--config', coordinatorConfig],
+      env: { GRADNET_COORDINATOR_PRIVATE_KEY: coordinatorAccount.privateKey },
+      onLog: (line) => {
+        if (line.msg === 'coordinator running') coordinatorReady = { api: String(line.api), addresses: line.addresses as string[], peerId: String(line.peerId) };
+        if ((line.level ?? 0) >= 50) logger.error({ child: 'coordinator', ...line }, `[coordinator] ${line.msg}`);
+      },
+    });
+    const ready = await waitFor('the coordinator to start', () => coordinatorReady, { timeoutMs: 90_000, child: coordinator, signal });
+    const bootstrap = ready.addresses.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${ready.peerId}`));
+    say(`[${elapsed()}] coordinator up: API ${ready.api}, libp2p ${bootstrap[0]}`);
+
+    // 5. One daemon per peer.
+    const audits: DemoResult['audits'] = [];
+    for (const peer of peers) {
+      children.start({
+        name: peer.name,
+        args: [
+          'daemon', '--rpc', rpcUrl, '--deployments', deploymentsFile, '--keystore-dir', keystoreDir, '--password-file', passwordFile,
+          '--node', peer.node, '--data-dir', join(workDir, peer.name), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootstrap.join(','),
+          '--shard-index', String(peer.index), '--shard-count', String(options.peers), '--inner-steps', String(options.innerSteps),
+          '--learning-rate', String(options.learningRate), '--codec', options.codec, '--topk-fraction', String(options.topkFraction), '--heartbeat-seconds', '3',
+        ],
+        env: { GRADNET_BACKEND: 'wasm' },
+        onLog: (line: ChildLogLine) => {
+          if (line.event === 'audit') audits.push({ peer: peer.name, round: Number(line.round), verdict: String(line.verdict), reason: String(line.reason) });
+          if ((line.level ?? 0) >= 50) logger.error({ child: peer.name, ...line }, `[${peer.name}] ${line.msg}`);
+        },
+      });
+    }
+    say(`[${elapsed()}] started ${peers.length} peer daemons; training ${options.rounds} rounds of ${spec.name}`);
+
+    // 6. Follow the ledger: one line per committed round.
+    const firstRound = (await chain.ledger.roundCount()) + 1;
+    const lastRound = firstRound + options.rounds - 1;
+    let shown = firstRound - 1;
+    await waitFor(`round ${lastRound} to be committed`, async () => {
+      const count = await chain.ledger.roundCount();
+      while (shown < Math.min(count, lastRound)) {
+        shown += 1;
+        const round = await chain.ledger.getRound(shown);
+        say(`[${elapsed()}] round ${shown - firstRound + 1}/${options.rounds} committed: accuracy ${(round.accuracy / 1e4).toFixed(2)}%, loss ${(round.loss / 1e6).toFixed(4)}, ${round.contributors} contributors, ${round.totalSamples} samples, model ${round.modelHash.slice(0, 10)}…, block ${round.blockNumber}`);
+      }
+      return count >= lastRound ? count : undefined;
+    }, { timeoutMs: options.timeoutMs, child: coordinator, signal, pollMs: 300 });
+
+    // 7. Every peer audits every round it saw; wait for the verdicts on the demo's rounds.
+    const auditedRounds = (): Set<number> => new Set(audits.filter((audit) => audit.verdict !== 'skipped').map((audit) => audit.round));
+    await waitFor('the peers to audit the last round', () => {
+      const done = auditedRounds();
+      for (let round = firstRound; round <= lastRound; round++) if (!done.has(round)) return undefined;
+      return true;
+    }, { timeoutMs: 60_000, signal }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'not every round was audited'));
+    for (const peer of peers) await children.stop(children.running().find((child) => child.name === peer.name)?.pid ?? -1);
+    const relevant = audits.filter((audit) => audit.round >= firstRound && audit.round <= lastRound);
+    const everyRoundMatched = [...Array(options.rounds).keys()].every((offset) => relevant.some((audit) => audit.round === firstRound + offset && audit.verdict === 'match'));
+    const audit = everyRoundMatched && !relevant.some((entry) => entry.verdict === 'mismatch') ? 'match' : 'mismatch';
+    say(`[${elapsed()}] audit: ${audit} (${relevant.filter((entry) => entry.verdict === 'match').length} matching replays, ${relevant.filter((entry) => entry.verdict === 'mismatch').length} mismatches, ${relevant.filter((entry) => entry.verdict === 'skipped').length} skipped)`);
+
+    // 8. Claim every owner's rewards, with proofs checked against the chain.
+    const rewards: Record<Address, bigint> = {};
+    for (const peer of peers) {
+      const ownerChain = await connectGradnet({ rpcUrl, deploymentsFile, account: ownerAccounts[peer.index].privateKey, signal });
+      const statement = await fetchRewardStatement(ownerChain, ready.api, peer.owner, signal);
+      if (statement.claimable > 0n) await ownerChain.vault.claim(statement.claim, { signal });
+      rewards[peer.owner] = (await ownerChain.vault.claimed(peer.owner)).reward;
+      say(`[${elapsed()}] ${peer.name} owner ${peer.owner} claimed ${formatTokens(rewards[peer.owner])} GRAD`);
+    }
+
+    // 9. The final model on the test split, loaded from the coordinator's store by its on-chain hash.
+    const finalHash = await chain.ledger.latestModelHash();
+    const finalModel = await new CheckpointStore(join(coordinatorDir, 'checkpoints')).get(finalHash);
+    await initBackend('wasm');
+    const mnist = await loadMnist({ signal });
+    const evaluation = await evaluate({ spec: finalModel.meta.model, params: finalModel.params, data: mnist.test, signal });
+
+    const rounds = (await fetchRoundRows(chain.ledger)).filter((row) => row.round >= firstRound && row.round <= lastRound);
+    return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir };
+  } finally {
+    await children.stopAll();
+    if (!options.keep) await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Starts `gradnet devnet` on a free port and waits until it has deployed the contracts. */
+async function startDevnetChild(children: ProcessGroup, options: { accounts: number; genesisHash: Hex; signal: AbortSignal }): Promise<{ rpcUrl: string; deploymentsFile: string }> {
+  const port = await freePort();
+  const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', String(options.accounts), '--genesis-hash', options.genesisHash] });
+  const deploymentsFile = await waitFor('the devnet to deploy the contracts', () => {
+    const output = devnet.stdout();
+    return output.includes('press Ctrl-C') ? /address book: (.+)/.exec(output)?.[1].trim() : undefined;
+  }, { timeoutMs: 120_000, child: devnet, signal: options.signal });
+  return { rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile };
+}
+
+/**
+ * Uses an existing dev chain: deploys a fresh set of contracts with the demo's genesis model
+ * into the demo's own address book, so earlier rounds on that chain do not get in the way.
+ */
+async function deployOnDevChain(rpcUrl: string, deployerKey: Hex, genesisHash: Hex, deploymentsFile: string, logger: Logger, signal: AbortSignal): Promise<{ rpcUrl: string; deploymentsFile: string }> {
+  const chainId = await fetchChainId(rpcUrl, { signal });
+  if (chainId !== DEV_CHAIN_ID) {
+    throw new GradnetError('DEMO_NEEDS_DEVNET', `the demo uses Hardhat's public dev accounts, so it only runs on a dev chain (id ${DEV_CHAIN_ID}); ${rpcUrl} is chain ${chainId}. Drop --rpc to let the demo start its own devnet`);
+  }
+  await deployGradnet({ rpcUrl, deployerKey, genesisModelHash: genesisHash, deploymentsFile, fresh: true, signal, log: (line: string) => logger.info(line) });
+  return { rpcUrl, deploymentsFile };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
