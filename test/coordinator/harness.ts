@@ -1,0 +1,163 @@
+// Shared set-up of the coordinator tests: a real Hardhat devnet with gradnet deployed and
+// nodes registered, real libp2p peers on loopback, real MNIST MLP training for the updates.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Address, Hex } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { connectGradnet, startDevnet, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
+import { initBackend, initialParams, loadMnist, shardFor, trainLocal, type Dataset, type MnistSplits } from '../../core/ml/index.ts';
+import { createGradnetNode, type GradnetNode } from '../../core/p2p/index.ts';
+import {
+  createUpdateValidator,
+  gradnetDomain,
+  nodeKeyAddress,
+  signUpdate,
+  type GradnetDomain,
+  type SignedUpdate,
+  type ValidationContext,
+} from '../../core/protocol/index.ts';
+import { encodeDelta, modelHash } from '../../core/tensor/index.ts';
+
+export const MODEL = { name: 'mlp' } as const;
+export const MODEL_SEED = 1;
+export const PEERS = 10;
+
+export interface Owner {
+  index: number;
+  owner: Address;
+  ownerKey: Hex;
+  nodeKey: Address;
+  nodePrivateKey: Hex;
+  chain: GradnetChain;
+}
+
+export interface TestNetwork {
+  devnet: Devnet;
+  dir: string;
+  coordinatorKey: Hex;
+  owners: Owner[];
+  domain: GradnetDomain;
+  genesis: { hash: Hex; params: Float32Array };
+  mnist: MnistSplits;
+  stop(): Promise<void>;
+}
+
+let mnist: Promise<MnistSplits> | undefined;
+
+/** MNIST and the tensor backend, loaded once per test process. */
+export function sharedMnist(): Promise<MnistSplits> {
+  mnist ??= initBackend().then(() => loadMnist());
+  return mnist;
+}
+
+/**
+ * A devnet on a free port with gradnet deployed (genesis = the seeded MLP), `owners` owner
+ * wallets (DEV-ONLY accounts 1..n) each registering a fresh node key with the minimum stake.
+ * Account 0 deploys and holds the coordinator and slasher roles.
+ */
+export async function startTestNetwork(options: { owners: number }): Promise<TestNetwork> {
+  const dir = mkdtempSync(join(tmpdir(), 'gradnet-coordinator-'));
+  const initial = initialParams(MODEL, MODEL_SEED);
+  const genesisHash = modelHash(initial.layout, initial.params);
+  const devnet = await startDevnet({
+    port: 0,
+    accounts: options.owners + 1,
+    deploy: { deploymentsFile: join(dir, 'deployments.json'), genesisModelHash: genesisHash },
+  });
+  const owners: Owner[] = [];
+  try {
+    for (let index = 0; index < options.owners; index += 1) {
+      const account = devnet.accounts[index + 1];
+      const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, account: account.privateKey, deployments: devnet.deployments });
+      const nodePrivateKey = generatePrivateKey();
+      const nodeKey = nodeKeyAddress(nodePrivateKey);
+      await chain.registryClient.register(nodeKey, await chain.registry.minStake());
+      owners.push({ index, owner: account.address, ownerKey: account.privateKey, nodeKey, nodePrivateKey, chain });
+    }
+  } catch (error) {
+    await devnet.stop();
+    throw error;
+  }
+  return {
+    devnet,
+    dir,
+    coordinatorKey: devnet.accounts[0].privateKey,
+    owners,
+    domain: gradnetDomain(devnet.chainId, devnet.deployments.contracts.RoundLedger.address),
+    genesis: { hash: genesisHash, params: initial.params },
+    mnist: await sharedMnist(),
+    stop: () => devnet.stop(),
+  };
+}
+
+export interface TestPeer {
+  owner: Owner;
+  node: GradnetNode;
+  shard: Dataset;
+}
+
+/** A libp2p peer with `owner`'s node key, dialling `bootstrap`; it validates like any peer. */
+export async function startPeer(network: TestNetwork, owner: Owner, bootstrap: string[], context: () => ValidationContext | undefined): Promise<TestPeer> {
+  const validator = createUpdateValidator({ domain: network.domain, directory: owner.chain.registry, context, isCoordinator: () => true });
+  const node = createGradnetNode({
+    privateKey: owner.nodePrivateKey,
+    chainId: network.devnet.chainId,
+    ledger: network.devnet.deployments.contracts.RoundLedger.address,
+    validator,
+    bootstrap,
+  });
+  await node.start({ signal: AbortSignal.timeout(15_000) });
+  const shard = shardFor({ data: network.mnist.train, seed: 7, peers: PEERS, index: owner.index, scheme: 'iid' });
+  return { owner, node, shard };
+}
+
+export type UpdateKind = 'honest' | 'zero' | 'signflip';
+
+/**
+ * A signed update of `kind` for `round` on `params` (the model with hash `baseHash`): honest =
+ * a few Adam steps of real MNIST training on the peer's shard; zero and signflip are the free
+ * rider and the attacker the scoring must not pay.
+ */
+export async function makeUpdate(
+  network: TestNetwork,
+  peer: TestPeer,
+  options: { round: number; baseHash: Hex; params: Float32Array; kind?: UpdateKind; seed?: number },
+): Promise<SignedUpdate> {
+  const trained = await trainLocal({
+    spec: MODEL,
+    params: options.params,
+    data: peer.shard,
+    config: { innerSteps: 15, batchSize: 32, learningRate: 0.003, seed: options.seed ?? peer.owner.index },
+  });
+  const kind = options.kind ?? 'honest';
+  const delta = kind === 'zero' ? new Float32Array(trained.delta.length) : kind === 'signflip' ? trained.delta.map((value) => -value) : trained.delta;
+  const { payload } = encodeDelta('fp32', delta);
+  return signUpdate({
+    privateKey: peer.owner.nodePrivateKey,
+    domain: network.domain,
+    round: options.round,
+    baseModelHash: options.baseHash,
+    samples: trained.samples,
+    trainLoss: trained.trainLoss,
+    codec: 'fp32',
+    payload,
+  });
+}
+
+/** Polls `condition` every 50 ms until it holds (or throws after `timeoutMs`). */
+export async function until<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await condition();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** GET a coordinator API path as JSON. */
+export async function getJson<T = Record<string, unknown>>(apiUrl: string, path: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${apiUrl}${path}`);
+  return { status: response.status, body: (await response.json()) as T };
+}

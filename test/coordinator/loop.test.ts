@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import { createCoordinator, type Coordinator } from '../../coordinator/index.ts';
+import { verifyRewardProof } from '../../core/rewards/index.ts';
+import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+
+describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeout: 180_000 }, () => {
+  let network: TestNetwork;
+  let coordinator: Coordinator;
+  const peers: TestPeer[] = [];
+  const committed: { round: number; modelHash: Hex; txHash: Hex | null }[] = [];
+  const slashed: { nodeKey: Hex; evidenceHash: Hex; txHash?: Hex; error?: string }[] = [];
+
+  before(async () => {
+    network = await startTestNetwork({ owners: 4 });
+    coordinator = createCoordinator(
+      {
+        privateKey: network.coordinatorKey,
+        rpcUrl: network.devnet.rpcUrl,
+        deployments: network.devnet.deploymentsFile,
+        dataDir: join(network.dir, 'coordinator'),
+        api: { port: 0 },
+        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000 },
+        evaluation: { validationLimit: 1000, scoreBatch: 300 },
+      },
+      { validation: network.mnist.validation },
+    );
+    coordinator.on('roundCommitted', (event) => committed.push(event));
+    coordinator.on('slashed', (event) => slashed.push(event));
+    await coordinator.start();
+    const context = () => {
+      const state = coordinator.roundState();
+      return state.phase === 'collecting' ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: 100 } : undefined;
+    };
+    for (const owner of network.owners) peers.push(await startPeer(network, owner, coordinator.multiaddrs(), context));
+    for (const peer of peers) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(15_000) });
+    // Let gossipsub graft its mesh before the first publish.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+  });
+
+  after(async () => {
+    await coordinator?.stop();
+    await Promise.allSettled(peers.map((peer) => peer.node.stop()));
+    await network?.stop();
+  });
+
+  it('runs a round: honest updates are paid, a free rider is not, an equivocator is slashed, the commit is on chain once', async () => {
+    const round = 1;
+    const baseHash = network.genesis.hash;
+    const params = network.genesis.params;
+    const [alice, bob, freeRider, cheat] = peers;
+    // The cheat signs two different updates for one round: the second is the evidence.
+    const cheatFirst = await makeUpdate(network, cheat, { round, baseHash, params, seed: 1 });
+    const cheatSecond = await makeUpdate(network, cheat, { round, baseHash, params, seed: 2 });
+    await cheat.node.publishUpdate(cheatFirst);
+    await until(() => (coordinator.roundState() as { updates?: unknown[] }).updates?.length === 1, 'the first update of the cheat');
+    await cheat.node.publishUpdate(cheatSecond);
+    await until(() => slashed.length > 0, 'the equivocation to be slashed');
+    assert.equal(slashed[0].nodeKey, cheat.owner.nodeKey);
+    assert.ok(slashed[0].txHash, `slash failed: ${slashed[0].error}`);
+    assert.equal((await cheat.owner.chain.registry.nodeOf(cheat.owner.owner)).stake, 0n, 'the whole stake is taken');
+
+    await alice.node.publishUpdate(await makeUpdate(network, alice, { round, baseHash, params }));
+    await bob.node.publishUpdate(await makeUpdate(network, bob, { round, baseHash, params }));
+    await freeRider.node.publishUpdate(await makeUpdate(network, freeRider, { round, baseHash, params, kind: 'zero' }));
+    await until(() => committed.length > 0, 'round 1 to be committed', 60_000);
+
+    const ledger = alice.owner.chain.ledger;
+    assert.equal(await ledger.roundCount(), 1);
+    assert.equal(await ledger.latestModelHash(), committed[0].modelHash);
+    const onChain = await ledger.getRound(1);
+    assert.equal(onChain.contributors, 4);
+    assert.equal(onChain.parentHash, baseHash);
+
+    const apiUrl = coordinator.apiUrl!;
+    const { body: details } = await getJson<{
+      state: string;
+      digests: Hex[];
+      updates: { nodeKey: Hex; verdict: string; reason: string | null; score: number | null }[];
+      rewards: { owner: Hex; amount: string }[];
+    }>(apiUrl, '/rounds/1');
+    assert.equal(details.state, 'committed');
+    assert.equal(details.digests.length, 4);
+    const scoreOf = (nodeKey: Hex) => details.updates.find((update) => update.nodeKey === nodeKey && update.verdict === 'accepted')?.score;
+    assert.ok((scoreOf(alice.owner.nodeKey) ?? 0) > 0, 'an honest update scores above 0');
+    assert.equal(scoreOf(freeRider.owner.nodeKey), 0, 'a zero update scores 0');
+    assert.ok(details.updates.some((update) => update.verdict === 'rejected' && update.reason === 'equivocation'));
+    const rewardOf = (owner: Hex) => BigInt(details.rewards.find((reward) => reward.owner === owner)?.amount ?? '0');
+    assert.ok(rewardOf(alice.owner.owner) > 0n);
+    assert.equal(rewardOf(freeRider.owner.owner), 0n);
+    assert.equal(onChain.rewardBudget, details.rewards.reduce((sum, reward) => sum + BigInt(reward.amount), 0n), 'the ledger mints exactly what was allocated');
+
+    // The proof served verifies against the on-chain root and pays out through the vault.
+    const { status, body: claim } = await getJson<{ roundId: number; cumulativeReward: string; cumulativeSamples: string; cumulativeRounds: string; proof: Hex[] }>(
+      apiUrl,
+      `/rewards/${alice.owner.owner.toLowerCase()}`,
+    );
+    assert.equal(status, 200);
+    const proof = {
+      owner: alice.owner.owner,
+      cumulativeReward: BigInt(claim.cumulativeReward),
+      cumulativeSamples: BigInt(claim.cumulativeSamples),
+      cumulativeRounds: BigInt(claim.cumulativeRounds),
+      proof: claim.proof,
+    };
+    assert.ok(verifyRewardProof(await ledger.rewardsRootOf(1), proof));
+    const paid = await alice.owner.chain.vault.claim({ roundId: claim.roundId, ...proof });
+    assert.equal(paid.payout, rewardOf(alice.owner.owner));
+    const { body: riderClaim } = await getJson<{ cumulativeReward: string; cumulativeRounds: string }>(apiUrl, `/rewards/${freeRider.owner.owner}`);
+    assert.deepEqual([riderClaim.cumulativeReward, riderClaim.cumulativeRounds], ['0', '0'], 'a free rider has a leaf with nothing in it');
+
+    const { body: status2 } = await getJson<{ phase: string; round: number; baseHash: Hex; nodes: { registered: number } }>(apiUrl, '/status');
+    assert.equal(status2.phase, 'collecting');
+    assert.equal(status2.round, 2);
+    assert.equal(status2.baseHash, committed[0].modelHash);
+    assert.equal(status2.nodes.registered, 4);
+    const { body: nodes } = await getJson<{ nodeKey: Hex; liveness: string; missedRounds: number }[]>(apiUrl, '/nodes');
+    assert.equal(nodes.find((node) => node.nodeKey === alice.owner.nodeKey)?.liveness, 'online');
+    assert.equal(nodes.find((node) => node.nodeKey === cheat.owner.nodeKey)?.liveness, 'inactive', 'slashed below the minimum stake');
+
+    const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
+    assert.match(metrics, /gradnet_updates_accepted_total 4/);
+    assert.match(metrics, /gradnet_updates_rejected_total\{reason="equivocation"\} [1-9]/);
+    assert.match(metrics, /gradnet_rounds_committed_total 1/);
+    assert.match(metrics, /gradnet_model_accuracy 0\.\d+/);
+  });
+});
