@@ -24,8 +24,16 @@ export default defineConfig({
       production: { ...solcjs, settings: { optimizer } },
     },
   },
+  // Mocha tests live in test/contracts; Solidity tests are the *.t.sol files under contracts/.
   paths: {
-    tests: { mocha: 'test/contracts', solidity: 'contracts' },
+    tests: { mocha: 'test/contracts' },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      // Kept small so `npm test` stays fast on two cores; raise for a deeper search.
+      invariant: { runs: 48, depth: 40, failOnRevert: false },
+    },
   },
   networks: {
     // `npx hardhat ignition deploy ignition/modules/Gradnet.ts --network gradnet` (or

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {GradToken} from "../GradToken.sol";
+import {NodeRegistry} from "../NodeRegistry.sol";
+import {RewardVault} from "../RewardVault.sol";
+import {RoundLedger} from "../RoundLedger.sol";
+import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
+import {Vm} from "./GradnetTestBase.t.sol";
+
+/// @notice Random sequences of staking, slashing, rounds and claims by three owners. It holds the
+///         coordinator, slasher and minter roles; ghost variables record what it paid and promised.
+contract GradnetHandler {
+    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    GradToken public immutable token;
+    NodeRegistry public immutable registry;
+    RoundLedger public immutable ledger;
+    RewardVault public immutable vault;
+
+    address[3] public actors = [address(0xA1), address(0xA2), address(0xA3)];
+
+    struct Figures {
+        uint256 reward;
+        uint256 samples;
+        uint256 rounds;
+    }
+
+    /// Cumulative figures of actors 0 and 1 in each committed round's two-leaf tree.
+    mapping(uint256 roundId => Figures[2]) internal _trees;
+    uint256 public ghostMinted;
+    uint256 public ghostSlashed;
+    uint256[3] public ghostReceivedFromVault;
+    Figures[2] public latest;
+
+    constructor(GradToken token_, NodeRegistry registry_, RoundLedger ledger_, RewardVault vault_) {
+        token = token_;
+        registry = registry_;
+        ledger = ledger_;
+        vault = vault_;
+    }
+
+    function _actor(uint256 seed) internal view returns (address) {
+        return actors[seed % 3];
+    }
+
+    function _bound(uint256 value, uint256 min, uint256 max) internal pure returns (uint256) {
+        return min + (value % (max - min + 1));
+    }
+
+    function register(uint256 seed, uint256 stake, uint256 keySeed) external {
+        address owner = _actor(seed);
+        if (registry.nodeOf(owner).nodeKey != address(0)) return;
+        address key = address(uint160(uint256(keccak256(abi.encode("key", keySeed)))));
+        if (registry.ownerOf(key) != address(0)) return;
+        stake = _bound(stake, registry.minStake(), 1_000 ether);
+        token.mint(owner, stake);
+        ghostMinted += stake;
+        VM.prank(owner);
+        token.approve(address(registry), stake);
+        VM.prank(owner);
+        registry.register(key, stake);
+    }
+
+    function increaseStake(uint256 seed, uint256 amount) external {
+        address owner = _actor(seed);
+        if (registry.nodeOf(owner).nodeKey == address(0) || registry.nodeOf(owner).unbondingEndsAt != 0) return;
+        amount = _bound(amount, 1, 100 ether);
+        token.mint(owner, amount);
+        ghostMinted += amount;
+        VM.prank(owner);
+        token.approve(address(registry), amount);
+        VM.prank(owner);
+        registry.increaseStake(amount);
+    }
+
+    function exitAndWithdraw(uint256 seed, bool wait) external {
+        address owner = _actor(seed);
+        NodeRegistry.NodeInfo memory node = registry.nodeOf(owner);
+        if (node.nodeKey == address(0)) return;
+        if (node.unbondingEndsAt == 0) {
+            VM.prank(owner);
+            registry.requestExit();
+        }
+        if (!wait) return;
+        VM.warp(block.timestamp + registry.unbondingPeriod());
+        VM.prank(owner);
+        registry.withdraw();
+    }
+
+    function slash(uint256 seed, uint256 amount) external {
+        address owner = _actor(seed);
+        uint256 stake = registry.nodeOf(owner).stake;
+        if (registry.nodeOf(owner).nodeKey == address(0) || stake == 0) return;
+        amount = _bound(amount, 1, stake);
+        registry.slash(owner, amount, keccak256(abi.encode(amount)));
+        ghostSlashed += amount;
+    }
+
+    /// Commits a round whose tree grows actors 0 and 1's cumulative figures.
+    function commitRound(uint256 grow0, uint256 grow1, uint256 budget) external {
+        latest[0].reward += _bound(grow0, 0, 500 ether);
+        latest[1].reward += _bound(grow1, 0, 500 ether);
+        for (uint256 i = 0; i < 2; ++i) {
+            latest[i].samples += 100;
+            ++latest[i].rounds;
+        }
+        uint256 roundId = ledger.roundCount() + 1;
+        _trees[roundId][0] = latest[0];
+        _trees[roundId][1] = latest[1];
+        ledger.commitRound(
+            IRoundLedger.RoundRecord({
+                roundId: roundId,
+                modelHash: keccak256(abi.encode("model", roundId)),
+                parentHash: ledger.latestModelHash(),
+                updatesRoot: bytes32(0),
+                rewardsRoot: _rootOf(roundId),
+                contributors: 2,
+                totalSamples: 200,
+                loss: 1,
+                accuracy: 1,
+                rewardBudget: uint128(_bound(budget, 0, ledger.maxRewardBudget()))
+            })
+        );
+    }
+
+    /// Claims for actor 0 or 1 under any committed round, old roots included; a rejected claim is fine.
+    function claim(uint256 seed, uint256 roundSeed) external {
+        uint256 count = ledger.roundCount();
+        if (count == 0) return;
+        uint256 roundId = _bound(roundSeed, 1, count);
+        uint256 who = seed % 2;
+        Figures memory f = _trees[roundId][who];
+        bytes32[] memory proof = new bytes32[](1);
+        proof[0] = _leafOf(roundId, 1 - who);
+        uint256 before = token.balanceOf(actors[who]);
+        try vault.claim(roundId, actors[who], f.reward, f.samples, f.rounds, proof) {
+            ghostReceivedFromVault[who] += token.balanceOf(actors[who]) - before;
+        } catch {
+            return;
+        }
+    }
+
+    function _leafOf(uint256 roundId, uint256 who) internal view returns (bytes32) {
+        Figures memory f = _trees[roundId][who];
+        return keccak256(bytes.concat(keccak256(abi.encode(actors[who], f.reward, f.samples, f.rounds))));
+    }
+
+    function _rootOf(uint256 roundId) internal view returns (bytes32) {
+        bytes32 a = _leafOf(roundId, 0);
+        bytes32 b = _leafOf(roundId, 1);
+        return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
+    }
+}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {GradToken} from "../GradToken.sol";
+import {NodeRegistry} from "../NodeRegistry.sol";
+import {RewardVault} from "../RewardVault.sol";
+import {RoundLedger} from "../RoundLedger.sol";
+import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
+
+/// @notice The few cheatcodes the tests use (forge-std cannot be fetched on these machines).
+// solhint-disable-next-line interface-starts-with-i
+interface Vm {
+    function prank(address sender) external;
+    function warp(uint256 timestamp) external;
+    function expectRevert(bytes calldata revertData) external;
+    function addr(uint256 privateKey) external returns (address);
+}
+
+/// @notice Deploys the four contracts (this test is admin, minter, coordinator and slasher) and
+///         offers assertions and two-leaf rewards trees built the way the OpenZeppelin merkle-tree library builds them.
+abstract contract GradnetTestBase {
+    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    uint256 internal constant MIN_STAKE = 100 ether;
+    uint64 internal constant UNBONDING = 1 hours;
+    uint128 internal constant MAX_BUDGET = 1_000 ether;
+    uint256 internal constant VAULT_FUNDING = 1_000_000 ether;
+    bytes32 internal constant GENESIS = keccak256("solidity test genesis");
+    address internal constant TREASURY = address(0x7EA5);
+
+    GradToken internal token;
+    NodeRegistry internal registry;
+    RoundLedger internal ledger;
+    RewardVault internal vault;
+
+    error AssertionFailed(string what, uint256 actual, uint256 expected);
+
+    function _deploy(address operator) internal {
+        token = new GradToken(address(this));
+        registry = new NodeRegistry(token, MIN_STAKE, UNBONDING, TREASURY, address(this));
+        ledger = new RoundLedger(address(this), GENESIS, MAX_BUDGET);
+        vault = new RewardVault(token, ledger);
+        token.mint(address(vault), VAULT_FUNDING);
+        ledger.grantRole(ledger.COORDINATOR_ROLE(), operator);
+        registry.grantRole(registry.SLASHER_ROLE(), operator);
+        token.grantRole(token.MINTER_ROLE(), operator);
+    }
+
+    function _eq(uint256 actual, uint256 expected, string memory what) internal pure {
+        if (actual != expected) revert AssertionFailed(what, actual, expected);
+    }
+
+    function _isTrue(bool value, string memory what) internal pure {
+        if (!value) revert AssertionFailed(what, 0, 1);
+    }
+
+    function _bound(uint256 value, uint256 min, uint256 max) internal pure returns (uint256) {
+        return min + (value % (max - min + 1));
+    }
+
+    function _leaf(address owner, uint256 reward, uint256 samples, uint256 rounds) internal pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(owner, reward, samples, rounds))));
+    }
+
+    /// @dev The root of a two-leaf tree: the commutative hash of the leaves (OpenZeppelin's pairing).
+    function _root(bytes32 a, bytes32 b) internal pure returns (bytes32) {
+        return a < b ? keccak256(abi.encodePacked(a, b)) : keccak256(abi.encodePacked(b, a));
+    }
+
+    function _proof(bytes32 sibling) internal pure returns (bytes32[] memory proof) {
+        proof = new bytes32[](1);
+        proof[0] = sibling;
+    }
+
+    /// @dev Commits the next round with `rewardsRoot` (the caller must hold COORDINATOR_ROLE).
+    function _commit(bytes32 rewardsRoot, uint128 budget) internal returns (uint256 roundId) {
+        roundId = ledger.roundCount() + 1;
+        ledger.commitRound(
+            IRoundLedger.RoundRecord({
+                roundId: roundId,
+                modelHash: keccak256(abi.encode("model", roundId)),
+                parentHash: ledger.latestModelHash(),
+                updatesRoot: keccak256(abi.encode("updates", roundId)),
+                rewardsRoot: rewardsRoot,
+                contributors: 2,
+                totalSamples: 1_000,
+                loss: 500_000,
+                accuracy: 900_000,
+                rewardBudget: budget
+            })
+        );
+    }
+}

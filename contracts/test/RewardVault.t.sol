@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+// Fuzz entry points follow the runner's naming (testFuzz_*).
+// solhint-disable func-name-mixedcase
+
+import {IRewardVault} from "../interfaces/IRewardVault.sol";
+import {GradnetTestBase} from "./GradnetTestBase.t.sol";
+
+/// @notice Fuzz tests of cumulative claims across two rounds.
+contract RewardVaultFuzzTest is GradnetTestBase {
+    address internal constant ALICE = address(0xA11CE);
+    address internal constant BOB = address(0xB0B);
+
+    function setUp() public {
+        _deploy(address(this));
+    }
+
+    /// @dev Commits a round where ALICE has `reward` (cumulative) and BOB a fixed leaf; returns ALICE's sibling.
+    function _round(uint256 reward, uint256 samples, uint256 rounds) internal returns (uint256 roundId, bytes32 sibling) {
+        sibling = _leaf(BOB, 1 ether, 10, 1);
+        roundId = _commit(_root(_leaf(ALICE, reward, samples, rounds), sibling), 0);
+    }
+
+    function testFuzz_ClaimsPayTheCumulativeFigureOnce(uint256 first, uint256 growth, bool claimFirst) external {
+        first = _bound(first, 1, 100_000 ether);
+        growth = _bound(growth, 0, 100_000 ether);
+        (uint256 round1, bytes32 sibling) = _round(first, 100, 1);
+        (uint256 round2,) = _round(first + growth, 200, 2);
+
+        if (claimFirst) vault.claim(round1, ALICE, first, 100, 1, _proof(sibling));
+        vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
+        _eq(token.balanceOf(ALICE), first + growth, "paid the cumulative reward");
+
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.NothingToClaim.selector, ALICE, round2));
+        vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
+        if (growth > 0) {
+            VM.expectRevert(
+                abi.encodeWithSelector(IRewardVault.RewardBelowClaimed.selector, ALICE, first, first + growth)
+            );
+        } else {
+            VM.expectRevert(abi.encodeWithSelector(IRewardVault.ContributionBelowRecorded.selector, ALICE, 100, 200, 1, 2));
+        }
+        vault.claim(round1, ALICE, first, 100, 1, _proof(sibling));
+        _eq(token.balanceOf(ALICE), first + growth, "an old root pays nothing more");
+    }
+
+    function testFuzz_TamperedLeavesNeverPay(uint256 reward, uint256 forged) external {
+        reward = _bound(reward, 1, 100_000 ether);
+        forged = _bound(forged, 1, type(uint128).max);
+        if (forged == reward) forged = reward + 1;
+        (uint256 roundId, bytes32 sibling) = _round(reward, 100, 1);
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.InvalidProof.selector, roundId, ALICE));
+        vault.claim(roundId, ALICE, forged, 100, 1, _proof(sibling));
+        _eq(token.balanceOf(ALICE), 0, "nothing paid");
+    }
+}

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { parseEther, zeroAddress } from 'viem';
+import { commitRounds, deployGradnet, networkHelpers, proofFor, rewardsTree, VAULT_FUNDING, viem, type Gradnet, type RewardLeaf } from './fixture.ts';
+
+/** Two rounds of cumulative trees: alice earns 10 then 25 GRAD, bob 5 then 5. */
+async function roundsFixture() {
+  const g = await deployGradnet();
+  const alice = g.alice.account.address;
+  const bob = g.bob.account.address;
+  const round1 = rewardsTree([
+    [alice, parseEther('10'), 600n, 1n],
+    [bob, parseEther('5'), 300n, 1n],
+  ]);
+  const round2 = rewardsTree([
+    [alice, parseEther('25'), 1_200n, 2n],
+    [bob, parseEther('5'), 300n, 1n],
+    [g.carol.account.address, parseEther('1'), 100n, 1n],
+  ]);
+  await commitRounds(g, [round1, round2]);
+  return { ...g, round1, round2 };
+}
+
+function claimArgs(roundId: bigint, { leaf, proof }: { leaf: RewardLeaf; proof: `0x${string}`[] }) {
+  return [roundId, leaf[0], leaf[1], leaf[2], leaf[3], proof] as const;
+}
+
+async function balance(g: Gradnet, who: `0x${string}`): Promise<bigint> {
+  return g.token.read.balanceOf([who]);
+}
+
+describe('RewardVault', () => {
+  it('refuses zero constructor addresses', async () => {
+    const { vault, token } = await networkHelpers.loadFixture(deployGradnet);
+    await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('RewardVault', [zeroAddress, token.address]), vault, 'ZeroAddress', ['token']);
+    await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('RewardVault', [token.address, zeroAddress]), vault, 'ZeroAddress', ['ledger']);
+  });
+
+  it('pays the owner the cumulative reward and records samples and rounds', async () => {
+    const g = await networkHelpers.loadFixture(roundsFixture);
+    const alice = g.alice.account.address;
+    const before = await balance(g, alice);
+    await viem.assertions.emitWithArgs(
+      g.vault.write.claim(claimArgs(1n, proofFor(g.round1, alice)), { account: g.alice.account }),
+      g.vault,
+      'RewardClaimed',
+      [alice, 1n, parseEther('10'), parseEther('10'), 600n, 1n],
+    );
+    assert.equal(await balance(g, alice), before + parseEther('10'));
+    assert.equal(await balance(g, g.vault.address), VAULT_FUNDING - parseEther('10'));
+    assert.deepEqual(await g.vault.read.claimed([alice]), { reward: parseEther('10'), samples: 600n, rounds: 1n });
+    assert.equal((await g.vault.read.ledger()).toLowerCase(), g.ledger.address.toLowerCase());
+    assert.equal((await g.vault.read.token()).toLowerCase(), g.token.address.toLowerCase());
+  });
+
+  it('lets a third party submit a claim but pays only the owner', async () => {
+    const g = await networkHelpers.loadFixture(roundsFixture);
+    const alice = g.alice.account.address;
+    const outsider = g.outsider.account.address;
+    const [aliceBefore, outsiderBefore] = [await balance(g, alice), await balance(g, outsider)];
+    await g.vault.write.claim(claimArgs(2n, proofFor(g.round2, alice)), { account: g.outsider.account });
+    assert.equal(await balance(g, alice), aliceBefore + parseEther('25'));
+    assert.equal(await balance(g, outsider), outsiderBefore);
+  });
+
+  it('pays only the difference under a newer root and refuses double claims and older roots', async () => {
+    const g = await networkHelpers.loadFixture(roundsFixture);
+    const alice = g.alice.account.address;
+    const before = await balance(g, alice);
+    await g.vault.write.claim(claimArgs(1n, proofFor(g.round1, alice)));
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(1n, proofFor(g.round1, alice))), g.vault, 'NothingToClaim', [alice, 1n]);
+    await viem.assertions.emitWithArgs(g.vault.write.claim(claimArgs(2n, proofFor(g.round2, alice))), g.vault, 'RewardClaimed', [alice, 2n, parseEther('15'), parseEther('25'), 1_200n, 2n]);
+    assert.equal(await balance(g, alice), before + parseEther('25'));
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(2n, proofFor(g.round2, alice))), g.vault, 'NothingToClaim', [alice, 2n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      g.vault.write.claim(claimArgs(1n, proofFor(g.round1, alice))),
+      g.vault,
+      'RewardBelowClaimed',
+      [alice, parseEther('10'), parseEther('25')],
+    );
+    // Bob's figures did not change between the rounds: once claimed, the newer root has nothing new.
+    const bob = g.bob.account.address;
+    await g.vault.write.claim(claimArgs(1n, proofFor(g.round1, bob)));
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(2n, proofFor(g.round2, bob))), g.vault, 'NothingToClaim', [bob, 2n]);
+  });
+
+  it('refuses bad proofs: tampered figures, another owner, another round, an uncommitted round', async () => {
+    const g = await networkHelpers.loadFixture(roundsFixture);
+    const alice = g.alice.account.address;
+    const { leaf, proof } = proofFor(g.round1, alice);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      g.vault.write.claim([1n, alice, leaf[1] + 1n, leaf[2], leaf[3], proof]),
+      g.vault,
+      'InvalidProof',
+      [1n, alice],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      g.vault.write.claim([1n, g.bob.account.address, leaf[1], leaf[2], leaf[3], proof]),
+      g.vault,
+      'InvalidProof',
+      [1n, g.bob.account.address],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(2n, { leaf, proof })), g.vault, 'InvalidProof', [2n, alice]);
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(3n, { leaf, proof })), g.vault, 'NoRewardsRoot', [3n]);
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(0n, { leaf, proof })), g.vault, 'NoRewardsRoot', [0n]);
+  });
+
+  it('records new contribution figures even when the reward did not grow, and never lets them decrease', async () => {
+    const g = await networkHelpers.loadFixture(deployGradnet);
+    const alice = g.alice.account.address;
+    const trees = [
+      rewardsTree([[alice, parseEther('3'), 100n, 1n], [g.bob.account.address, 1n, 1n, 1n]]),
+      rewardsTree([[alice, parseEther('3'), 250n, 2n], [g.bob.account.address, 1n, 1n, 1n]]),
+      // A faulty coordinator tree that lowers alice's samples.
+      rewardsTree([[alice, parseEther('4'), 200n, 3n], [g.bob.account.address, 1n, 1n, 1n]]),
+    ];
+    await commitRounds(g, trees);
+    await g.vault.write.claim(claimArgs(1n, proofFor(trees[0], alice)));
+    await viem.assertions.emitWithArgs(g.vault.write.claim(claimArgs(2n, proofFor(trees[1], alice))), g.vault, 'RewardClaimed', [alice, 2n, 0n, parseEther('3'), 250n, 2n]);
+    assert.deepEqual(await g.vault.read.claimed([alice]), { reward: parseEther('3'), samples: 250n, rounds: 2n });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      g.vault.write.claim(claimArgs(3n, proofFor(trees[2], alice))),
+      g.vault,
+      'ContributionBelowRecorded',
+      [alice, 200n, 250n, 3n, 2n],
+    );
+  });
+
+  it('fails with the token error when the vault holds too little', async () => {
+    const g = await networkHelpers.loadFixture(deployGradnet);
+    const alice = g.alice.account.address;
+    const tree = rewardsTree([[alice, VAULT_FUNDING + 1n, 1n, 1n], [g.bob.account.address, 1n, 1n, 1n]]);
+    await commitRounds(g, [tree]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      g.vault.write.claim(claimArgs(1n, proofFor(tree, alice))),
+      g.token,
+      'ERC20InsufficientBalance',
+      [g.vault.address, VAULT_FUNDING, VAULT_FUNDING + 1n],
+    );
+  });
+});

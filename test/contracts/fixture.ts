@@ -1,0 +1,118 @@
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { network } from 'hardhat';
+import { getContract, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
+import { gradTokenAbi, nodeRegistryAbi, rewardVaultAbi, roundLedgerAbi } from '../../core/chain/index.ts';
+import GradnetModule from '../../ignition/modules/Gradnet.ts';
+
+// Shared by the contract tests: one Hardhat (EDR) connection, the gradnet deployment through the
+// real Ignition module, and helpers for rounds with real rewards trees.
+
+export const connection = await network.create();
+export const { viem, networkHelpers, ignition } = connection;
+
+export const MIN_STAKE = parseEther('100');
+export const UNBONDING_PERIOD = 3_600n;
+export const MAX_REWARD_BUDGET = parseEther('1000');
+export const VAULT_FUNDING = parseEther('50000');
+export const GENESIS = keccak256(toHex('test genesis model'));
+export const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
+
+export const ROLES = {
+  admin: ZERO_HASH,
+  minter: keccak256(toHex('MINTER_ROLE')),
+  coordinator: keccak256(toHex('COORDINATOR_ROLE')),
+  slasher: keccak256(toHex('SLASHER_ROLE')),
+};
+
+/** A deterministic hash for test labels. */
+export function hash(label: string): Hex {
+  return keccak256(toHex(label));
+}
+
+export async function deployGradnet() {
+  const [admin, coordinator, alice, bob, carol, dave, treasury, outsider] = await viem.getWalletClients();
+  // Ignition's result type maps contract names through generated artifact typings, which the
+  // type check does not load; only the addresses are used.
+  const deployed: Record<'token' | 'registry' | 'ledger' | 'vault', { address: Address }> = await ignition.deploy(GradnetModule, {
+    parameters: {
+      Gradnet: {
+        coordinator: coordinator.account.address,
+        treasury: treasury.account.address,
+        genesisModelHash: GENESIS,
+        minStake: MIN_STAKE,
+        unbondingPeriod: UNBONDING_PERIOD,
+        maxRewardBudget: MAX_REWARD_BUDGET,
+        vaultFunding: VAULT_FUNDING,
+      },
+    },
+  });
+  // Typed through the committed `as const` ABIs (which a test also checks against the artifacts).
+  const publicClient = await viem.getPublicClient();
+  const client = { public: publicClient, wallet: admin };
+  const token = getContract({ address: deployed.token.address, abi: gradTokenAbi, client });
+  const registry = getContract({ address: deployed.registry.address, abi: nodeRegistryAbi, client });
+  const ledger = getContract({ address: deployed.ledger.address, abi: roundLedgerAbi, client });
+  const vault = getContract({ address: deployed.vault.address, abi: rewardVaultAbi, client });
+  for (const wallet of [alice, bob, carol, dave]) {
+    await token.write.mint([wallet.account.address, parseEther('1000')]);
+    await token.write.approve([registry.address, parseEther('1000')], { account: wallet.account });
+  }
+  return { token, registry, ledger, vault, publicClient, admin, coordinator, alice, bob, carol, dave, treasury, outsider };
+}
+
+export type Gradnet = Awaited<ReturnType<typeof deployGradnet>>;
+
+export type RewardLeaf = [Address, bigint, bigint, bigint];
+
+export function rewardsTree(leaves: RewardLeaf[]): StandardMerkleTree<RewardLeaf> {
+  return StandardMerkleTree.of(leaves, ['address', 'uint256', 'uint256', 'uint256']);
+}
+
+/** The leaf of `owner` and its proof in `tree`. */
+export function proofFor(tree: StandardMerkleTree<RewardLeaf>, owner: Address): { leaf: RewardLeaf; proof: Hex[] } {
+  for (const [index, leaf] of tree.entries()) {
+    if (leaf[0].toLowerCase() === owner.toLowerCase()) return { leaf, proof: tree.getProof(index) as Hex[] };
+  }
+  throw new Error(`${owner} is not in the tree`);
+}
+
+export interface RoundArgs {
+  roundId: bigint;
+  modelHash: Hex;
+  parentHash: Hex;
+  updatesRoot: Hex;
+  rewardsRoot: Hex;
+  contributors: number;
+  totalSamples: bigint;
+  loss: bigint;
+  accuracy: number;
+  rewardBudget: bigint;
+}
+
+/** A valid record for round `roundId` on top of `parentHash`. */
+export function roundRecord(roundId: number, parentHash: Hex, overrides: Partial<RoundArgs> = {}): RoundArgs {
+  return {
+    roundId: BigInt(roundId),
+    modelHash: hash(`model ${roundId}`),
+    parentHash,
+    updatesRoot: hash(`updates ${roundId}`),
+    rewardsRoot: hash(`rewards ${roundId}`),
+    contributors: 3,
+    totalSamples: 1_800n,
+    loss: 412_000n,
+    accuracy: 871_000,
+    rewardBudget: parseEther('100'),
+    ...overrides,
+  };
+}
+
+/** Commits rounds 1..n as the coordinator, each with its own rewards tree; returns the trees. */
+export async function commitRounds(g: Gradnet, trees: StandardMerkleTree<RewardLeaf>[]): Promise<void> {
+  let parent = await g.ledger.read.latestModelHash();
+  const start = Number(await g.ledger.read.roundCount());
+  for (const [i, tree] of trees.entries()) {
+    const record = roundRecord(start + i + 1, parent, { rewardsRoot: tree.root as Hex, contributors: tree.length });
+    await g.ledger.write.commitRound([record], { account: g.coordinator.account });
+    parent = record.modelHash;
+  }
+}
