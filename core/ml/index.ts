@@ -18,3 +18,4 @@ export {
   trainLocal,
   evaluate,
 } from './train.ts';
+export { type DataParallelOptions, DataParallelTrainer } from './parallel.ts';

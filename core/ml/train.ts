@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { assertFinite } from '../tensor/index.ts';
+import { assertFinite, assertParameters } from '../tensor/index.ts';
 import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } from './dataset.ts';
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
 import { SeededRandom, seededPermutation, type Seed } from './random.ts';
-import { resolveModelSpec, type ModelSpecLike } from './spec.ts';
+import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 export interface LocalTrainingConfig {
   /** H: optimizer steps to take. */
@@ -56,11 +56,15 @@ export interface Evaluation {
 const YIELD_EVERY_MS = 25;
 const EVALUATION_BATCH = 1000;
 
-/**
- * H steps of Adam from the global parameters on batches drawn from the shard in a seeded order
- * (a fresh shuffle per pass). Adam's state starts fresh each round, as in DiLoCo's inner loop.
- */
-export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
+/** The checked pieces of a training request that both the in-thread and the worker trainers need. */
+export interface ValidatedTraining {
+  readonly spec: ModelSpec;
+  /** The batch size, capped at the shard size. */
+  readonly batch: number;
+}
+
+/** Refuses empty shards and nonsensical steps, batch sizes or learning rates, with the value. */
+export function validateTraining(input: TrainLocalInput): ValidatedTraining {
   const spec = resolveModelSpec(input.spec);
   const { innerSteps, batchSize, learningRate } = input.config;
   assertDataset(input.data, 'training shard');
@@ -70,18 +74,40 @@ export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingR
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new TrainingConfigError(`learningRate must be a positive number, got ${learningRate}`, learningRate);
   }
+  assertParameters(layoutFor(spec), input.params, 'global parameters');
+  return { spec, batch: Math.min(batchSize, input.data.size) };
+}
+
+/** local − global, refusing a diverged (non-finite) result. */
+export function trainingResult(local: Float32Array, global: Float32Array, lossSum: number, steps: number, batch: number): LocalTrainingResult {
+  const delta = new Float32Array(local.length);
+  for (let i = 0; i < local.length; i++) delta[i] = local[i] - global[i];
+  const trainLoss = lossSum / steps;
+  try {
+    assertFinite(delta, 'local update');
+  } catch (error) {
+    throw new MlError('TRAINING_DIVERGED', `local training diverged (mean loss ${trainLoss}); lower the learning rate`, trainLoss, { cause: error });
+  }
+  return { delta, trainLoss, samples: steps * batch };
+}
+
+/**
+ * H steps of Adam from the global parameters on batches drawn from the shard in a seeded order
+ * (a fresh shuffle per pass). Adam's state starts fresh each round, as in DiLoCo's inner loop.
+ */
+export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
+  const { spec, batch } = validateTraining(input);
   const model = sharedModel(spec);
   model.setParams(input.params);
-  const optimizer = tf.train.adam(learningRate);
-  const batch = Math.min(batchSize, input.data.size);
-  const sampler = new BatchSampler(input.data.size, new SeededRandom(input.config.seed, 'train/batches'));
+  const optimizer = tf.train.adam(input.config.learningRate);
+  const sampler = new BatchSampler(input.data.size, input.config.seed);
   const pixels = new Float32Array(batch * IMAGE_PIXELS);
   const labels = new Int32Array(batch);
   const indices = new Uint32Array(batch);
   let lossSum = 0;
   try {
     let lastYield = performance.now();
-    for (let step = 0; step < innerSteps; step++) {
+    for (let step = 0; step < input.config.innerSteps; step++) {
       sampler.fill(indices);
       fillBatch(input.data, indices, pixels, labels);
       lossSum += tf.tidy(() => {
@@ -98,16 +124,7 @@ export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingR
   } finally {
     optimizer.dispose();
   }
-  const local = model.getParams();
-  const delta = new Float32Array(local.length);
-  for (let i = 0; i < local.length; i++) delta[i] = local[i] - input.params[i];
-  const trainLoss = lossSum / innerSteps;
-  try {
-    assertFinite(delta, 'local update');
-  } catch (error) {
-    throw new MlError('TRAINING_DIVERGED', `local training diverged (mean loss ${trainLoss}); lower the learning rate`, trainLoss, { cause: error });
-  }
-  return { delta, trainLoss, samples: innerSteps * batch };
+  return trainingResult(model.getParams(), input.params, lossSum, input.config.innerSteps, batch);
 }
 
 /** Loss and accuracy of `params` on `data` (or its first `limit` examples). */
@@ -148,15 +165,17 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
 }
 
 /** Walks seeded permutations of the shard, reshuffling after each full pass. */
-class BatchSampler {
+export class BatchSampler {
+  private readonly random: SeededRandom;
   private order: Uint32Array;
   private position = 0;
 
   constructor(
     private readonly size: number,
-    private readonly random: SeededRandom,
+    seed: Seed,
   ) {
-    this.order = seededPermutation(size, random);
+    this.random = new SeededRandom(seed, 'train/batches');
+    this.order = seededPermutation(size, this.random);
   }
 
   fill(indices: Uint32Array): void {
