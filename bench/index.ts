@@ -11,10 +11,12 @@ export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
   aggregate: () => import('./suites/aggregate.ts'),
   codec: () => import('./suites/codec.ts'),
   gas: () => import('./suites/gas.ts'),
+  gossip: () => import('./suites/gossip.ts'),
   // The training suites last: they take minutes, the others seconds.
   accuracy: () => import('./suites/accuracy.ts'),
   byzantine: () => import('./suites/byzantine.ts'),
   compression: () => import('./suites/compression.ts'),
+  train: () => import('./suites/train.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */
