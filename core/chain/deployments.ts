@@ -78,17 +78,18 @@ export async function loadDeployments(chainId: number, file: string = deployment
  */
 export async function writeDeployments(deployments: Deployments, file: string = deploymentsFile(deployments.chainId)): Promise<string> {
   const checked = parseDeployments(deployments, file);
-  await mkdir(dirname(file), { recursive: true });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const ordered = {
     chainId: checked.chainId,
     contracts: Object.fromEntries(CONTRACT_NAMES.map((name) => [name, checked.contracts[name]])),
   };
   try {
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(temporary, `${JSON.stringify(ordered, null, 2)}\n`);
     await rename(temporary, file);
   } catch (cause) {
-    await rm(temporary, { force: true });
+    // Best effort: when the folder itself is unusable there is no temporary file to remove.
+    await rm(temporary, { force: true }).catch(() => undefined);
     throw new DeploymentsError(file, 'could not be written', cause);
   }
   return file;

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:net';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { keccak256, parseEther, toHex } from 'viem';
+import {
+  ChainError,
+  connectGradnet,
+  ContractMissingError,
+  deployGradnet,
+  DevnetError,
+  devOnlyAccounts,
+  RpcUnreachableError,
+  startDevnet,
+  type Devnet,
+} from '../../../core/chain/index.ts';
+
+const COORDINATOR_ROLE = keccak256(toHex('COORDINATOR_ROLE'));
+
+describe('startDevnet and deployGradnet', () => {
+  let dir: string;
+  let devnet: Devnet;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gradnet-devnet-'));
+    devnet = await startDevnet({ port: 0, accounts: 4, fundAmount: parseEther('500'), deploy: { deploymentsFile: join(dir, '31337.json') } });
+  });
+  after(async () => {
+    await devnet?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves JSON-RPC on 127.0.0.1 with gradnet deployed and the DEV-ONLY accounts funded', async () => {
+    assert.match(devnet.rpcUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(devnet.chainId, 31337);
+    assert.deepEqual(JSON.parse(await readFile(join(dir, '31337.json'), 'utf8')), devnet.deployments);
+    assert.deepEqual(devnet.accounts.map((a) => a.address), devOnlyAccounts(4).map((a) => a.address));
+    const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, deployments: devnet.deployments });
+    for (const account of devnet.accounts) assert.equal(await chain.token.balanceOf(account.address), parseEther('500'));
+    assert.equal(await chain.token.balanceOf(devnet.deployments.contracts.RewardVault.address), parseEther('1000000'));
+    assert.equal(await chain.ledger.roundCount(), 0);
+    const blockNumbers = Object.values(devnet.deployments.contracts).map((c) => c.blockNumber);
+    assert.ok(blockNumbers.every((n) => n >= 1), `block numbers ${blockNumbers.join(', ')}`);
+  });
+
+  it('reuses a live deployment, granting the roles of a new coordinator', async () => {
+    const coordinator = devnet.accounts[3].address;
+    const file = join(dir, '31337.json');
+    const again = await deployGradnet({ rpcUrl: devnet.rpcUrl, deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file, coordinator, minStake: parseEther('5') });
+    assert.equal(again.reused, true);
+    assert.deepEqual(again.deployments, devnet.deployments);
+    const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, deployments: devnet.deployments });
+    assert.equal(await chain.clients.publicClient.readContract({
+      address: devnet.deployments.contracts.RoundLedger.address,
+      abi: [{ type: 'function', name: 'hasRole', stateMutability: 'view', inputs: [{ type: 'bytes32' }, { type: 'address' }], outputs: [{ type: 'bool' }] }],
+      functionName: 'hasRole',
+      args: [COORDINATOR_ROLE, coordinator],
+    }), true);
+    assert.equal(await chain.registry.minStake(), parseEther('5'));
+  });
+
+  it('refuses to reuse a deployment whose genesis differs, and deploys a new set with fresh', async () => {
+    const file = join(dir, '31337.json');
+    const options = { rpcUrl: devnet.rpcUrl, deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file, genesisModelHash: keccak256(toHex('another model')) };
+    await assert.rejects(deployGradnet(options), (error: unknown) => error instanceof ChainError && error.code === 'DEPLOYMENT_MISMATCH');
+    const otherFile = join(dir, 'fresh.json');
+    const fresh = await deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true });
+    assert.equal(fresh.reused, false);
+    assert.notEqual(fresh.deployments.contracts.RoundLedger.address, devnet.deployments.contracts.RoundLedger.address);
+    const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, deploymentsFile: otherFile });
+    assert.equal(await chain.ledger.genesisModelHash(), options.genesisModelHash);
+  });
+
+  it('names the unreachable RPC URL and writes no address book', async () => {
+    const file = join(dir, 'unreachable.json');
+    await assert.rejects(
+      deployGradnet({ rpcUrl: 'http://127.0.0.1:9', deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file }),
+      (error: unknown) => error instanceof RpcUnreachableError && error.message.includes('http://127.0.0.1:9'),
+    );
+    assert.ok(!(await readdir(dir)).includes('unreachable.json'));
+  });
+
+  it('says so when the address book points at contracts this chain does not have', async () => {
+    const bogus = structuredClone(devnet.deployments);
+    bogus.contracts.RewardVault.address = '0x000000000000000000000000000000000000dEaD';
+    await assert.rejects(connectGradnet({ rpcUrl: devnet.rpcUrl, deployments: bogus }), (error: unknown) => {
+      assert.ok(error instanceof ContractMissingError);
+      assert.equal(error.contract, 'RewardVault');
+      assert.match(error.message, new RegExp(devnet.rpcUrl));
+      return true;
+    });
+  });
+
+  it('fails clearly on a busy port and on bad options', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      await assert.rejects(startDevnet({ port }), (error: unknown) => {
+        assert.ok(error instanceof DevnetError);
+        assert.equal(error.port, port);
+        assert.match(error.message, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`));
+        return true;
+      });
+    } finally {
+      blocker.close();
+    }
+    await assert.rejects(startDevnet({ port: 70_000 }), /--port must be an integer/);
+    await assert.rejects(startDevnet({ port: 0, accounts: 0 }), /--accounts must be an integer/);
+  });
+
+  it('stops when its signal aborts', async () => {
+    const controller = new AbortController();
+    const second = await startDevnet({ port: 0, accounts: 1, fundAmount: 0n, signal: controller.signal, deploy: { deploymentsFile: join(dir, 'second.json') } });
+    controller.abort();
+    await second.closed;
+    await assert.rejects(fetch(second.rpcUrl, { method: 'POST', body: '{}' }));
+  });
+});
