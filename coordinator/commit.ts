@@ -30,7 +30,7 @@ export function ledgerRecordOf(row: RoundRow): RoundRecord {
   };
 }
 
-export type CommitOutcome = { kind: 'sent'; txHash: Hex } | { kind: 'already-on-chain' };
+export type CommitOutcome = { kind: 'sent'; txHash: Hex } | { kind: 'already-on-chain'; txHash: Hex };
 
 /**
  * One attempt at committing an aggregated round, safe to repeat: it first asks the chain where
@@ -43,23 +43,23 @@ export type CommitOutcome = { kind: 'sent'; txHash: Hex } | { kind: 'already-on-
 export async function commitAttempt(options: { ledger: CommitLedger; store: CoordinatorStore; round: number; now: () => number; signal?: AbortSignal }): Promise<CommitOutcome> {
   const { ledger, store, round, signal } = options;
   const record = ledgerRecordOf(store.markCommitting(round));
-  const landed = await onChainAlready(ledger, record);
-  if (landed) {
-    store.markCommitted(round, null, options.now());
-    return { kind: 'already-on-chain' };
-  }
+  if (await onChainAlready(ledger, record)) return markLanded(ledger, store, round, options.now);
   try {
     const sent = await ledger.commitRound(record, { signal });
     store.markCommitted(round, sent.hash, options.now());
     return { kind: 'sent', txHash: sent.hash };
   } catch (error) {
     store.recordCommitError(round, errorMessage(error));
-    if (isRevert(error) && (await onChainAlready(ledger, record))) {
-      store.markCommitted(round, null, options.now());
-      return { kind: 'already-on-chain' };
-    }
+    if (isRevert(error) && (await onChainAlready(ledger, record))) return markLanded(ledger, store, round, options.now);
     throw error;
   }
+}
+
+/** Marks a round committed that the chain already holds, with the transaction that put it there. */
+async function markLanded(ledger: CommitLedger, store: CoordinatorStore, round: number, now: () => number): Promise<CommitOutcome> {
+  const { transactionHash } = await ledger.getRound(round);
+  store.markCommitted(round, transactionHash, now());
+  return { kind: 'already-on-chain', txHash: transactionHash };
 }
 
 /** Whether `record` is on chain already; throws ChainStateError when the chain contradicts it. */

@@ -536,9 +536,8 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     const running = this.running as Running;
     const work = commitAttempt({ ledger: running.chain.ledger, store: running.store, round: effect.round, now: this.now, signal: this.lifetime.signal }).then(
       (outcome) => {
-        const txHash = outcome.kind === 'sent' ? outcome.txHash : undefined;
-        this.logger?.info({ round: effect.round, modelHash: effect.modelHash, txHash, alreadyOnChain: outcome.kind === 'already-on-chain' }, 'round committed');
-        this.dispatch({ type: 'commitConfirmed', now: this.now(), round: effect.round, modelHash: effect.modelHash, txHash });
+        this.logger?.info({ round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash, alreadyOnChain: outcome.kind === 'already-on-chain' }, 'round committed');
+        this.dispatch({ type: 'commitConfirmed', now: this.now(), round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash });
       },
       (error: unknown) => {
         if (this.stopping) return;
