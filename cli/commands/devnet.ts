@@ -11,6 +11,7 @@ interface DevnetFlags {
   genesisHash?: `0x${string}`;
   minStake?: bigint;
   unbondingPeriod?: number;
+  deployments?: string;
 }
 
 /** `gradnet devnet`: a local Hardhat chain with gradnet deployed, until Ctrl-C / SIGTERM. */
@@ -24,6 +25,7 @@ export function devnetCommand(): Command {
     .option('--genesis-hash <hash>', 'model hash of round 0 (default: a fixed placeholder)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)
+    .option('--deployments <file>', 'where to write the address book (default deployments/31337.json)')
     .action(async (flags: DevnetFlags) => {
       const controller = new AbortController();
       const onSignal = (): void => controller.abort(new Error('interrupted'));
@@ -40,6 +42,7 @@ export function devnetCommand(): Command {
             genesisModelHash: flags.genesisHash,
             minStake: flags.minStake,
             unbondingPeriodSeconds: flags.unbondingPeriod,
+            deploymentsFile: flags.deployments,
           },
           signal: controller.signal,
         });
