@@ -1,28 +1,64 @@
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
-import { createCoordinator, type Coordinator } from '../../coordinator/index.ts';
+import { createCoordinator, StoreError, type Coordinator } from '../../coordinator/index.ts';
 import { verifyRewardProof } from '../../core/rewards/index.ts';
+import { decodeCheckpoint } from '../../core/tensor/index.ts';
 import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+
+/** A JSON-RPC relay to the devnet that can be switched off, to play an RPC endpoint going down. */
+async function startRpcRelay(target: string): Promise<{ url: string; down: boolean; close(): Promise<void> }> {
+  const relay = { url: '', down: false, close: async () => {} };
+  const server: Server = createServer((request, response) => {
+    if (relay.down) {
+      request.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
+        .then(async (answer) => {
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        })
+        .catch(() => request.socket.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  relay.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return relay;
+}
 
 describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeout: 180_000 }, () => {
   let network: TestNetwork;
+  let relay: Awaited<ReturnType<typeof startRpcRelay>>;
   let coordinator: Coordinator;
   const peers: TestPeer[] = [];
   const committed: { round: number; modelHash: Hex; txHash: Hex | null }[] = [];
   const slashed: { nodeKey: Hex; evidenceHash: Hex; txHash?: Hex; error?: string }[] = [];
 
   before(async () => {
-    network = await startTestNetwork({ owners: 4 });
+    network = await startTestNetwork({ owners: 5 });
+    relay = await startRpcRelay(network.devnet.rpcUrl);
     coordinator = createCoordinator(
       {
         privateKey: network.coordinatorKey,
-        rpcUrl: network.devnet.rpcUrl,
+        rpcUrl: relay.url,
         deployments: network.devnet.deploymentsFile,
         dataDir: join(network.dir, 'coordinator'),
         api: { port: 0 },
-        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000 },
+        // Four updates close a round; a node unheard of for 3 s no longer holds a round open.
+        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000, livenessMs: 3000 },
         evaluation: { validationLimit: 1000, scoreBatch: 300 },
       },
       { validation: network.mnist.validation },
@@ -43,7 +79,17 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
   after(async () => {
     await coordinator?.stop();
     await Promise.allSettled(peers.map((peer) => peer.node.stop()));
+    await relay?.close();
     await network?.stop();
+  });
+
+  it('stops cleanly with a clear message when its database cannot be opened', async () => {
+    const dataDir = join(network.dir, 'broken');
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(join(dataDir, 'coordinator.db'), 'not a database, '.repeat(100));
+    const broken = createCoordinator({ privateKey: network.coordinatorKey, rpcUrl: network.devnet.rpcUrl, deployments: network.devnet.deploymentsFile, dataDir, api: { port: 0 } });
+    await assert.rejects(broken.start(), (error: unknown) => error instanceof StoreError && error.message.includes(join(dataDir, 'coordinator.db')));
+    await assert.rejects(broken.done, StoreError);
   });
 
   it('runs a round: honest updates are paid, a free rider is not, an equivocator is slashed, the commit is on chain once', async () => {
@@ -115,15 +161,57 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.equal(status2.phase, 'collecting');
     assert.equal(status2.round, 2);
     assert.equal(status2.baseHash, committed[0].modelHash);
-    assert.equal(status2.nodes.registered, 4);
-    const { body: nodes } = await getJson<{ nodeKey: Hex; liveness: string; missedRounds: number }[]>(apiUrl, '/nodes');
-    assert.equal(nodes.find((node) => node.nodeKey === alice.owner.nodeKey)?.liveness, 'online');
-    assert.equal(nodes.find((node) => node.nodeKey === cheat.owner.nodeKey)?.liveness, 'inactive', 'slashed below the minimum stake');
+    assert.equal(status2.nodes.registered, 5);
+    const { body: nodes } = await getJson<{ nodeKey: Hex; liveness: string; missedRounds: number; lastUpdateRound: number | null; lastSeenMs: number | null }[]>(apiUrl, '/nodes');
+    const nodeOf = (peer: TestPeer) => nodes.find((node) => node.nodeKey === peer.owner.nodeKey);
+    assert.deepEqual([nodeOf(alice)?.lastUpdateRound, nodeOf(alice)?.missedRounds], [1, 0]);
+    assert.ok(nodeOf(alice)?.lastSeenMs);
+    assert.deepEqual([nodeOf(peers[4])?.liveness, nodeOf(peers[4])?.missedRounds], ['never-seen', 1], 'a silent node missed round 1');
+    assert.equal(nodeOf(cheat)?.liveness, 'inactive', 'slashed below the minimum stake');
 
     const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
     assert.match(metrics, /gradnet_updates_accepted_total 4/);
     assert.match(metrics, /gradnet_updates_rejected_total\{reason="equivocation"\} [1-9]/);
     assert.match(metrics, /gradnet_rounds_committed_total 1/);
     assert.match(metrics, /gradnet_model_accuracy 0\.\d+/);
+  });
+
+  it('keeps the round when the RPC endpoint goes down at commit time, and commits once it is back', async () => {
+    const ledger = network.owners[0].chain.ledger;
+    const modelHash = await ledger.latestModelHash();
+    const [alice, bob, freeRider, , dave] = peers;
+    const bytes = await alice.node.fetchBlob(modelHash, {
+      signal: AbortSignal.timeout(10_000),
+      maxBytes: 16 * 1024 * 1024,
+      verify: (received) => decodeCheckpoint(received, modelHash).modelHash === modelHash,
+    });
+    const params = decodeCheckpoint(bytes, modelHash).params;
+    coordinator.once('roundAggregated', () => {
+      relay.down = true;
+      setTimeout(() => (relay.down = false), 2500);
+    });
+    for (const peer of [alice, bob, freeRider, dave]) {
+      await peer.node.publishUpdate(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params, seed: 20 + peer.owner.index }));
+    }
+    await until(() => committed.length > 1, 'round 2 to be committed', 60_000);
+    assert.equal(await ledger.roundCount(), 2);
+    assert.equal((await ledger.listRounds()).length, 2, 'one RoundCommitted event per round');
+    const { body: round2 } = await getJson<{ commitAttempts: number; lastError: string | null; state: string }>(coordinator.apiUrl!, '/rounds/2');
+    assert.equal(round2.state, 'committed');
+    assert.ok(round2.commitAttempts >= 2, `the commit was retried (${round2.commitAttempts} attempts)`);
+    const metrics = await (await fetch(`${coordinator.apiUrl}/metrics`)).text();
+    assert.match(metrics, /gradnet_commit_errors_total [1-9]/);
+  });
+
+  it('stops cleanly, with the error, when its database fails while running', async () => {
+    const halted = new Promise<{ reason: string }>((resolve) => coordinator.once('halted', resolve));
+    coordinator.store!.close();
+    const [alice] = peers;
+    const state = coordinator.roundState() as { round: number; baseHash: Hex };
+    const modelHash = state.baseHash;
+    const bytes = await alice.node.fetchBlob(modelHash, { signal: AbortSignal.timeout(10_000), maxBytes: 16 * 1024 * 1024, verify: () => true });
+    await alice.node.publishUpdate(await makeUpdate(network, alice, { round: state.round, baseHash: modelHash, params: decodeCheckpoint(bytes, modelHash).params }));
+    assert.match((await halted).reason, /coordinator database .* failed/);
+    await assert.rejects(coordinator.done, StoreError);
   });
 });
