@@ -6,7 +6,8 @@
 export { allocateRewards, type RewardAllocation, type RewardShare } from './allocate.ts';
 export { accumulateRewards, ownerKey, type CumulativeEntry, type CumulativeRewards, type RoundContribution } from './cumulative.ts';
 export { RewardsError } from './errors.ts';
-export { scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type UpdateScore } from './score.ts';
+export { CONSENSUS_DEFAULTS, CONSENSUS_MIN_UPDATES, cosinesToOthers, flagConsensusUpdates, type ConsensusOptions } from './consensus.ts';
+export { scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type ScoreVerdict, type UpdateScore } from './score.ts';
 export {
   EMPTY_REWARDS_ROOT,
   REWARD_LEAF_ENCODING,

@@ -1,4 +1,5 @@
 import type { Hex } from 'viem';
+import { CONSENSUS_DEFAULTS, flagConsensusUpdates, type ConsensusOptions } from './consensus.ts';
 import { RewardsError } from './errors.ts';
 
 /** An accepted update to score; `arrival` orders who was first (lower = earlier). */
@@ -8,17 +9,28 @@ export interface ScoreInput {
   digest: Hex;
   delta: Float32Array;
   arrival: number;
+  /**
+   * Whether the aggregation rule used the update (default true). One it rejected (Multi-Krum's
+   * outliers) did not shape the model, so it scores 0 and is not evaluated.
+   */
+  selected?: boolean;
 }
+
+/** Why an update got the score it got. */
+export type ScoreVerdict = 'scored' | 'rejected' | 'copy' | 'consensus';
 
 export interface UpdateScore {
   nodeKey: Hex;
   digest: Hex;
-  /** max(0, loss(base) − loss(base + delta)); 0 for copies and for non-finite losses. */
+  /** max(0, loss(base) − loss(base + stepScale · delta)); 0 unless the verdict is 'scored', and for non-finite losses. */
   score: number;
-  /** loss(base + delta), or null when it was not evaluated (a copy). */
+  verdict: ScoreVerdict;
+  /** loss(base + stepScale · delta), or null when it was not evaluated (verdict other than 'scored'). */
   loss: number | null;
   /** The node whose earlier update this one copies, or null. */
   copyOf: Hex | null;
+  /** Cosine to the mean of the other distinct updates (null for copies); see consensus.ts. */
+  consensusCosine: number | null;
 }
 
 export interface ScoreOptions {
@@ -27,8 +39,18 @@ export interface ScoreOptions {
   updates: readonly ScoreInput[];
   /** Validation loss of a parameter vector on the round's scoring batch; must be deterministic. */
   evaluateLoss: (params: Float32Array) => Promise<number>;
+  /**
+   * How much of each delta is applied when scoring it (default 1 / number of updates: its share
+   * of a mean aggregate). A whole DiLoCo delta overshoots on its own once training is under way
+   * (honest updates then raise the validation loss and only the average lowers it), which would
+   * hand the budget to whichever noise happens to score above 0; the update's share measures the
+   * direction it contributes, which is what the model gets from it.
+   */
+  stepScale?: number;
   /** Cosine above which an update counts as a copy of an earlier one (default 0.999). */
   copyCosine?: number;
+  /** Thresholds for synthetic consensus updates (ALIE and kin), or false to score them like any other. */
+  consensus?: ConsensusOptions | false;
   signal?: AbortSignal;
 }
 
@@ -65,8 +87,12 @@ function isNearCopy(a: Float32Array, b: Float32Array, threshold: number): boolea
   return normA > 0 && normB > 0 && dot / (normA * normB) > threshold;
 }
 
-function checkInputs(options: ScoreOptions): number {
+function checkInputs(options: ScoreOptions): { threshold: number; stepScale: number } {
   const threshold = options.copyCosine ?? 0.999;
+  const stepScale = options.stepScale ?? 1 / Math.max(1, options.updates.length);
+  if (!(Number.isFinite(stepScale) && stepScale > 0)) {
+    throw new RewardsError(`stepScale ${stepScale} must be a positive number; leave it out for 1 / number of updates`, stepScale);
+  }
   if (!(threshold > 0 && threshold <= 1)) {
     throw new RewardsError(`copyCosine ${threshold} must be in (0, 1]; the default 0.999 flags near-identical updates`, threshold);
   }
@@ -85,18 +111,21 @@ function checkInputs(options: ScoreOptions): number {
     if (seen.has(key)) throw new RewardsError(`node ${update.nodeKey} has two updates in one round; keep only the first`, update.nodeKey);
     seen.add(key);
   }
-  return threshold;
+  return { threshold, stepScale };
 }
 
 /**
  * Scores each accepted update by the loss reduction it gives on its own: loss(params) −
- * loss(params + delta) on the validation batch, floored at 0, so zero, random and sign-flipped
- * updates earn nothing. A copy — the same payload digest as an update that came first, or a
+ * loss(params + stepScale · delta) on the validation batch, floored at 0, so zero, random and
+ * sign-flipped updates earn nothing; updates the aggregation rule rejected score 0 too. A copy — the same payload digest as an update that came first, or a
  * cosine above `copyCosine` to one — scores 0 and is not evaluated; "first" is the earlier
- * arrival, then the lower digest. Evaluations run one after another, in input order.
+ * arrival, then the lower digest. So does a synthetic consensus update (one far more aligned with
+ * the others' mean than independent training makes any update; see consensus.ts), which would
+ * otherwise out-earn every honest peer, being close to their average. Evaluations run one after
+ * another, in input order.
  */
 export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> {
-  const threshold = checkInputs(options);
+  const { threshold, stepScale } = checkInputs(options);
   const { params, updates, evaluateLoss, signal } = options;
   signal?.throwIfAborted();
   const baseLoss = await evaluateLoss(params);
@@ -113,19 +142,39 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
     if (original) copyOf.set(update, original.nodeKey);
   });
 
+  const distinct = ordered.filter((update) => !copyOf.has(update));
+  const consensus =
+    options.consensus === false
+      ? { cosines: distinct.map(() => null), flagged: distinct.map(() => false) }
+      : flagConsensusUpdates(
+          distinct.map((update) => update.delta),
+          options.consensus ?? CONSENSUS_DEFAULTS,
+        );
+  const consensusOf = new Map(distinct.map((update, i) => [update, { cosine: consensus.cosines[i], flagged: consensus.flagged[i] }]));
+
   const scores: UpdateScore[] = [];
   for (const update of updates) {
+    const { nodeKey, digest } = update;
     const copied = copyOf.get(update) ?? null;
     if (copied !== null) {
-      scores.push({ nodeKey: update.nodeKey, digest: update.digest, score: 0, loss: null, copyOf: copied });
+      scores.push({ nodeKey, digest, score: 0, verdict: 'copy', loss: null, copyOf: copied, consensusCosine: null });
+      continue;
+    }
+    const { cosine, flagged } = consensusOf.get(update)!;
+    if (update.selected === false) {
+      scores.push({ nodeKey, digest, score: 0, verdict: 'rejected', loss: null, copyOf: null, consensusCosine: cosine });
+      continue;
+    }
+    if (flagged) {
+      scores.push({ nodeKey, digest, score: 0, verdict: 'consensus', loss: null, copyOf: null, consensusCosine: cosine });
       continue;
     }
     signal?.throwIfAborted();
     const candidate = new Float32Array(params.length);
-    for (let k = 0; k < params.length; k++) candidate[k] = params[k] + update.delta[k];
+    for (let k = 0; k < params.length; k++) candidate[k] = params[k] + stepScale * update.delta[k];
     const loss = await evaluateLoss(candidate);
     const reduction = Number.isFinite(loss) ? baseLoss - loss : 0;
-    scores.push({ nodeKey: update.nodeKey, digest: update.digest, score: reduction > 0 ? reduction : 0, loss, copyOf: null });
+    scores.push({ nodeKey, digest, score: reduction > 0 ? reduction : 0, verdict: 'scored', loss, copyOf: null, consensusCosine: cosine });
   }
   return { baseLoss, scores };
 }
