@@ -1,4 +1,4 @@
-import { getAddress, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { gradTokenAbi, gradTokenBytecode } from './abi/GradToken.generated.ts';
 import { nodeRegistryAbi, nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
@@ -7,18 +7,9 @@ import { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated
 import { createChainClients, type ChainClients } from './clients.ts';
 import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type Deployments } from './deployments.ts';
 import { assertDeployed } from './connect.ts';
+import { DEPLOY_DEFAULTS, ROLES } from './constants.ts';
 import { ChainError, ChainInputError, ContractMissingError } from './errors.ts';
 import { readContract, writeContract, type ContractTarget } from './transactions.ts';
-
-/** Defaults of `deployGradnet` (and of `gradnet devnet`). */
-export const DEPLOY_DEFAULTS = {
-  minStake: parseEther('100'),
-  unbondingPeriodSeconds: 3_600,
-  maxRewardBudget: parseEther('10000'),
-  vaultFunding: parseEther('1000000'),
-  /** Placeholder genesis for chains whose first model is not fixed; pass modelHash(initial model). */
-  genesisModelHash: keccak256(toHex('gradnet:genesis')),
-} as const;
 
 export interface DeployOptions {
   rpcUrl: string;
@@ -51,11 +42,6 @@ export interface DeployResult {
   /** True when an existing deployment was reused (only roles/parameters were updated). */
   reused: boolean;
 }
-
-const ROLE = {
-  coordinator: keccak256(toHex('COORDINATOR_ROLE')),
-  slasher: keccak256(toHex('SLASHER_ROLE')),
-};
 
 const ARTIFACTS: Record<ContractName, { abi: readonly unknown[]; bytecode: Hex }> = {
   GradToken: { abi: gradTokenAbi, bytecode: gradTokenBytecode },
@@ -145,12 +131,12 @@ async function reconcile(clients: ChainClients, deployments: Deployments, settin
   const { signal } = options;
   const ledger = target(clients, deployments, 'RoundLedger');
   const registry = target(clients, deployments, 'NodeRegistry');
-  if (!(await readContract<boolean>(ledger, 'hasRole', [ROLE.coordinator, settings.coordinator]))) {
-    await writeContract(ledger, 'grantRole', [ROLE.coordinator, settings.coordinator], { signal });
+  if (!(await readContract<boolean>(ledger, 'hasRole', [ROLES.coordinator, settings.coordinator]))) {
+    await writeContract(ledger, 'grantRole', [ROLES.coordinator, settings.coordinator], { signal });
     log(`granted COORDINATOR_ROLE to ${settings.coordinator}`);
   }
-  if (!(await readContract<boolean>(registry, 'hasRole', [ROLE.slasher, settings.coordinator]))) {
-    await writeContract(registry, 'grantRole', [ROLE.slasher, settings.coordinator], { signal });
+  if (!(await readContract<boolean>(registry, 'hasRole', [ROLES.slasher, settings.coordinator]))) {
+    await writeContract(registry, 'grantRole', [ROLES.slasher, settings.coordinator], { signal });
     log(`granted SLASHER_ROLE to ${settings.coordinator}`);
   }
   if (options.minStake !== undefined && (await readContract<bigint>(registry, 'minStake')) !== settings.minStake) {

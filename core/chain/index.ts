@@ -6,7 +6,8 @@ export { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated
 export { rewardVaultAbi, rewardVaultBytecode } from './abi/RewardVault.generated.ts';
 export { createChainClients, fetchChainId, type ChainClientOptions, type ChainClients } from './clients.ts';
 export { assertDeployed, connectGradnet, type ConnectOptions, type GradnetChain } from './connect.ts';
-export { DEPLOY_DEFAULTS, deployGradnet, type DeployOptions, type DeployResult } from './deploy.ts';
+export { DEPLOY_DEFAULTS, ROLES } from './constants.ts';
+export { deployGradnet, type DeployOptions, type DeployResult } from './deploy.ts';
 export {
   CONTRACT_NAMES,
   DEFAULT_DEPLOYMENTS_DIR,

@@ -17,12 +17,7 @@ export const VAULT_FUNDING = parseEther('50000');
 export const GENESIS = keccak256(toHex('test genesis model'));
 export const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
 
-export const ROLES = {
-  admin: ZERO_HASH,
-  minter: keccak256(toHex('MINTER_ROLE')),
-  coordinator: keccak256(toHex('COORDINATOR_ROLE')),
-  slasher: keccak256(toHex('SLASHER_ROLE')),
-};
+export { ROLES } from '../../core/chain/index.ts';
 
 /** A deterministic hash for test labels. */
 export function hash(label: string): Hex {

@@ -12,12 +12,11 @@ import {
   deployGradnet,
   DevnetError,
   devOnlyAccounts,
+  ROLES,
   RpcUnreachableError,
   startDevnet,
   type Devnet,
 } from '../../../core/chain/index.ts';
-
-const COORDINATOR_ROLE = keccak256(toHex('COORDINATOR_ROLE'));
 
 describe('startDevnet and deployGradnet', () => {
   let dir: string;
@@ -55,7 +54,7 @@ describe('startDevnet and deployGradnet', () => {
       address: devnet.deployments.contracts.RoundLedger.address,
       abi: [{ type: 'function', name: 'hasRole', stateMutability: 'view', inputs: [{ type: 'bytes32' }, { type: 'address' }], outputs: [{ type: 'bool' }] }],
       functionName: 'hasRole',
-      args: [COORDINATOR_ROLE, coordinator],
+      args: [ROLES.coordinator, coordinator],
     }), true);
     assert.equal(await chain.registry.minStake(), parseEther('5'));
   });
