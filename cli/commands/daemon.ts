@@ -20,7 +20,7 @@ export function daemonCommand(): Command {
     .option('--shard-count <n>', 'number of shards the training set is cut into (GRADNET_SHARD_COUNT; default 10)')
     .option('--shard-scheme <scheme>', 'iid or dirichlet (GRADNET_SHARD_SCHEME; default iid)')
     .option('--codec <codec>', 'update compression: fp32, fp16, int8, topk (GRADNET_CODEC; default topk with error feedback)')
-    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.1)')
+    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.3)')
     .option('--heartbeat-seconds <s>', 'heartbeat interval (GRADNET_HEARTBEAT_SECONDS; default 10)')
     .option('--no-audit', 'do not recompute committed rounds')
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, tensorflow (GRADNET_BACKEND)')

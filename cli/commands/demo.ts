@@ -43,7 +43,7 @@ export function demoCommand(): Command {
     .option('--inner-steps <n>', 'local steps per round on each peer', integer(1, 100_000), 100)
     .option('--learning-rate <x>', 'local Adam learning rate', positive, 0.003)
     .addOption(new Option('--codec <codec>', 'update compression').choices(['fp32', 'fp16', 'int8', 'topk']).default('topk'))
-    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (error feedback keeps the rest)', positive, 0.1)
+    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (error feedback keeps the rest)', positive, 0.3)
     .option('--timeout <seconds>', 'give up after this long', integer(10, 86_400), 900)
     .option('--keep', 'keep the work directory (keystores, checkpoints, databases) for inspection')
     .option('--verbose', 'forward every child process log line to stderr')

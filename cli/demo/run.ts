@@ -171,7 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       for (let round = firstRound; round <= lastRound; round++) if (!done.has(round)) return undefined;
       return true;
     }, { timeoutMs: 60_000, signal }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'not every round was audited'));
-    for (const peer of peers) await children.stop(children.running().find((child) => child.name === peer.name)?.pid ?? -1);
+    await Promise.all(children.running().filter((child) => child.name.startsWith('peer-')).map((child) => children.stop(child.pid)));
     const relevant = audits.filter((audit) => audit.round >= firstRound && audit.round <= lastRound);
     const everyRoundMatched = [...Array(options.rounds).keys()].every((offset) => relevant.some((audit) => audit.round === firstRound + offset && audit.verdict === 'match'));
     const audit = everyRoundMatched && !relevant.some((entry) => entry.verdict === 'mismatch') ? 'match' : 'mismatch';

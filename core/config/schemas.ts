@@ -54,7 +54,7 @@ export const daemonConfigSchema = z.object({
   dataSeed: z.number().int().nonnegative().default(1),
   codec: z.enum(['fp32', 'fp16', 'int8', 'topk']).default('topk'),
   /** Fraction of coordinates top-k keeps (error feedback carries the rest to the next round). */
-  topkFraction: z.number().gt(0).max(1).default(0.1),
+  topkFraction: z.number().gt(0).max(1).default(0.3),
   heartbeatSeconds: z.number().positive().default(10),
   /** How often the ledger is polled for committed rounds. */
   chainPollSeconds: z.number().positive().default(1),

@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     assert.equal(config.audit, false);
     assert.deepEqual(config.bootstrap, ['/ip4/127.0.0.1/tcp/1/p2p/abc', '/ip4/127.0.0.1/tcp/2/p2p/def']);
     assert.equal(config.rpcUrl, 'http://127.0.0.1:8545');
-    assert.equal(config.topkFraction, 0.1);
+    assert.equal(config.topkFraction, 0.3);
   });
 
   it('names the bad setting, its value and its source', () => {

@@ -1,0 +1,82 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
+import { createLogger } from '../../core/log/index.ts';
+import { ProcessGroup } from '../../cli/demo/processes.ts';
+import { runDemo, type DemoResult } from '../../cli/demo/run.ts';
+import { waitFor } from '../../cli/demo/wait.ts';
+
+const logger = createLogger({ name: 'e2e', level: process.env.GRADNET_E2E_VERBOSE === '1' ? 'debug' : 'warn' });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * The README's demo, shortened to 2 rounds: a devnet this test owns (so the chain can be read
+ * after the demo has stopped its own processes), 3 peers and the coordinator as processes.
+ */
+describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240_000 }, () => {
+  const children = new ProcessGroup(logger);
+  let result: DemoResult;
+  let chain: GradnetChain;
+
+  before(async () => {
+    const port = await freePort();
+    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '4'] });
+    await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet });
+    const rpcUrl = `http://127.0.0.1:${port}`;
+    result = await runDemo({
+      peers: 3, rounds: 2, model: 'mlp', rpcUrl, innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: 0.3,
+      timeoutMs: 180_000, keep: true, logger, say: (line) => logger.info(line), signal: AbortSignal.timeout(220_000),
+    });
+    chain = await connectGradnet({ rpcUrl, deploymentsFile: join(result.workDir, 'deployments.json') });
+  });
+
+  after(async () => {
+    await children.stopAll();
+    if (result !== undefined) await rm(result.workDir, { recursive: true, force: true });
+  });
+
+  it('commits both rounds on chain, each building on the previous model, with all 3 peers contributing', async () => {
+    assert.equal(await chain.ledger.roundCount(), 2);
+    const onChain = await chain.ledger.listRounds();
+    assert.deepEqual(result.rounds.map((row) => row.modelHash), onChain.map((round) => round.modelHash));
+    assert.equal(onChain[0].parentHash, await chain.ledger.genesisModelHash());
+    assert.equal(onChain[1].parentHash, onChain[0].modelHash);
+    assert.equal(await chain.ledger.latestModelHash(), onChain[1].modelHash);
+    for (const round of onChain) {
+      assert.equal(round.contributors, 3);
+      assert.ok(round.accuracy > 500_000, `round ${round.roundId} validation accuracy ${round.accuracy / 1e4}%`);
+    }
+    assert.ok(result.finalAccuracy > 0.85, `final test accuracy ${result.finalAccuracy}`);
+  });
+
+  it('made rewards claimable and paid every owner through the vault', async () => {
+    const owners = Object.keys(result.rewards) as `0x${string}`[];
+    assert.equal(owners.length, 3);
+    const paid = await chain.clients.publicClient.getContractEvents({ address: chain.vault.address, abi: rewardVaultAbi, eventName: 'RewardClaimed', fromBlock: 0n });
+    for (const owner of owners) {
+      const claimed = await chain.vault.claimed(owner);
+      assert.ok(claimed.reward > 0n, `${owner} claimed nothing`);
+      assert.equal(claimed.reward, result.rewards[owner]);
+      assert.equal(claimed.rounds, 2n);
+      assert.equal(await chain.token.balanceOf(owner) >= claimed.reward, true);
+      assert.ok(paid.some((event) => event.args.owner === owner && event.args.payout === claimed.reward), `no RewardClaimed paying ${owner}`);
+    }
+  });
+
+  it('has every round replayed by the peers with a matching model hash', () => {
+    assert.equal(result.audit, 'match');
+    for (const round of [1, 2]) assert.ok(result.audits.some((audit) => audit.round === round && audit.verdict === 'match'), `round ${round} not audited`);
+    assert.ok(!result.audits.some((audit) => audit.verdict === 'mismatch'));
+  });
+});
