@@ -152,10 +152,24 @@ interface RuleOutcome {
 }
 
 /**
- * Runs the rule. Each case gathers norms and dot products in the passes it makes anyway where it
- * can (the unclipped mean in its one pass, Multi-Krum from its Gram matrix), since at a million
- * parameters every extra pass over 16 updates costs about as much as the mean itself.
+ * Norms and clip scales ahead of the rule's pass when clipping needs them; otherwise the pass
+ * gathers the norms itself (`sumSquares`), since at a million parameters every extra pass over 16
+ * updates costs about as much as the mean itself.
  */
+interface Preparation {
+  norms: Float64Array | null;
+  clipNorm: number | null;
+  scales: Float64Array;
+  sumSquares?: Float64Array;
+}
+
+function prepare(clip: NormClip | undefined, deltas: readonly Float32Array[], length: number, check: (norms: Float64Array) => Float64Array): Preparation {
+  if (!clip) return { norms: null, clipNorm: null, scales: new Float64Array(deltas.length).fill(1), sumSquares: new Float64Array(deltas.length) };
+  const norms = check(normsOf(deltas, length));
+  return { norms, ...clipScales(clip, norms) };
+}
+
+/** Runs the rule, gathering norms and dot products in the passes it makes anyway where it can. */
 function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[], length: number): RuleOutcome {
   const deltas = ordered.map((update) => update.delta);
   const n = deltas.length;
@@ -171,54 +185,45 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
     }
     return norms;
   };
+  if (rule.rule === 'multiKrum') {
+    const gram = gramMatrix(deltas, length);
+    const norms = checkedNorms(Float64Array.from(deltas, (_, i) => Math.sqrt(gram[i * n + i])));
+    const { clipNorm, scales } = clipScales(rule.clip, norms);
+    const selection = selectMultiKrum(gram, scales, rule);
+    const { mean, dots: krumDots } = meanOfSelected(deltas, gram, scales, selection, length);
+    return {
+      delta: mean,
+      norms,
+      clipNorm,
+      scales,
+      dots: krumDots,
+      selected: selection.selected,
+      extra: { multiKrum: { f: selection.f, m: selection.m } },
+      perUpdate: (i) => ({ krumScore: selection.scores[i] }),
+    };
+  }
+
+  const prepared = prepare(rule.clip, deltas, length, checkedNorms);
+  const { clipNorm, scales, sumSquares } = prepared;
+  const normsAfterPass = (): Float64Array => prepared.norms ?? checkedNorms(sumSquares!.map(Math.sqrt));
   switch (rule.rule) {
     case 'mean': {
       const totalSamples = ordered.reduce((sum, update) => sum + update.samples, 0);
-      if (!rule.clip) {
-        const sumSquares = new Float64Array(n);
-        const weights = Float64Array.from(ordered, (update) => update.samples / totalSamples);
-        const delta = weightedSum(deltas, weights, length, { sumSquares, dots });
-        const norms = checkedNorms(sumSquares.map(Math.sqrt));
-        return { delta, norms, clipNorm: null, scales: new Float64Array(n).fill(1), dots, selected: everyone };
-      }
-      const norms = checkedNorms(normsOf(deltas, length));
-      const { clipNorm, scales } = clipScales(rule.clip, norms);
       const weights = Float64Array.from(scales, (scale, i) => (scale * ordered[i].samples) / totalSamples);
-      const delta = weightedSum(deltas, weights, length, { dots });
-      return { delta, norms, clipNorm, scales, dots, selected: everyone };
+      const delta = weightedSum(deltas, weights, length, { sumSquares, dots });
+      return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone };
     }
     case 'median':
     case 'trimmedMean': {
-      const norms = checkedNorms(normsOf(deltas, length));
-      const { clipNorm, scales } = clipScales(rule.clip, norms);
       const trim = rule.rule === 'median' ? Math.floor((n - 1) / 2) : Math.floor(rule.beta * n);
-      const delta = trimmedMeanCoordinates(deltas, scales, length, trim, dots);
-      return { delta, norms, clipNorm, scales, dots, selected: everyone };
-    }
-    case 'multiKrum': {
-      const gram = gramMatrix(deltas, length);
-      const norms = checkedNorms(Float64Array.from(deltas, (_, i) => Math.sqrt(gram[i * n + i])));
-      const { clipNorm, scales } = clipScales(rule.clip, norms);
-      const selection = selectMultiKrum(gram, scales, rule);
-      const { mean, dots: krumDots } = meanOfSelected(deltas, gram, scales, selection, length);
-      return {
-        delta: mean,
-        norms,
-        clipNorm,
-        scales,
-        dots: krumDots,
-        selected: selection.selected,
-        extra: { multiKrum: { f: selection.f, m: selection.m } },
-        perUpdate: (i) => ({ krumScore: selection.scores[i] }),
-      };
+      const delta = trimmedMeanCoordinates(deltas, scales, length, trim, { sumSquares, dots });
+      return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone };
     }
     case 'centeredClip': {
-      const norms = checkedNorms(normsOf(deltas, length));
-      const { clipNorm, scales } = clipScales(rule.clip, norms);
-      const result = centeredClip(deltas, scales, length, rule);
+      const result = centeredClip(deltas, scales, length, rule, { sumSquares });
       return {
         delta: result.center,
-        norms,
+        norms: normsAfterPass(),
         clipNorm,
         scales,
         dots: dotsWith(deltas, result.center),

@@ -1,5 +1,6 @@
 import { BLOCK_LENGTH } from './blocks.ts';
 import { trimmedMeanCoordinates } from './coordinateWise.ts';
+import type { PassStatistics } from './mean.ts';
 import { medianOf } from './vector.ts';
 
 export interface CenteredClipResult {
@@ -37,15 +38,17 @@ function distancesTo(updates: readonly Float32Array[], scales: Float64Array, cen
 /**
  * Centered clipping: v ← v + (1/n) Σ min(1, τ/‖x_i − v‖)(x_i − v), `iterations` times, from the
  * coordinate median (a robust start, since there is no previous round's momentum to start from).
+ * `startStatistics` are gathered during the median's pass.
  */
 export function centeredClip(
   updates: readonly Float32Array[],
   scales: Float64Array,
   length: number,
   options: { tau?: number; iterations: number },
+  startStatistics: Pick<PassStatistics, 'sumSquares'> = {},
 ): CenteredClipResult {
   const n = updates.length;
-  const center = trimmedMeanCoordinates(updates, scales, length, Math.floor((n - 1) / 2));
+  const center = trimmedMeanCoordinates(updates, scales, length, Math.floor((n - 1) / 2), startStatistics);
   const startDistances = distancesTo(updates, scales, center);
   const tau = options.tau ?? medianOf(startDistances);
   const weights = new Float64Array(n);

@@ -3,7 +3,7 @@ import { dotRange } from './vector.ts';
 
 /** Figures a pass can gather while the data is in cache, instead of in passes of their own. */
 export interface PassStatistics {
-  /** Filled with Σ updates[i][k]² per update (only weightedSum gathers these). */
+  /** Filled with Σ updates[i][k]² per update. */
   sumSquares?: Float64Array;
   /** Filled with updates[i] · result per update, against the float32 result. */
   dots?: Float64Array;

@@ -1,49 +1,73 @@
 import { BLOCK_LENGTH } from './blocks.ts';
 import { weightedSum } from './mean.ts';
+import { dotRange } from './vector.ts';
 
 /**
  * Gram matrix G[i][j] = updates[i] · updates[j] (full, symmetric, n × n row-major), in float64.
- * Blocked so each block of every update is read from cache n times, and tiled four columns at a
- * time so one load of updates[i] feeds four independent accumulators. Squared distances come from
- * it as G[i][i] + G[j][j] − 2·G[i][j]: float32 products are exact in float64, so the cancellation
- * this risks is far below any distance that matters for selection.
+ * Blocked so each block of every update is reused from cache, and tiled two rows by two columns so
+ * four loads feed four independent accumulators. Squared distances come from it as G[i][i] +
+ * G[j][j] − 2·G[i][j]: float32 products are exact in float64, so the cancellation this risks is
+ * far below any distance that matters for selection.
  */
 export function gramMatrix(updates: readonly Float32Array[], length: number): Float64Array {
   const n = updates.length;
   const gram = new Float64Array(n * n);
   for (let start = 0; start < length; start += BLOCK_LENGTH) {
     const end = Math.min(length, start + BLOCK_LENGTH);
-    for (let i = 0; i < n; i++) {
-      const a = updates[i];
-      let j = i;
-      for (; j + 3 < n; j += 4) {
+    let i = 0;
+    for (; i + 1 < n; i += 2) {
+      const a0 = updates[i];
+      const a1 = updates[i + 1];
+      let d00 = 0;
+      let d01 = 0;
+      let d11 = 0;
+      for (let k = start; k < end; k++) {
+        const x = a0[k];
+        const y = a1[k];
+        d00 += x * x;
+        d01 += x * y;
+        d11 += y * y;
+      }
+      gram[i * n + i] += d00;
+      gram[i * n + i + 1] += d01;
+      gram[(i + 1) * n + i + 1] += d11;
+      let j = i + 2;
+      for (; j + 1 < n; j += 2) {
         const b0 = updates[j];
         const b1 = updates[j + 1];
-        const b2 = updates[j + 2];
-        const b3 = updates[j + 3];
+        let s00 = 0;
+        let s01 = 0;
+        let s10 = 0;
+        let s11 = 0;
+        for (let k = start; k < end; k++) {
+          const x = a0[k];
+          const y = a1[k];
+          const u = b0[k];
+          const v = b1[k];
+          s00 += x * u;
+          s01 += x * v;
+          s10 += y * u;
+          s11 += y * v;
+        }
+        gram[i * n + j] += s00;
+        gram[i * n + j + 1] += s01;
+        gram[(i + 1) * n + j] += s10;
+        gram[(i + 1) * n + j + 1] += s11;
+      }
+      if (j < n) {
+        const b = updates[j];
         let s0 = 0;
         let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
         for (let k = start; k < end; k++) {
-          const v = a[k];
-          s0 += v * b0[k];
-          s1 += v * b1[k];
-          s2 += v * b2[k];
-          s3 += v * b3[k];
+          const u = b[k];
+          s0 += a0[k] * u;
+          s1 += a1[k] * u;
         }
         gram[i * n + j] += s0;
-        gram[i * n + j + 1] += s1;
-        gram[i * n + j + 2] += s2;
-        gram[i * n + j + 3] += s3;
-      }
-      for (; j < n; j++) {
-        const b = updates[j];
-        let s = 0;
-        for (let k = start; k < end; k++) s += a[k] * b[k];
-        gram[i * n + j] += s;
+        gram[(i + 1) * n + j] += s1;
       }
     }
+    if (i < n) gram[i * n + i] += dotRange(updates[i], updates[i], start, end);
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) gram[i * n + j] = gram[j * n + i];
   return gram;
