@@ -48,7 +48,22 @@ export async function initBackend(preferred?: BackendName | 'auto', options: Ini
     choice = await autoSelect();
   }
   options.logger?.info({ backend: choice.backend, reason: choice.reason }, `ml backend: ${choice.backend}`);
+  initialised = Promise.resolve(choice);
   return choice;
+}
+
+let initialised: Promise<BackendChoice> | undefined;
+
+/**
+ * Starts the auto-selected backend unless initBackend already ran, so that trainLocal and evaluate
+ * never fall back to tfjs's default (stock cpu, without the gradients above) by accident.
+ */
+export function ensureBackend(): Promise<BackendChoice> {
+  initialised ??= initBackend().catch((error: unknown) => {
+    initialised = undefined;
+    throw error;
+  });
+  return initialised;
 }
 
 /** The backend tfjs is currently using, if one was started. */

@@ -1,5 +1,5 @@
 export { MlError, ModelSpecError, DatasetError, ShardError, TrainingConfigError, BackendError } from './errors.ts';
-export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, currentBackend } from './backend.ts';
+export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, ensureBackend, currentBackend } from './backend.ts';
 export { conv2dGradient, maxPoolGradient, registerFastGradients } from './gradients.ts';
 export { dense } from './dense.ts';
 export { type Seed, SeededRandom, seededPermutation } from './random.ts';

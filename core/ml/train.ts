@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFinite, assertParameters } from '../tensor/index.ts';
+import { ensureBackend } from './backend.ts';
 import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } from './dataset.ts';
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
@@ -97,6 +98,7 @@ export function trainingResult(local: Float32Array, global: Float32Array, lossSu
  */
 export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
   const { spec, batch } = validateTraining(input);
+  await ensureBackend();
   const model = sharedModel(spec);
   model.setParams(input.params);
   const optimizer = tf.train.adam(input.config.learningRate);
@@ -135,6 +137,7 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   if (!Number.isInteger(limit) || limit < 1) throw new TrainingConfigError(`evaluation limit must be a positive integer, got ${limit}`, limit);
   const examples = Math.min(limit, input.data.size);
   if (examples === 0) throw new TrainingConfigError('the evaluation data is empty', 0);
+  await ensureBackend();
   const model = sharedModel(spec);
   model.setParams(input.params);
   let lossSum = 0;

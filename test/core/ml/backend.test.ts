@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BackendError, currentBackend, initBackend } from '../../../core/ml/index.ts';
+import { BackendError, currentBackend, evaluate, initBackend, initialParams } from '../../../core/ml/index.ts';
 
 describe('initBackend', () => {
+  it('is started implicitly (auto-selected) by the first evaluate when nobody called it', async () => {
+    const { params } = initialParams('mlp', 1);
+    const data = { images: new Uint8Array(784 * 2), labels: Uint8Array.from([3, 4]), size: 2 };
+    const { examples } = await evaluate({ spec: 'mlp', params, data });
+    assert.equal(examples, 2);
+    assert.equal(currentBackend(), 'wasm');
+  });
+
   it('auto-selects the best available backend and says why (tfjs-node is not installed here)', async () => {
     const logged: { details: Record<string, unknown>; message: string }[] = [];
     const choice = await initBackend(undefined, { env: {}, logger: { info: (details, message) => logged.push({ details, message }) } });
