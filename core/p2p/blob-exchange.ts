@@ -1,7 +1,7 @@
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { Queue, lpStream } from '@libp2p/utils';
-import { bytesToHex, hexToBytes, keccak256, type Hex } from 'viem';
-import { BlobRequest, BlobResponse } from '../protocol/index.ts';
+import { bytesToHex, hexToBytes, type Hex } from 'viem';
+import { BlobRequest, BlobResponse, contentHash } from '../protocol/index.ts';
 import type { BlobSource } from './blob-store.ts';
 import { BlobFetchError, P2PConfigError, type BlobFailure } from './errors.ts';
 
@@ -27,7 +27,7 @@ export interface FetchBlobOptions {
   /** Refuse blobs above this many bytes before receiving them. Default: the node's maxBlobBytes. */
   maxBytes?: number;
   /**
-   * Checks the received bytes against `hash`. Default: keccak256(bytes) === hash. Checkpoints are
+   * Checks the received bytes against `hash`. Default: contentHash(bytes) (SHA-256) === hash. Checkpoints are
    * addressed by model hash, not by the hash of their bytes: pass a verifier that decodes them
    * (e.g. `bytes => { decodeCheckpoint(bytes, hash); return true }`).
    */
@@ -84,7 +84,7 @@ export class BlobExchange {
   /** Fetches `hash` from the first peer that delivers verified bytes. */
   async fetch(hash: Hex, options: FetchBlobOptions = {}): Promise<Uint8Array> {
     const maxBytes = Math.min(options.maxBytes ?? this.maxBlobBytes, this.maxBlobBytes);
-    const verify = options.verify ?? ((bytes: Uint8Array) => keccak256(bytes) === hash.toLowerCase());
+    const verify = options.verify ?? ((bytes: Uint8Array) => contentHash(bytes) === hash.toLowerCase());
     const peers = options.peers ?? this.libp2p.getPeers();
     const attempts: { peer: string; failure: BlobFailure; detail: string }[] = [];
     for (const peer of peers) {

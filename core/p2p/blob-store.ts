@@ -1,4 +1,5 @@
-import { keccak256, type Hex } from 'viem';
+import type { Hex } from 'viem';
+import { contentHash } from '../protocol/index.ts';
 
 /** Where the blob protocol looks up bytes to serve (e.g. a CheckpointStore). */
 export interface BlobSource {
@@ -7,7 +8,7 @@ export interface BlobSource {
 }
 
 /**
- * In-memory, content-addressed (keccak256) blobs: update payloads too large to gossip inline,
+ * In-memory, content-addressed (SHA-256, `contentHash`) blobs: update payloads too large to gossip inline,
  * kept so that this node can serve them on. Bounded by total bytes; the oldest go first.
  */
 export class MemoryBlobStore implements BlobSource {
@@ -16,8 +17,8 @@ export class MemoryBlobStore implements BlobSource {
 
   constructor(private readonly maxBytes = 256 * 1024 * 1024) {}
 
-  /** Stores `bytes` under their keccak256 hash (or `hash` when it is a hash of another kind) and returns it. */
-  put(bytes: Uint8Array, hash: Hex = keccak256(bytes)): Hex {
+  /** Stores `bytes` under their content hash (or `hash` when it is a hash of another kind) and returns it. */
+  put(bytes: Uint8Array, hash: Hex = contentHash(bytes)): Hex {
     const key = hash.toLowerCase() as Hex;
     if (this.blobs.has(key)) return hash;
     this.blobs.set(key, bytes);

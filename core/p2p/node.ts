@@ -143,9 +143,18 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       addresses: { listen: this.options.listen ?? DEFAULT_LISTEN },
       transports: [tcp()],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
-      // Many peers on one host (tests, demos) all connect in from one address.
-      connectionManager: { inboundConnectionThreshold: 100, maxConnections: 200 },
+      // A stream window larger than the largest gossip message (1 MiB) lets a message go out
+      // in one flight instead of stalling on window updates from a busy receiver.
+      streamMuxers: [yamux({ streamOptions: { initialStreamWindowSize: 4 * 1024 * 1024, maxStreamWindowSize: 16 * 1024 * 1024 } })],
+      // Many peers on one host (tests, demos) all connect in from one address. Handshakes get
+      // more time than libp2p's defaults (6-10 s): peers that are busy training answer slowly.
+      connectionManager: {
+        inboundConnectionThreshold: 100,
+        maxConnections: 200,
+        dialTimeout: 30_000,
+        addressDialTimeout: 20_000,
+        inboundUpgradeTimeout: 30_000,
+      },
       services: {
         identify: identify(),
         ping: ping(),
@@ -273,7 +282,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     return exchange.fetch(hash, { ...options, peers: options.peers?.map((peer) => peerIdFromString(peer)) });
   }
 
-  /** Serves `bytes` by hash from now on (keccak256 of the bytes unless `hash` is given). */
+  /** Serves `bytes` by hash from now on (their SHA-256 `contentHash` unless `hash` is given). */
   putBlob(bytes: Uint8Array, hash?: Hex): Hex {
     return this.blobs.put(bytes, hash);
   }

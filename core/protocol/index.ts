@@ -1,5 +1,6 @@
 export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
 export { TOPIC_KINDS, type TopicKind, type GradnetTopics, gradnetTopics, topicKind } from './topics.ts';
+export { contentHash } from './content-hash.ts';
 export { nodeKeyBytes, nodeKeyHex, nodeKeyAddress, addressFromPublicKey, addressFromPeerKey } from './identity.ts';
 export {
   type GradnetDomain,

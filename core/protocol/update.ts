@@ -1,10 +1,11 @@
-import { bytesToHex, getAddress, hashTypedData, isAddress, keccak256, recoverAddress, type Address, type Hex } from 'viem';
+import { bytesToHex, getAddress, hashTypedData, isAddress, recoverAddress, type Address, type Hex } from 'viem';
 import { signTypedData } from 'viem/accounts';
 import { isCodecId, type CodecId } from '../tensor/index.ts';
 import { InvalidMessageError } from './errors.ts';
 import { Update as UpdateWire } from './generated/gradnet.ts';
 import { nodeKeyAddress, nodeKeyHex } from './identity.ts';
 import { wireBytes } from './bytes.ts';
+import { contentHash } from './content-hash.ts';
 
 /** EIP-712 domain: a signature made for one chain and RoundLedger deployment never verifies on another. */
 export interface GradnetDomain {
@@ -87,7 +88,7 @@ export interface CreateUpdateInput {
   payload: Uint8Array;
 }
 
-/** Builds and signs an update over all its fields, the payload through its keccak256 digest. */
+/** Builds and signs an update over all its fields, the payload through its SHA-256 digest (`contentHash`). */
 export async function signUpdate(input: CreateUpdateInput): Promise<SignedUpdate> {
   if (!Number.isFinite(input.trainLoss) || input.trainLoss < 0) {
     throw new InvalidMessageError(`train loss must be a finite non-negative number, got ${input.trainLoss}`, input.trainLoss);
@@ -99,7 +100,7 @@ export async function signUpdate(input: CreateUpdateInput): Promise<SignedUpdate
     samples: input.samples,
     trainLoss: Math.round(input.trainLoss * LOSS_SCALE),
     codec: input.codec,
-    payloadDigest: keccak256(input.payload),
+    payloadDigest: contentHash(input.payload),
     payloadSize: input.payload.byteLength,
   };
   assertUpdateFields(fields);

@@ -1,7 +1,8 @@
 import { Counter, Registry } from 'prom-client';
-import { keccak256, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { decodeDelta, isCodecId, maxPayloadBytes, payloadElementCount } from '../tensor/index.ts';
 import { decodeHeartbeat, decodeModelAnnounce, decodeRoundOpen, type Heartbeat, type ModelAnnounce, type RoundOpen } from './announcements.ts';
+import { contentHash } from './content-hash.ts';
 import { equivocationEvidence, type EquivocationEvidence } from './evidence.ts';
 import { TOPIC_KINDS, type TopicKind } from './topics.ts';
 import { decodeUpdate, recoverUpdateSigner, updateDigest, type GradnetDomain, type SignedUpdate } from './update.ts';
@@ -328,7 +329,7 @@ export class UpdateValidator {
 
   private async payloadOf(update: SignedUpdate, options: ValidateOptions): Promise<Uint8Array> {
     if (update.payload !== undefined) {
-      if (keccak256(update.payload) !== update.payloadDigest) refuse('payload_digest_mismatch', `inline payload does not hash to ${update.payloadDigest}`);
+      if (contentHash(update.payload) !== update.payloadDigest.toLowerCase()) refuse('payload_digest_mismatch', `inline payload does not hash to ${update.payloadDigest}`);
       return update.payload;
     }
     if (options.fetchPayload === undefined) refuse('payload_unavailable', `payload ${update.payloadDigest} is not inline and no blob fetcher is configured`);
@@ -338,7 +339,7 @@ export class UpdateValidator {
     } catch (error) {
       return refuse('payload_unavailable', `payload ${update.payloadDigest} could not be fetched: ${(error as Error).message}`);
     }
-    if (payload.byteLength !== update.payloadSize || keccak256(payload) !== update.payloadDigest) {
+    if (payload.byteLength !== update.payloadSize || contentHash(payload) !== update.payloadDigest.toLowerCase()) {
       refuse('payload_digest_mismatch', `fetched payload does not match ${update.payloadDigest}`);
     }
     return payload;

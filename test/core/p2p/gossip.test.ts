@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { keccak256, toHex } from 'viem';
 import { encodeDelta } from '../../../core/tensor/index.ts';
 import {
+  contentHash,
   createUpdateValidator,
   encodeUpdate,
   signUpdate,
@@ -192,7 +193,7 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
   test('a blob whose bytes do not match its hash is refused; missing and oversize blobs fail clearly', async () => {
     const [forger, client, honest] = [peers[0], peers[1], peers[2]];
     const genuine = new Uint8Array(200_000).map((_, i) => i % 251);
-    const hash = keccak256(genuine);
+    const hash = contentHash(genuine);
     const forged = new Uint8Array(genuine);
     forged[1000] ^= 1;
     forger.node.putBlob(forged, hash);

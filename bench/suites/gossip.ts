@@ -1,0 +1,130 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { keccak256, toHex, type Address, type Hex } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+import { nodeKeyAddress } from '../../core/protocol/index.ts';
+import type { ChildMessage, ParentMessage } from './gossip-peer.ts';
+
+const PEERS = 8;
+const SIZES = [64 * 1024, 256 * 1024, 1024 * 1024];
+const WARMUP = 6;
+const SAMPLES = 24;
+const CHAIN_ID = 31337;
+const LEDGER: Address = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const BASE_MODEL: Hex = keccak256(toHex('gossip bench'));
+/** Generous: eight processes loading libp2p at once on a shared 2-core machine take a while. */
+const STEP_TIMEOUT_MS = 90_000;
+
+/** One child process running gossip-peer.ts, with a promise per awaited reply. */
+class Peer {
+  private waiters: { match: (m: ChildMessage) => boolean; resolve: (m: ChildMessage) => void; reject: (e: Error) => void }[] = [];
+  readonly deliveries = new Map<Hex, number>();
+
+  constructor(readonly child: ChildProcess) {
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'delivered') this.deliveries.set(message.digest, message.t);
+      if (message.type === 'failed') for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(message.error));
+      const index = this.waiters.findIndex((waiter) => waiter.match(message));
+      if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
+    });
+    child.on('exit', (code) => {
+      for (const waiter of this.waiters.splice(0)) waiter.reject(new Error(`gossip peer exited with code ${code}`));
+    });
+  }
+
+  request<T extends ChildMessage>(message: ParentMessage, match: (reply: ChildMessage) => reply is T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`gossip peer did not answer ${message.type} within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
+      this.waiters.push({
+        match,
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.send(message);
+    });
+  }
+
+  step(message: ParentMessage): Promise<ChildMessage> {
+    return this.request(message, (reply): reply is ChildMessage => reply.type === 'done' && reply.of === message.type);
+  }
+}
+
+function percentile(values: number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))];
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = STEP_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * Eight gradnet nodes, each in its own process, on loopback, all connected. For each payload size, peers take turns
+ * publishing a signed fp32 update; the figure is the time from publish to the last of the other
+ * seven peers accepting it (validation included; 1 MiB payloads go by blob reference).
+ */
+export async function run(_options: { jsonFile: string }): Promise<Record<string, unknown>> {
+  const script = fileURLToPath(new URL('./gossip-peer.ts', import.meta.url));
+  const keys = Array.from({ length: PEERS }, () => generatePrivateKey());
+  const directory = keys.map((key) => nodeKeyAddress(key));
+  const peers = keys.map(() => new Peer(fork(script, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  try {
+    const ready = await Promise.all(
+      peers.map((peer, i) =>
+        peer.request(
+          { type: 'init', privateKey: keys[i], directory, chainId: CHAIN_ID, ledger: LEDGER, baseModelHash: BASE_MODEL },
+          (reply): reply is Extract<ChildMessage, { type: 'ready' }> => reply.type === 'ready',
+        ),
+      ),
+    );
+    // Every peer dials the ones after it: a full mesh, as a small network bootstrapped from
+    // each other's addresses forms; flood publishing then reaches every peer in one hop.
+    await Promise.all(peers.map((peer, i) => peer.step({ type: 'dial', addresses: ready.slice(i + 1).map((entry) => entry.address) })));
+    await Promise.all(peers.map((peer) => peer.step({ type: 'wait-mesh', peers: PEERS - 1 })));
+    // Give gossipsub heartbeats time to graft full meshes.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    let round = 1;
+    const sizes: Record<string, { p50Ms: number; p95Ms: number; meanMs: number; samples: number; inline: boolean }> = {};
+    for (const size of SIZES) {
+      const parameterCount = size / 4;
+      const latencies: number[] = [];
+      let inline = true;
+      for (let i = 0; i < WARMUP + SAMPLES; i++) {
+        round++;
+        await Promise.all(peers.map((peer) => peer.step({ type: 'context', round, parameterCount })));
+        const publisher = peers[i % PEERS];
+        const published = await publisher.request({ type: 'publish', round, parameterCount }, (reply): reply is Extract<ChildMessage, { type: 'published' }> => reply.type === 'published');
+        inline = published.inline;
+        const receivers = peers.filter((peer) => peer !== publisher);
+        await until(() => receivers.every((peer) => peer.deliveries.has(published.digest)), `round ${round} to reach all peers`);
+        if (i >= WARMUP) latencies.push(Math.max(...receivers.map((peer) => peer.deliveries.get(published.digest)!)) - published.t0);
+      }
+      sizes[String(size)] = {
+        p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
+        p95Ms: Number(percentile(latencies, 0.95).toFixed(1)),
+        meanMs: Number((latencies.reduce((a, b) => a + b, 0) / latencies.length).toFixed(1)),
+        samples: latencies.length,
+        inline,
+      };
+    }
+    return { suite: 'gossip', peers: PEERS, topology: 'full mesh', codec: 'fp32', sizes };
+  } finally {
+    // Children stop their node when the IPC channel closes; kill any that do not exit.
+    for (const peer of peers) if (peer.child.connected) peer.child.disconnect();
+    await Promise.all(peers.map((peer) => (peer.child.exitCode !== null ? undefined : new Promise((resolve) => {
+      const timer = setTimeout(() => peer.child.kill(), 5000);
+      peer.child.once('exit', () => resolve(clearTimeout(timer)));
+    }))));
+  }
+}
