@@ -10,7 +10,7 @@ import {
 } from './config.ts';
 import { trimmedMeanCoordinates } from './coordinateWise.ts';
 import { AggregationInputError } from './errors.ts';
-import { addBlockDots, weightedSum } from './mean.ts';
+import { addBlockStatistics, weightedSum } from './mean.ts';
 import { gramMatrix, meanOfSelected, selectMultiKrum } from './multiKrum.ts';
 import { medianOf, sumSquaresRange } from './vector.ts';
 
@@ -134,7 +134,7 @@ function normsOf(deltas: readonly Float32Array[], length: number): Float64Array 
 function dotsWith(updates: readonly Float32Array[], aggregate: Float32Array): Float64Array {
   const dots = new Float64Array(updates.length);
   for (let start = 0; start < aggregate.length; start += BLOCK_LENGTH) {
-    addBlockDots(updates, aggregate, start, Math.min(aggregate.length, start + BLOCK_LENGTH), dots);
+    addBlockStatistics(updates, aggregate, start, Math.min(aggregate.length, start + BLOCK_LENGTH), { dots });
   }
   return dots;
 }

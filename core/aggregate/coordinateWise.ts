@@ -1,14 +1,12 @@
 import { BLOCK_LENGTH, copyScaledBlock } from './blocks.ts';
-import { addBlockDots, type PassStatistics } from './mean.ts';
+import { addBlockStatistics, type PassStatistics } from './mean.ts';
 import { lowPadding, paddedRowCount, sortColumns } from './orderStatistics.ts';
-import { sumSquaresRange } from './vector.ts';
 
 /**
  * Coordinate-wise trimmed mean of `scales[i] · updates[i]`: per coordinate, drop the `trim`
  * smallest and `trim` largest values and average the rest in float64 (ascending order). With
  * trim = floor((n − 1) / 2) this is the coordinate median (the mean of the middle two for even n).
- * Gathers `statistics` while each block is in cache: sumSquares of the scaled values (the update's
- * own when unclipped), and dots against the result.
+ * Gathers `statistics` of the updates as given (unscaled) while each block is in cache.
  */
 export function trimmedMeanCoordinates(
   updates: readonly Float32Array[],
@@ -17,7 +15,6 @@ export function trimmedMeanCoordinates(
   trim: number,
   statistics: PassStatistics = {},
 ): Float32Array {
-  const { sumSquares, dots } = statistics;
   const count = updates.length;
   const rowCount = paddedRowCount(count);
   const padding = lowPadding(count);
@@ -33,10 +30,7 @@ export function trimmedMeanCoordinates(
 
   for (let start = 0; start < length; start += BLOCK_LENGTH) {
     const blockLength = Math.min(BLOCK_LENGTH, length - start);
-    for (let i = 0; i < count; i++) {
-      copyScaledBlock(updates[i], start, blockLength, scales[i], floatRows[i]);
-      if (sumSquares) sumSquares[i] += sumSquaresRange(floatRows[i], 0, blockLength);
-    }
+    for (let i = 0; i < count; i++) copyScaledBlock(updates[i], start, blockLength, scales[i], floatRows[i]);
     // Padding rows are refilled every block because sorting moves real values into them.
     for (let row = count; row < rowCount; row++) {
       floatRows[row].fill(row < count + padding ? -Infinity : Infinity, 0, blockLength);
@@ -52,7 +46,7 @@ export function trimmedMeanCoordinates(
       }
       for (let k = 0; k < blockLength; k++) out[start + k] = accumulator[k] / kept;
     }
-    if (dots) addBlockDots(updates, out, start, start + blockLength, dots);
+    addBlockStatistics(updates, out, start, start + blockLength, statistics);
   }
   return out;
 }

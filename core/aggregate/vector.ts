@@ -23,6 +23,50 @@ export function dotRange(a: Float32Array, b: Float32Array, start: number, end: n
   return s0 + s1 + (s2 + s3);
 }
 
+/**
+ * Adds Σ a[k]·b[k] to dots[index] and Σ a[k]² to squares[index] over [start, end), in one sweep
+ * over `a` (four lanes each, combined as in dotRange).
+ */
+export function addDotAndSquares(
+  a: Float32Array,
+  b: Float32Array,
+  start: number,
+  end: number,
+  index: number,
+  dots: Float64Array,
+  squares: Float64Array,
+): void {
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  let q0 = 0;
+  let q1 = 0;
+  let q2 = 0;
+  let q3 = 0;
+  let k = start;
+  for (; k + 3 < end; k += 4) {
+    const a0 = a[k];
+    const a1 = a[k + 1];
+    const a2 = a[k + 2];
+    const a3 = a[k + 3];
+    d0 += a0 * b[k];
+    d1 += a1 * b[k + 1];
+    d2 += a2 * b[k + 2];
+    d3 += a3 * b[k + 3];
+    q0 += a0 * a0;
+    q1 += a1 * a1;
+    q2 += a2 * a2;
+    q3 += a3 * a3;
+  }
+  for (; k < end; k++) {
+    d0 += a[k] * b[k];
+    q0 += a[k] * a[k];
+  }
+  dots[index] += d0 + d1 + (d2 + d3);
+  squares[index] += q0 + q1 + (q2 + q3);
+}
+
 /** Σ a[k]² over [start, end); a non-finite result means a non-finite value in the range. */
 export function sumSquaresRange(a: Float32Array, start: number, end: number): number {
   return dotRange(a, a, start, end);
