@@ -370,8 +370,15 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
         store.insertUpdate({ ...base, verdict: 'rejected', reason: ignoredEffect.reason, message: null });
         this.metrics.updatesRejected.inc({ reason: ignoredEffect.reason });
       }
+    } else if (!store.insertUpdate({ ...base, verdict: 'accepted', reason: null, message: encodeUpdate(update, { inline: true }) })) {
+      // The database already holds an update of this node for this round that the state machine
+      // was not given (the round was re-collected after a failed aggregation): the first stays.
+      const first = store.acceptedUpdateOf(update.round, update.nodeKey);
+      if (first && first.digest.toLowerCase() !== digest.toLowerCase()) {
+        this.recordEquivocation(equivocationEvidence(decodeUpdate(first.message), update, this.running.domain!));
+      }
+      return;
     } else {
-      store.insertUpdate({ ...base, verdict: 'accepted', reason: null, message: encodeUpdate(update, { inline: true }) });
       this.metrics.updatesAccepted.inc();
     }
     this.apply(result);
@@ -526,6 +533,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
         if (this.stopping) return;
         if (error instanceof CoordinatorError) return this.fail(error);
         this.logger?.error({ round: effect.round, error: errorMessage(error) }, 'aggregation failed; collecting the round again');
+        this.running.store!.rejectAcceptedUpdates(effect.round, 'aggregation_failed');
         this.dispatch({ type: 'aggregationFailed', now: this.now(), round: effect.round, reason: errorMessage(error) });
       },
     );
@@ -589,16 +597,11 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     this.track(
       slasher.drain(this.lifetime.signal).then(
         (outcomes) => {
-          const store = this.running.store;
           for (const outcome of outcomes) {
             this.metrics.slashes.inc({ outcome: outcome.status });
-            const nodeKey = store?.listEquivocations().find((row) => row.evidenceHash === outcome.evidenceHash)?.nodeKey ?? ('0x' as Hex);
-            this.logger?.info({ ...outcome, nodeKey }, outcome.status === 'slashed' ? 'node slashed' : 'slash failed');
-            this.emit('slashed', { nodeKey, evidenceHash: outcome.evidenceHash, txHash: outcome.txHash, error: outcome.error });
+            this.logger?.info(outcome, outcome.status === 'slashed' ? 'node slashed' : 'slash failed');
+            this.emit('slashed', { nodeKey: outcome.nodeKey, evidenceHash: outcome.evidenceHash, txHash: outcome.txHash, error: outcome.error });
           }
-        },
-        (error: unknown) => {
-          if (!this.stopping) this.fail(error);
         },
       ),
     );
@@ -611,9 +614,11 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     this.track(send().catch((error: unknown) => this.logger?.warn({ error: errorMessage(error) }, 'gossip publish failed')));
   }
 
+  /** Keeps an effect's promise until it settles (stop waits for it); an error it throws is fatal. */
   private track(work: Promise<unknown>): void {
-    this.tasks.add(work);
-    void work.finally(() => this.tasks.delete(work));
+    const settled = work.catch((error: unknown) => this.fail(error));
+    this.tasks.add(settled);
+    void settled.finally(() => this.tasks.delete(settled));
   }
 
   /** Runs an event handler; an error in it (a database failure) stops the coordinator cleanly. */

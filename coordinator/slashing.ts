@@ -5,6 +5,7 @@ import { retryWithBackoff, type BackoffOptions } from './retry.ts';
 import type { CoordinatorStore, EquivocationRow } from './store.ts';
 
 export interface SlashOutcome {
+  nodeKey: Hex;
   evidenceHash: Hex;
   status: 'slashed' | 'failed';
   txHash?: Hex;
@@ -61,19 +62,19 @@ export class Slasher {
       outcome = await retryWithBackoff(
         async () => {
           const owner = await this.reader.ownerOf(evidence.nodeKey);
-          if (owner === undefined) return { evidenceHash: evidence.evidenceHash, status: 'failed', error: `${evidence.nodeKey} is not a registered node key` } as const;
+          if (owner === undefined) return { nodeKey: evidence.nodeKey, evidenceHash: evidence.evidenceHash, status: 'failed', error: `${evidence.nodeKey} is not a registered node key` } as const;
           this.reader.invalidate();
           const stake = (await this.reader.nodeOf(owner)).stake;
           const amount = this.amount === undefined || this.amount > stake ? stake : this.amount;
-          if (amount === 0n) return { evidenceHash: evidence.evidenceHash, status: 'failed', error: `owner ${owner} has no stake left to slash` } as const;
+          if (amount === 0n) return { nodeKey: evidence.nodeKey, evidenceHash: evidence.evidenceHash, status: 'failed', error: `owner ${owner} has no stake left to slash` } as const;
           const sent = await this.writer.slash(owner, amount, evidence.evidenceHash, { signal });
-          return { evidenceHash: evidence.evidenceHash, status: 'slashed', txHash: sent.hash } as const;
+          return { nodeKey: evidence.nodeKey, evidenceHash: evidence.evidenceHash, status: 'slashed', txHash: sent.hash } as const;
         },
         { ...this.backoff, signal, isRetryable: (error) => error instanceof RpcUnreachableError },
       );
     } catch (error) {
       if (signal.aborted) throw error;
-      outcome = { evidenceHash: evidence.evidenceHash, status: 'failed', error: errorMessage(error) };
+      outcome = { nodeKey: evidence.nodeKey, evidenceHash: evidence.evidenceHash, status: 'failed', error: errorMessage(error) };
     }
     this.store.markSlash(evidence.evidenceHash, outcome);
     return outcome;

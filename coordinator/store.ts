@@ -411,6 +411,15 @@ export class CoordinatorStore {
     return this.all("SELECT * FROM updates WHERE round = ? AND verdict = 'accepted' ORDER BY id", [round]).map(toUpdate) as AcceptedUpdateRow[];
   }
 
+  /**
+   * Turns a round's accepted updates into rejected ones with `reason` (after its aggregation
+   * failed and the round is collected again from scratch), so the store matches the round state.
+   */
+  rejectAcceptedUpdates(round: number, reason: string): number {
+    const result = this.run("UPDATE updates SET verdict = 'rejected', reason = ?, message = NULL WHERE round = ? AND verdict = 'accepted'", [reason, round]);
+    return Number(result.changes);
+  }
+
   /** A node's accepted update in a round, if any. */
   acceptedUpdateOf(round: number, nodeKey: Hex): AcceptedUpdateRow | null {
     const row = this.get("SELECT * FROM updates WHERE round = ? AND node_key = ? AND verdict = 'accepted'", [round, nodeKey]);

@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
 import { createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
-import { createLogger, type LogLevel } from '../../core/log/index.ts';
+import { DEFAULT_KEYSTORE_DIR } from '../../core/config/index.ts';
+import { fetchChainId } from '../../core/chain/index.ts';
+import { createLogger, type Logger, type LogLevel } from '../../core/log/index.ts';
+import { DEV_CHAIN_ID, loadKey } from '../../core/wallet/index.ts';
 import { CoordinatorConfigError } from '../../coordinator/errors.ts';
 import { action } from '../support/action.ts';
 
@@ -21,6 +24,9 @@ interface CoordinatorFlags {
   rule?: string;
   model?: string;
   modelSeed?: number;
+  key?: string;
+  keystoreDir: string;
+  passwordFile?: string;
   logLevel: LogLevel;
 }
 
@@ -32,8 +38,8 @@ const collect = (value: string, previous: string[] | undefined): string[] => [..
 
 /**
  * `gradnet coordinator`: runs the coordinator until SIGINT/SIGTERM (or --max-rounds). Settings:
- * a JSON file (--config, the shape of CoordinatorConfigInput), then flags on top. The wallet
- * key comes from GRADNET_COORDINATOR_PRIVATE_KEY (or a `privateKey` in the config file).
+ * a JSON file (--config, the shape of CoordinatorConfigInput), then flags on top. The wallet:
+ * an encrypted keystore (--key), or on a dev chain GRADNET_COORDINATOR_PRIVATE_KEY.
  */
 export function coordinatorCommand(): Command {
   return new Command('coordinator')
@@ -53,11 +59,16 @@ export function coordinatorCommand(): Command {
     .option('--rule <rule>', 'aggregation rule: mean, median, trimmedMean, multiKrum, centeredClip (default: core/aggregate DEFAULT_RULE)')
     .option('--model <name>', 'model trained: mlp or cnn (default mlp); must match the genesis deployed')
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', integer('--model-seed'))
+    .option('--key <address|label>', 'the coordinator wallet: an owner keystore (see gradnet wallet); else GRADNET_COORDINATOR_PRIVATE_KEY on a dev chain')
+    .option('--keystore-dir <dir>', 'keystore directory', DEFAULT_KEYSTORE_DIR)
+    .option('--password-file <file>', 'keystore password file (else GRADNET_PASSWORD, else a prompt)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
     .action(
       action(async (flags: CoordinatorFlags) => {
         const logger = createLogger({ name: 'coordinator', level: flags.logLevel });
-        const config = parseCoordinatorConfig(await configInput(flags));
+        const input = await configInput(flags);
+        input.privateKey = await coordinatorKey(flags, input, logger);
+        const config = parseCoordinatorConfig(input);
         const coordinator = createCoordinator(config, { logger });
         const stop = (): void => {
           logger.info('stopping (signal)');
@@ -109,6 +120,34 @@ async function configInput(flags: CoordinatorFlags): Promise<CoordinatorConfigIn
   set(merged, 'maxRounds', flags.maxRounds);
   set(merged, 'model', flags.model === undefined ? undefined : { name: flags.model });
   set(merged, 'modelSeed', flags.modelSeed);
-  set(merged, 'privateKey', process.env.GRADNET_COORDINATOR_PRIVATE_KEY || undefined);
   return merged as CoordinatorConfigInput;
+}
+
+const DEV_KEY_VARIABLE = 'GRADNET_COORDINATOR_PRIVATE_KEY';
+
+/** The wallet key: a keystore when --key is given; a raw key (environment or config file) on a dev chain only. */
+async function coordinatorKey(flags: CoordinatorFlags, input: CoordinatorConfigInput, logger: Logger): Promise<string> {
+  const chainId = await fetchChainId(input.rpcUrl ?? 'http://127.0.0.1:8545');
+  if (flags.key !== undefined) {
+    const loaded = await loadKey({
+      role: 'owner',
+      keystoreDir: flags.keystoreDir,
+      select: flags.key,
+      passwordFile: flags.passwordFile,
+      chainId,
+      // The keystore was asked for: a raw owner key in the environment must not override it.
+      env: { ...process.env, GRADNET_OWNER_PRIVATE_KEY: undefined },
+      logger,
+      interactive: process.stdin.isTTY === true,
+    });
+    return loaded.privateKey;
+  }
+  const raw = process.env[DEV_KEY_VARIABLE] || input.privateKey;
+  if (raw === undefined) {
+    throw new CoordinatorConfigError(`no coordinator wallet: pass --key <keystore address or label>, or on a dev chain set ${DEV_KEY_VARIABLE}`, undefined);
+  }
+  if (chainId !== DEV_CHAIN_ID) {
+    throw new CoordinatorConfigError(`a raw private key is only accepted on a dev chain (id ${DEV_CHAIN_ID}), this is chain ${chainId}; use --key with an encrypted keystore`, chainId);
+  }
+  return raw;
 }
