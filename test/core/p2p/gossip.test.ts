@@ -19,6 +19,7 @@ const PARAMETERS = 1000;
 const LARGE_PARAMETERS = 300_000; // fp32: 1.2 MB, above the 1 MiB inline limit
 let current: ValidationContext = { round: 3, baseModelHash: BASE_MODEL, parameterCount: PARAMETERS, maxNorm: 10 };
 const directory = new MemoryDirectory();
+const coordinators = new Set<string>();
 
 interface Peer {
   key: TestNode;
@@ -32,7 +33,7 @@ const started: GradnetNode[] = [];
 async function startPeer(options: { registered?: boolean; bootstrap?: string[] } = {}): Promise<Peer> {
   const key = newNodeKey();
   if (options.registered ?? true) directory.active.add(key.address);
-  const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: () => false });
+  const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: (address) => coordinators.has(address) });
   const node = createGradnetNode({ privateKey: key.privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, bootstrap: options.bootstrap });
   started.push(node);
   await node.start({ signal: AbortSignal.timeout(10_000) });
@@ -60,6 +61,7 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
   before(async () => {
     // A hub and four spokes: spoke-to-spoke traffic is forwarded by the hub.
     peers.push(await startPeer());
+    coordinators.add(peers[0].key.address);
     const hub = peers[0].node.multiaddrs();
     for (let i = 0; i < 4; i++) peers.push(await startPeer({ bootstrap: hub }));
     await peers[0].node.waitForTopicPeers('update', 4, { signal: AbortSignal.timeout(10_000) });
@@ -87,6 +89,30 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
       for (const [j, other] of peers.entries()) if (i !== j) assert.ok(senders.has(other.key.address), `node ${i} missed node ${j}`);
       for (const event of peer.updates) assert.equal(event.delta.length, PARAMETERS);
     }
+  });
+
+  test('heartbeats from any registered node and announcements from the coordinator reach every node', async () => {
+    const heard = peers.map(() => [] as string[]);
+    peers.forEach((peer, i) => {
+      peer.node.on('heartbeat', (event) => heard[i].push(`heartbeat:${event.nodeKey}`));
+      peer.node.on('round-open', (event) => heard[i].push(`round-open:${event.round}`));
+      peer.node.on('model-announce', (event) => heard[i].push(`model-announce:${event.round}`));
+    });
+    const refusedAtHub: string[] = [];
+    peers[0].node.on('refused', (event) => refusedAtHub.push(`${event.kind}:${event.reason}`));
+    await peers[3].node.publishHeartbeat({ nodeKey: peers[3].key.address, round: 3, modelHash: BASE_MODEL, version: '0.1.0', timestamp: Date.now() });
+    await peers[0].node.publishRoundOpen({ round: 3, baseModelHash: BASE_MODEL, deadline: Date.now() + 60_000 });
+    await peers[0].node.publishModelAnnounce({ round: 2, modelHash: BASE_MODEL, parentHash: BASE_MODEL, checkpointSize: 1234, deadline: 0 });
+    // A node that is not the coordinator cannot open rounds.
+    await peers[2].node.publishRoundOpen({ round: 99, baseModelHash: BASE_MODEL, deadline: 0 });
+    await until(
+      () => peers.every((_, i) => (i === 0 ? heard[i].length === 1 : i === 3 ? heard[i].length === 2 : heard[i].length === 3)) && refusedAtHub.length === 1,
+      () => `gossip of announcements (heard ${JSON.stringify(heard)}, refused ${refusedAtHub})`,
+    );
+    assert.deepEqual(refusedAtHub, ['round-open:not_coordinator']);
+    assert.ok(heard.every((events) => !events.includes('round-open:99')));
+    for (const peer of peers) peer.node.removeAllListeners('heartbeat').removeAllListeners('round-open').removeAllListeners('model-announce');
+    peers[0].node.removeAllListeners('refused');
   });
 
   test('an update above 1 MiB travels as a blob reference and still reaches every node', async () => {
