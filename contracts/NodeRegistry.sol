@@ -16,6 +16,8 @@ contract NodeRegistry is INodeRegistry, AccessControl {
 
     /// @notice Role allowed to slash stakes (granted to the coordinator).
     bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
+    /// @notice Longest unbonding period the admin may set, so stakes can never be locked for good.
+    uint64 public constant MAX_UNBONDING_PERIOD = 365 days;
 
     struct Node {
         address nodeKey;
@@ -52,6 +54,7 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         if (address(stakeToken) == address(0)) revert ZeroAddress("token");
         if (initialTreasury == address(0)) revert ZeroAddress("treasury");
         if (admin == address(0)) revert ZeroAddress("admin");
+        if (initialUnbondingPeriod > MAX_UNBONDING_PERIOD) revert UnbondingPeriodTooLong(initialUnbondingPeriod);
         token = stakeToken;
         minStake = initialMinStake;
         unbondingPeriod = initialUnbondingPeriod;
@@ -138,8 +141,9 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @notice Sets the unbonding period for exits requested from now on.
-    /// @param newPeriod Seconds.
+    /// @param newPeriod Seconds, at most MAX_UNBONDING_PERIOD.
     function setUnbondingPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (newPeriod > MAX_UNBONDING_PERIOD) revert UnbondingPeriodTooLong(newPeriod);
         unbondingPeriod = newPeriod;
         emit UnbondingPeriodChanged(newPeriod);
     }

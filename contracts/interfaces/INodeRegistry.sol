@@ -97,6 +97,9 @@ interface INodeRegistry {
     /// @param amount Tokens asked for.
     /// @param stake Its stake.
     error SlashExceedsStake(address owner, uint256 amount, uint256 stake);
+    /// @notice The unbonding period exceeds MAX_UNBONDING_PERIOD (365 days).
+    /// @param unbondingPeriod The period given.
+    error UnbondingPeriodTooLong(uint64 unbondingPeriod);
     /// @notice A stake does not fit the registry's 88-bit stake field.
     /// @param stake The stake that would result.
     error StakeTooLarge(uint256 stake);

@@ -94,6 +94,10 @@ interface IRoundLedger {
     /// @param rewardBudget The budget given.
     /// @param maxRewardBudget The maximum.
     error RewardBudgetTooLarge(uint256 roundId, uint256 rewardBudget, uint256 maxRewardBudget);
+    /// @notice The running total of reward budgets would no longer fit 128 bits.
+    /// @param roundId The round.
+    /// @param total The total it would reach.
+    error TotalRewardBudgetOverflow(uint256 roundId, uint256 total);
     /// @notice No round with this id has been committed.
     /// @param roundId The id asked for.
     /// @param roundCount Rounds committed so far.

@@ -26,6 +26,8 @@ describe('NodeRegistry', () => {
       await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [zeroAddress, 1n, 1n, a, a]), registry, 'ZeroAddress', ['token']);
       await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, 1n, zeroAddress, a]), registry, 'ZeroAddress', ['treasury']);
       await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, 1n, a, zeroAddress]), registry, 'ZeroAddress', ['admin']);
+      const tooLong = 365n * 86_400n + 1n;
+      await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, tooLong, a, a]), registry, 'UnbondingPeriodTooLong', [tooLong]);
     });
   });
 
@@ -253,6 +255,13 @@ describe('NodeRegistry', () => {
       assert.equal(await registry.read.minStake(), 5n);
       assert.equal(await registry.read.unbondingPeriod(), 7n);
       await viem.assertions.revertWithCustomErrorWithArgs(registry.write.setTreasury([zeroAddress], { account: admin.account }), registry, 'ZeroAddress', ['treasury']);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        registry.write.setUnbondingPeriod([365n * 86_400n + 1n], { account: admin.account }),
+        registry,
+        'UnbondingPeriodTooLong',
+        [365n * 86_400n + 1n],
+      );
+      assert.equal(await registry.read.MAX_UNBONDING_PERIOD(), 365n * 86_400n);
       for (const call of [
         registry.write.setMinStake([1n], { account: outsider.account }),
         registry.write.setUnbondingPeriod([1n], { account: outsider.account }),

@@ -107,6 +107,21 @@ describe('RoundLedger', () => {
     );
   });
 
+  it('refuses a running budget total beyond 128 bits', async () => {
+    const { ledger, admin } = await networkHelpers.loadFixture(deployGradnet);
+    const max = 2n ** 128n - 1n;
+    const wide = await viem.deployContract('RoundLedger', [admin.account.address, GENESIS, max]);
+    await wide.write.grantRole([ROLES.coordinator, admin.account.address]);
+    const first = roundRecord(1, GENESIS, { rewardBudget: max });
+    await wide.write.commitRound([first]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      wide.write.commitRound([roundRecord(2, first.modelHash, { rewardBudget: 1n })]),
+      ledger,
+      'TotalRewardBudgetOverflow',
+      [2n, max + 1n],
+    );
+  });
+
   it('reverts getRound past the latest round', async () => {
     const { ledger } = await networkHelpers.loadFixture(deployGradnet);
     await viem.assertions.revertWithCustomErrorWithArgs(ledger.read.getRound([1n]), ledger, 'UnknownRound', [1n, 0n]);
