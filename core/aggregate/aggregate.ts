@@ -163,10 +163,19 @@ interface Preparation {
   sumSquares?: Float64Array;
 }
 
-function prepare(clip: NormClip | undefined, deltas: readonly Float32Array[], length: number, check: (norms: Float64Array) => Float64Array): Preparation {
+function prepare(clip: NormClip | undefined, ordered: readonly AggregationUpdate[], deltas: readonly Float32Array[], length: number): Preparation {
   if (!clip) return { norms: null, clipNorm: null, scales: new Float64Array(deltas.length).fill(1), sumSquares: new Float64Array(deltas.length) };
-  const norms = check(normsOf(deltas, length));
+  const norms = checkedNorms(normsOf(deltas, length), ordered);
   return { norms, ...clipScales(clip, norms) };
+}
+
+/** The norms, once no update is found to hold NaN or an infinity (which makes its norm non-finite). */
+function checkedNorms(norms: Float64Array, ordered: readonly AggregationUpdate[]): Float64Array {
+  const bad = norms.findIndex((norm) => !Number.isFinite(norm));
+  if (bad >= 0) {
+    throw new AggregationInputError(`update ${ordered[bad].digest} contains NaN or infinite values; reject it before aggregation`, ordered[bad].digest);
+  }
+  return norms;
 }
 
 /** Runs the rule, gathering norms and dot products in the passes it makes anyway where it can. */
@@ -175,19 +184,9 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
   const n = deltas.length;
   const everyone = new Array<boolean>(n).fill(true);
   const dots = new Float64Array(n);
-  const checkedNorms = (norms: Float64Array): Float64Array => {
-    const bad = norms.findIndex((norm) => !Number.isFinite(norm));
-    if (bad >= 0) {
-      throw new AggregationInputError(
-        `update ${ordered[bad].digest} contains NaN or infinite values; reject it before aggregation`,
-        ordered[bad].digest,
-      );
-    }
-    return norms;
-  };
   if (rule.rule === 'multiKrum') {
     const gram = gramMatrix(deltas, length);
-    const norms = checkedNorms(Float64Array.from(deltas, (_, i) => Math.sqrt(gram[i * n + i])));
+    const norms = checkedNorms(Float64Array.from(deltas, (_, i) => Math.sqrt(gram[i * n + i])), ordered);
     const { clipNorm, scales } = clipScales(rule.clip, norms);
     const selection = selectMultiKrum(gram, scales, rule);
     const { mean, dots: krumDots } = meanOfSelected(deltas, gram, scales, selection, length);
@@ -203,9 +202,9 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
     };
   }
 
-  const prepared = prepare(rule.clip, deltas, length, checkedNorms);
+  const prepared = prepare(rule.clip, ordered, deltas, length);
   const { clipNorm, scales, sumSquares } = prepared;
-  const normsAfterPass = (): Float64Array => prepared.norms ?? checkedNorms(sumSquares!.map(Math.sqrt));
+  const normsAfterPass = (): Float64Array => prepared.norms ?? checkedNorms(sumSquares!.map(Math.sqrt), ordered);
   switch (rule.rule) {
     case 'mean': {
       const totalSamples = ordered.reduce((sum, update) => sum + update.samples, 0);

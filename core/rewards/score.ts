@@ -114,15 +114,53 @@ function checkInputs(options: ScoreOptions): { threshold: number; stepScale: num
   return { threshold, stepScale };
 }
 
+/** What is known of an update before any evaluation: why it earns nothing, if it does not. */
+interface Classification {
+  verdict: ScoreVerdict;
+  copyOf: Hex | null;
+  consensusCosine: number | null;
+}
+
+/**
+ * Copies first (each against every update that came before it), then rejection by the rule, then
+ * consensus among the distinct updates left, so a group of identical attackers cannot vouch for
+ * each other and a copy of a rejected update is still a copy.
+ */
+function classify(updates: readonly ScoreInput[], copyCosine: number, consensus: ConsensusOptions | false): Map<ScoreInput, Classification> {
+  const ordered = [...updates].sort(firstComesFirst);
+  const copyOf = new Map<ScoreInput, Hex>();
+  ordered.forEach((update, position) => {
+    const original = ordered
+      .slice(0, position)
+      .find((earlier) => earlier.digest.toLowerCase() === update.digest.toLowerCase() || isNearCopy(earlier.delta, update.delta, copyCosine));
+    if (original) copyOf.set(update, original.nodeKey);
+  });
+  const distinct = ordered.filter((update) => !copyOf.has(update));
+  const flags =
+    consensus === false
+      ? null
+      : flagConsensusUpdates(
+          distinct.map((update) => update.delta),
+          consensus,
+        );
+  const result = new Map<ScoreInput, Classification>();
+  for (const [update, original] of copyOf) result.set(update, { verdict: 'copy', copyOf: original, consensusCosine: null });
+  distinct.forEach((update, i) => {
+    const verdict = update.selected === false ? 'rejected' : flags?.flagged[i] ? 'consensus' : 'scored';
+    result.set(update, { verdict, copyOf: null, consensusCosine: flags?.cosines[i] ?? null });
+  });
+  return result;
+}
+
 /**
  * Scores each accepted update by the loss reduction it gives on its own: loss(params) −
  * loss(params + stepScale · delta) on the validation batch, floored at 0, so zero, random and
- * sign-flipped updates earn nothing; updates the aggregation rule rejected score 0 too. A copy — the same payload digest as an update that came first, or a
- * cosine above `copyCosine` to one — scores 0 and is not evaluated; "first" is the earlier
- * arrival, then the lower digest. So does a synthetic consensus update (one far more aligned with
- * the others' mean than independent training makes any update; see consensus.ts), which would
- * otherwise out-earn every honest peer, being close to their average. Evaluations run one after
- * another, in input order.
+ * sign-flipped updates earn nothing; updates the aggregation rule rejected score 0 too. A copy —
+ * the same payload digest as an update that came first, or a cosine above `copyCosine` to one —
+ * scores 0; "first" is the earlier arrival, then the lower digest. So does a synthetic consensus
+ * update (far more aligned with the others' mean than independent training makes any update; see
+ * consensus.ts), which would otherwise out-earn every honest peer, being close to their average.
+ * Only 'scored' updates are evaluated, one after another, in input order.
  */
 export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> {
   const { threshold, stepScale } = checkInputs(options);
@@ -132,41 +170,13 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
   if (!Number.isFinite(baseLoss)) {
     throw new RewardsError(`the base model's validation loss is ${baseLoss}; updates cannot be scored against it`, baseLoss);
   }
-
-  const ordered = [...updates].sort(firstComesFirst);
-  const copyOf = new Map<ScoreInput, Hex>();
-  ordered.forEach((update, position) => {
-    const original = ordered
-      .slice(0, position)
-      .find((earlier) => earlier.digest.toLowerCase() === update.digest.toLowerCase() || isNearCopy(earlier.delta, update.delta, threshold));
-    if (original) copyOf.set(update, original.nodeKey);
-  });
-
-  const distinct = ordered.filter((update) => !copyOf.has(update));
-  const consensus =
-    options.consensus === false
-      ? { cosines: distinct.map(() => null), flagged: distinct.map(() => false) }
-      : flagConsensusUpdates(
-          distinct.map((update) => update.delta),
-          options.consensus ?? CONSENSUS_DEFAULTS,
-        );
-  const consensusOf = new Map(distinct.map((update, i) => [update, { cosine: consensus.cosines[i], flagged: consensus.flagged[i] }]));
-
+  const classes = classify(updates, threshold, options.consensus ?? CONSENSUS_DEFAULTS);
   const scores: UpdateScore[] = [];
   for (const update of updates) {
     const { nodeKey, digest } = update;
-    const copied = copyOf.get(update) ?? null;
-    if (copied !== null) {
-      scores.push({ nodeKey, digest, score: 0, verdict: 'copy', loss: null, copyOf: copied, consensusCosine: null });
-      continue;
-    }
-    const { cosine, flagged } = consensusOf.get(update)!;
-    if (update.selected === false) {
-      scores.push({ nodeKey, digest, score: 0, verdict: 'rejected', loss: null, copyOf: null, consensusCosine: cosine });
-      continue;
-    }
-    if (flagged) {
-      scores.push({ nodeKey, digest, score: 0, verdict: 'consensus', loss: null, copyOf: null, consensusCosine: cosine });
+    const classification = classes.get(update)!;
+    if (classification.verdict !== 'scored') {
+      scores.push({ nodeKey, digest, score: 0, loss: null, ...classification });
       continue;
     }
     signal?.throwIfAborted();
@@ -174,7 +184,7 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
     for (let k = 0; k < params.length; k++) candidate[k] = params[k] + stepScale * update.delta[k];
     const loss = await evaluateLoss(candidate);
     const reduction = Number.isFinite(loss) ? baseLoss - loss : 0;
-    scores.push({ nodeKey, digest, score: reduction > 0 ? reduction : 0, verdict: 'scored', loss, copyOf: null, consensusCosine: cosine });
+    scores.push({ nodeKey, digest, score: reduction > 0 ? reduction : 0, loss, ...classification });
   }
   return { baseLoss, scores };
 }
