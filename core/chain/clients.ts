@@ -12,6 +12,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { LOCAL_CHAIN_IDS } from './constants.ts';
 import { ChainIdMismatchError, ChainInputError, RpcUnreachableError } from './errors.ts';
 
 /** A viem public client (reads, receipts, logs) and, when an account was given, a wallet client. */
@@ -37,8 +38,6 @@ export interface ChainClientOptions {
   /** Aborts the connection check. */
   signal?: AbortSignal;
 }
-
-const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
 
 /**
  * Connects to `rpcUrl` (asking it for its chain id, so a wrong URL fails here, naming the URL)

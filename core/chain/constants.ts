@@ -21,3 +21,6 @@ export const DEPLOY_DEFAULTS = {
   /** Placeholder genesis for chains whose first model is not fixed; pass modelHash(initial model). */
   genesisModelHash: keccak256(toHex('gradnet:genesis')),
 } as const;
+
+/** Chain ids of throwaway local chains (Hardhat, Anvil/Ganache): fast polling, one confirmation. */
+export const LOCAL_CHAIN_IDS: ReadonlySet<number> = new Set([31337, 1337]);

@@ -7,7 +7,7 @@ import { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated
 import { createChainClients, type ChainClients } from './clients.ts';
 import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type Deployments } from './deployments.ts';
 import { assertDeployed } from './connect.ts';
-import { DEPLOY_DEFAULTS, ROLES } from './constants.ts';
+import { DEPLOY_DEFAULTS, LOCAL_CHAIN_IDS, ROLES } from './constants.ts';
 import { ChainError, ChainInputError, ContractMissingError } from './errors.ts';
 import { readContract, writeContract, type ContractTarget } from './transactions.ts';
 
@@ -49,8 +49,6 @@ const ARTIFACTS: Record<ContractName, { abi: readonly unknown[]; bytecode: Hex }
   RoundLedger: { abi: roundLedgerAbi, bytecode: roundLedgerBytecode },
   RewardVault: { abi: rewardVaultAbi, bytecode: rewardVaultBytecode },
 };
-
-const LOCAL_CHAIN_IDS = new Set([31337, 1337]);
 
 /**
  * Deploys GradToken, NodeRegistry, RoundLedger and RewardVault through Hardhat Ignition to any
