@@ -96,16 +96,33 @@ function normalise(name: string): BackendName {
   return aliased as BackendName;
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'] as const;
+type ProcessListener = (...args: unknown[]) => void;
+
+function processListeners(event: (typeof PROCESS_EVENTS)[number]): ProcessListener[] {
+  return (process as unknown as { listeners(name: string): ProcessListener[] }).listeners(event);
+}
+
 async function startBackend(name: BackendName): Promise<void> {
   if (tf.findBackend(name) === null || tf.findBackend(name) === undefined) await loadBackendPackage(name);
+  // The wasm module's Emscripten glue adds process handlers that rethrow every uncaught exception
+  // and unhandled rejection, overriding the application's own handlers (a daemon that logs and
+  // carries on would crash); they are removed again once the backend is up.
+  const before = new Map(PROCESS_EVENTS.map((event) => [event, new Set(processListeners(event))]));
   let ok: boolean;
   try {
     ok = await tf.setBackend(name);
+    await tf.ready();
   } catch (error) {
     throw new BackendError(`the ${name} backend failed to start: ${(error as Error).message}`, name, { cause: error });
+  } finally {
+    for (const event of PROCESS_EVENTS) {
+      for (const listener of processListeners(event)) {
+        if (!before.get(event)?.has(listener)) process.off(event, listener);
+      }
+    }
   }
   if (!ok) throw new BackendError(`the ${name} backend failed to start`, name);
-  await tf.ready();
 }
 
 async function loadBackendPackage(name: BackendName): Promise<void> {

@@ -28,7 +28,7 @@ export class CheckpointStore {
   /** Stores bytes received from elsewhere after verifying they are the checkpoint `hash`. */
   async putBytes(hash: Hex, bytes: Uint8Array): Promise<Checkpoint> {
     const checkpoint = decodeCheckpoint(bytes, hash);
-    await this.writeAtomically(hash, bytes);
+    await this.writeAtomically(checkpoint.modelHash, bytes);
     return checkpoint;
   }
 
@@ -79,9 +79,10 @@ export class CheckpointStore {
   }
 
   private pathOf(hash: Hex): string {
-    if (!HASH_PATTERN.test(hash)) {
-      throw new CheckpointCorruptError(`"${hash}" is not a checkpoint hash (0x followed by 64 lowercase hex digits)`, hash);
+    const name = String(hash).toLowerCase();
+    if (!HASH_PATTERN.test(name)) {
+      throw new CheckpointCorruptError(`"${hash}" is not a checkpoint hash (0x followed by 64 hex digits)`, hash);
     }
-    return join(this.dir, `${hash}${SUFFIX}`);
+    return join(this.dir, `${name}${SUFFIX}`);
   }
 }

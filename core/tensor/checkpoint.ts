@@ -92,9 +92,10 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
  * Decodes and verifies: integrity digest, structure, finite values, and that the weights hash to
  * `expectedHash`. Anything else is refused with an error that names what was expected and found.
  */
-export function decodeCheckpoint(bytes: Uint8Array, expectedHash: Hex): Checkpoint {
+export function decodeCheckpoint(bytes: Uint8Array, expectedHashInput: Hex): Checkpoint {
+  const expectedHash = String(expectedHashInput).toLowerCase() as Hex;
   if (!HASH_PATTERN.test(expectedHash)) {
-    throw new CheckpointCorruptError(`expected checkpoint hash "${expectedHash}" is not a 0x-prefixed lowercase 32-byte hex string`, expectedHash);
+    throw new CheckpointCorruptError(`expected checkpoint hash "${expectedHashInput}" is not a 0x-prefixed 32-byte hex string`, expectedHashInput);
   }
   if (!(bytes instanceof Uint8Array) || bytes.length < MAGIC.length + 4 + DIGEST_BYTES) {
     throw new CheckpointCorruptError(`checkpoint ${expectedHash} is truncated (${bytes?.length} bytes)`, bytes?.length);

@@ -37,3 +37,11 @@ describe('initBackend', () => {
     await initBackend('wasm');
   });
 });
+
+describe('process handlers', () => {
+  it('leaves no handler of the wasm module that would rethrow the application\'s errors', async () => {
+    await initBackend('wasm');
+    assert.equal(process.listeners('unhandledRejection').some((listener) => /throw reason/.test(String(listener))), false);
+    assert.equal(process.listeners('uncaughtException').some((listener) => /ExitStatus/.test(String(listener))), false);
+  });
+});

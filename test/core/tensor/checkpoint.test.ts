@@ -37,6 +37,10 @@ describe('checkpoint encoding', () => {
     assert.deepEqual(decoded.meta, checkpoint.meta);
   });
 
+  it('accepts the expected hash in any letter case', () => {
+    assert.equal(decodeCheckpoint(encodeCheckpoint(checkpoint), checkpoint.modelHash.toUpperCase().replace('0X', '0x') as Hex).modelHash, checkpoint.modelHash);
+  });
+
   it('round-trips without momentum', () => {
     const bare = createCheckpoint({ layout, params, meta: { round: 0, model: { name: 'mlp', hidden: 3 } } });
     const decoded = decodeCheckpoint(encodeCheckpoint(bare), bare.modelHash);
