@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { formatEther } from 'viem';
 import { startDevnet, type Devnet } from '../../core/chain/index.ts';
 import { parseAddress, parseHash, parsePort, parsePositiveInt, parseSeconds, parseTokens, reportFailure } from './chain-options.ts';
@@ -20,7 +20,7 @@ export function devnetCommand(): Command {
     .description('start a local Hardhat chain on 127.0.0.1, deploy gradnet, fund DEV-ONLY accounts, run until Ctrl-C')
     .option('--port <port>', 'JSON-RPC port on 127.0.0.1', parsePort, 8545)
     .option('--accounts <n>', 'DEV-ONLY accounts to unlock and fund', parsePositiveInt, 10)
-    .option('--fund <grad>', 'GRAD minted to each account', parseTokens, parseTokens('10000'))
+    .addOption(new Option('--fund <grad>', 'GRAD minted to each account').argParser(parseTokens).default(parseTokens('10000'), '10000'))
     .option('--coordinator <address>', 'coordinator address (COORDINATOR_ROLE, SLASHER_ROLE); default account 0', parseAddress)
     .option('--genesis-hash <hash>', 'model hash of round 0 (default: a fixed placeholder)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)

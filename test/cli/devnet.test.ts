@@ -94,4 +94,10 @@ describe('gradnet devnet', () => {
     assert.notEqual(await run.exited, 0);
     assert.match(run.output().stderr, /"eighty" is not a port/);
   });
+
+  it('prints its help', async () => {
+    const run = startCli(['--help'], /never/);
+    assert.equal(await run.exited, 0);
+    assert.match(run.output().stdout, /--port <port>[\s\S]*--accounts <n>[\s\S]*--fund <grad>\s+GRAD minted to each account \(default: 10000\)/);
+  });
 });
