@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import {
   HEADER_BYTES,
   QUANT_BLOCK,
@@ -17,11 +18,15 @@ export interface EncodedDense {
   decoded: Float32Array;
 }
 
+/** The wire is little endian; on such hosts (nearly all) float arrays are copied as bytes. */
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
 export function encodeFp32(values: Float32Array): EncodedDense {
   const payload = new Uint8Array(HEADER_BYTES + values.length * 4);
   const view = new DataView(payload.buffer);
   writeHeader(view, 'fp32', values.length);
-  for (let i = 0; i < values.length; i++) view.setFloat32(HEADER_BYTES + i * 4, values[i], true);
+  if (LITTLE_ENDIAN_HOST) payload.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), HEADER_BYTES);
+  else for (let i = 0; i < values.length; i++) view.setFloat32(HEADER_BYTES + i * 4, values[i], true);
   return { payload, decoded: values };
 }
 
@@ -29,7 +34,8 @@ export function decodeFp32(payload: Uint8Array, expectedLength: number): Float32
   const view = readHeader(payload, 'fp32', expectedLength);
   expectPayloadBytes('fp32', payload.byteLength, HEADER_BYTES + expectedLength * 4);
   const out = new Float32Array(expectedLength);
-  for (let i = 0; i < expectedLength; i++) out[i] = view.getFloat32(HEADER_BYTES + i * 4, true);
+  if (LITTLE_ENDIAN_HOST) new Uint8Array(out.buffer).set(payload.subarray(HEADER_BYTES));
+  else for (let i = 0; i < expectedLength; i++) out[i] = view.getFloat32(HEADER_BYTES + i * 4, true);
   return out;
 }
 
