@@ -23,7 +23,7 @@ import { CheckpointStore, createCheckpoint, layoutSize } from '../core/tensor/in
 import { createApiSource, type LiveStatus } from './api.ts';
 import { commitAttempt, errorMessage, isRetryableCommitError } from './commit.ts';
 import { parseCoordinatorConfig, type CoordinatorConfig, type CoordinatorConfigInput } from './config.ts';
-import { ChainStateError, CoordinatorConfigError, CoordinatorError } from './errors.ts';
+import { ChainStateError, CoordinatorConfigError, CoordinatorError, StoreError } from './errors.ts';
 import { startApiServer, type ApiServer } from './http.ts';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.ts';
 import { NodeView } from './node-view.ts';
@@ -440,11 +440,16 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
       nodes
         .sync(this.now(), this.lifetime.signal)
         .then((active) => this.metrics.activeNodes.set(active))
-        .catch((error: unknown) => this.logger?.warn({ error: errorMessage(error) }, 'registry poll failed; keeping the last node list')),
+        .catch((error: unknown) => {
+          if (error instanceof StoreError) throw error;
+          this.logger?.warn({ error: errorMessage(error) }, 'registry poll failed; keeping the last node list');
+        }),
     );
     // Peers that joined after the round opened learn about it from the re-announcement.
-    if (this.state.phase === 'collecting' && this.deadline !== null) {
-      this.publish(() => this.running.node!.publishRoundOpen({ round: this.state.phase === 'collecting' ? this.state.round : 0, baseModelHash: (this.state as { baseHash: Hex }).baseHash, deadline: this.deadline ?? 0 }));
+    const state = this.state;
+    const deadline = this.deadline;
+    if (state.phase === 'collecting' && deadline !== null) {
+      this.publish(() => this.running.node!.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline }));
     }
   }
 

@@ -132,12 +132,12 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
     assert.deepEqual([resumed.phase, resumed.round, resumed.accepted], ['collecting', 1, 2], 'the open round resumes with both updates');
     await reconnect();
 
-    // Mid-commit: the chain mines every 4 s, so the commit transaction waits in the mempool;
+    // Mid-commit: the chain mines every 3 s, so the commit transaction waits in the mempool;
     // kill while the round is `committing` and its transaction pending.
     const coordinatorAddress = network.devnet.accounts[0].address;
     const noncesBefore = Number(await rpc('eth_getTransactionCount', [coordinatorAddress, 'latest']));
     await rpc('evm_setAutomine', [false]);
-    await rpc('evm_setIntervalMining', [4000]);
+    await rpc('evm_setIntervalMining', [3000]);
     await third.node.publishUpdate(await makeUpdate(network, third, { round: 1, baseHash: genesis.hash, params: genesis.params }));
     await until(async () => {
       if ((await roundDetails(1)).state !== 'committing') return false;

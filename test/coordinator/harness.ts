@@ -106,6 +106,8 @@ export async function startPeer(network: TestNetwork, owner: Owner, bootstrap: s
     ledger: network.devnet.deployments.contracts.RoundLedger.address,
     validator,
     bootstrap,
+    // Find a restarted coordinator quickly.
+    redialIntervalMs: 500,
   });
   await node.start({ signal: AbortSignal.timeout(15_000) });
   const shard = shardFor({ data: network.mnist.train, seed: 7, peers: PEERS, index: owner.index, scheme: 'iid' });
