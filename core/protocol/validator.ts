@@ -127,6 +127,7 @@ export interface UpdateValidatorOptions {
 /** 1 MiB: above this an update carries a blob reference instead of its payload. */
 export const INLINE_PAYLOAD_LIMIT = 1024 * 1024;
 const FIELD_OVERHEAD = 4096;
+const COUNTER_NAME = 'gradnet_gossip_validation_total';
 const MAX_EVIDENCE_KEPT = 1000;
 
 class ValidationRefused extends Error {
@@ -161,12 +162,16 @@ export class UpdateValidator {
     this.maxMessageBytes = options.maxMessageBytes ?? INLINE_PAYLOAD_LIMIT + FIELD_OVERHEAD;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
-    this.counter = new Counter({
-      name: 'gradnet_gossip_validation_total',
-      help: 'Gossip messages validated, by message kind, outcome and reason',
-      labelNames: ['kind', 'outcome', 'reason'],
-      registers: [this.registry],
-    });
+    // Validators sharing a registry (say, a restarted node) share the counter rather than clash.
+    const existing = this.registry.getSingleMetric(COUNTER_NAME) as Counter<'kind' | 'outcome' | 'reason'> | undefined;
+    this.counter =
+      existing ??
+      new Counter({
+        name: COUNTER_NAME,
+        help: 'Gossip messages validated, by message kind, outcome and reason',
+        labelNames: ['kind', 'outcome', 'reason'],
+        registers: [this.registry],
+      });
     for (const kind of TOPIC_KINDS) {
       for (const reason of VALIDATION_REASONS) this.counter.inc({ kind, outcome: OUTCOME_OF[reason], reason }, 0);
     }
@@ -179,7 +184,7 @@ export class UpdateValidator {
   async validateHeartbeat(data: Uint8Array, options: ValidateOptions): Promise<Verdict<{ heartbeat: Heartbeat }>> {
     return this.guard('heartbeat', async () => {
       const heartbeat = this.decodeBounded(data, decodeHeartbeat);
-      if (options.from !== heartbeat.nodeKey) refuse('from_mismatch', `heartbeat of ${heartbeat.nodeKey} published by ${options.from}`);
+      if (!sameAddress(options.from, heartbeat.nodeKey)) refuse('from_mismatch', `heartbeat of ${heartbeat.nodeKey} published by ${options.from}`);
       await this.requireActive(heartbeat.nodeKey, options.signal);
       if (Math.abs(heartbeat.timestamp - this.now()) > this.maxClockSkewMs) {
         refuse('clock_skew', `heartbeat time ${heartbeat.timestamp} is more than ${this.maxClockSkewMs} ms from local time`);
@@ -272,7 +277,7 @@ export class UpdateValidator {
     if (update.payloadSize > payloadBound) refuse('oversize', `${update.codec} payload of ${update.payloadSize} bytes exceeds ${payloadBound}`);
 
     // Cheap checks before the signature recovery (the costly step), so junk costs little.
-    if (options.from !== update.nodeKey) refuse('from_mismatch', `update of ${update.nodeKey} published by ${options.from}`);
+    if (!sameAddress(options.from, update.nodeKey)) refuse('from_mismatch', `update of ${update.nodeKey} published by ${options.from}`);
     await this.requireActive(update.nodeKey, options.signal);
     const digest = updateDigest(update, this.options.domain);
     if (this.firstSeen.get(update.round)?.get(update.nodeKey)?.digest === digest) refuse('duplicate', `update ${digest} was already seen`);
@@ -344,6 +349,10 @@ export class UpdateValidator {
     }
     return payload;
   }
+}
+
+function sameAddress(a: Address | undefined, b: Address): boolean {
+  return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
 export function createUpdateValidator(options: UpdateValidatorOptions): UpdateValidator {

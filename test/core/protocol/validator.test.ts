@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Registry } from 'prom-client';
 import { keccak256, toHex } from 'viem';
 import { encodeDelta } from '../../../core/tensor/index.ts';
 import {
+  createUpdateValidator,
   decodeUpdate,
   encodeHeartbeat,
   encodeModelAnnounce,
@@ -13,7 +15,7 @@ import {
   verifyUpdate,
   type SignedUpdate,
 } from '../../../core/protocol/index.ts';
-import { BASE_MODEL, DOMAIN, LEDGER, MemoryDirectory, PARAMETERS, makeUpdate, makeValidator, newNodeKey, smallDelta } from './fixtures.ts';
+import { BASE_MODEL, DOMAIN, LEDGER, MemoryDirectory, PARAMETERS, context, makeUpdate, makeValidator, newNodeKey, smallDelta } from './fixtures.ts';
 
 const alice = newNodeKey();
 const mallory = newNodeKey();
@@ -157,4 +159,16 @@ test('fuzz: 10,000 random and mutated messages never throw and are never accepte
     assert.notEqual(verdict.reason, 'internal_error', `message ${i} crashed the validator: ${verdict.outcome !== 'accept' ? verdict.detail : ''}`);
   }
   assert.equal(accepted, 0);
+});
+
+test("counters live in the caller's prom-client registry, one series per kind and reason", async () => {
+  const registry = new Registry();
+  const options = { domain: DOMAIN, directory, context: () => context(), isCoordinator: () => false, registry };
+  const first = createUpdateValidator(options);
+  const second = createUpdateValidator(options);
+  await first.validateUpdate(new Uint8Array([1, 2, 3]), { from: alice.address });
+  await second.validateUpdate(new Uint8Array([1, 2, 3]), { from: alice.address });
+  const text = await registry.metrics();
+  assert.match(text, /gradnet_gossip_validation_total\{kind="update",outcome="reject",reason="decode_failed"\} 2/);
+  assert.match(text, /gradnet_gossip_validation_total\{kind="heartbeat",outcome="ignore",reason="clock_skew"\} 0/);
 });
