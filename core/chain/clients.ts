@@ -1,9 +1,9 @@
 import {
+  createNonceManager,
   createPublicClient,
   createWalletClient,
   defineChain,
   http,
-  nonceManager,
   type Account,
   type Chain,
   type Hex,
@@ -12,6 +12,7 @@ import {
   type WalletClient,
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { getTransactionCount } from 'viem/actions';
 import { LOCAL_CHAIN_IDS } from './constants.ts';
 import { ChainIdMismatchError, ChainInputError, RpcUnreachableError } from './errors.ts';
 
@@ -98,6 +99,15 @@ function toAccount(account: Account | Hex | undefined): Account | undefined {
   if (!/^0x[0-9a-fA-F]{64}$/.test(account)) {
     throw new ChainInputError('a private key must be 0x followed by 64 hex digits', `${account.slice(0, 6)}… (${account.length} characters)`);
   }
-  // The nonce manager lets one process send several transactions without waiting for each.
+  // A nonce manager lets one client send several transactions without waiting for each. It is
+  // per client, not viem's process-wide one: that one remembers the last nonce per address and
+  // chain id, so after a devnet restart (same chain id 31337, same DEV-ONLY keys, fresh state)
+  // it would skip ahead and leave every later transaction stuck behind a nonce gap.
+  const nonceManager = createNonceManager({
+    source: {
+      get: ({ address, client }) => getTransactionCount(client, { address, blockTag: 'pending' }),
+      set: () => undefined,
+    },
+  });
   return privateKeyToAccount(account, { nonceManager });
 }

@@ -109,9 +109,13 @@ describe('startDevnet and deployGradnet', () => {
     await assert.rejects(startDevnet({ port: 0, accounts: 0 }), /--accounts must be an integer/);
   });
 
-  it('stops when its signal aborts', async () => {
+  it('starts a second devnet in the same process (same chain id and keys, fresh state) and stops it with its signal', async () => {
     const controller = new AbortController();
-    const second = await startDevnet({ port: 0, accounts: 1, fundAmount: 0n, signal: controller.signal, deploy: { deploymentsFile: join(dir, 'second.json') } });
+    // Funding sends transactions from DEV-ONLY account 0 again, from nonce 0 on the new chain.
+    const second = await startDevnet({ port: 0, accounts: 2, fundAmount: 7n, signal: controller.signal, deploy: { deploymentsFile: join(dir, 'second.json') } });
+    const chain = await connectGradnet({ rpcUrl: second.rpcUrl, account: second.accounts[0].privateKey, deployments: second.deployments });
+    await chain.token.transfer(second.accounts[1].address, 1n);
+    assert.equal(await chain.token.balanceOf(second.accounts[1].address), 8n);
     controller.abort();
     await second.closed;
     await assert.rejects(fetch(second.rpcUrl, { method: 'POST', body: '{}' }));
