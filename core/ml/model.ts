@@ -22,7 +22,7 @@ export class GradnetModel {
     this.placed = placeLayout(this.layout);
     assertParameters(this.layout, params);
     this.variables = this.placed.map((entry) =>
-      tf.variable(tf.tensor(params.slice(entry.offset, entry.offset + entry.size), [...entry.shape]), true, `${entry.name}#${variableSerial++}`),
+      tf.variable(tf.tensor(params.slice(entry.offset, entry.offset + entry.size), [...entry.shape]), true),
     );
   }
 
@@ -81,9 +81,6 @@ function evenCrop(map: tf.Tensor4D): tf.Tensor4D {
   if (height % 2 === 0 && width % 2 === 0) return map;
   return tf.slice(map, [0, 0, 0, 0], [batch, height - (height % 2), width - (width % 2), channels]);
 }
-
-/** tfjs variable names must be unique per process; a serial keeps reused names apart. */
-let variableSerial = 0;
 
 /** A new model with seeded initial weights (the caller owns it and disposes it). */
 export function createModel(specInput: ModelSpecLike, seed: Seed): GradnetModel {
