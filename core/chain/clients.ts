@@ -24,6 +24,8 @@ export interface ChainClients {
   publicClient: PublicClient<Transport, Chain>;
   walletClient: WalletClient<Transport, Chain, Account> | undefined;
   account: Account | undefined;
+  /** How long a write waits for its receipt before failing with TransactionTimeoutError. */
+  receiptTimeoutMs: number;
 }
 
 export interface ChainClientOptions {
@@ -36,6 +38,8 @@ export interface ChainClientOptions {
   pollingIntervalMs?: number;
   /** Per-request timeout; default 15 s. */
   timeoutMs?: number;
+  /** How long a write waits for its receipt; default 60 s on local chains, 10 min otherwise. */
+  receiptTimeoutMs?: number;
   /** Aborts the connection check. */
   signal?: AbortSignal;
 }
@@ -61,7 +65,8 @@ export async function createChainClients(options: ChainClientOptions): Promise<C
   const publicClient = createPublicClient({ chain, transport, pollingInterval });
   const account = toAccount(options.account);
   const walletClient = account ? createWalletClient({ chain, transport, account, pollingInterval }) : undefined;
-  return { rpcUrl, chainId, chain, publicClient, walletClient, account };
+  const receiptTimeoutMs = options.receiptTimeoutMs ?? (LOCAL_CHAIN_IDS.has(chainId) ? 60_000 : 600_000);
+  return { rpcUrl, chainId, chain, publicClient, walletClient, account, receiptTimeoutMs };
 }
 
 /** Asks `rpcUrl` for `eth_chainId`; any failure becomes an RpcUnreachableError naming the URL. */

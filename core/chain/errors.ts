@@ -91,6 +91,18 @@ export class TransactionFailedError extends ChainError {
   }
 }
 
+/** A sent transaction had no receipt within the timeout (stuck behind a nonce gap, or fees too low). */
+export class TransactionTimeoutError extends ChainError {
+  readonly rpcUrl: string;
+  readonly txHash: string;
+
+  constructor(rpcUrl: string, description: string, txHash: string, timeoutMs: number) {
+    super('TX_TIMEOUT', `${description} (tx ${txHash}) was not mined on ${rpcUrl} within ${Math.round(timeoutMs / 1000)} s; check the node is mining and the account's pending nonce, then retry`);
+    this.rpcUrl = rpcUrl;
+    this.txHash = txHash;
+  }
+}
+
 /** A write was asked of a client built without an account. */
 export class NoAccountError extends ChainError {
   constructor(operation: string) {

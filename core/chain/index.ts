@@ -32,6 +32,7 @@ export {
   NoAccountError,
   RpcUnreachableError,
   TransactionFailedError,
+  TransactionTimeoutError,
 } from './errors.ts';
 export { FIXED_POINT_SCALE, fromFixedPoint, LedgerClient, toFixedPoint, type CommittedRound, type RoundRecord } from './ledger.ts';
 export { RegistryClient, RegistryReader, type RegisteredNode } from './registry.ts';

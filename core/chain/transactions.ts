@@ -13,7 +13,7 @@ import { nodeRegistryAbi } from './abi/NodeRegistry.generated.ts';
 import { rewardVaultAbi } from './abi/RewardVault.generated.ts';
 import { roundLedgerAbi } from './abi/RoundLedger.generated.ts';
 import type { ChainClients } from './clients.ts';
-import { ContractRevertError, NoAccountError, RpcUnreachableError, TransactionFailedError } from './errors.ts';
+import { ContractRevertError, NoAccountError, RpcUnreachableError, TransactionFailedError, TransactionTimeoutError } from './errors.ts';
 
 /** What a wrapper needs to know about the contract it calls. */
 export interface ContractTarget {
@@ -65,9 +65,12 @@ export async function writeContract(
   }
   let receipt: TransactionReceipt;
   try {
-    receipt = await abortable(publicClient.waitForTransactionReceipt({ hash }), options.signal);
+    receipt = await abortable(publicClient.waitForTransactionReceipt({ hash, timeout: target.clients.receiptTimeoutMs }), options.signal);
   } catch (error) {
     if (options.signal?.aborted) throw error;
+    if (error instanceof BaseError && error.name === 'WaitForTransactionReceiptTimeoutError') {
+      throw new TransactionTimeoutError(rpcUrl, `${target.name}.${functionName}`, hash, target.clients.receiptTimeoutMs);
+    }
     throw toChainError(error, target, functionName);
   }
   if (receipt.status !== 'success') throw new TransactionFailedError(rpcUrl, `${target.name}.${functionName}`, hash);

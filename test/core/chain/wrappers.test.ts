@@ -15,6 +15,7 @@ import {
   RegistryReader,
   startDevnet,
   toFixedPoint,
+  TransactionTimeoutError,
   type Devnet,
   type GradnetChain,
   type RoundRecord,
@@ -181,6 +182,24 @@ describe('contract wrappers on a devnet', () => {
     const supply = await coordinator.token.totalSupply();
     await coordinator.token.mint(to, 1n);
     assert.equal(await coordinator.token.totalSupply(), supply + 1n);
+  });
+
+  it('gives up waiting for a receipt that never comes, naming the transaction', async () => {
+    const rpc = (method: string, params: unknown[]) =>
+      fetch(devnet.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+    const impatient = await connectGradnet({ rpcUrl: devnet.rpcUrl, account: devnet.accounts[2].privateKey, deployments: devnet.deployments });
+    impatient.clients.receiptTimeoutMs = 500;
+    await rpc('evm_setAutomine', [false]);
+    try {
+      await assert.rejects(impatient.token.transfer(devnet.accounts[1].address, 1n), (error: unknown) => {
+        assert.ok(error instanceof TransactionTimeoutError);
+        assert.match(error.message, /GradToken\.transfer \(tx 0x[0-9a-f]{64}\) was not mined on .* within 1 s/);
+        return true;
+      });
+    } finally {
+      await rpc('evm_setAutomine', [true]);
+      await rpc('evm_mine', []);
+    }
   });
 
   it('slashes through RegistryClient with SLASHER_ROLE', async () => {
