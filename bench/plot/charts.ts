@@ -39,34 +39,53 @@ export function accuracyChart(input: { title: string; curve: readonly CurvePoint
 /** One cell of the robustness grid. */
 export interface RobustnessCell { rule: string; attack: string; accuracy: number; attackerRewardShare: number }
 
-/** Heat map of final test accuracy for every aggregation rule × attack, each cell labelled. */
+/**
+ * Grid of every aggregation rule × attack, coloured by the accuracy lost against the same rule's
+ * clean run (clean = 0) and labelled with the accuracy and the attackers' share of the rewards.
+ */
 export function robustnessChart(input: { title: string; cells: readonly RobustnessCell[]; defaultRule: string }): TopLevelSpec {
+  const cleanOf = new Map(input.cells.filter((cell) => cell.attack === 'clean').map((cell) => [cell.rule, cell.accuracy]));
+  const ruleLabel = (rule: string): string => (rule === input.defaultRule ? `${rule} (default)` : rule);
   const values = input.cells.map((cell) => ({
-    ...cell,
-    rule: cell.rule === input.defaultRule ? `${cell.rule} (default)` : cell.rule,
+    rule: ruleLabel(cell.rule),
+    attack: cell.attack,
+    drop: Math.max(0, (cleanOf.get(cell.rule) ?? cell.accuracy) - cell.accuracy),
     label: cell.attack === 'clean'
       ? `${(cell.accuracy * 100).toFixed(1)}%`
-      : `${(cell.accuracy * 100).toFixed(1)}% · ${(cell.attackerRewardShare * 100).toFixed(0)}% rew`,
+      : `${(cell.accuracy * 100).toFixed(1)}% · ${(cell.attackerRewardShare * 100).toFixed(1)}% rew.`,
   }));
   const attacks = [...new Set(input.cells.map((cell) => cell.attack))];
+  const rules = [...new Set(input.cells.map((cell) => ruleLabel(cell.rule)))];
   return {
     $schema: schema,
-    title: { text: input.title, subtitle: 'cell: final test accuracy · attackers\' share of rewards' },
+    title: { text: input.title, subtitle: "cell: final test accuracy · attackers' share of all rewards; colour: accuracy lost vs the rule's clean run" },
     data: { values },
-    width: 130 * attacks.length,
-    height: 48 * new Set(values.map((value) => value.rule)).size,
+    width: 140 * attacks.length,
+    height: 48 * rules.length,
     encoding: {
       x: { field: 'attack', type: 'nominal', sort: attacks, title: 'attack (3 of 10 peers)', axis: { labelAngle: 0, orient: 'top' } },
-      y: { field: 'rule', type: 'nominal', title: 'aggregation rule' },
+      y: { field: 'rule', type: 'nominal', sort: rules, title: 'aggregation rule' },
     },
     layer: [
       {
         mark: 'rect',
         encoding: {
-          color: { field: 'accuracy', type: 'quantitative', title: 'accuracy', scale: { scheme: 'redyellowgreen', domain: [0, 1] }, legend: { format: '.0%' } },
+          color: {
+            field: 'drop',
+            type: 'quantitative',
+            title: 'accuracy lost',
+            scale: { scheme: 'reds', domain: [0, 0.1], clamp: true },
+            legend: { format: '.0%' },
+          },
         },
       },
-      { mark: { type: 'text', fontSize: 11 }, encoding: { text: { field: 'label', type: 'nominal' } } },
+      {
+        mark: { type: 'text', fontSize: 11 },
+        encoding: {
+          text: { field: 'label', type: 'nominal' },
+          color: { condition: { test: 'datum.drop > 0.06', value: 'white' }, value: 'black' },
+        },
+      },
     ],
   };
 }

@@ -6,7 +6,7 @@ import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/
 
 const MODEL = 'cnn';
 const PEERS = 4;
-const ROUNDS = 8;
+const ROUNDS = 10;
 const INNER = { innerSteps: 100, batchSize: 64, learningRate: 0.003 };
 const SEED = 7;
 
