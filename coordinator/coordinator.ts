@@ -300,7 +300,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     const self = { address: undefined as Hex | undefined };
     const validator = createUpdateValidator({
       domain,
-      directory: chain.registry,
+      directory: { isActive: (nodeKey) => this.running.nodes!.isActive(nodeKey, (key) => chain.registry.isActive(key)) },
       context: () => this.validationContext(),
       isCoordinator: (address) => address.toLowerCase() === self.address?.toLowerCase(),
       registry: this.metrics.registry,
@@ -606,6 +606,11 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
             this.metrics.slashes.inc({ outcome: outcome.status });
             this.logger?.info(outcome, outcome.status === 'slashed' ? 'node slashed' : 'slash failed');
             this.emit('slashed', { nodeKey: outcome.nodeKey, evidenceHash: outcome.evidenceHash, txHash: outcome.txHash, error: outcome.error });
+          }
+          if (outcomes.some((outcome) => outcome.status === 'slashed')) {
+            // A slashed node may have dropped below the minimum stake: re-read the registry now.
+            this.running.chain?.registry.invalidate();
+            this.poll();
           }
         },
       ),

@@ -49,6 +49,20 @@ export class NodeView {
     this.store.recordHeartbeat(nodeKey, round, nowMs);
   }
 
+  /**
+   * Whether a node may publish: the registry's answer through `live`, or, when the chain cannot
+   * be reached, the last registry read, so that an RPC outage does not stop the round collecting.
+   */
+  async isActive(nodeKey: Hex, live: (nodeKey: Hex) => Promise<boolean>): Promise<boolean> {
+    try {
+      return await live(nodeKey);
+    } catch (error) {
+      const known = this.store.getNode(nodeKey);
+      if (known === null) throw error;
+      return known.active;
+    }
+  }
+
   /** The owner a node key is bound to, from the last registry read; null if unknown. */
   ownerOf(nodeKey: Hex): Hex | null {
     return this.store.getNode(nodeKey)?.owner ?? null;

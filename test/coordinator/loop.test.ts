@@ -176,7 +176,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.match(metrics, /gradnet_model_accuracy 0\.\d+/);
   });
 
-  it('keeps the round when the RPC endpoint goes down at commit time, and commits once it is back', async () => {
+  it('keeps collecting while the RPC endpoint is down, and commits once it is back', async () => {
     const ledger = network.owners[0].chain.ledger;
     const modelHash = await ledger.latestModelHash();
     const [alice, bob, freeRider, , dave] = peers;
@@ -186,14 +186,16 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
       verify: (received) => decodeCheckpoint(received, modelHash).modelHash === modelHash,
     });
     const params = decodeCheckpoint(bytes, modelHash).params;
-    coordinator.once('roundAggregated', () => {
-      relay.down = true;
-      setTimeout(() => (relay.down = false), 2500);
-    });
+    const updates = [];
     for (const peer of [alice, bob, freeRider, dave]) {
-      await peer.node.publishUpdate(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params, seed: 20 + peer.owner.index }));
+      updates.push(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params, seed: 20 + peer.owner.index }));
     }
+    // The chain is unreachable while the round collects, closes and aggregates.
+    relay.down = true;
+    coordinator.once('roundAggregated', () => setTimeout(() => (relay.down = false), 1500));
+    for (const [index, peer] of [alice, bob, freeRider, dave].entries()) await peer.node.publishUpdate(updates[index]);
     await until(() => committed.length > 1, 'round 2 to be committed', 60_000);
+    assert.equal((await ledger.getRound(2)).contributors, 4, 'every update was collected while the RPC was down');
     assert.equal(await ledger.roundCount(), 2);
     assert.equal((await ledger.listRounds()).length, 2, 'one RoundCommitted event per round');
     const { body: round2 } = await getJson<{ commitAttempts: number; lastError: string | null; state: string }>(coordinator.apiUrl!, '/rounds/2');
