@@ -18,33 +18,28 @@ export function trimmedMeanCoordinates(
   const count = updates.length;
   const rowCount = paddedRowCount(count);
   const padding = lowPadding(count);
-  const buffer = new ArrayBuffer(rowCount * BLOCK_LENGTH * Float32Array.BYTES_PER_ELEMENT);
   const rowBytes = BLOCK_LENGTH * Float32Array.BYTES_PER_ELEMENT;
-  const floatRows = Array.from({ length: rowCount }, (_, row) => new Float32Array(buffer, row * rowBytes, BLOCK_LENGTH));
-  const intRows = Array.from({ length: rowCount }, (_, row) => new Int32Array(buffer, row * rowBytes, BLOCK_LENGTH));
+  const rowsBuffer = new ArrayBuffer(rowCount * rowBytes);
+  const floatRows = Array.from({ length: rowCount }, (_, row) => new Float32Array(rowsBuffer, row * rowBytes, BLOCK_LENGTH));
+  const intRows = floatRows.map((row) => new Int32Array(row.buffer, row.byteOffset, row.length));
+  const sortedBits = new Int32Array(rowCount * BLOCK_LENGTH);
+  const sorted = new Float32Array(sortedBits.buffer);
   const firstKept = padding + trim;
   const lastKept = padding + count - 1 - trim;
   const kept = lastKept - firstKept + 1;
   const out = new Float32Array(length);
-  const accumulator = new Float64Array(BLOCK_LENGTH);
+  // Padding exists only below 16 rows, where the network leaves its input rows as they are.
+  for (let row = count; row < rowCount; row++) floatRows[row].fill(row < count + padding ? -Infinity : Infinity);
 
   for (let start = 0; start < length; start += BLOCK_LENGTH) {
     const blockLength = Math.min(BLOCK_LENGTH, length - start);
     for (let i = 0; i < count; i++) copyScaledBlock(updates[i], start, blockLength, scales[i], floatRows[i]);
-    // Padding rows are refilled every block because sorting moves real values into them.
-    for (let row = count; row < rowCount; row++) {
-      floatRows[row].fill(row < count + padding ? -Infinity : Infinity, 0, blockLength);
-    }
-    sortColumns(intRows, blockLength);
-    if (kept === 1) {
-      out.set(floatRows[firstKept].subarray(0, blockLength), start);
-    } else {
-      accumulator.fill(0);
-      for (let row = firstKept; row <= lastKept; row++) {
-        const values = floatRows[row];
-        for (let k = 0; k < blockLength; k++) accumulator[k] += values[k];
-      }
-      for (let k = 0; k < blockLength; k++) out[start + k] = accumulator[k] / kept;
+    sortColumns(intRows, blockLength, sortedBits);
+    for (let k = 0; k < blockLength; k++) {
+      const offset = k * rowCount;
+      let sum = 0;
+      for (let slot = firstKept; slot <= lastKept; slot++) sum += sorted[offset + slot];
+      out[start + k] = sum / kept;
     }
     addBlockStatistics(updates, out, start, start + blockLength, statistics);
   }

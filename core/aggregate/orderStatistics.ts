@@ -4,8 +4,7 @@
  * Float32 values are compared as integers: flipping the magnitude bits of negative floats turns
  * their bit patterns into int32 keys with the same total order (−0 sorts just below +0), and an
  * integer compare-exchange can be written with masks, so random data costs no mispredicted
- * branches (Math.min/max or a ternary was 2–3× slower here). Rows are sorted column by column in place:
- * afterwards row j holds, at every coordinate, the j-th smallest value of that coordinate.
+ * branches (Math.min/max or a ternary was 2–3× slower here).
  */
 
 /** Rows the fixed network sorts; fewer rows are padded with ±Infinity up to this width. */
@@ -14,9 +13,11 @@ export const NETWORK_WIDTH = 16;
 /**
  * Batcher's odd–even merge sort for 16 wires (63 comparators) with the 16 values of a coordinate
  * held in locals, so the network runs in registers. Unrolled because that is what keeps the values
- * out of memory; the test checks it sorts every 0/1 input, which proves it sorts everything.
+ * out of memory; the test checks it sorts every 0/1 input, which proves it sorts everything. The
+ * result goes to one buffer, coordinate-major: writing back into the 16 rows needed 16 more base
+ * registers than x64 has and was 20% slower.
  */
-function sortColumns16(rows: readonly Int32Array[], length: number): void {
+function sortColumns16(rows: readonly Int32Array[], length: number, sorted: Int32Array): void {
   const [r0, r1, r2, r3, r4, r5, r6, r7, r8, r9, r10, r11, r12, r13, r14, r15] = rows;
   for (let k = 0; k < length; k++) {
     let v0 = r0[k]; v0 ^= (v0 >> 31) & 0x7fffffff;
@@ -98,22 +99,23 @@ function sortColumns16(rows: readonly Int32Array[], length: number): void {
     { const t = (v9 ^ v10) & -(v10 < v9); v9 ^= t; v10 ^= t; }
     { const t = (v11 ^ v12) & -(v12 < v11); v11 ^= t; v12 ^= t; }
     { const t = (v13 ^ v14) & -(v14 < v13); v13 ^= t; v14 ^= t; }
-    r0[k] = v0 ^ ((v0 >> 31) & 0x7fffffff);
-    r1[k] = v1 ^ ((v1 >> 31) & 0x7fffffff);
-    r2[k] = v2 ^ ((v2 >> 31) & 0x7fffffff);
-    r3[k] = v3 ^ ((v3 >> 31) & 0x7fffffff);
-    r4[k] = v4 ^ ((v4 >> 31) & 0x7fffffff);
-    r5[k] = v5 ^ ((v5 >> 31) & 0x7fffffff);
-    r6[k] = v6 ^ ((v6 >> 31) & 0x7fffffff);
-    r7[k] = v7 ^ ((v7 >> 31) & 0x7fffffff);
-    r8[k] = v8 ^ ((v8 >> 31) & 0x7fffffff);
-    r9[k] = v9 ^ ((v9 >> 31) & 0x7fffffff);
-    r10[k] = v10 ^ ((v10 >> 31) & 0x7fffffff);
-    r11[k] = v11 ^ ((v11 >> 31) & 0x7fffffff);
-    r12[k] = v12 ^ ((v12 >> 31) & 0x7fffffff);
-    r13[k] = v13 ^ ((v13 >> 31) & 0x7fffffff);
-    r14[k] = v14 ^ ((v14 >> 31) & 0x7fffffff);
-    r15[k] = v15 ^ ((v15 >> 31) & 0x7fffffff);
+    const o = k * 16;
+    sorted[o + 0] = v0 ^ ((v0 >> 31) & 0x7fffffff);
+    sorted[o + 1] = v1 ^ ((v1 >> 31) & 0x7fffffff);
+    sorted[o + 2] = v2 ^ ((v2 >> 31) & 0x7fffffff);
+    sorted[o + 3] = v3 ^ ((v3 >> 31) & 0x7fffffff);
+    sorted[o + 4] = v4 ^ ((v4 >> 31) & 0x7fffffff);
+    sorted[o + 5] = v5 ^ ((v5 >> 31) & 0x7fffffff);
+    sorted[o + 6] = v6 ^ ((v6 >> 31) & 0x7fffffff);
+    sorted[o + 7] = v7 ^ ((v7 >> 31) & 0x7fffffff);
+    sorted[o + 8] = v8 ^ ((v8 >> 31) & 0x7fffffff);
+    sorted[o + 9] = v9 ^ ((v9 >> 31) & 0x7fffffff);
+    sorted[o + 10] = v10 ^ ((v10 >> 31) & 0x7fffffff);
+    sorted[o + 11] = v11 ^ ((v11 >> 31) & 0x7fffffff);
+    sorted[o + 12] = v12 ^ ((v12 >> 31) & 0x7fffffff);
+    sorted[o + 13] = v13 ^ ((v13 >> 31) & 0x7fffffff);
+    sorted[o + 14] = v14 ^ ((v14 >> 31) & 0x7fffffff);
+    sorted[o + 15] = v15 ^ ((v15 >> 31) & 0x7fffffff);
   }
 }
 
@@ -137,7 +139,7 @@ function batcherComparators(width: number): Int32Array {
  * across all columns, with comparators that touch a missing wire dropped (a missing wire is +∞ and
  * would never move). Slower than the register version; used only past 16 updates.
  */
-function sortColumnsAnyWidth(rows: readonly Int32Array[], length: number): void {
+function sortColumnsAnyWidth(rows: readonly Int32Array[], length: number, sorted: Int32Array): void {
   let width = 1;
   while (width < rows.length) width *= 2;
   const comparators = batcherComparators(width);
@@ -154,17 +156,21 @@ function sortColumnsAnyWidth(rows: readonly Int32Array[], length: number): void 
       high[k] = b ^ t;
     }
   }
-  for (const row of rows) for (let k = 0; k < length; k++) row[k] ^= (row[k] >> 31) & 0x7fffffff;
+  rows.forEach((row, j) => {
+    for (let k = 0; k < length; k++) sorted[k * rows.length + j] = row[k] ^ ((row[k] >> 31) & 0x7fffffff);
+  });
 }
 
 /**
- * Sorts the first `length` columns of `rows` (float32 rows viewed as int32 over the same memory)
- * ascending in place. Exactly 16 rows take the register network, so callers with fewer pad up to
- * 16 with −Infinity and +Infinity rows, which sort to the ends (see `lowPadding`).
+ * Sorts the first `length` columns of `rows` (float32 rows viewed as int32 over their memory):
+ * afterwards sorted[k · rows.length + j] holds the bits of the j-th smallest value of column k
+ * (view it as Float32Array). The generic network sorts `rows` in place on the way; the 16-row one
+ * leaves them as they were. Exactly 16 rows take the register network, so callers with fewer pad
+ * up to 16 with −Infinity and +Infinity rows, which sort to the ends (see `lowPadding`).
  */
-export function sortColumns(rows: readonly Int32Array[], length: number): void {
-  if (rows.length === NETWORK_WIDTH) sortColumns16(rows, length);
-  else sortColumnsAnyWidth(rows, length);
+export function sortColumns(rows: readonly Int32Array[], length: number, sorted: Int32Array): void {
+  if (rows.length === NETWORK_WIDTH) sortColumns16(rows, length, sorted);
+  else sortColumnsAnyWidth(rows, length, sorted);
 }
 
 /** How many −Infinity rows pad `count` real rows up to the network width (0 past it). */

@@ -3,32 +3,34 @@ import { describe, it } from 'node:test';
 import { sortColumns } from '../../../core/aggregate/orderStatistics.ts';
 import { gaussianSource } from './helpers.ts';
 
-function rowsOf(values: number[][], length: number): { floats: Float32Array[]; ints: Int32Array[] } {
-  const floats = values.map((row) => Float32Array.from(row.slice(0, length)));
-  return { floats, ints: floats.map((row) => new Int32Array(row.buffer)) };
+/** Sorts the columns of `values` and returns them as sorted columns. */
+function sortedColumnsOf(values: number[][], length: number): number[][] {
+  const ints = values.map((row) => new Int32Array(Float32Array.from(row.slice(0, length)).buffer));
+  const sorted = new Int32Array(values.length * length);
+  sortColumns(ints, length, sorted);
+  const floats = new Float32Array(sorted.buffer);
+  return Array.from({ length }, (_, k) => Array.from(floats.subarray(k * values.length, (k + 1) * values.length)));
 }
 
-function assertColumnsSorted(original: number[][], floats: Float32Array[], length: number): void {
+function assertColumnsSorted(original: number[][], columns: number[][], length: number): void {
   for (let k = 0; k < length; k++) {
     const expected = original.map((row) => Math.fround(row[k])).sort((a, b) => a - b || (Object.is(a, -0) ? -1 : 1));
-    const actual = floats.map((row) => row[k]);
-    assert.deepEqual(actual, expected, `column ${k}`);
+    assert.deepEqual(columns[k], expected, `column ${k}`);
   }
 }
 
 describe('sortColumns', () => {
   it('sorts every 0/1 column of 16 rows (so, by the 0-1 principle, every column)', () => {
     const columns = 1 << 16;
-    const floats = Array.from({ length: 16 }, (_, row) => Float32Array.from({ length: columns }, (_, k) => (k >> row) & 1));
-    sortColumns(
-      floats.map((row) => new Int32Array(row.buffer)),
-      columns,
-    );
+    const rows = Array.from({ length: 16 }, (_, row) => new Int32Array(Float32Array.from({ length: columns }, (_, k) => (k >> row) & 1).buffer));
+    const sortedBits = new Int32Array(16 * columns);
+    sortColumns(rows, columns, sortedBits);
+    const sorted = new Float32Array(sortedBits.buffer);
     for (let k = 0; k < columns; k++) {
       let ones = 0;
-      for (let row = 0; row < 16; row++) ones += floats[row][k];
-      for (let row = 0; row < 16; row++) {
-        if (floats[row][k] !== (row >= 16 - ones ? 1 : 0)) assert.fail(`column ${k} not sorted at row ${row}`);
+      for (let bit = 0; bit < 16; bit++) ones += (k >> bit) & 1;
+      for (let slot = 0; slot < 16; slot++) {
+        if (sorted[k * 16 + slot] !== (slot >= 16 - ones ? 1 : 0)) assert.fail(`column ${k} not sorted at slot ${slot}`);
       }
     }
   });
@@ -41,15 +43,15 @@ describe('sortColumns', () => {
       const values = Array.from({ length: count }, (_, row) =>
         Array.from({ length }, (_, k) => (k % 17 === row % 5 ? special[(k + row) % special.length] : next() * 10 ** ((k % 7) - 3))),
       );
-      const { floats, ints } = rowsOf(values, length);
-      sortColumns(ints, length);
-      assertColumnsSorted(values, floats, length);
+      assertColumnsSorted(values, sortedColumnsOf(values, length), length);
     });
   }
 
   it('sorts only the first `length` columns', () => {
-    const { floats, ints } = rowsOf([[3, 9], [2, 8], [1, 7]], 2);
-    sortColumns(ints, 1);
-    assert.deepEqual(floats.map((row) => Array.from(row)), [[1, 9], [2, 8], [3, 7]]);
+    const rows = [[3, 9], [2, 8], [1, 7]].map((row) => new Int32Array(Float32Array.from(row).buffer));
+    const sorted = new Int32Array(6).fill(-1);
+    sortColumns(rows, 1, sorted);
+    assert.deepEqual(Array.from(new Float32Array(sorted.buffer).subarray(0, 3)), [1, 2, 3]);
+    assert.deepEqual(Array.from(sorted.subarray(3)), [-1, -1, -1]);
   });
 });
