@@ -3,8 +3,15 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 
-/** `bin/gradnet.js`, the entry every child runs through (it picks Node 22 and registers tsx). */
+/** `bin/gradnet.js`, the entry every child runs through (it registers tsx). */
 export const GRADNET_BIN = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
+
+/**
+ * Node >= 22 for the children: this process's own binary when it is recent enough, else the
+ * project's `node@22`. Under an older node, bin/gradnet.js would re-launch itself as a
+ * grandchild that a signal to the child does not reach.
+ */
+export const NODE22 = Number(process.versions.node.split('.')[0]) >= 22 ? process.execPath : fileURLToPath(new URL('../../node_modules/.bin/node', import.meta.url));
 
 export interface ChildSpec {
   /** Short name for logs: `devnet`, `coordinator`, `peer-1`. */
@@ -39,7 +46,7 @@ export class ProcessGroup {
   private readonly children = new Map<number, { child: ChildProcess; name: string; exited: Promise<number | string> }>();
   private readonly logger: Logger;
   private readonly killOnExit = (): void => {
-    for (const { child } of this.children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    for (const pid of this.children.keys()) signalGroup(pid, 'SIGKILL');
   };
 
   constructor(logger: Logger) {
@@ -49,9 +56,11 @@ export class ProcessGroup {
 
   /** Starts `gradnet <args>` as a child process; its stderr log lines are forwarded to the group's logger at debug. */
   start(spec: ChildSpec): RunningChild {
-    const child = spawn(process.execPath, [GRADNET_BIN, ...spec.args], {
+    // Each child leads its own process group, so that stopping it also stops anything it spawned.
+    const child = spawn(NODE22, [GRADNET_BIN, ...spec.args], {
       env: { ...process.env, GRADNET_LOG_FORMAT: 'json', ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${process.execPath} ${GRADNET_BIN})`);
     const pid = child.pid;
@@ -80,10 +89,10 @@ export class ProcessGroup {
   async stop(pid: number, graceMs = 5000): Promise<void> {
     const entry = this.children.get(pid);
     if (!entry) return;
-    entry.child.kill('SIGTERM');
+    signalGroup(pid, 'SIGTERM');
     const timer = setTimeout(() => {
       this.logger.warn({ child: entry.name, pid }, `${entry.name} did not stop within ${graceMs} ms; killing it`);
-      entry.child.kill('SIGKILL');
+      signalGroup(pid, 'SIGKILL');
     }, graceMs);
     await entry.exited;
     clearTimeout(timer);
@@ -98,6 +107,15 @@ export class ProcessGroup {
 
   running(): { name: string; pid: number }[] {
     return [...this.children.entries()].map(([pid, entry]) => ({ name: entry.name, pid }));
+  }
+}
+
+/** Signals the process group led by our child `pid` (the child and whatever it started). */
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
   }
 }
 

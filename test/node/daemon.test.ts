@@ -1,0 +1,132 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { devOnlyAccounts } from '../../core/chain/index.ts';
+import { createLogger } from '../../core/log/index.ts';
+import { initialParams } from '../../core/ml/index.ts';
+import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
+import { registerNode } from '../../cli/commands/register.ts';
+import { ProcessGroup, type ChildLogLine } from '../../cli/demo/processes.ts';
+import { waitFor } from '../../cli/demo/wait.ts';
+
+const logger = createLogger({ name: 'daemon-test', level: 'warn' });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createNetServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+    });
+  });
+}
+
+/** A JSON-RPC pass-through that can be cut to simulate an RPC outage. */
+async function startRpcProxy(target: string): Promise<{ url: string; setDown(down: boolean): void; close(): Promise<void> }> {
+  let down = false;
+  const server: Server = createServer((request, response) => {
+    if (down) {
+      request.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
+        .then(async (answer) => {
+          response.writeHead(answer.status, { 'content-type': 'application/json' });
+          response.end(await answer.text());
+        })
+        .catch(() => request.socket.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    setDown: (value) => {
+      down = value;
+    },
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('gradnet daemon as a process', { timeout: 180_000 }, () => {
+  const children = new ProcessGroup(logger);
+  const [, owner, stranger] = devOnlyAccounts(3);
+  const nodeKey = devOnlyAccounts(5)[4];
+  const genesisInit = initialParams('mlp', 1);
+  const genesis = createCheckpoint({ layout: genesisInit.layout, params: genesisInit.params, meta: { round: 0, model: genesisInit.spec } });
+  let rpcUrl = '';
+  let deploymentsFile = '';
+  let workDir = '';
+
+  before(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'gradnet-daemon-test-'));
+    const port = await freePort();
+    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '3', '--genesis-hash', genesis.modelHash] });
+    deploymentsFile = await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? /address book: (.+)/.exec(devnet.stdout())?.[1].trim() : undefined), { timeoutMs: 120_000, child: devnet });
+    rpcUrl = `http://127.0.0.1:${port}`;
+  });
+
+  after(async () => {
+    await children.stopAll();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('refuses to start for an unregistered node key, in one line that says to register', async () => {
+    const lines: ChildLogLine[] = [];
+    const daemon = children.start({
+      name: 'unregistered',
+      args: ['daemon', '--rpc', rpcUrl, '--deployments', deploymentsFile, '--data-dir', join(workDir, 'unregistered'), '--keystore-dir', join(workDir, 'none')],
+      env: { GRADNET_NODE_PRIVATE_KEY: stranger.privateKey },
+      onLog: (line) => lines.push(line),
+    });
+    assert.equal(await daemon.exited, 1);
+    const errors = lines.filter((line) => typeof line.msg === 'string' && line.msg.startsWith('error: '));
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0].msg), new RegExp(`node key ${stranger.address} is not registered .* run \`gradnet register`));
+  });
+
+  it('trains and gossips round 1, rides out an RPC outage, and stops cleanly on SIGTERM', async () => {
+    await registerNode({
+      config: { rpcUrl, deployments: deploymentsFile, keystoreDir: join(workDir, 'none') },
+      stake: 100n * 10n ** 18n,
+      logger,
+      env: { GRADNET_OWNER_PRIVATE_KEY: owner.privateKey, GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
+    });
+    // No coordinator here: the genesis model is put in the node's store, as if fetched before.
+    const dataDir = join(workDir, 'node');
+    await new CheckpointStore(join(dataDir, 'checkpoints')).put(genesis);
+    const proxy = await startRpcProxy(rpcUrl);
+    const lines: ChildLogLine[] = [];
+    const seen = (pattern: RegExp): true | undefined => (lines.some((line) => pattern.test(String(line.msg))) ? true : undefined);
+    const daemon = children.start({
+      name: 'daemon',
+      args: ['daemon', '--rpc', proxy.url, '--deployments', deploymentsFile, '--data-dir', dataDir, '--keystore-dir', join(workDir, 'none'),
+        '--listen', '/ip4/127.0.0.1/tcp/0', '--inner-steps', '5', '--shard-index', '0', '--shard-count', '6', '--backend', 'wasm'],
+      env: { GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
+      onLog: (line) => lines.push(line),
+    });
+    try {
+      await waitFor('the update of round 1', () => seen(/^gossiped update for round 1/), { timeoutMs: 120_000, child: daemon });
+      assert.ok(seen(/using the raw node key from GRADNET_NODE_PRIVATE_KEY/), 'the dev-chain raw key warning is missing');
+      proxy.setDown(true);
+      await waitFor('the daemon to notice the outage', () => seen(/^round step failed/), { timeoutMs: 30_000, child: daemon });
+      proxy.setDown(false);
+      await waitFor('the daemon to recover', () => seen(/^chain and network reachable again/), { timeoutMs: 30_000, child: daemon });
+    } finally {
+      await proxy.close();
+    }
+    await children.stop(daemon.pid);
+    assert.equal(await daemon.exited, 0);
+    assert.ok(seen(/^daemon stopped/));
+  });
+});
