@@ -169,6 +169,10 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.deepEqual([nodeOf(peers[4])?.liveness, nodeOf(peers[4])?.missedRounds], ['never-seen', 1], 'a silent node missed round 1');
     assert.equal(nodeOf(cheat)?.liveness, 'inactive', 'slashed below the minimum stake');
 
+    const { body: rounds } = await getJson<{ round: number; state: string; txHash: Hex | null }[]>(apiUrl, '/rounds?limit=5');
+    assert.deepEqual(rounds.map((row) => [row.round, row.state]), [[2, 'open'], [1, 'committed']]);
+    assert.equal(rounds[1].txHash, (await ledger.getRound(1)).transactionHash);
+
     const metrics = await (await fetch(`${apiUrl}/metrics`)).text();
     assert.match(metrics, /gradnet_updates_accepted_total 4/);
     assert.match(metrics, /gradnet_updates_rejected_total\{reason="equivocation"\} [1-9]/);
