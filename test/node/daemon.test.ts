@@ -1,11 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devOnlyAccounts } from '../../core/chain/index.ts';
+import { connectGradnet, devOnlyAccounts } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
@@ -58,9 +58,9 @@ async function startRpcProxy(target: string): Promise<{ url: string; setDown(dow
   };
 }
 
-describe('gradnet daemon as a process', { timeout: 180_000 }, () => {
+describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
   const children = new ProcessGroup(logger);
-  const [, owner, stranger] = devOnlyAccounts(3);
+  const [coordinatorKey, owner, stranger] = devOnlyAccounts(3);
   const nodeKey = devOnlyAccounts(5)[4];
   const genesisInit = initialParams('mlp', 1);
   const genesis = createCheckpoint({ layout: genesisInit.layout, params: genesisInit.params, meta: { round: 0, model: genesisInit.spec } });
@@ -128,5 +128,41 @@ describe('gradnet daemon as a process', { timeout: 180_000 }, () => {
     await children.stop(daemon.pid);
     assert.equal(await daemon.exited, 0);
     assert.ok(seen(/^daemon stopped/));
+  });
+
+  it('keeps contributing across a coordinator restart', async () => {
+    const coordinatorPort = await freePort();
+    const config = join(workDir, 'coordinator.json');
+    await writeFile(config, JSON.stringify({
+      rpcUrl, deployments: deploymentsFile, dataDir: join(workDir, 'coordinator'), listen: [`/ip4/127.0.0.1/tcp/${coordinatorPort}`],
+      api: { host: '127.0.0.1', port: 0 }, model: { name: 'mlp' }, modelSeed: 1, round: { quorum: 1, deadlineMs: 500 }, nodes: { pollMs: 500 },
+    }));
+    const startCoordinator = async (): Promise<string> => {
+      let address: string | undefined;
+      const coordinator = children.start({
+        name: 'coordinator', args: ['coordinator', '--config', config], env: { GRADNET_COORDINATOR_PRIVATE_KEY: coordinatorKey.privateKey },
+        onLog: (line) => {
+          if (line.msg === 'coordinator running') address = (line.addresses as string[])[0];
+        },
+      });
+      return waitFor('the coordinator', () => address, { timeoutMs: 90_000, child: coordinator });
+    };
+    const bootstrap = await startCoordinator();
+    const chain = await connectGradnet({ rpcUrl, deploymentsFile });
+    const daemon = children.start({
+      name: 'daemon',
+      args: ['daemon', '--rpc', rpcUrl, '--deployments', deploymentsFile, '--data-dir', join(workDir, 'node'), '--keystore-dir', join(workDir, 'none'),
+        '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootstrap, '--inner-steps', '5', '--shard-index', '0', '--shard-count', '6', '--heartbeat-seconds', '1', '--backend', 'wasm'],
+      env: { GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
+    });
+    await waitFor('round 1 on chain', async () => ((await chain.ledger.roundCount()) >= 1 ? true : undefined), { timeoutMs: 90_000, child: daemon });
+    const coordinator = children.running().find((child) => child.name === 'coordinator');
+    assert.ok(coordinator);
+    await children.stop(coordinator.pid);
+    const afterStop = await chain.ledger.roundCount();
+    await startCoordinator();
+    await waitFor(`round ${afterStop + 1} on chain after the restart`, async () => ((await chain.ledger.roundCount()) > afterStop ? true : undefined), { timeoutMs: 90_000, child: daemon });
+    const latest = await chain.ledger.getRound(await chain.ledger.roundCount());
+    assert.equal(latest.contributors, 1);
   });
 });
