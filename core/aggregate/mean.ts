@@ -10,13 +10,68 @@ export interface PassStatistics {
 }
 
 /**
+ * Adds dots and squares of two updates over [start, end) in one sweep, sharing each load of the
+ * result between them (two lanes per sum, combined the same way every time).
+ */
+function addPairDotsAndSquares(
+  a: Float32Array,
+  b: Float32Array,
+  result: Float32Array,
+  start: number,
+  end: number,
+  index: number,
+  dots: Float64Array,
+  squares: Float64Array,
+): void {
+  let da0 = 0;
+  let da1 = 0;
+  let db0 = 0;
+  let db1 = 0;
+  let qa0 = 0;
+  let qa1 = 0;
+  let qb0 = 0;
+  let qb1 = 0;
+  let k = start;
+  for (; k + 1 < end; k += 2) {
+    const r0 = result[k];
+    const r1 = result[k + 1];
+    const a0 = a[k];
+    const a1 = a[k + 1];
+    const b0 = b[k];
+    const b1 = b[k + 1];
+    da0 += a0 * r0;
+    da1 += a1 * r1;
+    db0 += b0 * r0;
+    db1 += b1 * r1;
+    qa0 += a0 * a0;
+    qa1 += a1 * a1;
+    qb0 += b0 * b0;
+    qb1 += b1 * b1;
+  }
+  if (k < end) {
+    da0 += a[k] * result[k];
+    db0 += b[k] * result[k];
+    qa0 += a[k] * a[k];
+    qb0 += b[k] * b[k];
+  }
+  dots[index] += da0 + da1;
+  dots[index + 1] += db0 + db1;
+  squares[index] += qa0 + qa1;
+  squares[index + 1] += qb0 + qb1;
+}
+
+/**
  * Adds the statistics of one finished block of the result, re-reading the block of each update
  * from cache. Squares are gathered here rather than in the rule's own loop, where their running
  * sums would chain every iteration on the add latency (measured twice as slow).
  */
 export function addBlockStatistics(updates: readonly Float32Array[], result: Float32Array, start: number, end: number, statistics: PassStatistics): void {
   const { sumSquares, dots } = statistics;
-  for (let i = 0; i < updates.length; i++) {
+  let i = 0;
+  if (dots && sumSquares) {
+    for (; i + 1 < updates.length; i += 2) addPairDotsAndSquares(updates[i], updates[i + 1], result, start, end, i, dots, sumSquares);
+  }
+  for (; i < updates.length; i++) {
     if (dots && sumSquares) addDotAndSquares(updates[i], result, start, end, i, dots, sumSquares);
     else if (dots) dots[i] += dotRange(updates[i], result, start, end);
     else if (sumSquares) sumSquares[i] += sumSquaresRange(updates[i], start, end);
