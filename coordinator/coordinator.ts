@@ -27,6 +27,7 @@ import { ChainStateError, CoordinatorConfigError, CoordinatorError, StoreError }
 import { startApiServer, type ApiServer } from './http.ts';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.ts';
 import { NodeView } from './node-view.ts';
+import { sleep } from './retry.ts';
 import { produceRound } from './round-work.ts';
 import { Slasher } from './slashing.ts';
 import { CoordinatorStore } from './store.ts';
@@ -249,7 +250,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
       ]);
       if (pending <= latest || this.now() >= until) return;
       this.logger?.info({ pending: pending - latest }, 'waiting for transactions sent before the restart to be mined');
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250, this.lifetime.signal);
     }
   }
 
@@ -547,7 +548,9 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
 
   private commit(effect: Extract<RoundEffect, { type: 'commit' }>): void {
     const running = this.running as Running;
-    const work = commitAttempt({ ledger: running.chain.ledger, store: running.store, round: effect.round, now: this.now, signal: this.lifetime.signal }).then(
+    // A retried commit may follow a transaction that timed out but is still pending: let it land first.
+    const settled = effect.attempt > 1 ? this.waitForOwnPendingTransactions(running.chain) : Promise.resolve();
+    const work = settled.then(() => commitAttempt({ ledger: running.chain.ledger, store: running.store, round: effect.round, now: this.now, signal: this.lifetime.signal })).then(
       (outcome) => {
         this.logger?.info({ round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash, alreadyOnChain: outcome.kind === 'already-on-chain' }, 'round committed');
         this.dispatch({ type: 'commitConfirmed', now: this.now(), round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash });
