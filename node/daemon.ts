@@ -51,6 +51,7 @@ export class PeerDaemon {
   private readonly lifetime = new AbortController();
   private context: ValidationContext | undefined;
   private open: OpenRound | undefined;
+  private base: Checkpoint | undefined;
   private published: { round: number; baseModelHash: Hex; update: SignedUpdate; heard: boolean; sentAt: number } | undefined;
   private lastAudited = 0;
   private wake: (() => void) | undefined;
@@ -231,7 +232,9 @@ export class PeerDaemon {
       this.open = open;
       this.options.logger.info({ round: open.round, baseModelHash: latest }, `round ${open.round} is open on model ${latest.slice(0, 10)}`);
     }
-    const base = await ensureCheckpoint({ hash: latest, store: this.store, p2p: this.p2p, logger: this.options.logger, signal });
+    // The base model is read (and hash-checked) once per round, not on every poll.
+    const base = this.base?.modelHash === latest ? this.base : await ensureCheckpoint({ hash: latest, store: this.store, p2p: this.p2p, logger: this.options.logger, signal });
+    this.base = base;
     this.context = { round: open.round, baseModelHash: latest, parameterCount: base.params.length, maxNorm: this.options.config.maxUpdateNorm };
     if (this.published?.round === open.round && this.published.baseModelHash === latest) {
       await this.republishIfUnheard(signal);
