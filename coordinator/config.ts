@@ -92,7 +92,16 @@ export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
 
 /** Validates a config, naming the first bad setting with its value and path. */
 export function parseCoordinatorConfig(input: unknown): CoordinatorConfig {
-  const parsed = coordinatorConfigSchema.safeParse(input);
+  return parseWith(coordinatorConfigSchema, input);
+}
+
+/** Validates every setting but the wallet key, for callers that load the key afterwards. */
+export function checkCoordinatorSettings(input: unknown): Omit<CoordinatorConfig, 'privateKey'> {
+  return parseWith(coordinatorConfigSchema.partial({ privateKey: true }), input);
+}
+
+function parseWith<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, input: unknown): T {
+  const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const path = issue.path.join('.');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
+import { checkCoordinatorSettings, createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
 import { DEFAULT_KEYSTORE_DIR } from '../../core/config/index.ts';
 import { fetchChainId } from '../../core/chain/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../core/log/index.ts';
@@ -67,6 +67,7 @@ export function coordinatorCommand(): Command {
       action(async (flags: CoordinatorFlags) => {
         const logger = createLogger({ name: 'coordinator', level: flags.logLevel });
         const input = await configInput(flags);
+        checkCoordinatorSettings(input);
         input.privateKey = await coordinatorKey(flags, input, logger);
         const config = parseCoordinatorConfig(input);
         const coordinator = createCoordinator(config, { logger });
