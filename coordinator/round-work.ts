@@ -1,4 +1,4 @@
-import { keccak256, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { applyRound, type RoundAggregation } from '../core/audit/index.ts';
 import { evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { decodeUpdate } from '../core/protocol/index.ts';
@@ -84,9 +84,17 @@ export async function produceRound(input: {
     aggregation: settings.aggregation,
   });
   const evaluation = await evaluate({ spec: settings.spec, params: applied.checkpoint.params, data: settings.validation, limit: settings.validationLimit, signal });
+  const selected = new Map(applied.aggregation.stats.updates.map((stats) => [stats.digest.toLowerCase(), stats.selected]));
   const scored = await scoreUpdates({
     params: parent.params,
-    updates: decoded.map((update) => ({ nodeKey: update.row.nodeKey, digest: update.payloadDigest, delta: update.delta, arrival: update.row.id })),
+    updates: decoded.map((update) => ({
+      nodeKey: update.row.nodeKey,
+      digest: update.payloadDigest,
+      delta: update.delta,
+      arrival: update.row.id,
+      // An update the rule set aside did not shape the model: it earns nothing.
+      selected: selected.get(update.row.digest.toLowerCase()) ?? true,
+    })),
     evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,
     signal,
   });
@@ -143,7 +151,7 @@ export async function produceRound(input: {
       updates: applied.aggregation.stats.updates.map((stats) => {
         const update = decoded.find((candidate) => candidate.row.digest.toLowerCase() === stats.digest.toLowerCase());
         const score = scored.scores.find((candidate) => candidate.nodeKey.toLowerCase() === update?.row.nodeKey.toLowerCase());
-        return { ...stats, nodeKey: update?.row.nodeKey, score: score?.score, loss: score?.loss, copyOf: score?.copyOf };
+        return { ...stats, nodeKey: update?.row.nodeKey, score: score?.score, verdict: score?.verdict, loss: score?.loss, copyOf: score?.copyOf, consensusCosine: score?.consensusCosine };
       }),
     },
   };
@@ -165,5 +173,5 @@ function decodeRow(row: AcceptedUpdateRow, parameterCount: number): { row: Accep
   if (update.payload === undefined) {
     throw new StoreError(`accepted update ${row.digest} of round ${row.round} is stored without its payload`, { value: row.digest });
   }
-  return { row, delta: decodeDelta(update.codec as CodecId, update.payload, parameterCount), samples: update.samples, payloadDigest: keccak256(update.payload) };
+  return { row, delta: decodeDelta(update.codec as CodecId, update.payload, parameterCount), samples: update.samples, payloadDigest: update.payloadDigest };
 }
