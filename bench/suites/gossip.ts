@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { keccak256, toHex, type Address, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
@@ -84,6 +85,7 @@ function percentile(values: number[], fraction: number): number {
  * seven peers accepting it (validation included; 1 MiB payloads go by blob reference).
  */
 export async function run(_options: { jsonFile: string }): Promise<Record<string, unknown>> {
+  const loadAtStart = Number(loadavg()[0].toFixed(2));
   const script = fileURLToPath(new URL('./gossip-peer.ts', import.meta.url));
   const keys = Array.from({ length: PEERS }, () => generatePrivateKey());
   const directory = keys.map((key) => nodeKeyAddress(key));
@@ -135,7 +137,15 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
         inline,
       };
     }
-    return { suite: 'gossip', peers: PEERS, topology: 'ring with chords (i+1, i+3), four neighbours each', codec: 'fp32', sizes };
+    return {
+      suite: 'gossip',
+      peers: PEERS,
+      topology: 'ring with chords (i+1, i+3), four neighbours each',
+      codec: 'fp32',
+      sizes,
+      // Latency here is mostly CPU scheduling: say how busy the shared machine was.
+      machine: { cpus: availableParallelism(), loadAverageAtStart: loadAtStart, loadAverageAtEnd: Number(loadavg()[0].toFixed(2)) },
+    };
   } finally {
     // Children stop their node when the IPC channel closes; kill any that do not exit.
     for (const peer of peers) if (peer.child.connected) peer.child.disconnect();
