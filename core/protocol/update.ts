@@ -195,6 +195,8 @@ export function decodeUpdate(bytes: Uint8Array): SignedUpdate & { codec: string 
     signature: fixedLength('signature', wire.signature, 65),
     payload: wire.payload.byteLength > 0 ? wire.payload : undefined,
   };
+  // Codec names are checked by the caller (the validator counts them under their own reason).
+  assertUpdateFields({ ...update, codec: isCodecId(update.codec) ? update.codec : 'fp32' });
   if (update.payload !== undefined && update.payload.byteLength !== update.payloadSize) {
     throw new InvalidMessageError(`inline payload is ${update.payload.byteLength} bytes but the update declares ${update.payloadSize}`, update.payload.byteLength);
   }

@@ -20,6 +20,11 @@ export interface ValidationContext {
   parameterCount: number;
   /** Bound on the L2 norm of a decoded delta. */
   maxNorm: number;
+  /**
+   * Bound on the sample count an update may claim (aggregation weighs by it). Default: no bound
+   * beyond the integer range; set it from the local steps × batch size the round asks for.
+   */
+  maxSamples?: number;
 }
 
 export type ValidationOutcome = 'accept' | 'reject' | 'ignore';
@@ -46,6 +51,7 @@ export const VALIDATION_REASONS = [
   'bad_payload',
   'non_finite',
   'norm_exceeded',
+  'samples_exceeded',
   'clock_skew',
   'not_coordinator',
   'internal_error',
@@ -73,6 +79,7 @@ const OUTCOME_OF: Record<ValidationReason, ValidationOutcome> = {
   bad_payload: 'reject',
   non_finite: 'reject',
   norm_exceeded: 'reject',
+  samples_exceeded: 'reject',
   clock_skew: 'ignore',
   not_coordinator: 'reject',
   // A bug of ours must not penalise the sender.
@@ -272,6 +279,9 @@ export class UpdateValidator {
     if (update.round > context.round) refuse('future_round', `update for round ${update.round}, round ${context.round} is open`);
     if (update.baseModelHash.toLowerCase() !== context.baseModelHash.toLowerCase()) {
       refuse('wrong_base_model', `update trained on ${update.baseModelHash}, round ${context.round} starts from ${context.baseModelHash}`);
+    }
+    if (context.maxSamples !== undefined && update.samples > context.maxSamples) {
+      refuse('samples_exceeded', `update claims ${update.samples} samples, more than the ${context.maxSamples} a round allows`);
     }
     const payloadBound = maxPayloadBytes(update.codec, context.parameterCount);
     if (update.payloadSize > payloadBound) refuse('oversize', `${update.codec} payload of ${update.payloadSize} bytes exceeds ${payloadBound}`);

@@ -43,6 +43,7 @@ test('each invalid class gets its reason and outcome', async () => {
   const cases: { name: string; data: Uint8Array; from?: `0x${string}`; reason: string; outcome: string }[] = [];
   cases.push({ name: 'oversize', data: new Uint8Array(1024 * 1024 + 8192), reason: 'oversize', outcome: 'reject' });
   cases.push({ name: 'garbage', data: new Uint8Array([0xff, 0xff, 0xff, 0x01]), reason: 'decode_failed', outcome: 'reject' });
+  cases.push({ name: 'zero samples', data: inline({ ...good, samples: 0 }), reason: 'decode_failed', outcome: 'reject' });
   cases.push({ name: 'unknown codec', data: inline({ ...good, codec: 'zip' as never }), reason: 'unknown_codec', outcome: 'reject' });
   cases.push({ name: 'stale', data: inline(await makeUpdate(alice, { round: 2 })), reason: 'stale_round', outcome: 'ignore' });
   cases.push({ name: 'future', data: inline(await makeUpdate(alice, { round: 4 })), reason: 'future_round', outcome: 'ignore' });
@@ -87,6 +88,13 @@ function newNodeKeyActive() {
   directory.active.add(node.address);
   return node;
 }
+
+test('an update claiming more samples than a round allows is rejected', async () => {
+  const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => ({ ...context(), maxSamples: 1000 }), isCoordinator: () => false });
+  const verdict = await validator.validateUpdate(inline(await makeUpdate(alice, { samples: 5000 })), { from: alice.address });
+  assert.equal(verdict.reason, 'samples_exceeded');
+  assert.equal((await validator.validateUpdate(inline(await makeUpdate(alice, { samples: 1000 })), { from: alice.address })).outcome, 'accept');
+});
 
 test('a duplicate is ignored; a second different update in the round is equivocation with verifiable evidence', async () => {
   const validator = makeValidator(directory);
