@@ -1,4 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
+import type { PositionFieldDef } from 'vega-lite/types_unstable/channeldef.js';
 
 const schema = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -93,30 +94,39 @@ export function robustnessChart(input: { title: string; cells: readonly Robustne
 /** One codec's trade-off point. */
 export interface CodecPoint { codec: string; bytesPerUpdate: number; accuracy: number }
 
-/** Accuracy against bytes per update (log scale), one labelled point per codec. */
-export function compressionChart(input: { title: string; points: readonly CodecPoint[] }): TopLevelSpec {
+/** Accuracy against bytes per update (log scale), one labelled point per codec; `target` draws a size bound as a dashed line. */
+export function compressionChart(input: { title: string; points: readonly CodecPoint[]; target?: { bytes: number; label: string } }): TopLevelSpec {
   const lowest = Math.min(...input.points.map((point) => point.accuracy));
   const highest = Math.max(...input.points.map((point) => point.accuracy));
   const pad = Math.max(0.005, (highest - lowest) * 0.3);
+  const x: PositionFieldDef<string> = { field: 'kib', type: 'quantitative', title: 'KiB per update (log scale)', scale: { type: 'log' } };
+  const y: PositionFieldDef<string> = {
+    field: 'accuracy',
+    type: 'quantitative',
+    title: 'test accuracy',
+    scale: { domain: [Math.max(0, lowest - pad), Math.min(1, highest + pad)] },
+    axis: { format: '.1%' },
+  };
+  const points = { values: input.points.map((point) => ({ ...point, kib: point.bytesPerUpdate / 1024 })) };
+  const target = input.target && { values: [{ kib: input.target.bytes / 1024, label: input.target.label }] };
   return {
     $schema: schema,
     title: input.title,
-    data: { values: input.points.map((point) => ({ ...point, kib: point.bytesPerUpdate / 1024 })) },
     width: 520,
     height: 320,
-    encoding: {
-      x: { field: 'kib', type: 'quantitative', title: 'KiB per update (log scale)', scale: { type: 'log' } },
-      y: {
-        field: 'accuracy',
-        type: 'quantitative',
-        title: 'test accuracy',
-        scale: { domain: [Math.max(0, lowest - pad), Math.min(1, highest + pad)] },
-        axis: { format: '.1%' },
-      },
-    },
     layer: [
-      { mark: { type: 'point', filled: true, size: 90 }, encoding: { color: { field: 'codec', type: 'nominal', legend: null } } },
-      { mark: { type: 'text', dy: -12, fontSize: 12 }, encoding: { text: { field: 'codec', type: 'nominal' } } },
+      { data: points, mark: { type: 'point', filled: true, size: 90 }, encoding: { x, y, color: { field: 'codec', type: 'nominal', legend: null } } },
+      { data: points, mark: { type: 'text', dy: -12, fontSize: 12 }, encoding: { x, y, text: { field: 'codec', type: 'nominal' } } },
+      ...(target
+        ? [
+            { data: target, mark: { type: 'rule' as const, strokeDash: [6, 4], color: 'gray' }, encoding: { x } },
+            {
+              data: target,
+              mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, dx: 4, y: 4, fontSize: 11, color: 'gray' },
+              encoding: { x, text: { field: 'label', type: 'nominal' as const } },
+            },
+          ]
+        : []),
     ],
   };
 }

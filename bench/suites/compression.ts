@@ -54,6 +54,7 @@ export async function run({ jsonFile }: { jsonFile: string }): Promise<Record<st
         ...Object.entries(codecs).map(([codec, figures]) => ({ codec: codec === 'topk' ? `topk ${TOPK_FRACTION * 100}%` : codec, ...figures })),
         ...topkSweep.map(({ fraction, ...figures }) => ({ codec: `topk ${fraction * 100}%`, ...figures })),
       ],
+      target: { bytes: codecs.fp32.bytesPerUpdate / 32, label: '32× smaller than fp32' },
     }),
     pngPathFor(jsonFile),
   );

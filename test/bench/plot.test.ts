@@ -28,7 +28,11 @@ describe('bench plots', () => {
             { rule: 'median', attack: 'signflip', accuracy: 0.89, attackerRewardShare: 0.01 },
           ],
         }),
-        compressionChart({ title: 'codecs', points: [{ codec: 'fp32', bytesPerUpdate: 400_000, accuracy: 0.97 }, { codec: 'topk', bytesPerUpdate: 9_000, accuracy: 0.965 }] }),
+        compressionChart({
+          title: 'codecs',
+          points: [{ codec: 'fp32', bytesPerUpdate: 400_000, accuracy: 0.97 }, { codec: 'topk', bytesPerUpdate: 9_000, accuracy: 0.965 }],
+          target: { bytes: 12_500, label: '32× smaller than fp32' },
+        }),
       ];
       for (const [i, chart] of charts.entries()) {
         const file = pngPathFor(join(dir, `suite${i}.json`));
@@ -47,5 +51,9 @@ describe('bench plots', () => {
   it('draws the labels as text (the bundled font renders them)', async () => {
     const svg = await renderSvg(compressionChart({ title: 'codecs', points: [{ codec: 'int8', bytesPerUpdate: 100_000, accuracy: 0.97 }] }));
     assert.match(svg, /<text[^>]*>int8<\/text>/);
+    const withTarget = await renderSvg(
+      compressionChart({ title: 'codecs', points: [{ codec: 'int8', bytesPerUpdate: 100_000, accuracy: 0.97 }], target: { bytes: 12_500, label: 'budget line' } }),
+    );
+    assert.match(withTarget, /<text[^>]*>budget line<\/text>/);
   });
 });
