@@ -95,13 +95,25 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
     assert.match(String(errors[0].msg), new RegExp(`node key ${stranger.address} is not registered .* run \`gradnet register`));
   });
 
-  it('trains and gossips round 1, rides out an RPC outage, and stops cleanly on SIGTERM', async () => {
-    await registerNode({
+  it('registers once, says so the second time, and refuses an owner without enough GRAD', async () => {
+    const register = (ownerKey: string, stake: bigint, node = nodeKey.privateKey) => registerNode({
       config: { rpcUrl, deployments: deploymentsFile, keystoreDir: join(workDir, 'none') },
-      stake: 100n * 10n ** 18n,
+      stake,
       logger,
-      env: { GRADNET_OWNER_PRIVATE_KEY: owner.privateKey, GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
+      env: { GRADNET_OWNER_PRIVATE_KEY: ownerKey, GRADNET_NODE_PRIVATE_KEY: node },
     });
+    const first = await register(owner.privateKey, 100n * 10n ** 18n);
+    assert.equal(first.alreadyRegistered, false);
+    assert.equal(first.nodeKey, nodeKey.address);
+    assert.equal((await register(owner.privateKey, 100n * 10n ** 18n)).alreadyRegistered, true);
+    // Dev account 3 has gas but was not funded with GRAD by this devnet (3 accounts).
+    await assert.rejects(register(stranger.privateKey, 100n * 10n ** 18n), { code: 'NODE_KEY_TAKEN' });
+    const freshNode = devOnlyAccounts(6)[5].privateKey;
+    await assert.rejects(register(devOnlyAccounts(4)[3].privateKey, 100n * 10n ** 18n, freshNode), { code: 'INSUFFICIENT_BALANCE' });
+    await assert.rejects(register(stranger.privateKey, 1n, freshNode), { code: 'STAKE_TOO_LOW' });
+  });
+
+  it('trains and gossips round 1, rides out an RPC outage, and stops cleanly on SIGTERM', async () => {
     // No coordinator here: the genesis model is put in the node's store, as if fetched before.
     const dataDir = join(workDir, 'node');
     await new CheckpointStore(join(dataDir, 'checkpoints')).put(genesis);
