@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Hex } from 'viem';
-import { connectGradnet, type GradnetChain } from '../core/chain/index.ts';
+import { connectGradnet, nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
 import { initBackend, initialParams, layoutFor, loadMnist, resolveModelSpec, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { createGradnetNode, type GradnetNode, type RefusedEvent, type UpdateEvent } from '../core/p2p/index.ts';
 import {
@@ -102,6 +102,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
   private running: Partial<Running> = {};
   private wakeTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
+  private unwatchRegistry: (() => void) | undefined;
   private readonly tasks = new Set<Promise<unknown>>();
   private committedHere = 0;
   private deadline: number | null = null;
@@ -193,6 +194,18 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
         source: createApiSource({ store, nodes, metrics: this.metrics, live: () => this.liveStatus(), now: this.now }),
       });
       this.pollTimer = setInterval(() => this.poll(), this.config.nodes.pollMs);
+      // Registry events (registrations, exits, slashes, key rotations) refresh the node view at
+      // once; the poll above is the fallback when logs are missed.
+      this.unwatchRegistry = chain.clients.publicClient.watchContractEvent({
+        address: chain.registry.address,
+        abi: nodeRegistryAbi,
+        pollingInterval: 1000,
+        onLogs: () => {
+          chain.registry.invalidate();
+          this.poll();
+        },
+        onError: (error) => this.logger?.debug({ error: errorMessage(error) }, 'registry event watch failed; the poll continues'),
+      });
       this.logger?.info({ apiUrl: this.apiUrl, peerId: node.peerId, multiaddrs: node.multiaddrs(), resume: first.type }, 'coordinator started');
       this.dispatch(first);
       this.drainSlashes();
@@ -656,6 +669,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     this.lifetime.abort(new CoordinatorError('COORDINATOR_STOPPED', 'the coordinator is stopping'));
     clearTimeout(this.wakeTimer);
     clearInterval(this.pollTimer);
+    this.unwatchRegistry?.();
     const { api, node, store } = this.running;
     await api?.close().catch(() => undefined);
     await node?.stop().catch(() => undefined);

@@ -60,6 +60,8 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
         // Four updates close a round; a node unheard of for 3 s no longer holds a round open.
         round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000, livenessMs: 3000 },
         evaluation: { validationLimit: 1000, scoreBatch: 300 },
+        // Only registry events (and slashes) refresh the node view during the test.
+        nodes: { pollMs: 120_000 },
       },
       { validation: network.mnist.validation },
     );
@@ -207,6 +209,16 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.ok(round2.commitAttempts >= 2, `the commit was retried (${round2.commitAttempts} attempts)`);
     const metrics = await (await fetch(`${coordinator.apiUrl}/metrics`)).text();
     assert.match(metrics, /gradnet_commit_errors_total [1-9]/);
+  });
+
+  it('follows registry events: a node that starts exiting is inactive within seconds', async () => {
+    const dave = peers[4];
+    await dave.owner.chain.registryClient.requestExit();
+    await until(
+      async () => (await getJson<{ nodeKey: Hex; liveness: string }[]>(coordinator.apiUrl!, '/nodes')).body.find((node) => node.nodeKey === dave.owner.nodeKey)?.liveness === 'inactive',
+      'the exit to show in /nodes',
+      5000,
+    );
   });
 
   it('stops cleanly, with the error, when its database fails while running', async () => {
