@@ -129,8 +129,12 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
       const delivery = await wire.send(peer, { ...update, samples, codec: config.codec, topkFraction: config.topkFraction });
       payloadBytes += delivery.payloadBytes;
       payloads++;
-      if (delivery.accepted) accepted.push({ peer, samples, ...delivery });
-      else refused[delivery.reason] = (refused[delivery.reason] ?? 0) + 1;
+      if (delivery.accepted) {
+        const { nodeKey, digest, payloadDigest, delta } = delivery;
+        accepted.push({ peer, nodeKey, digest, payloadDigest, delta, samples });
+      } else {
+        refused[delivery.reason] = (refused[delivery.reason] ?? 0) + 1;
+      }
     }
     if (accepted.length === 0) throw new SimulationError(`round ${round}: the validator refused every update (${JSON.stringify(refused)})`, refused);
 
