@@ -54,12 +54,20 @@ export class RoundAuditor {
 
   /**
    * Audits `committed` given its parent checkpoint and the committed checkpoint (whose meta
-   * records the aggregation settings the coordinator claims to have used).
+   * records the aggregation settings the coordinator claims to have used). `included` is the
+   * coordinator's list of the round's update digests, when known: it lets a node that also saw
+   * updates the round left out (late ones) pick the right subset. It is not trusted: the subset
+   * must still hash to the updatesRoot on chain.
    */
-  audit(committed: CommittedRound, parent: Checkpoint, produced: Checkpoint): AuditResult {
+  audit(committed: CommittedRound, parent: Checkpoint, produced: Checkpoint, included?: readonly Hex[]): AuditResult {
     const round = committed.roundId;
     const base = { round, chainModelHash: committed.modelHash };
-    const seen = [...(this.byRound.get(round)?.values() ?? [])].filter((update) => update.baseModelHash.toLowerCase() === committed.parentHash.toLowerCase());
+    let seen = [...(this.byRound.get(round)?.values() ?? [])].filter((update) => update.baseModelHash.toLowerCase() === committed.parentHash.toLowerCase());
+    if (included !== undefined && updatesRoot(seen.map((update) => update.digest)).toLowerCase() !== committed.updatesRoot.toLowerCase()) {
+      const wanted = new Set(included.map((digest) => digest.toLowerCase()));
+      const subset = seen.filter((update) => wanted.has(update.digest.toLowerCase()));
+      if (subset.length === wanted.size) seen = subset;
+    }
     const result = ((): AuditResult => {
       if (parent.modelHash.toLowerCase() !== committed.parentHash.toLowerCase()) {
         return { ...base, verdict: 'skipped', reason: `parent checkpoint ${parent.modelHash} is not the round's parent ${committed.parentHash}`, updates: seen.length };

@@ -284,10 +284,24 @@ export class PeerDaemon {
     if (this.options.config.audit && (await this.store.has(committed.parentHash))) {
       const parent = await this.store.get(committed.parentHash);
       const produced = await ensureCheckpoint({ hash: committed.modelHash, store: this.store, p2p: this.p2p, logger: this.options.logger, signal });
-      const result = this.auditor.audit(committed, parent, produced);
+      const result = this.auditor.audit(committed, parent, produced, await this.includedDigests(round, signal));
       this.options.onAudit?.(result);
     }
     this.lastAudited = round;
+  }
+
+  /** The coordinator's list of a round's update digests, when its API is configured and answers. */
+  private async includedDigests(round: number, signal: AbortSignal): Promise<Hex[] | undefined> {
+    const api = this.options.config.coordinatorUrl;
+    if (api === undefined) return undefined;
+    try {
+      const response = await fetch(`${api.replace(/\/$/, '')}/rounds/${round}`, { signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as { digests?: unknown };
+      return Array.isArray(body.digests) && body.digests.every((digest) => typeof digest === 'string') ? (body.digests as Hex[]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private async heartbeat(): Promise<void> {

@@ -137,7 +137,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         name: peer.name,
         args: [
           'daemon', '--rpc', rpcUrl, '--deployments', deploymentsFile, '--keystore-dir', keystoreDir, '--password-file', passwordFile,
-          '--node', peer.node, '--data-dir', join(workDir, peer.name), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootstrap.join(','),
+          '--node', peer.node, '--data-dir', join(workDir, peer.name), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootstrap.join(','), '--coordinator-url', ready.api,
           '--shard-index', String(peer.index), '--shard-count', String(options.peers), '--inner-steps', String(options.innerSteps),
           '--learning-rate', String(options.learningRate), '--codec', options.codec, '--topk-fraction', String(options.topkFraction), '--heartbeat-seconds', '3',
         ],

@@ -55,6 +55,18 @@ describe('RoundAuditor', () => {
     assert.equal(result.verdict, 'mismatch');
   });
 
+  it('picks the round\'s updates out of a superset with the coordinator\'s digest list, checked against the root', () => {
+    const parent = genesis();
+    const updates = [0, 1, 2].map((index) => observed(parent, index));
+    const { committed, produced } = committedFrom(parent, updates.slice(0, 2));
+    const auditor = new RoundAuditor({ logger });
+    updates.forEach((update) => auditor.observe(update));
+    assert.equal(auditor.audit(committed, parent, produced, updates.slice(0, 2).map((update) => update.digest)).verdict, 'match');
+    updates.forEach((update) => auditor.observe(update));
+    const lied = auditor.audit(committed, parent, produced, [updates[0].digest, updates[2].digest]);
+    assert.equal(lied.verdict, 'skipped');
+  });
+
   it('skips a round whose updates it did not all see', () => {
     const parent = genesis();
     const updates = [0, 1, 2].map((index) => observed(parent, index));
