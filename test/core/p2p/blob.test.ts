@@ -43,7 +43,7 @@ test('the memory store evicts the oldest blobs beyond its byte budget', () => {
   assert.equal(hashes[2], contentHash(new Uint8Array(100).fill(3)));
 });
 
-describe('blob exchange limits', { timeout: 30_000 }, () => {
+describe('blob exchange limits', { timeout: 60_000 }, () => {
   const slowBytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 256);
   const slowHash = contentHash(slowBytes);
   const slow = new GatedSource(slowHash, slowBytes);
@@ -53,12 +53,12 @@ describe('blob exchange limits', { timeout: 30_000 }, () => {
     blobStore: { getBytes: async (hash) => (hash === modelHash ? checkpointBytes : slow.getBytes(hash)) },
     blob: { maxConcurrentServes: 1, chunkBytes: 16 * 1024 },
   });
-  const client = node({ blob: { timeoutMs: 1500 } });
+  const client = node({ blob: { timeoutMs: 4000 } });
 
   before(async () => {
     await server.start();
-    await client.start({ signal: AbortSignal.timeout(10_000) });
-    await client.dial(server.multiaddrs()[0], { signal: AbortSignal.timeout(10_000) });
+    await client.start({ signal: AbortSignal.timeout(30_000) });
+    await client.dial(server.multiaddrs()[0], { signal: AbortSignal.timeout(30_000) });
   });
 
   after(async () => {
@@ -76,7 +76,7 @@ describe('blob exchange limits', { timeout: 30_000 }, () => {
     });
     await assert.rejects(first, (error: unknown) => error instanceof BlobFetchError && error.attempts[0].failure === 'timeout');
     slow.open();
-    assert.deepEqual(await client.fetchBlob(slowHash, { peers: [server.peerId], signal: AbortSignal.timeout(5000) }), slowBytes);
+    assert.deepEqual(await client.fetchBlob(slowHash, { peers: [server.peerId], signal: AbortSignal.timeout(20_000) }), slowBytes);
   });
 
   test('a checkpoint is fetched by model hash with a caller-supplied verifier', async () => {

@@ -36,13 +36,13 @@ async function startPeer(options: { registered?: boolean; bootstrap?: string[] }
   const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: (address) => coordinators.has(address) });
   const node = createGradnetNode({ privateKey: key.privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, bootstrap: options.bootstrap });
   started.push(node);
-  await node.start({ signal: AbortSignal.timeout(10_000) });
+  await node.start({ signal: AbortSignal.timeout(30_000) });
   const updates: UpdateEvent[] = [];
   node.on('update', (event) => updates.push(event));
   return { key, node, validator, updates };
 }
 
-async function until(condition: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
+async function until(condition: () => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
@@ -55,7 +55,7 @@ const rejectionCount = async (peer: Peer): Promise<number> =>
     .filter(([key]) => !key.endsWith('/valid'))
     .reduce((sum, [, count]) => sum + count, 0);
 
-describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
+describe('gossip over TCP loopback with 5 nodes', { timeout: 120_000 }, () => {
   const peers: Peer[] = [];
 
   before(async () => {
@@ -64,8 +64,8 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
     coordinators.add(peers[0].key.address);
     const hub = peers[0].node.multiaddrs();
     for (let i = 0; i < 4; i++) peers.push(await startPeer({ bootstrap: hub }));
-    await peers[0].node.waitForTopicPeers('update', 4, { signal: AbortSignal.timeout(10_000) });
-    for (const peer of peers.slice(1)) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(10_000) });
+    await peers[0].node.waitForTopicPeers('update', 4, { signal: AbortSignal.timeout(30_000) });
+    for (const peer of peers.slice(1)) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(30_000) });
     // Let gossipsub's heartbeat graft the hub's mesh so it forwards.
     await new Promise((resolve) => setTimeout(resolve, 1500));
   });
@@ -171,8 +171,8 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
       const attacker = await startPeer({ registered: testCase.registered });
       const refusals: string[] = [];
       gate.node.on('refused', (event) => refusals.push(event.reason));
-      await attacker.node.dial(gate.node.multiaddrs()[0], { signal: AbortSignal.timeout(5000) });
-      await attacker.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(5000) });
+      await attacker.node.dial(gate.node.multiaddrs()[0], { signal: AbortSignal.timeout(20_000) });
+      await attacker.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(20_000) });
       const recipients: number[] = [];
       for (const data of await testCase.make(attacker.key)) {
         recipients.push((await attacker.node.libp2p().services.pubsub.publish(attacker.node.topics.update, data)).recipients.length);
@@ -194,8 +194,8 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
   test('wire fuzz: mutated messages from a peer are never accepted anywhere', async () => {
     const attacker = await startPeer();
     const gate = peers[3];
-    await attacker.node.dial(gate.node.multiaddrs()[0], { signal: AbortSignal.timeout(5000) });
-    await attacker.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(5000) });
+    await attacker.node.dial(gate.node.multiaddrs()[0], { signal: AbortSignal.timeout(20_000) });
+    await attacker.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(20_000) });
     const seed = encodeUpdate(await makeUpdate(attacker.key, { round: 5 }), { inline: true });
     const updatesBefore = peers.map((peer) => peer.updates.length);
     const rejectionsBefore = await rejectionCount(gate);
@@ -223,14 +223,14 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 60_000 }, () => {
     const forged = new Uint8Array(genuine);
     forged[1000] ^= 1;
     forger.node.putBlob(forged, hash);
-    await assert.rejects(client.node.fetchBlob(hash, { peers: [forger.node.peerId], signal: AbortSignal.timeout(5000) }), (error: unknown) => {
+    await assert.rejects(client.node.fetchBlob(hash, { peers: [forger.node.peerId], signal: AbortSignal.timeout(20_000) }), (error: unknown) => {
       assert.ok(error instanceof BlobFetchError);
       assert.equal(error.attempts[0].failure, 'hash_mismatch');
       return true;
     });
     assert.equal(honest.node.putBlob(genuine), hash);
-    await client.node.dial(honest.node.multiaddrs()[0], { signal: AbortSignal.timeout(5000) });
-    const fetched = await client.node.fetchBlob(hash, { peers: [forger.node.peerId, honest.node.peerId], signal: AbortSignal.timeout(5000) });
+    await client.node.dial(honest.node.multiaddrs()[0], { signal: AbortSignal.timeout(20_000) });
+    const fetched = await client.node.fetchBlob(hash, { peers: [forger.node.peerId, honest.node.peerId], signal: AbortSignal.timeout(20_000) });
     assert.deepEqual(fetched, genuine);
     await assert.rejects(client.node.fetchBlob(hash, { peers: [honest.node.peerId], maxBytes: 1000 }), /too_large/);
     await assert.rejects(client.node.fetchBlob(keccak256(toHex('absent')), { peers: [honest.node.peerId] }), /not_found/);

@@ -26,7 +26,7 @@ test('calls that need a running node say so', async () => {
   await node.stop();
 });
 
-test('the peer id is the node key, and a bootstrap peer that comes up late is dialled again', { timeout: 30_000 }, async () => {
+test('the peer id is the node key, and a bootstrap peer that comes up late is dialled again', { timeout: 60_000 }, async () => {
   const serverKey = newNodeKey();
   const first = createGradnetNode(options({ privateKey: serverKey.privateKey }));
   started.push(first);
@@ -37,7 +37,7 @@ test('the peer id is the node key, and a bootstrap peer that comes up late is di
 
   const client = createGradnetNode(options({ bootstrap: [address], redialIntervalMs: 200 }));
   started.push(client);
-  await client.start({ signal: AbortSignal.timeout(10_000) });
+  await client.start({ signal: AbortSignal.timeout(30_000) });
   assert.deepEqual(client.connectedPeers(), []);
 
   const server = createGradnetNode(options({ privateKey: serverKey.privateKey, listen: [`/ip4/127.0.0.1/tcp/${port}`] }));
@@ -45,7 +45,7 @@ test('the peer id is the node key, and a bootstrap peer that comes up late is di
   await server.start();
   assert.equal(server.peerId, address.split('/p2p/')[1]);
   assert.equal(server.address, serverKey.address);
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!client.connectedPeers().includes(server.peerId)) {
     assert.ok(Date.now() < deadline, 'the client re-dialled its bootstrap peer');
     await new Promise((resolve) => setTimeout(resolve, 50));
