@@ -69,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // 1. The chain.
     const { rpcUrl, deploymentsFile } = options.rpcUrl === undefined
-      ? await startDevnetChild(children, { accounts: accounts.length, genesisHash, signal })
+      ? await startDevnetChild(children, { accounts: accounts.length, genesisHash, deploymentsFile: join(workDir, 'deployments.json'), signal })
       : await deployOnDevChain(options.rpcUrl, coordinatorAccount.privateKey, genesisHash, join(workDir, 'deployments.json'), logger, signal);
     say(`[${elapsed()}] chain ready at ${rpcUrl} (addresses in ${deploymentsFile})`);
 
@@ -202,15 +202,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   }
 }
 
-/** Starts `gradnet devnet` on a free port and waits until it has deployed the contracts. */
-async function startDevnetChild(children: ProcessGroup, options: { accounts: number; genesisHash: Hex; signal: AbortSignal }): Promise<{ rpcUrl: string; deploymentsFile: string }> {
+/**
+ * Starts `gradnet devnet` on a free port, with its address book in the demo's own directory (a
+ * devnet the user runs keeps deployments/31337.json), and waits until it has deployed.
+ */
+async function startDevnetChild(children: ProcessGroup, options: { accounts: number; genesisHash: Hex; deploymentsFile: string; signal: AbortSignal }): Promise<{ rpcUrl: string; deploymentsFile: string }> {
   const port = await freePort();
-  const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', String(options.accounts), '--genesis-hash', options.genesisHash] });
-  const deploymentsFile = await waitFor('the devnet to deploy the contracts', () => {
-    const output = devnet.stdout();
-    return output.includes('press Ctrl-C') ? /address book: (.+)/.exec(output)?.[1].trim() : undefined;
-  }, { timeoutMs: 120_000, child: devnet, signal: options.signal });
-  return { rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile };
+  const devnet = children.start({
+    name: 'devnet',
+    args: ['devnet', '--port', String(port), '--accounts', String(options.accounts), '--genesis-hash', options.genesisHash, '--deployments', options.deploymentsFile],
+  });
+  await waitFor('the devnet to deploy the contracts', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet, signal: options.signal });
+  return { rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile: options.deploymentsFile };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
@@ -28,10 +29,12 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
   const children = new ProcessGroup(logger);
   let result: DemoResult;
   let chain: GradnetChain;
+  let devnetDir = '';
 
   before(async () => {
     const port = await freePort();
-    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '4'] });
+    devnetDir = await mkdtemp(join(tmpdir(), 'gradnet-e2e-'));
+    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '4', '--deployments', join(devnetDir, 'devnet.json')] });
     await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet });
     const rpcUrl = `http://127.0.0.1:${port}`;
     result = await runDemo({
@@ -44,6 +47,7 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
   after(async () => {
     await children.stopAll();
     if (result !== undefined) await rm(result.workDir, { recursive: true, force: true });
+    if (devnetDir !== '') await rm(devnetDir, { recursive: true, force: true });
   });
 
   it('commits both rounds on chain, each building on the previous model, with all 3 peers contributing', async () => {

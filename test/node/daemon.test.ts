@@ -71,8 +71,9 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
   before(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'gradnet-daemon-test-'));
     const port = await freePort();
-    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '3', '--genesis-hash', genesis.modelHash] });
-    deploymentsFile = await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? /address book: (.+)/.exec(devnet.stdout())?.[1].trim() : undefined), { timeoutMs: 120_000, child: devnet });
+    deploymentsFile = join(workDir, 'deployments.json');
+    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '3', '--genesis-hash', genesis.modelHash, '--deployments', deploymentsFile] });
+    await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet });
     rpcUrl = `http://127.0.0.1:${port}`;
   });
 
