@@ -152,7 +152,7 @@ export class PeerDaemon {
   }
 
   private async run(): Promise<void> {
-    const { logger, config } = { logger: this.options.logger, config: this.options.config };
+    const { logger, config } = this.options;
     this.p2p.on('update', (event) => this.onUpdate(event));
     this.p2p.on('round-open', (event) => {
       logger.debug({ round: event.round, baseModelHash: event.baseModelHash, deadline: event.deadline }, `round ${event.round} opened`);
@@ -168,8 +168,13 @@ export class PeerDaemon {
     });
     this.p2p.on('refused', (event) => logger.debug({ kind: event.kind, reason: event.reason, detail: event.detail, peer: event.peer }, `refused a ${event.kind}: ${event.reason}`));
     await this.p2p.start({ signal: this.lifetime.signal });
-    // Rounds committed before this node started are history it did not witness: nothing to audit.
-    this.lastAudited = await this.chain.ledger.roundCount();
+    try {
+      // Rounds committed before this node started are history it did not witness: nothing to audit.
+      this.lastAudited = await this.chain.ledger.roundCount();
+    } catch (error) {
+      await this.p2p.stop();
+      throw error;
+    }
     logger.info({ nodeKey: this.nodeKey, peerId: this.p2p.peerId, multiaddrs: this.p2p.multiaddrs(), rounds: this.lastAudited }, `daemon started as node ${this.nodeKey}`);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), config.heartbeatSeconds * 1000);
     this.loop = this.follow();
