@@ -114,6 +114,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
 
   constructor(private readonly options: GradnetNodeOptions) {
     super();
+    // Refuse a bad key or address now, where the caller passed it, rather than at start().
     nodeKeyBytes(options.privateKey);
     this.topics = gradnetTopics(options.chainId, options.ledger);
     this.address = nodeKeyAddress(options.privateKey);
