@@ -17,6 +17,7 @@ export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
   byzantine: () => import('./suites/byzantine.ts'),
   compression: () => import('./suites/compression.ts'),
   train: () => import('./suites/train.ts'),
+  demo: () => import('./suites/demo.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */

@@ -1,0 +1,38 @@
+import { loadavg } from 'node:os';
+import { createLogger } from '../../core/log/index.ts';
+import { runDemo } from '../../cli/demo/run.ts';
+
+/** The README's `gradnet demo` (3 peers, 5 rounds, MLP): the time budget is 3 minutes and the accuracy target 95%. */
+const TARGETS = { seconds: 180, finalAccuracy: 0.95 };
+
+/**
+ * Runs the whole demo (devnet, coordinator and peers as processes) and reports its wall time,
+ * the time to each committed round, the final test accuracy and the audit verdict.
+ */
+export async function run(): Promise<Record<string, unknown>> {
+  const logger = createLogger({ name: 'bench-demo', level: 'warn' });
+  const marks: { line: string; seconds: number }[] = [];
+  const started = performance.now();
+  const result = await runDemo({
+    peers: 3, rounds: 5, model: 'mlp', innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: 0.3,
+    timeoutMs: 600_000, keep: false, logger, signal: AbortSignal.timeout(900_000),
+    say: (line) => marks.push({ line, seconds: (performance.now() - started) / 1000 }),
+  });
+  const roundSeconds = marks.filter((mark) => / committed: /.test(mark.line)).map((mark) => Number(mark.seconds.toFixed(1)));
+  return {
+    peers: 3,
+    rounds: 5,
+    model: 'mlp',
+    seconds: Number(result.seconds.toFixed(1)),
+    secondsToFirstRound: roundSeconds[0],
+    secondsPerRoundAfterFirst: Number(((roundSeconds[roundSeconds.length - 1] - roundSeconds[0]) / Math.max(1, roundSeconds.length - 1)).toFixed(1)),
+    roundCommittedAtSeconds: roundSeconds,
+    validationAccuracyPerRound: result.rounds.map((row) => Number(row.accuracy) / 1e6),
+    finalTestAccuracy: result.finalAccuracy,
+    audit: result.audit,
+    rewardsWei: Object.fromEntries(Object.entries(result.rewards).map(([owner, wei]) => [owner, wei.toString()])),
+    targets: TARGETS,
+    met: { seconds: result.seconds <= TARGETS.seconds, finalAccuracy: result.finalAccuracy >= TARGETS.finalAccuracy, audit: result.audit === 'match' },
+    loadAverageAfter: loadavg()[0],
+  };
+}
