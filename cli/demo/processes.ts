@@ -71,7 +71,7 @@ export class ProcessGroup {
     const lines = createInterface({ input: child.stderr! });
     lines.on('line', (text) => {
       const line = parseLogLine(text);
-      this.logger.debug({ child: spec.name, ...line }, `[${spec.name}] ${line.msg ?? ''}`);
+      this.logger.debug({ child: spec.name, ...childFields(line) }, `[${spec.name}] ${line.msg ?? ''}`);
       spec.onLog?.(line);
     });
     const exited = new Promise<number | string>((resolve) => {
@@ -108,6 +108,12 @@ export class ProcessGroup {
   running(): { name: string; pid: number }[] {
     return [...this.children.entries()].map(([pid, entry]) => ({ name: entry.name, pid }));
   }
+}
+
+/** A child's log fields without the ones our own logger writes again (level, time, pid, name, msg). */
+export function childFields(line: ChildLogLine): Record<string, unknown> {
+  const { level: _level, time: _time, pid: _pid, name: _name, msg: _msg, ...fields } = line;
+  return fields;
 }
 
 /** Signals the process group led by our child `pid` (the child and whatever it started). */

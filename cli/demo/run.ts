@@ -13,7 +13,7 @@ import { registerNode } from '../commands/register.ts';
 import { fetchRewardStatement } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
-import { ProcessGroup, type ChildLogLine } from './processes.ts';
+import { childFields, ProcessGroup, type ChildLogLine } from './processes.ts';
 import { waitFor } from './wait.ts';
 
 export interface DemoOptions {
@@ -123,7 +123,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       env: { GRADNET_COORDINATOR_PRIVATE_KEY: coordinatorAccount.privateKey },
       onLog: (line) => {
         if (line.msg === 'coordinator running') coordinatorReady = { api: String(line.api), addresses: line.addresses as string[], peerId: String(line.peerId) };
-        if ((line.level ?? 0) >= 50) logger.error({ child: 'coordinator', ...line }, `[coordinator] ${line.msg}`);
+        if ((line.level ?? 0) >= 50) logger.error({ child: 'coordinator', ...childFields(line) }, `[coordinator] ${line.msg}`);
       },
     });
     const ready = await waitFor('the coordinator to start', () => coordinatorReady, { timeoutMs: 90_000, child: coordinator, signal });
@@ -144,7 +144,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         env: { GRADNET_BACKEND: 'wasm' },
         onLog: (line: ChildLogLine) => {
           if (line.event === 'audit') audits.push({ peer: peer.name, round: Number(line.round), verdict: String(line.verdict), reason: String(line.reason) });
-          if ((line.level ?? 0) >= 50) logger.error({ child: peer.name, ...line }, `[${peer.name}] ${line.msg}`);
+          if ((line.level ?? 0) >= 50) logger.error({ child: peer.name, ...childFields(line) }, `[${peer.name}] ${line.msg}`);
         },
       });
     }
