@@ -45,7 +45,12 @@ function allLiveNodesReported(state: CollectingState, now: number): boolean {
   return live.length > 0 && live.every((key) => reported.has(key));
 }
 
-function openRound(state: RoundState, round: number, baseHash: Hex, now: number, updates: readonly AcceptedUpdate[], reopened: boolean, openedAt = now): StepResult {
+function openRound(
+  state: RoundState,
+  opening: { round: number; baseHash: Hex; now: number; updates: readonly AcceptedUpdate[]; reopened: boolean; openedAt?: number },
+): StepResult {
+  const { round, baseHash, now, updates, reopened } = opening;
+  const openedAt = opening.openedAt ?? now;
   const next: CollectingState = { phase: 'collecting', config: state.config, lastSeen: state.lastSeen, round, baseHash, openedAt, updates };
   const effects: RoundEffect[] = [{ type: 'openRound', round, baseHash, openedAt, deadline: openedAt + state.config.deadlineMs, reopened }];
   return closeIfDue(next, now, effects);
@@ -58,20 +63,36 @@ function openRound(state: RoundState, round: number, baseHash: Hex, now: number,
 function closeIfDue(state: CollectingState, now: number, effects: RoundEffect[] = []): StepResult {
   const { config } = state;
   if (state.updates.length >= config.quorum) {
-    const reason = now >= state.openedAt + config.deadlineMs ? 'deadline' : config.closeWhenAllReported && allLiveNodesReported(state, now) ? 'all-reported' : null;
-    if (reason === null) return { state, effects };
+    const deadlinePassed = now >= state.openedAt + config.deadlineMs;
+    const allReported = !deadlinePassed && config.closeWhenAllReported && allLiveNodesReported(state, now);
+    if (!deadlinePassed && !allReported) return { state, effects };
+    const reason = deadlinePassed ? 'deadline' : 'all-reported';
     const updates = [...state.updates].sort(byDigest);
-    const next: AggregatingState = { phase: 'aggregating', config, lastSeen: state.lastSeen, round: state.round, baseHash: state.baseHash, updates, closedAt: now };
-    return { state: next, effects: [...effects, { type: 'aggregate', round: state.round, baseHash: state.baseHash, updates, reason }] };
+    const { round, baseHash, lastSeen } = state;
+    const next: AggregatingState = { phase: 'aggregating', config, lastSeen, round, baseHash, updates, closedAt: now };
+    return { state: next, effects: [...effects, { type: 'aggregate', round, baseHash, updates, reason }] };
   }
   if (now >= state.openedAt + config.maxWaitMs) {
-    const next: CollectingState = { ...state, openedAt: now };
-    return {
-      state: next,
-      effects: [...effects, { type: 'openRound', round: state.round, baseHash: state.baseHash, openedAt: now, deadline: now + config.deadlineMs, reopened: true }],
-    };
+    const { round, baseHash } = state;
+    const reopened: RoundEffect = { type: 'openRound', round, baseHash, openedAt: now, deadline: now + config.deadlineMs, reopened: true };
+    return { state: { ...state, openedAt: now }, effects: [...effects, reopened] };
   }
   return { state, effects };
+}
+
+function halted(state: RoundState, round: number, reason: string): StepResult {
+  return {
+    state: { phase: 'halted', config: state.config, lastSeen: state.lastSeen, round, reason },
+    effects: [{ type: 'halt', round, reason }],
+  };
+}
+
+/** The first commit attempt of an aggregated round. */
+function startCommit(state: RoundState, round: number, baseHash: Hex, modelHash: Hex): StepResult {
+  return {
+    state: { phase: 'committing', config: state.config, lastSeen: state.lastSeen, round, baseHash, modelHash, attempt: 1, retryAt: null },
+    effects: [{ type: 'commit', round, baseHash, modelHash, attempt: 1 }],
+  };
 }
 
 function ignored(state: RoundState, event: RoundEvent, reason: string): StepResult {
@@ -130,36 +151,33 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       if (state.phase !== 'idle') return ignored(state, event, 'a round is already running');
       const firstPerNode = new Map<string, AcceptedUpdate>();
       for (const update of event.accepted ?? []) if (!firstPerNode.has(keyOf(update.nodeKey))) firstPerNode.set(keyOf(update.nodeKey), update);
-      return openRound(state, event.round, event.baseHash, event.now, [...firstPerNode.values()], false, event.openedAt ?? event.now);
+      const updates = [...firstPerNode.values()];
+      return openRound(state, { round: event.round, baseHash: event.baseHash, now: event.now, updates, reopened: false, openedAt: event.openedAt });
     }
     case 'resumeCommit': {
       if (state.phase !== 'idle') return ignored(state, event, 'a round is already running');
-      const { round, baseHash, modelHash } = event;
-      return {
-        state: { phase: 'committing', config: state.config, lastSeen: state.lastSeen, round, baseHash, modelHash, attempt: 1, retryAt: null },
-        effects: [{ type: 'commit', round, baseHash, modelHash, attempt: 1 }],
-      };
+      return startCommit(state, event.round, event.baseHash, event.modelHash);
     }
     case 'aggregated': {
-      if (state.phase !== 'aggregating' || state.round !== event.round) return ignored(state, event, 'no aggregation of this round is running');
-      const { round, baseHash } = state;
-      return {
-        state: { phase: 'committing', config: state.config, lastSeen: state.lastSeen, round, baseHash, modelHash: event.modelHash, attempt: 1, retryAt: null },
-        effects: [{ type: 'commit', round, baseHash, modelHash: event.modelHash, attempt: 1 }],
-      };
+      if (state.phase !== 'aggregating' || state.round !== event.round) {
+        return ignored(state, event, 'no aggregation of this round is running');
+      }
+      return startCommit(state, state.round, state.baseHash, event.modelHash);
     }
     case 'aggregationFailed': {
-      if (state.phase !== 'aggregating' || state.round !== event.round) return ignored(state, event, 'no aggregation of this round is running');
-      return openRound(state, state.round, state.baseHash, event.now, [], true);
+      if (state.phase !== 'aggregating' || state.round !== event.round) {
+        return ignored(state, event, 'no aggregation of this round is running');
+      }
+      return openRound(state, { round: state.round, baseHash: state.baseHash, now: event.now, updates: [], reopened: true });
     }
     case 'commitConfirmed': {
       if (state.phase !== 'committing' || state.round !== event.round) return ignored(state, event, 'no commit of this round is pending');
-      if (state.modelHash.toLowerCase() !== event.modelHash.toLowerCase()) {
-        const reason = `round ${state.round} is on chain with model ${event.modelHash}, but this coordinator aggregated ${state.modelHash}`;
-        return { state: { phase: 'halted', config: state.config, lastSeen: state.lastSeen, round: state.round, reason }, effects: [{ type: 'halt', round: state.round, reason }] };
+      const { round, baseHash, modelHash } = state;
+      if (modelHash.toLowerCase() !== event.modelHash.toLowerCase()) {
+        return halted(state, round, `round ${round} is on chain with model ${event.modelHash}, but this coordinator aggregated ${modelHash}`);
       }
-      const announced: RoundEffect = { type: 'announceModel', round: state.round, modelHash: state.modelHash, baseHash: state.baseHash, txHash: event.txHash };
-      const opened = openRound(state, state.round + 1, state.modelHash, event.now, [], false);
+      const announced: RoundEffect = { type: 'announceModel', round, modelHash, baseHash, txHash: event.txHash };
+      const opened = openRound(state, { round: round + 1, baseHash: modelHash, now: event.now, updates: [], reopened: false });
       return { state: opened.state, effects: [announced, ...opened.effects] };
     }
     case 'commitFailed': {
@@ -167,8 +185,7 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
         return ignored(state, event, 'that commit attempt is not in flight');
       }
       if (!event.retryable) {
-        const reason = `committing round ${state.round} failed and retrying cannot help: ${event.error}`;
-        return { state: { phase: 'halted', config: state.config, lastSeen: state.lastSeen, round: state.round, reason }, effects: [{ type: 'halt', round: state.round, reason }] };
+        return halted(state, state.round, `committing round ${state.round} failed and retrying cannot help: ${event.error}`);
       }
       const at = event.now + commitRetryDelay(state.config, state.attempt);
       return {
