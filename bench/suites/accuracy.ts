@@ -1,8 +1,7 @@
 import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
 import { evaluate, trainLocal } from '../../core/ml/index.ts';
 import { accuracyChart, pngPathFor, writeChartPng } from '../plot/index.ts';
-import { runSimulation } from '../sim/harness.ts';
-import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/setup.ts';
+import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded, runSimulation } from '../sim/index.ts';
 
 const MODEL = 'cnn';
 const PEERS = 4;

@@ -1,10 +1,7 @@
 import { aggregationRuleNames, DEFAULT_RULE, type AggregationRuleInput, type AggregationRuleName } from '../../core/aggregate/index.ts';
 import { modelHash } from '../../core/tensor/index.ts';
 import { pngPathFor, robustnessChart, writeChartPng, type RobustnessCell } from '../plot/index.ts';
-import { alieZMax, attackNames, type AttackOptions } from '../sim/attacks.ts';
-import { runSimulation } from '../sim/harness.ts';
-import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/setup.ts';
-import { PinnedModelUpdateCache } from '../sim/update-cache.ts';
+import { alieZMax, attackNames, buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation, type AttackOptions } from '../sim/index.ts';
 
 const MODEL = 'mlp';
 const PEERS = 10;

@@ -1,9 +1,7 @@
 import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
 import { CODEC_IDS, modelHash, type CodecId } from '../../core/tensor/index.ts';
 import { compressionChart, pngPathFor, writeChartPng } from '../plot/index.ts';
-import { runSimulation } from '../sim/harness.ts';
-import { buildWorld, MAX_UPDATE_NORM, progress, REWARDS, rounded } from '../sim/setup.ts';
-import { PinnedModelUpdateCache } from '../sim/update-cache.ts';
+import { buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation } from '../sim/index.ts';
 
 const MODEL = 'mlp';
 const PEERS = 4;

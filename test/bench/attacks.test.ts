@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alieZMax, attackNames, craftAttack, l2Norm, meanMinusZStd, type AttackName, type AttackOptions } from '../../bench/sim/attacks.ts';
+import { alieZMax, attackNames, craftAttack, l2Norm, meanMinusZStd, type AttackName, type AttackOptions } from '../../bench/sim/index.ts';
 import { SeededRandom } from '../../core/ml/index.ts';
 
 const honest = [

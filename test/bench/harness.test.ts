@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend, initialParams, loadMnist, sliceExamples, type Dataset } from '../../core/ml/index.ts';
 import { modelHash } from '../../core/tensor/index.ts';
-import { runSimulation, type SimulationConfig } from '../../bench/sim/harness.ts';
-import { PinnedModelUpdateCache } from '../../bench/sim/update-cache.ts';
+import { PinnedModelUpdateCache, runSimulation, type SimulationConfig } from '../../bench/sim/index.ts';
 
 // A model small enough that a few rounds of 4 peers take about a second.
 const spec = { name: 'mlp', hidden: 8 } as const;

@@ -1,0 +1,9 @@
+/**
+ * Simulated peers for the benchmarks: N peers in one process that go through the network's own
+ * code paths (training, codec, signed updates and the validator, the round transition, scoring).
+ */
+export { runSimulation, type SimulationConfig, type SimulationResult, type RoundReport } from './harness.ts';
+export { attackNames, alieZMax, craftAttack, meanMinusZStd, l2Norm, type AttackName, type AttackOptions, type AttackInput } from './attacks.ts';
+export { PinnedModelUpdateCache } from './update-cache.ts';
+export { buildWorld, progress, rounded, SCORING_EXAMPLES, REWARDS, MAX_UPDATE_NORM, type SimulationWorld } from './setup.ts';
+export { SimulationError } from './errors.ts';
