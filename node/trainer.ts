@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
+import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { encodeDelta, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
 
@@ -48,13 +49,15 @@ export class Trainer {
     const { options } = this;
     const started = performance.now();
     const spec: ModelSpec = base.meta.model;
+    const progress = startProgress({ label: `round ${round}`, total: options.innerSteps, logger: options.logger });
     const result = await trainLocal({
       spec,
       params: base.params,
       data: options.shard,
       config: { innerSteps: options.innerSteps, batchSize: options.batchSize, learningRate: options.learningRate, seed: `${options.seed}/${options.nodeKey.toLowerCase()}/${round}` },
       signal,
-    });
+      onStep: (stepsDone, loss) => progress.update(stepsDone, { loss }),
+    }).finally(() => progress.stop());
     if (this.residual !== undefined && this.residual.length !== result.delta.length) this.residual = undefined;
     const encoded = encodeDelta(options.codec, result.delta, {
       residual: options.codec === 'fp32' ? undefined : this.residual,

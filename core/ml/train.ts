@@ -25,6 +25,8 @@ export interface TrainLocalInput {
   readonly data: Dataset;
   readonly config: LocalTrainingConfig;
   readonly signal?: AbortSignal;
+  /** Called after each optimizer step with the steps done so far and that step's loss (for progress bars). */
+  readonly onStep?: (stepsDone: number, loss: number) => void;
 }
 
 export interface LocalTrainingResult {
@@ -112,12 +114,14 @@ export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingR
     for (let step = 0; step < input.config.innerSteps; step++) {
       sampler.fill(indices);
       fillBatch(input.data, indices, pixels, labels);
-      lossSum += tf.tidy(() => {
+      const loss = tf.tidy(() => {
         const x = tf.tensor2d(pixels, [batch, IMAGE_PIXELS]);
         const y = tf.tensor1d(labels, 'int32');
         const cost = optimizer.minimize(() => model.loss(x, y), true, model.variables);
         return cost!.dataSync()[0];
       });
+      lossSum += loss;
+      input.onStep?.(step + 1, loss);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
         await yieldToEventLoop(input.signal);
         lastYield = performance.now();

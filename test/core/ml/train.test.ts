@@ -84,6 +84,24 @@ describe('models and local training', () => {
     assert.notDeepEqual(first.delta, other.delta);
   });
 
+  it('reports every step to onStep, and the losses average to the reported train loss', async () => {
+    const { params } = initialParams('mlp', 2);
+    const steps: number[] = [];
+    let lossSum = 0;
+    const result = await trainLocal({
+      spec: 'mlp',
+      params,
+      data: shard,
+      config: { ...config, innerSteps: 6 },
+      onStep: (stepsDone, loss) => {
+        steps.push(stepsDone);
+        lossSum += loss;
+      },
+    });
+    assert.deepEqual(steps, [1, 2, 3, 4, 5, 6]);
+    assert.ok(Math.abs(lossSum / 6 - result.trainLoss) < 1e-6);
+  });
+
   it('leaks no tensors over many rounds of training and evaluation', async () => {
     const { params } = initialParams({ name: 'cnn' }, 3);
     const round = async (): Promise<void> => {
