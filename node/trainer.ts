@@ -2,7 +2,7 @@ import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
-import { encodeDelta, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
+import { encodeDelta, errorFeedbackStart, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
 
 export interface TrainerOptions {
   /** This node's shard of the training split. */
@@ -35,7 +35,8 @@ export interface PreparedUpdate {
 /**
  * Trains the node's shard from a round's base model and compresses the pseudo-gradient.
  * Lossy codecs keep an error-feedback residual across rounds: what one round's payload did
- * not carry is added to the next round's delta, so nothing is lost for good.
+ * not carry is added to the next round's delta, so nothing is lost for good, and local training
+ * starts from base + residual so that those coordinates are not learned a second time.
  */
 export class Trainer {
   private residual: Float32Array | undefined;
@@ -50,15 +51,15 @@ export class Trainer {
     const started = performance.now();
     const spec: ModelSpec = base.meta.model;
     const progress = startProgress({ label: `round ${round}`, total: options.innerSteps, logger: options.logger });
+    if (this.residual !== undefined && this.residual.length !== base.params.length) this.residual = undefined;
     const result = await trainLocal({
       spec,
-      params: base.params,
+      params: errorFeedbackStart(base.params, this.residual),
       data: options.shard,
       config: { innerSteps: options.innerSteps, batchSize: options.batchSize, learningRate: options.learningRate, seed: `${options.seed}/${options.nodeKey.toLowerCase()}/${round}` },
       signal,
       onStep: (stepsDone, loss) => progress.update(stepsDone, { loss }),
     }).finally(() => progress.stop());
-    if (this.residual !== undefined && this.residual.length !== result.delta.length) this.residual = undefined;
     const encoded = encodeDelta(options.codec, result.delta, {
       residual: options.codec === 'fp32' ? undefined : this.residual,
       k: options.codec === 'topk' ? options.topkFraction : undefined,

@@ -2,7 +2,7 @@ import type { Hex } from 'viem';
 import { applyRound, type RoundAggregationInput } from '../../core/audit/index.ts';
 import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
 import { allocateRewards, scoreUpdates } from '../../core/rewards/index.ts';
-import { createCheckpoint, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
+import { createCheckpoint, errorFeedbackStart, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
 import { attackNeedsOwnUpdate, craftAttack, type AttackName, type AttackOptions } from './attacks.ts';
 import { SimulationError } from './errors.ts';
 import type { PinnedModelUpdateCache } from './update-cache.ts';
@@ -104,7 +104,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     const needOwn = config.attack !== undefined && attackNeedsOwnUpdate(config.attack.name);
     const trained: LocalTrainingResult[] = [];
     for (let peer = 0; peer < (needOwn ? peers : honestPeers); peer++) {
-      trained.push(await honestUpdate(config, params, baseHash, round, peer));
+      trained.push(await honestUpdate(config, params, baseHash, round, peer, wire.residualOf(peer)));
     }
     const sent = trained.slice(0, honestPeers).map((result) => ({ delta: result.delta, trainLoss: result.trainLoss }));
     if (config.attack) {
@@ -162,17 +162,29 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
   };
 }
 
-/** An honest peer's local training from the global model, or the shared result when the cache holds it. */
-async function honestUpdate(config: SimulationConfig, params: Float32Array, baseHash: Hex, round: number, peer: number): Promise<LocalTrainingResult> {
-  const cached = config.cache?.get(baseHash, round, peer);
+/**
+ * An honest peer's local training from the global model plus its error-feedback residual (as
+ * node/trainer.ts does), or the shared result when the cache holds it; the cache is keyed by the
+ * global model, so only residual-free starts use it.
+ */
+async function honestUpdate(
+  config: SimulationConfig,
+  params: Float32Array,
+  baseHash: Hex,
+  round: number,
+  peer: number,
+  residual: Float32Array | undefined,
+): Promise<LocalTrainingResult> {
+  const cache = residual === undefined ? config.cache : undefined;
+  const cached = cache?.get(baseHash, round, peer);
   if (cached) return cached;
   const result = await trainLocal({
     spec: config.spec,
-    params,
+    params: errorFeedbackStart(params, residual),
     data: config.shards[peer],
     config: { ...config.inner, seed: `${config.seed}/round-${round}/peer-${peer}` },
   });
-  config.cache?.set(baseHash, round, peer, result);
+  cache?.set(baseHash, round, peer, result);
   return result;
 }
 

@@ -55,6 +55,11 @@ export class SimulatedWire {
     this.context = { round, baseModelHash, parameterCount, maxNorm: this.maxNorm };
   }
 
+  /** The peer's error-feedback residual: what its earlier payloads left out (undefined before its first lossy send). */
+  residualOf(peer: number): Float32Array | undefined {
+    return this.residuals[peer];
+  }
+
   async send(peer: number, update: { delta: Float32Array; samples: number; trainLoss: number; codec: CodecId; topkFraction?: number }): Promise<Delivery> {
     const context = this.context;
     if (!context) throw new SimulationError('open a round before sending updates', peer);

@@ -1,26 +1,42 @@
-import {
-  CodecError,
-  HEADER_BYTES,
-  QUANT_BLOCK,
-  blockCount,
-  quantiseBlock,
-  readHeader,
-  writeHeader,
-} from './codecs-format.ts';
+import { CodecError, HEADER_BYTES, QUANT_BLOCK, blockCount, readHeader, writeHeader } from './codecs-format.ts';
 import type { EncodedDense } from './codecs-dense.ts';
 
 /**
- * Top-k sparsification: the k largest-magnitude coordinates, their values quantised to int8 with
- * one scale per block of QUANT_BLOCK selected values, their indices as LEB128 varints of the gap
- * to the previous index minus one (so the indices are strictly increasing by construction).
+ * Top-k sparsification, packed for size: what a topk update costs per kept coordinate decides
+ * how many coordinates a byte budget buys, and a denser update loses less accuracy.
  *
- * Layout: header | u32 count | f32 scale × ceil(count / QUANT_BLOCK) | int8 × count | varints.
+ * - Values: sign and a VALUE_BITS−1-bit magnitude level m, decoded as (m + 1) × scale, with one
+ *   float32 scale (max |value| / levels) per block of QUANT_BLOCK kept values. Every kept value
+ *   is among the largest, so no level is spent on zero; the rounding error is carried to the next
+ *   round by error feedback.
+ * - Indices: the gaps between consecutive kept indices (minus one), Golomb–Rice coded with the
+ *   parameter the encoder finds cheapest for this vector: about log2(1/k) + 1.5 bits per index
+ *   instead of a byte or more.
+ *
+ * Layout: header | u32 count | u8 rice parameter | f32 scale × ceil(count / QUANT_BLOCK)
+ *         | values, VALUE_BITS each, LSB first, padded to a byte | Rice bit stream, padded to a byte.
  */
 const COUNT_BYTES = 4;
-const MAX_VARINT_BYTES = 5;
+const RICE_PARAMETER_BYTES = 1;
+const FIXED_BYTES = HEADER_BYTES + COUNT_BYTES + RICE_PARAMETER_BYTES;
+const TOPK_VALUE_BITS = 4;
+const MAGNITUDE_LEVELS = 2 ** (TOPK_VALUE_BITS - 1);
+/** Gaps are below 2^32, so a larger parameter never pays. */
+const MAX_RICE_PARAMETER = 31;
+
+function valueBytes(count: number): number {
+  return Math.ceil((count * TOPK_VALUE_BITS) / 8);
+}
+
+/** Most bits the Rice stream of `count` gaps can take in a `length`-element vector: unary parts sum to at most length >> r. */
+function maxRiceBits(count: number, length: number, parameter: number): number {
+  return count * (1 + parameter) + Math.floor(length / 2 ** parameter);
+}
 
 export function topkMaxPayloadBytes(length: number): number {
-  return HEADER_BYTES + COUNT_BYTES + blockCount(length) * 4 + length * (1 + MAX_VARINT_BYTES);
+  let largest = 0;
+  for (let parameter = 0; parameter <= MAX_RICE_PARAMETER; parameter++) largest = Math.max(largest, maxRiceBits(length, length, parameter));
+  return FIXED_BYTES + blockCount(length) * 4 + valueBytes(length) + Math.ceil(largest / 8);
 }
 
 /** Number of coordinates a fraction k of `length` selects: at least one, at most all. */
@@ -80,95 +96,185 @@ function selectTopIndices(values: Float32Array, count: number): Uint32Array {
   return indices;
 }
 
-function varintBytes(value: number): number {
-  let bytes = 1;
-  while (value >= 0x80) {
-    value = Math.floor(value / 128);
-    bytes++;
+
+/** Bits the Rice code of `gaps` takes with parameter r. */
+function riceBits(gaps: Uint32Array, parameter: number): number {
+  let bits = gaps.length * (1 + parameter);
+  for (const gap of gaps) bits += Math.floor(gap / 2 ** parameter);
+  return bits;
+}
+
+function cheapestRiceParameter(gaps: Uint32Array): number {
+  let best = 0;
+  let bestBits = Infinity;
+  for (let parameter = 0; parameter <= MAX_RICE_PARAMETER; parameter++) {
+    const bits = riceBits(gaps, parameter);
+    if (bits < bestBits) {
+      best = parameter;
+      bestBits = bits;
+    }
   }
-  return bytes;
+  return best;
+}
+
+/** Writes bits LSB first into a byte array. */
+class BitWriter {
+  private bit = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private offset: number,
+  ) {}
+
+  write(value: number, width: number): void {
+    for (let i = 0; i < width; i++) {
+      if (Math.floor(value / 2 ** i) % 2 === 1) this.bytes[this.offset] |= 1 << this.bit;
+      this.advance();
+    }
+  }
+
+  writeUnary(ones: number): void {
+    for (let i = 0; i < ones; i++) {
+      this.bytes[this.offset] |= 1 << this.bit;
+      this.advance();
+    }
+    this.advance();
+  }
+
+  private advance(): void {
+    if (++this.bit === 8) {
+      this.bit = 0;
+      this.offset++;
+    }
+  }
+}
+
+/** Reads bits LSB first, refusing to read past `end`. */
+class BitReader {
+  private bit = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private offset: number,
+    private readonly end: number,
+  ) {}
+
+  read(): number {
+    if (this.offset >= this.end) throw new CodecError(`topk payload ends inside its bit stream at byte ${this.offset}`, this.offset);
+    const value = (this.bytes[this.offset] >>> this.bit) & 1;
+    if (++this.bit === 8) {
+      this.bit = 0;
+      this.offset++;
+    }
+    return value;
+  }
+
+  readBits(width: number): number {
+    let value = 0;
+    for (let i = 0; i < width; i++) value += this.read() * 2 ** i;
+    return value;
+  }
+
+  /** Byte offset after the current byte, and whether the unread bits of that byte are zero padding. */
+  finish(): { offset: number; cleanPadding: boolean } {
+    if (this.bit === 0) return { offset: this.offset, cleanPadding: true };
+    return { offset: this.offset + 1, cleanPadding: this.bytes[this.offset] >>> this.bit === 0 };
+  }
 }
 
 export function encodeTopk(values: Float32Array, fraction: number): EncodedDense {
   const count = topkCount(values.length, fraction);
   const indices = selectTopIndices(values, count);
+  const gaps = new Uint32Array(count);
+  for (let i = 0; i < count; i++) gaps[i] = i === 0 ? indices[0] : indices[i] - indices[i - 1] - 1;
+  const parameter = cheapestRiceParameter(gaps);
   const blocks = blockCount(count);
-  let indexBytes = 0;
-  for (let i = 0; i < count; i++) indexBytes += varintBytes(i === 0 ? indices[0] : indices[i] - indices[i - 1] - 1);
-
-  const fixed = HEADER_BYTES + COUNT_BYTES + blocks * 4;
-  const payload = new Uint8Array(fixed + count + indexBytes);
+  const valuesAt = FIXED_BYTES + blocks * 4;
+  const indicesAt = valuesAt + valueBytes(count);
+  const payload = new Uint8Array(indicesAt + Math.ceil(riceBits(gaps, parameter) / 8));
   const view = new DataView(payload.buffer);
   writeHeader(view, 'topk', values.length);
   view.setUint32(HEADER_BYTES, count, true);
+  view.setUint8(HEADER_BYTES + COUNT_BYTES, parameter);
 
-  const selected = new Float32Array(count);
-  for (let i = 0; i < count; i++) selected[i] = values[indices[i]];
-  const codes = new Int8Array(payload.buffer, fixed, count);
-  const dequantised = new Float32Array(count);
+  const decoded = new Float32Array(values.length);
+  const valueWriter = new BitWriter(payload, valuesAt);
   for (let block = 0; block < blocks; block++) {
     const from = block * QUANT_BLOCK;
     const to = Math.min(count, from + QUANT_BLOCK);
-    const scale = quantiseBlock(selected, from, to, codes, from, dequantised.subarray(from, to));
-    view.setFloat32(HEADER_BYTES + COUNT_BYTES + block * 4, scale, true);
-  }
-
-  let offset = fixed + count;
-  for (let i = 0; i < count; i++) {
-    let gap = i === 0 ? indices[0] : indices[i] - indices[i - 1] - 1;
-    while (gap >= 0x80) {
-      payload[offset++] = (gap & 0x7f) | 0x80;
-      gap = Math.floor(gap / 128);
+    let maxAbs = 0;
+    for (let i = from; i < to; i++) maxAbs = Math.max(maxAbs, Math.abs(values[indices[i]]));
+    const scale = Math.fround(maxAbs / MAGNITUDE_LEVELS);
+    view.setFloat32(FIXED_BYTES + block * 4, scale, true);
+    for (let i = from; i < to; i++) {
+      const value = values[indices[i]];
+      const level = scale === 0 ? 0 : Math.max(0, Math.min(MAGNITUDE_LEVELS - 1, Math.round(Math.abs(value) / scale) - 1));
+      const negative = value < 0 ? 1 : 0;
+      valueWriter.write(negative * MAGNITUDE_LEVELS + level, TOPK_VALUE_BITS);
+      decoded[indices[i]] = dequantise(negative, level, scale);
     }
-    payload[offset++] = gap;
   }
 
-  const decoded = new Float32Array(values.length);
-  for (let i = 0; i < count; i++) decoded[indices[i]] = dequantised[i];
+  const indexWriter = new BitWriter(payload, indicesAt);
+  const divisor = 2 ** parameter;
+  for (const gap of gaps) {
+    indexWriter.writeUnary(Math.floor(gap / divisor));
+    indexWriter.write(gap % divisor, parameter);
+  }
   return { payload, decoded };
+}
+
+function dequantise(negative: number, level: number, scale: number): number {
+  return Math.fround((negative === 1 ? -1 : 1) * (level + 1) * scale);
 }
 
 export function decodeTopk(payload: Uint8Array, expectedLength: number): Float32Array {
   const view = readHeader(payload, 'topk', expectedLength);
-  if (payload.byteLength < HEADER_BYTES + COUNT_BYTES) {
-    throw new CodecError(`a topk payload needs ${HEADER_BYTES + COUNT_BYTES} bytes before its values, got ${payload.byteLength}`, payload.byteLength);
+  if (payload.byteLength < FIXED_BYTES) {
+    throw new CodecError(`a topk payload needs ${FIXED_BYTES} bytes before its values, got ${payload.byteLength}`, payload.byteLength);
   }
   const count = view.getUint32(HEADER_BYTES, true);
   if (count > expectedLength) {
     throw new CodecError(`topk payload selects ${count} coordinates of a ${expectedLength}-element vector`, count);
   }
+  const parameter = view.getUint8(HEADER_BYTES + COUNT_BYTES);
+  if (parameter > MAX_RICE_PARAMETER) {
+    throw new CodecError(`topk Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
+  }
   const blocks = blockCount(count);
-  const fixed = HEADER_BYTES + COUNT_BYTES + blocks * 4;
-  // Every selected coordinate costs one code byte and at least one index byte.
-  if (payload.byteLength < fixed + 2 * count || payload.byteLength > fixed + count * (1 + MAX_VARINT_BYTES)) {
+  const valuesAt = FIXED_BYTES + blocks * 4;
+  const indicesAt = valuesAt + valueBytes(count);
+  // Each gap costs at least 1 + r bits; their unary parts cannot add up beyond the vector.
+  const smallest = indicesAt + Math.ceil((count * (1 + parameter)) / 8);
+  const largest = indicesAt + Math.ceil(maxRiceBits(count, expectedLength, parameter) / 8);
+  if (payload.byteLength < smallest || payload.byteLength > largest) {
     throw new CodecError(`topk payload of ${count} coordinates cannot be ${payload.byteLength} bytes long`, payload.byteLength);
   }
-  const codes = new Int8Array(payload.buffer, payload.byteOffset + fixed, count);
   const out = new Float32Array(expectedLength);
-  let offset = fixed + count;
+  const valueReader = new BitReader(payload, valuesAt, indicesAt);
+  const indexReader = new BitReader(payload, indicesAt, payload.byteLength);
+  const divisor = 2 ** parameter;
   let previous = -1;
   for (let i = 0; i < count; i++) {
-    let gap = 0;
-    let multiplier = 1;
-    for (let byteIndex = 0; ; byteIndex++) {
-      if (byteIndex >= MAX_VARINT_BYTES || offset >= payload.byteLength) {
-        throw new CodecError(`topk index ${i} is truncated or longer than ${MAX_VARINT_BYTES} bytes at offset ${offset}`, offset);
+    let quotient = 0;
+    while (indexReader.read() === 1) {
+      quotient++;
+      if (quotient * divisor >= expectedLength) {
+        throw new CodecError(`topk index ${i} has a gap beyond the ${expectedLength}-element vector`, quotient);
       }
-      const byte = payload[offset++];
-      gap += (byte & 0x7f) * multiplier;
-      multiplier *= 128;
-      if ((byte & 0x80) === 0) break;
     }
-    const index = previous + 1 + gap;
+    const index = previous + 1 + quotient * divisor + indexReader.readBits(parameter);
     if (index >= expectedLength) {
       throw new CodecError(`topk index ${index} is outside a ${expectedLength}-element vector`, index);
     }
-    const scale = view.getFloat32(HEADER_BYTES + COUNT_BYTES + Math.floor(i / QUANT_BLOCK) * 4, true);
-    out[index] = codes[i] * scale;
+    const code = valueReader.readBits(TOPK_VALUE_BITS);
+    const scale = view.getFloat32(FIXED_BYTES + Math.floor(i / QUANT_BLOCK) * 4, true);
+    out[index] = dequantise(code >= MAGNITUDE_LEVELS ? 1 : 0, code % MAGNITUDE_LEVELS, scale);
     previous = index;
   }
-  if (offset !== payload.byteLength) {
-    throw new CodecError(`topk payload has ${payload.byteLength - offset} trailing bytes after its last index`, payload.byteLength - offset);
+  const end = indexReader.finish();
+  if (end.offset !== payload.byteLength || !end.cleanPadding) {
+    throw new CodecError(`topk payload has ${payload.byteLength - end.offset} trailing bytes or non-zero padding after its last index`, payload.byteLength - end.offset);
   }
   return out;
 }

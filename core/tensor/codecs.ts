@@ -13,13 +13,14 @@ import { decodeTopk, encodeTopk, topkMaxPayloadBytes } from './codecs-topk.ts';
 
 export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 
-/** Default fraction of coordinates `topk` keeps: 1%, about 150× smaller than fp32 on the MLP. */
+/** Default fraction of coordinates `topk` keeps: 1%, about 300× smaller than fp32 on the MLP. */
 export const DEFAULT_TOPK_FRACTION = 0.01;
 
 export interface EncodeOptions {
   /**
    * Error feedback: what earlier rounds failed to transmit. It is added to `delta` before
-   * encoding, and the new residual (what this payload fails to carry) is returned.
+   * encoding, and the new residual (what this payload fails to carry) is returned. `delta` must
+   * then be measured from errorFeedbackStart(base, residual), not from the base model.
    */
   residual?: Float32Array;
   /** topk only: fraction of coordinates to keep, in (0, 1]. */
@@ -30,6 +31,24 @@ export interface EncodedDelta {
   payload: Uint8Array;
   /** The part of delta (+ residual) the payload does not carry; undefined for the lossless fp32. */
   residual?: Float32Array;
+}
+
+/**
+ * Where a peer's local training starts under error feedback: the round's base model plus the
+ * residual. A DiLoCo delta is a displacement, and the coordinates a payload left out did not move
+ * the global model; training from the bare base model would learn them again while the residual
+ * re-adds them, so they would count twice (and outer momentum amplifies the overshoot). Starting
+ * from base + residual, the local model keeps what it has not sent yet, and delta + residual is
+ * exactly its displacement from the base model. Returns `base` itself when there is no residual.
+ */
+export function errorFeedbackStart(base: Float32Array, residual: Float32Array | undefined): Float32Array {
+  if (residual === undefined) return base;
+  if (!(residual instanceof Float32Array) || residual.length !== base.length) {
+    throw new CodecError(`residual must be a Float32Array of ${base.length} elements like the model; drop a residual kept for another model`, residual?.length);
+  }
+  const start = new Float32Array(base.length);
+  for (let i = 0; i < base.length; i++) start[i] = base[i] + residual[i];
+  return start;
 }
 
 function assertCodec(codec: unknown): asserts codec is CodecId {

@@ -3,4 +3,4 @@ export { type ParameterEntry, type ParameterLayout, type PlacedParameter, shapeS
 export { canonicalModelBytes, modelHash, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
 export { type Checkpoint, type CheckpointInput, type CheckpointMeta, createCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.ts';
 export { CheckpointStore } from './checkpoint-store.ts';
-export { CODEC_IDS, CodecError, isCodecId, type CodecId, DEFAULT_TOPK_FRACTION, type EncodeOptions, type EncodedDelta, encodeDelta, decodeDelta, maxPayloadBytes, payloadElementCount } from './codecs.ts';
+export { CODEC_IDS, CodecError, isCodecId, type CodecId, DEFAULT_TOPK_FRACTION, type EncodeOptions, errorFeedbackStart, type EncodedDelta, encodeDelta, decodeDelta, maxPayloadBytes, payloadElementCount } from './codecs.ts';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODEC_IDS, CodecError, decodeDelta, encodeDelta, maxPayloadBytes } from '../../../core/tensor/index.ts';
+import { CODEC_IDS, CodecError, decodeDelta, encodeDelta, errorFeedbackStart, maxPayloadBytes } from '../../../core/tensor/index.ts';
 
 /** Deterministic gradient-like vector: mostly small values with a heavy tail, like a pseudo-gradient. */
 function syntheticDelta(length: number, seed: number): Float32Array {
@@ -98,6 +98,47 @@ test('topk error feedback transmits, over rounds, what one round drops', () => {
   assert.ok(relativeError(sent, total) < 0.1, `relative error ${relativeError(sent, total)}`);
 });
 
+test('topk packs 4-bit values and Rice-coded indices: 10% of the coordinates fit in 1/32 of fp32', () => {
+  const delta = syntheticDelta(100_000, 6);
+  const { payload, residual } = encodeDelta('topk', delta, { k: 0.1 });
+  const ratio = (delta.length * 4) / payload.byteLength;
+  assert.ok(ratio >= 32, `ratio ${ratio}`);
+  const decoded = decodeDelta('topk', payload, delta.length);
+  assert.equal(decoded.filter((value) => value !== 0).length, 10_000);
+  assert.ok(residual);
+  for (let i = 0; i < delta.length; i++) {
+    assert.ok(Math.abs(decoded[i] + residual[i] - delta[i]) < 1e-9, `index ${i}`);
+    // Kept values keep their sign; 8 magnitude levels per block bound the rounding error.
+    if (decoded[i] !== 0) assert.equal(Math.sign(decoded[i]), Math.sign(delta[i]));
+  }
+  assert.ok(relativeError(decoded, delta) < 0.8, `relative error ${relativeError(decoded, delta)}`);
+});
+
+test('topk decoding refuses a bad Rice parameter, non-zero padding and gaps beyond the vector', () => {
+  const delta = syntheticDelta(300, 7);
+  const { payload } = encodeDelta('topk', delta, { k: 0.1 });
+  assert.deepEqual(decodeDelta('topk', payload, delta.length).length, delta.length);
+  const badParameter = Uint8Array.from(payload);
+  badParameter[9] = 32;
+  assert.throws(() => decodeDelta('topk', badParameter, delta.length), /Rice parameter 32/);
+  const dirtyPadding = Uint8Array.from(payload);
+  dirtyPadding[dirtyPadding.length - 1] |= 0x80;
+  assert.throws(() => decodeDelta('topk', dirtyPadding, delta.length), CodecError);
+  // One coordinate, Rice parameter 0, scale 1, value code 0, then a unary run of ones past the end.
+  const runaway = new Uint8Array([4, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 0, 0xff, 0xff]);
+  assert.throws(() => decodeDelta('topk', runaway, 8), /beyond the 8-element vector/);
+  const valid = new Uint8Array([4, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80, 0x3f, 0x09, 0b0000_0111]);
+  assert.deepEqual([...decodeDelta('topk', valid, 8)], [0, 0, 0, -2, 0, 0, 0, 0]);
+});
+
+test('error feedback starts local training from base + residual', () => {
+  const base = new Float32Array([1, 2, 3]);
+  assert.equal(errorFeedbackStart(base, undefined), base);
+  assert.deepEqual([...errorFeedbackStart(base, new Float32Array([0.5, -2, 0]))], [1.5, 0, 3]);
+  assert.deepEqual([...base], [1, 2, 3], 'the base model is not modified');
+  assert.throws(() => errorFeedbackStart(base, new Float32Array(2)), CodecError);
+});
+
 test('decoding refuses wrong codec, wrong length, truncation and trailing bytes before allocating', () => {
   const delta = syntheticDelta(300, 5);
   for (const codec of CODEC_IDS) {
@@ -111,8 +152,8 @@ test('decoding refuses wrong codec, wrong length, truncation and trailing bytes 
     const other = CODEC_IDS.find((candidate) => candidate !== codec)!;
     assert.throws(() => decodeDelta(other, payload, delta.length), CodecError);
   }
-  const huge = new Uint8Array(9);
-  huge.set([4, 10, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+  const huge = new Uint8Array(10);
+  huge.set([4, 10, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0]);
   assert.throws(() => decodeDelta('topk', huge, 10), /selects/);
   assert.throws(() => decodeDelta('nope' as never, new Uint8Array(5), 1), /unknown codec/);
 });
