@@ -13,7 +13,7 @@ import { decodeTopk, encodeTopk, topkMaxPayloadBytes } from './codecs-topk.ts';
 
 export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 
-/** Default fraction of coordinates `topk` keeps: 1%, about 300× smaller than fp32 on the MLP. */
+/** Default fraction of coordinates `topk` keeps: 1%, about 250× smaller than fp32 on the MLP (bench codec). */
 export const DEFAULT_TOPK_FRACTION = 0.01;
 
 export interface EncodeOptions {
