@@ -2,11 +2,8 @@ import { GradnetError } from '../errors.ts';
 
 /** Raised when a round cannot be replayed as given. */
 export class AuditError extends GradnetError {
-  readonly value: unknown;
-
   constructor(code: string, message: string, value: unknown) {
-    super(code, message);
-    this.value = value;
+    super(code, message, { value });
   }
 }
 

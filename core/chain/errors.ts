@@ -112,11 +112,8 @@ export class NoAccountError extends ChainError {
 
 /** Bad input given to a core/chain function (never reached the chain). */
 export class ChainInputError extends ChainError {
-  readonly value: unknown;
-
   constructor(problem: string, value: unknown) {
-    super('CHAIN_INPUT', `${problem} (got ${formatArg(value)})`);
-    this.value = value;
+    super('CHAIN_INPUT', `${problem} (got ${formatArg(value)})`, { value });
   }
 }
 

@@ -4,11 +4,9 @@ import { GradnetError } from '../errors.ts';
 export class ConfigError extends GradnetError {
   /** The setting's name as in the config file (camelCase), or the file itself. */
   readonly setting: string;
-  readonly value: unknown;
 
   constructor(setting: string, value: unknown, message: string) {
-    super('CONFIG_INVALID', message);
+    super('CONFIG_INVALID', message, { value });
     this.setting = setting;
-    this.value = value;
   }
 }

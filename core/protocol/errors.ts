@@ -2,11 +2,8 @@ import { GradnetError } from '../errors.ts';
 
 /** Root of the errors raised by core/protocol (wire messages, signatures, evidence). */
 export class ProtocolError extends GradnetError {
-  readonly value: unknown;
-
   constructor(code: string, message: string, value: unknown, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.value = value;
+    super(code, message, { ...options, value });
   }
 }
 

@@ -6,11 +6,8 @@ export type CodecId = (typeof CODEC_IDS)[number];
 
 /** A payload that cannot be encoded or decoded as asked: wrong codec tag, size, or count. */
 export class CodecError extends TensorError {
-  readonly value: unknown;
-
   constructor(message: string, value: unknown) {
-    super('CODEC_INVALID', message);
-    this.value = value;
+    super('CODEC_INVALID', message, { value });
   }
 }
 

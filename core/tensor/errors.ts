@@ -5,21 +5,15 @@ export class TensorError extends GradnetError {}
 
 /** A parameter vector or layout that cannot describe a model: wrong length, NaN/Inf, bad shapes. */
 export class InvalidParametersError extends TensorError {
-  readonly value: unknown;
-
   constructor(message: string, value: unknown) {
-    super('INVALID_PARAMETERS', message);
-    this.value = value;
+    super('INVALID_PARAMETERS', message, { value });
   }
 }
 
 /** Checkpoint bytes that cannot be decoded: truncated, corrupted, or not a gradnet checkpoint. */
 export class CheckpointCorruptError extends TensorError {
-  readonly value: unknown;
-
   constructor(message: string, value: unknown) {
-    super('CHECKPOINT_CORRUPT', message);
-    this.value = value;
+    super('CHECKPOINT_CORRUPT', message, { value });
   }
 }
 

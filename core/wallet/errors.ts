@@ -12,10 +12,7 @@ export type WalletErrorCode =
 
 /** A keystore, password or key problem; `value` is the offending path, address or selector (never a secret). */
 export class WalletError extends GradnetError {
-  readonly value: unknown;
-
   constructor(code: WalletErrorCode, value: unknown, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.value = value;
+    super(code, message, { ...options, value });
   }
 }
