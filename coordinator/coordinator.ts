@@ -72,6 +72,9 @@ export interface Coordinator extends EventEmitter<CoordinatorEvents> {
   readonly store: CoordinatorStore | undefined;
 }
 
+/** How often NodeRegistry events are read. */
+const REGISTRY_EVENTS_MS = 1000;
+
 /** Creates a coordinator from a config (validated with zod) and optional components; call `start()`. */
 export function createCoordinator(config: CoordinatorConfigInput | CoordinatorConfig, components: CoordinatorComponents = {}): Coordinator {
   return new GradnetCoordinator(parseCoordinatorConfig(config), components);
@@ -102,7 +105,9 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
   private running: Partial<Running> = {};
   private wakeTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private unwatchRegistry: (() => void) | undefined;
+  private eventTimer: NodeJS.Timeout | undefined;
+  /** The last block whose NodeRegistry events were read; null while a read is in flight. */
+  private registryBlock: bigint | null = null;
   private readonly tasks = new Set<Promise<unknown>>();
   private committedHere = 0;
   private deadline: number | null = null;
@@ -194,18 +199,10 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
         source: createApiSource({ store, nodes, metrics: this.metrics, live: () => this.liveStatus(), now: this.now }),
       });
       this.pollTimer = setInterval(() => this.poll(), this.config.nodes.pollMs);
-      // Registry events (registrations, exits, slashes, key rotations) refresh the node view at
-      // once; the poll above is the fallback when logs are missed.
-      this.unwatchRegistry = chain.clients.publicClient.watchContractEvent({
-        address: chain.registry.address,
-        abi: nodeRegistryAbi,
-        pollingInterval: 1000,
-        onLogs: () => {
-          chain.registry.invalidate();
-          this.poll();
-        },
-        onError: (error) => this.logger?.debug({ error: errorMessage(error) }, 'registry event watch failed; the poll continues'),
-      });
+      // Registry events (registrations, exits, slashes, key rotations) refresh the node view
+      // within a second; the poll above is the fallback.
+      this.registryBlock = await chain.clients.publicClient.getBlockNumber();
+      this.eventTimer = setInterval(() => this.checkRegistryEvents(), REGISTRY_EVENTS_MS);
       this.logger?.info({ apiUrl: this.apiUrl, peerId: node.peerId, multiaddrs: node.multiaddrs(), resume: first.type }, 'coordinator started');
       this.dispatch(first);
       this.drainSlashes();
@@ -467,6 +464,34 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     }
   }
 
+  /** Reads NodeRegistry events since the last check; any event re-reads the registry at once. */
+  private checkRegistryEvents(): void {
+    const chain = this.running.chain;
+    const from = this.registryBlock;
+    if (!chain || from === null) return;
+    this.registryBlock = null;
+    this.track(
+      (async () => {
+        let last = from;
+        try {
+          const head = await chain.clients.publicClient.getBlockNumber();
+          if (head > from) {
+            const logs = await chain.clients.publicClient.getContractEvents({ address: chain.registry.address, abi: nodeRegistryAbi, fromBlock: from + 1n, toBlock: head });
+            last = head;
+            if (logs.length > 0) {
+              chain.registry.invalidate();
+              this.poll();
+            }
+          }
+        } catch (error) {
+          this.logger?.debug({ error: errorMessage(error) }, 'reading registry events failed; the poll continues');
+        } finally {
+          this.registryBlock = last;
+        }
+      })(),
+    );
+  }
+
   // ---- the state machine and its effects --------------------------------------------------
 
   private dispatch(event: RoundEvent): void {
@@ -669,7 +694,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     this.lifetime.abort(new CoordinatorError('COORDINATOR_STOPPED', 'the coordinator is stopping'));
     clearTimeout(this.wakeTimer);
     clearInterval(this.pollTimer);
-    this.unwatchRegistry?.();
+    clearInterval(this.eventTimer);
     const { api, node, store } = this.running;
     await api?.close().catch(() => undefined);
     await node?.stop().catch(() => undefined);
