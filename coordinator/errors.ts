@@ -1,15 +1,7 @@
 import { GradnetError } from '../core/errors.ts';
 
 /** Root of the errors the coordinator raises on purpose. */
-export class CoordinatorError extends GradnetError {
-  /** The offending value, when there is one, so that callers and logs can show it. */
-  readonly value: unknown;
-
-  constructor(code: string, message: string, options?: { cause?: unknown; value?: unknown }) {
-    super(code, message, options);
-    this.value = options?.value;
-  }
-}
+export class CoordinatorError extends GradnetError {}
 
 /** The coordinator configuration does not validate. */
 export class CoordinatorConfigError extends CoordinatorError {
