@@ -138,8 +138,10 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     }
     if (accepted.length === 0) throw new SimulationError(`round ${round}: the validator refused every update (${JSON.stringify(refused)})`, refused);
 
-    checkpoint = applyRound({ parent: checkpoint, round, updates: accepted, aggregation: config.aggregation }).checkpoint;
-    const rewarded = await rewardRound(config, params, accepted);
+    const applied = applyRound({ parent: checkpoint, round, updates: accepted, aggregation: config.aggregation });
+    checkpoint = applied.checkpoint;
+    const setAside = new Set(applied.aggregation.stats.rejected.map((digest) => digest.toLowerCase()));
+    const rewarded = await rewardRound(config, params, accepted, setAside);
     for (const { peer, reward } of rewarded) {
       totalReward += reward;
       if (peer >= honestPeers) attackerReward += reward;
@@ -190,14 +192,26 @@ async function honestUpdate(
 
 /**
  * The coordinator's scoring and payout for one round: each accepted update is scored by the loss it
- * removes on the held-out batch (copies of an earlier payload score 0), then the budget is split by
- * score under the per-node cap. Arrival order is the order peers sent in: attackers come last,
+ * removes on the held-out batch (copies of an earlier payload and updates the rule set aside score 0),
+ * then the budget is split by score under the per-node cap. Arrival order is the order peers sent in: attackers come last,
  * since copying and ALIE need the honest updates first.
  */
-async function rewardRound(config: SimulationConfig, params: Float32Array, accepted: readonly AcceptedSimUpdate[]): Promise<{ peer: number; reward: bigint }[]> {
+async function rewardRound(
+  config: SimulationConfig,
+  params: Float32Array,
+  accepted: readonly AcceptedSimUpdate[],
+  setAside: ReadonlySet<string>,
+): Promise<{ peer: number; reward: bigint }[]> {
   const { scores } = await scoreUpdates({
     params,
-    updates: accepted.map((update, arrival) => ({ nodeKey: update.nodeKey, digest: update.payloadDigest, delta: update.delta, arrival })),
+    updates: accepted.map((update, arrival) => ({
+      nodeKey: update.nodeKey,
+      digest: update.payloadDigest,
+      delta: update.delta,
+      arrival,
+      // As the coordinator does: an update the rule set aside did not shape the model and earns nothing.
+      selected: !setAside.has(update.digest.toLowerCase()),
+    })),
     evaluateLoss: async (candidate) => (await evaluate({ spec: config.spec, params: candidate, data: config.scoring })).loss,
   });
   const capWei = (config.rewards.budget * BigInt(Math.round(config.rewards.cap * 1_000_000))) / 1_000_000n;
