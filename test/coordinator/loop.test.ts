@@ -1,47 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { createCoordinator, StoreError, type Coordinator } from '../../coordinator/index.ts';
 import { verifyRewardProof } from '../../core/rewards/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
+import { startRpcRelay, type RpcRelay } from '../support/rpc-relay.ts';
 import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
-
-/** A JSON-RPC relay to the devnet that can be switched off, to play an RPC endpoint going down. */
-async function startRpcRelay(target: string): Promise<{ url: string; down: boolean; close(): Promise<void> }> {
-  const relay = { url: '', down: false, close: async () => {} };
-  const server: Server = createServer((request, response) => {
-    if (relay.down) {
-      request.socket.destroy();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
-        .then(async (answer) => {
-          response.writeHead(answer.status, { 'content-type': 'application/json' });
-          response.end(Buffer.from(await answer.arrayBuffer()));
-        })
-        .catch(() => request.socket.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  relay.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  relay.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return relay;
-}
 
 describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeout: 180_000 }, () => {
   let network: TestNetwork;
-  let relay: Awaited<ReturnType<typeof startRpcRelay>>;
+  let relay: RpcRelay;
   let coordinator: Coordinator;
   const peers: TestPeer[] = [];
   const committed: { round: number; modelHash: Hex; txHash: Hex | null }[] = [];

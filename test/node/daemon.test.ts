@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
 import { registerNode } from '../../cli/commands/register.ts';
 import { ProcessGroup, type ChildLogLine } from '../../cli/demo/processes.ts';
 import { waitFor } from '../../cli/demo/wait.ts';
+import { startRpcRelay } from '../support/rpc-relay.ts';
 
 const logger = createLogger({ name: 'daemon-test', level: 'warn' });
 
@@ -24,39 +24,6 @@ function freePort(): Promise<number> {
   });
 }
 
-/** A JSON-RPC pass-through that can be cut to simulate an RPC outage. */
-async function startRpcProxy(target: string): Promise<{ url: string; setDown(down: boolean): void; close(): Promise<void> }> {
-  let down = false;
-  const server: Server = createServer((request, response) => {
-    if (down) {
-      request.socket.destroy();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
-        .then(async (answer) => {
-          response.writeHead(answer.status, { 'content-type': 'application/json' });
-          response.end(await answer.text());
-        })
-        .catch(() => request.socket.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    setDown: (value) => {
-      down = value;
-    },
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-}
 
 describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
   const children = new ProcessGroup(logger);
@@ -118,7 +85,7 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
     // No coordinator here: the genesis model is put in the node's store, as if fetched before.
     const dataDir = join(workDir, 'node');
     await new CheckpointStore(join(dataDir, 'checkpoints')).put(genesis);
-    const proxy = await startRpcProxy(rpcUrl);
+    const proxy = await startRpcRelay(rpcUrl);
     const lines: ChildLogLine[] = [];
     const seen = (pattern: RegExp): true | undefined => (lines.some((line) => pattern.test(String(line.msg))) ? true : undefined);
     const daemon = children.start({
@@ -131,9 +98,9 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
     try {
       await waitFor('the update of round 1', () => seen(/^gossiped update for round 1/), { timeoutMs: 120_000, child: daemon });
       assert.ok(seen(/using the raw node key from GRADNET_NODE_PRIVATE_KEY/), 'the dev-chain raw key warning is missing');
-      proxy.setDown(true);
+      proxy.down = true;
       await waitFor('the daemon to notice the outage', () => seen(/^round step failed/), { timeoutMs: 30_000, child: daemon });
-      proxy.setDown(false);
+      proxy.down = false;
       await waitFor('the daemon to recover', () => seen(/^chain and network reachable again/), { timeoutMs: 30_000, child: daemon });
     } finally {
       await proxy.close();
