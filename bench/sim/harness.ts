@@ -46,7 +46,7 @@ interface AcceptedSimUpdate {
   nodeKey: Hex;
   /** The EIP-712 digest: the update's identity (aggregation order, updates root). */
   digest: Hex;
-  /** keccak256 of the payload: equal payloads are copies. */
+  /** SHA-256 of the payload (the protocol's payload digest): equal payloads are copies. */
   payloadDigest: Hex;
   delta: Float32Array;
   samples: number;

@@ -1,17 +1,6 @@
 import type { Hex } from 'viem';
 import type { AggregationUpdate } from '../../../core/aggregate/index.ts';
-
-/** A seeded generator (mulberry32) so every test run sees the same data. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/random.ts';
 
 /** Standard normal samples from a seeded generator (Box–Muller). */
 export function gaussianSource(seed: number): () => number {

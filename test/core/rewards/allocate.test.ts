@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { RewardsError, allocateRewards, type RewardShare } from '../../../core/rewards/index.ts';
-import { seededRandom } from '../aggregate/helpers.ts';
+import { seededRandom } from '../../support/random.ts';
 
 const shares = (...scores: number[]): RewardShare[] => scores.map((score, i) => ({ key: `n${i}`, score }));
 const amounts = (result: ReturnType<typeof allocateRewards>): bigint[] => result.rewards.map((r) => r.reward);
