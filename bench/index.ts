@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../core/files/index.ts';
 
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
 export interface BenchSuite {
@@ -26,9 +27,7 @@ export async function runBenchSuite(name: string, jsonFile: string): Promise<Rec
   if (!load) throw new Error(`unknown bench suite "${name}"; known suites: ${Object.keys(benchSuites).join(', ')}`);
   await mkdir(dirname(jsonFile), { recursive: true });
   const result = await (await load()).run({ jsonFile });
-  const partial = `${jsonFile}.partial`;
-  await writeFile(partial, `${JSON.stringify(result, null, 2)}\n`);
-  await rename(partial, jsonFile);
+  await writeFileAtomic(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 
@@ -62,8 +61,7 @@ export async function runAllBenchSuites(
     }
     log(`bench ${name}: ${outcomes[name].ok ? 'done' : `FAILED (${outcomes[name].error})`} in ${outcomes[name].seconds} s`);
   }
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'timings.json'), `${JSON.stringify(outcomes, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'timings.json'), `${JSON.stringify(outcomes, null, 2)}\n`);
   return outcomes;
 }
 

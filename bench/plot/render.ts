@@ -1,9 +1,8 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { writeFileAtomic } from '../../core/files/index.ts';
 
 // The font ships in an npm package so that text renders on machines without system fonts
 // (resvg draws no text at all when it finds no font).
@@ -30,11 +29,7 @@ export function svgToPng(svg: string): Uint8Array {
 
 /** Renders `spec` and writes it atomically to `pngFile`, creating its folder. */
 export async function writeChartPng(spec: TopLevelSpec, pngFile: string): Promise<void> {
-  const png = svgToPng(await renderSvg(spec));
-  await mkdir(dirname(pngFile), { recursive: true });
-  const partial = `${pngFile}.partial`;
-  await writeFile(partial, png);
-  await rename(partial, pngFile);
+  await writeFileAtomic(pngFile, svgToPng(await renderSvg(spec)));
 }
 
 /** The picture that sits next to a suite's JSON: `results/x.json` -> `results/x.png`. */

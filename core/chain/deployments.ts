@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getAddress, type Address } from 'viem';
 import { z } from 'zod';
+import { writeFileAtomic } from '../files/index.ts';
 import { DeploymentsError } from './errors.ts';
 
 /** The four gradnet contracts, by the names tools look them up with. */
@@ -78,18 +78,13 @@ export async function loadDeployments(chainId: number, file: string = deployment
  */
 export async function writeDeployments(deployments: Deployments, file: string = deploymentsFile(deployments.chainId)): Promise<string> {
   const checked = parseDeployments(deployments, file);
-  const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const ordered = {
     chainId: checked.chainId,
     contracts: Object.fromEntries(CONTRACT_NAMES.map((name) => [name, checked.contracts[name]])),
   };
   try {
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(temporary, `${JSON.stringify(ordered, null, 2)}\n`);
-    await rename(temporary, file);
+    await writeFileAtomic(file, `${JSON.stringify(ordered, null, 2)}\n`);
   } catch (cause) {
-    // Best effort: when the folder itself is unusable there is no temporary file to remove.
-    await rm(temporary, { force: true }).catch(() => undefined);
     throw new DeploymentsError(file, 'could not be written', cause);
   }
   return file;

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, stat, writeFile, readdir } from 'node:fs/promises';
+import { readFile, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
+import { writeFileAtomic } from '../files/index.ts';
 import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { CheckpointCorruptError, CheckpointNotFoundError } from './errors.ts';
 
@@ -71,11 +72,7 @@ export class CheckpointStore {
   }
 
   private async writeAtomically(hash: Hex, bytes: Uint8Array): Promise<void> {
-    const path = this.pathOf(hash);
-    await mkdir(this.dir, { recursive: true });
-    const temporary = `${path}.${process.pid}.${Date.now()}.partial`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
+    await writeFileAtomic(this.pathOf(hash), bytes);
   }
 
   private pathOf(hash: Hex): string {

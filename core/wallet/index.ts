@@ -12,5 +12,4 @@ export {
 } from './keystore.ts';
 export { resolvePassword, type PasswordSources } from './password.ts';
 export { loadKey, devKeyVariable, DEV_CHAIN_ID, type LoadKeyOptions, type LoadedKey } from './signer.ts';
-export { writeFileAtomic } from './atomic.ts';
 export { WalletError, type WalletErrorCode } from './errors.ts';

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers';
 import { getAddress, type Hex } from 'viem';
-import { writeFileAtomic } from './atomic.ts';
+import { writeFileAtomic } from '../files/index.ts';
 import { WalletError } from './errors.ts';
 
 /**
@@ -61,7 +61,7 @@ async function storeKey(options: { dir: string; role: KeyRole; password: string;
   const metadata: GradnetMetadata = { role: options.role, label: options.label ?? `${options.role}-${address.slice(2, 8).toLowerCase()}`, createdAt: new Date().toISOString() };
   const content = { ...JSON.parse(json), [METADATA_FIELD]: metadata };
   try {
-    await writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, exclusive: true });
+    await writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, dirMode: 0o700, exclusive: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new WalletError('KEYSTORE_EXISTS', file, `a ${options.role} keystore for ${address} already exists at ${file}`);
     throw error;

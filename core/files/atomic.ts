@@ -7,8 +7,12 @@ import { dirname } from 'node:path';
  * leaves either the old file or the new one, never half of one. With `exclusive` the
  * rename is refused when `file` already exists (a keystore is never overwritten).
  */
-export async function writeFileAtomic(file: string, content: string, options: { mode?: number; exclusive?: boolean } = {}): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+export async function writeFileAtomic(
+  file: string,
+  content: string | Uint8Array,
+  options: { mode?: number; dirMode?: number; exclusive?: boolean } = {},
+): Promise<void> {
+  await mkdir(dirname(file), { recursive: true, mode: options.dirMode ?? 0o755 });
   const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
   const handle = await open(temporary, 'wx', options.mode ?? 0o644);
   try {
