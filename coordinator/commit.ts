@@ -1,15 +1,12 @@
-import { BaseError, type Hex } from 'viem';
-import { ContractRevertError, FIXED_POINT_SCALE, toFixedPoint, TransactionFailedError, type LedgerClient, type RoundRecord } from '../core/chain/index.ts';
+import type { Hex } from 'viem';
+import { ContractRevertError, TransactionFailedError, type LedgerClient, type RoundRecord } from '../core/chain/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import { FIXED_POINT_SCALE, toFixedPointClamped } from '../core/units/index.ts';
 import { ChainStateError, StoreError } from './errors.ts';
 import type { CoordinatorStore, RoundRow } from './store.ts';
 
 /** What committing needs from core/chain's LedgerClient. */
 export type CommitLedger = Pick<LedgerClient, 'roundCount' | 'latestModelHash' | 'getRound' | 'commitRound'>;
-
-/** A metric as the ledger stores it: fixed point 1e6, clamped at 0 (losses and accuracies are never negative). */
-export function fixedPointMetric(value: number): number {
-  return Number.isFinite(value) && value > 0 ? toFixedPoint(value) : 0;
-}
 
 /** The ledger record of an aggregated round, from the store's row. */
 export function ledgerRecordOf(row: RoundRow): RoundRecord {
@@ -24,8 +21,8 @@ export function ledgerRecordOf(row: RoundRow): RoundRecord {
     rewardsRoot: row.rewardsRoot,
     contributors: row.contributors ?? 0,
     totalSamples: row.totalSamples ?? 0,
-    loss: fixedPointMetric(row.loss ?? 0),
-    accuracy: Math.min(fixedPointMetric(row.accuracy ?? 0), FIXED_POINT_SCALE),
+    loss: toFixedPointClamped(row.loss ?? 0),
+    accuracy: Math.min(toFixedPointClamped(row.accuracy ?? 0), FIXED_POINT_SCALE),
     rewardBudget: row.rewardBudget ?? 0n,
   };
 }
@@ -90,9 +87,4 @@ export function isRevert(error: unknown): boolean {
 /** RPC trouble is worth retrying; a contract refusal, a chain contradiction or a database failure is not. */
 export function isRetryableCommitError(error: unknown): boolean {
   return !(error instanceof ChainStateError) && !(error instanceof StoreError) && !isRevert(error);
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof BaseError) return error.shortMessage;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -21,13 +21,15 @@ import {
 import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundState } from '../core/round/index.ts';
 import { CheckpointStore, createCheckpoint, layoutSize } from '../core/tensor/index.ts';
 import { createApiSource, type LiveStatus } from './api.ts';
-import { commitAttempt, errorMessage, isRetryableCommitError } from './commit.ts';
+import { errorMessage } from '../core/errors.ts';
+import { fromFixedPoint } from '../core/units/index.ts';
+import { commitAttempt, isRetryableCommitError } from './commit.ts';
 import { parseCoordinatorConfig, type CoordinatorConfig, type CoordinatorConfigInput } from './config.ts';
 import { ChainStateError, CoordinatorConfigError, CoordinatorError, StoreError } from './errors.ts';
 import { startApiServer, type ApiServer } from './http.ts';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.ts';
 import { NodeView } from './node-view.ts';
-import { sleep } from './retry.ts';
+import { sleep } from '../core/time/index.ts';
 import { produceRound } from './round-work.ts';
 import { Slasher } from './slashing.ts';
 import { CoordinatorStore } from './store.ts';
@@ -363,7 +365,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
       digest,
       baseHash: update.baseModelHash,
       samples: update.samples,
-      trainLoss: update.trainLoss / 1_000_000,
+      trainLoss: fromFixedPoint(update.trainLoss),
       codec: update.codec,
       signature: update.signature,
       bytes: update.payloadSize,

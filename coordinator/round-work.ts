@@ -14,6 +14,7 @@ import {
 import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
 import { StoreError } from './errors.ts';
 import type { AcceptedUpdateRow, CoordinatorStore, RewardRow, RoundResult } from './store.ts';
+import { scaleByFraction } from '../core/units/index.ts';
 
 export interface RoundWorkSettings {
   spec: ModelSpec;
@@ -99,7 +100,7 @@ export async function produceRound(input: {
     signal,
   });
 
-  const cap = (settings.budgetPerRound * BigInt(Math.round(settings.capPerNode * 1_000_000))) / 1_000_000n;
+  const cap = scaleByFraction(settings.budgetPerRound, settings.capPerNode);
   const allocation = allocateRewards(
     scored.scores.map((score) => ({ key: score.nodeKey.toLowerCase(), score: score.score })),
     settings.budgetPerRound,

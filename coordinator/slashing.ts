@@ -1,7 +1,7 @@
 import type { Hex } from 'viem';
 import { RpcUnreachableError, type RegistryClient, type RegistryReader } from '../core/chain/index.ts';
-import { errorMessage } from './commit.ts';
-import { retryWithBackoff, type BackoffOptions } from './retry.ts';
+import { errorMessage } from '../core/errors.ts';
+import { retryWithBackoff, type BackoffOptions } from '../core/time/index.ts';
 import type { CoordinatorStore, EquivocationRow } from './store.ts';
 
 export interface SlashOutcome {

@@ -13,3 +13,9 @@ export class GradnetError extends Error {
     this.value = options?.value;
   }
 }
+
+/** A one-line description of any thrown value for logs and stored reasons (viem's short message when it has one). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error && 'shortMessage' in error && typeof error.shortMessage === 'string') return error.shortMessage;
+  return error instanceof Error ? error.message : String(error);
+}

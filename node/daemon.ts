@@ -7,6 +7,7 @@ import { initBackend, loadMnist, shardFor } from '../core/ml/index.ts';
 import { createGradnetNode, type GradnetNode, type UpdateEvent } from '../core/p2p/index.ts';
 import { createUpdateValidator, gradnetDomain, signUpdate, updateDigest, type GradnetDomain, type SignedUpdate, type ValidationContext } from '../core/protocol/index.ts';
 import { CheckpointStore, decodeDelta, type Checkpoint } from '../core/tensor/index.ts';
+import { backoffDelay } from '../core/time/index.ts';
 import { loadKey } from '../core/wallet/index.ts';
 import { RoundAuditor, type AuditResult } from './auditor.ts';
 import { NodeNotRegisteredError } from './errors.ts';
@@ -15,7 +16,8 @@ import { Trainer, type PreparedUpdate } from './trainer.ts';
 
 const VERSION = '0.1.0';
 const COORDINATOR_ROLE = keccak256(toHex('COORDINATOR_ROLE'));
-const MAX_BACKOFF_MS = 15_000;
+/** Reconciliation retries: 1 s doubling to 15 s (the first failure already waits base·2). */
+const RECONCILE_BACKOFF = { baseMs: 500, maxMs: 15_000 };
 
 export interface DaemonOptions {
   config: DaemonConfig;
@@ -214,7 +216,7 @@ export class PeerDaemon {
       } catch (error) {
         if (signal.aborted) break;
         this.failures += 1;
-        pauseMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 5));
+        pauseMs = backoffDelay(this.failures, RECONCILE_BACKOFF);
         logger.warn({ err: (error as Error).message, failures: this.failures, retryInMs: pauseMs }, `round step failed (${(error as Error).message}); retrying in ${pauseMs} ms`);
       }
       await new Promise<void>((resolve) => {

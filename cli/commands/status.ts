@@ -5,6 +5,7 @@ import { openChain } from '../support/chain.ts';
 import { fetchJson } from '../support/http.ts';
 import { readSettings, withChainOptions } from '../support/options.ts';
 import { formatFixed6, formatTokens, toJson } from '../support/table.ts';
+import { fromFixedPoint } from '../../core/units/index.ts';
 
 /** `gradnet status [--json]`: the network at a glance, from the chain and (when given) the coordinator. */
 export function statusCommand(): Command {
@@ -31,8 +32,8 @@ export function statusCommand(): Command {
         contracts: Object.fromEntries(Object.entries(chain.deployments.contracts).map(([name, contract]) => [name, contract.address])),
         rounds,
         latestModelHash,
-        latestAccuracy: latest === undefined ? undefined : latest.accuracy / 1e6,
-        latestLoss: latest === undefined ? undefined : latest.loss / 1e6,
+        latestAccuracy: latest === undefined ? undefined : fromFixedPoint(latest.accuracy),
+        latestLoss: latest === undefined ? undefined : fromFixedPoint(latest.loss),
         nodes: { registered: nodes.length, active: nodes.filter((node) => node.active).length },
         minStake,
         totalRewards,

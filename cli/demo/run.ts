@@ -15,6 +15,7 @@ import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
 import { childFields, ProcessGroup, type ChildLogLine } from './processes.ts';
 import { waitFor } from './wait.ts';
+import { fromFixedPoint } from '../../core/units/index.ts';
 
 export interface DemoOptions {
   peers: number;
@@ -159,7 +160,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       while (shown < Math.min(count, lastRound)) {
         shown += 1;
         const round = await chain.ledger.getRound(shown);
-        say(`[${elapsed()}] round ${shown - firstRound + 1}/${options.rounds} committed: accuracy ${(round.accuracy / 1e4).toFixed(2)}%, loss ${(round.loss / 1e6).toFixed(4)}, ${round.contributors} contributors, ${round.totalSamples} samples, model ${round.modelHash.slice(0, 10)}…, block ${round.blockNumber}`);
+        say(`[${elapsed()}] round ${shown - firstRound + 1}/${options.rounds} committed: accuracy ${(fromFixedPoint(round.accuracy) * 100).toFixed(2)}%, loss ${fromFixedPoint(round.loss).toFixed(4)}, ${round.contributors} contributors, ${round.totalSamples} samples, model ${round.modelHash.slice(0, 10)}…, block ${round.blockNumber}`);
       }
       return count >= lastRound ? count : undefined;
     }, { timeoutMs: options.timeoutMs, child: coordinator, signal, pollMs: 300 });

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem';
 import type { CommittedRound, LedgerClient } from '../../core/chain/index.ts';
 import { formatFixed6, formatTokens, renderTable, shortHex } from './table.ts';
+import { fromFixedPoint } from '../../core/units/index.ts';
 
 /** One committed round as `gradnet rounds --json` prints it (bigints become decimal strings). */
 export interface RoundRow {
@@ -32,8 +33,8 @@ export function roundJson(row: RoundRow): Record<string, string | number> {
     rewardsRoot: row.rewardsRoot,
     contributors: row.contributors,
     totalSamples: row.totalSamples.toString(),
-    loss: Number(row.loss) / 1e6,
-    accuracy: Number(row.accuracy) / 1e6,
+    loss: fromFixedPoint(row.loss),
+    accuracy: fromFixedPoint(row.accuracy),
     reward: row.reward.toString(),
     blockNumber: Number(row.blockNumber),
     txHash: row.txHash,

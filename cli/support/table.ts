@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { fromFixedPoint } from '../../core/units/index.ts';
 
 export interface Column<Row> {
   header: string;
@@ -34,7 +35,7 @@ export function formatTokens(wei: bigint, decimals = 4): string {
 
 /** A 1e6 fixed-point figure (loss, accuracy on chain) as a decimal. */
 export function formatFixed6(value: bigint | number, digits = 4): string {
-  return (Number(value) / 1e6).toFixed(digits);
+  return fromFixedPoint(value).toFixed(digits);
 }
 
 /** JSON with bigints as decimal strings: what every `--json` output prints. */

@@ -34,7 +34,7 @@ export {
   TransactionFailedError,
   TransactionTimeoutError,
 } from './errors.ts';
-export { FIXED_POINT_SCALE, fromFixedPoint, LedgerClient, toFixedPoint, type CommittedRound, type RoundRecord } from './ledger.ts';
+export { LedgerClient, type CommittedRound, type RoundRecord } from './ledger.ts';
 export { RegistryClient, RegistryReader, type RegisteredNode } from './registry.ts';
 export { TokenClient } from './token.ts';
 export { abortable, type SentTransaction } from './transactions.ts';

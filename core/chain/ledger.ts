@@ -1,24 +1,11 @@
 import { isHex, parseEventLogs, zeroHash, type Address, type Hex } from 'viem';
 import { roundLedgerAbi } from './abi/RoundLedger.generated.ts';
 import type { ChainClients } from './clients.ts';
+import { FIXED_POINT_SCALE } from '../units/index.ts';
 import { ChainError, ChainInputError } from './errors.ts';
 import { readContract, toChainError, writeContract, type ContractTarget, type SentTransaction } from './transactions.ts';
 
 type Signal = { signal?: AbortSignal };
-
-/** Scale of `loss` and `accuracy` in a round record. */
-export const FIXED_POINT_SCALE = 1_000_000;
-
-/** A float to the ledger's fixed point (1e6), rounded to nearest. */
-export function toFixedPoint(value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new ChainInputError('a fixed-point metric must be a finite, non-negative number', value);
-  return Math.round(value * FIXED_POINT_SCALE);
-}
-
-/** The ledger's fixed point (1e6) back to a float. */
-export function fromFixedPoint(value: number): number {
-  return value / FIXED_POINT_SCALE;
-}
 
 /** What the coordinator commits per round (`loss` and `accuracy` are fixed point 1e6 integers). */
 export interface RoundRecord {

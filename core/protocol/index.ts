@@ -6,7 +6,6 @@ export {
   type GradnetDomain,
   gradnetDomain,
   UPDATE_TYPES,
-  LOSS_SCALE,
   type UpdateFields,
   type SignedUpdate,
   type CreateUpdateInput,

@@ -6,6 +6,7 @@ import { Update as UpdateWire } from './generated/gradnet.ts';
 import { nodeKeyAddress, nodeKeyHex } from './identity.ts';
 import { wireBytes } from './bytes.ts';
 import { contentHash } from './content-hash.ts';
+import { toFixedPoint } from '../units/index.ts';
 
 /** EIP-712 domain: a signature made for one chain and RoundLedger deployment never verifies on another. */
 export interface GradnetDomain {
@@ -35,10 +36,7 @@ export const UPDATE_TYPES = {
   ],
 } as const;
 
-/** Train loss travels and is signed as fixed point with 6 decimals, like the ledger's metrics. */
-export const LOSS_SCALE = 1_000_000;
-
-/** The signed fields of an update. `trainLoss` is fixed point 1e6 (see `LOSS_SCALE`). */
+/** The signed fields of an update. `trainLoss` travels and is signed as fixed point 1e6, like the ledger's metrics (core/units). */
 export interface UpdateFields {
   round: number;
   baseModelHash: Hex;
@@ -98,7 +96,7 @@ export async function signUpdate(input: CreateUpdateInput): Promise<SignedUpdate
     baseModelHash: input.baseModelHash,
     nodeKey: nodeKeyAddress(input.privateKey),
     samples: input.samples,
-    trainLoss: Math.round(input.trainLoss * LOSS_SCALE),
+    trainLoss: toFixedPoint(input.trainLoss),
     codec: input.codec,
     payloadDigest: contentHash(input.payload),
     payloadSize: input.payload.byteLength,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { backoffDelay } from '../time/index.ts';
 import { RoundConfigError } from './errors.ts';
 
 /** When a round closes, and how a failed commit is retried. All times in milliseconds. */
@@ -35,7 +36,7 @@ export function parseRoundConfig(input: unknown): RoundConfig {
   return parsed.data;
 }
 
-/** Delay before commit attempt `attempt + 1` after `attempt` failed: base · 2^(attempt−1), capped. */
+/** Delay before commit attempt `attempt + 1` after `attempt` (counting from 1) failed; no jitter, so replays are exact. */
 export function commitRetryDelay(config: RoundConfig, attempt: number): number {
-  return Math.min(config.retryMaxMs, config.retryBaseMs * 2 ** Math.min(attempt - 1, 30));
+  return backoffDelay(attempt - 1, { baseMs: config.retryBaseMs, maxMs: config.retryMaxMs });
 }

@@ -9,17 +9,16 @@ import {
   ChainInputError,
   connectGradnet,
   ContractRevertError,
-  fromFixedPoint,
   LedgerClient,
   NoAccountError,
   RegistryReader,
   startDevnet,
-  toFixedPoint,
   TransactionTimeoutError,
   type Devnet,
   type GradnetChain,
   type RoundRecord,
 } from '../../../core/chain/index.ts';
+import { FixedPointError, fromFixedPoint, toFixedPoint } from '../../../core/units/index.ts';
 
 const nodeKey = (label: string): Address => getAddress(`0x${keccak256(toHex(label)).slice(26)}`);
 
@@ -134,7 +133,7 @@ describe('contract wrappers on a devnet', () => {
     await assert.rejects(coordinator.ledger.commitRound({ ...base, accuracy: 1_000_001 }), /accuracy must be an integer in \[0, 1000000\]/);
     await assert.rejects(coordinator.ledger.commitRound({ ...base, contributors: 1.5 }), /contributors/);
     await assert.rejects(coordinator.ledger.commitRound({ ...base, rewardBudget: -1n }), /rewardBudget/);
-    assert.throws(() => toFixedPoint(Number.NaN), ChainInputError);
+    assert.throws(() => toFixedPoint(Number.NaN), FixedPointError);
   });
 
   it('claims through VaultClient with a real rewards tree, paying the owner whoever submits', async () => {
