@@ -79,6 +79,15 @@ export class LedgerClient {
     return readContract<bigint>(this.#target, 'maxRewardBudget');
   }
 
+  /** Whether `account` holds `role` on the ledger (ROLES.coordinator may commit rounds). */
+  async hasRole(role: Hex, account: Address): Promise<boolean> {
+    try {
+      return await this.#clients.publicClient.readContract({ address: this.address, abi: roundLedgerAbi, functionName: 'hasRole', args: [role, account] });
+    } catch (error) {
+      throw toChainError(error, this.#target, 'hasRole');
+    }
+  }
+
   /**
    * Round `roundId` in full: storage holds its hashes, the `RoundCommitted` event the rest.
    * Round 0 is the genesis (metrics zero, block 0). Reverts with UnknownRound past the latest.

@@ -12,6 +12,7 @@ import {
   LedgerClient,
   NoAccountError,
   RegistryReader,
+  ROLES,
   startDevnet,
   TransactionTimeoutError,
   type Devnet,
@@ -110,6 +111,11 @@ describe('contract wrappers on a devnet', () => {
     await coordinator.ledger.commitRound({ ...record, roundId: 2, parentHash: record.modelHash, modelHash: keccak256(toHex('wrapper model 2')) });
     assert.deepEqual((await fresh.listRounds()).map((r) => r.roundId), [1, 2]);
     assert.deepEqual((await fresh.listRounds({ fromRound: 2 })).map((r) => r.parentHash), [record.modelHash]);
+  });
+
+  it('tells who holds a ledger role', async () => {
+    assert.equal(await readOnly.ledger.hasRole(ROLES.coordinator, devnet.accounts[0].address), true);
+    assert.equal(await readOnly.ledger.hasRole(ROLES.coordinator, devnet.accounts[2].address), false);
   });
 
   it('turns reverts into ContractRevertError with the decoded custom error and the RPC URL', async () => {
