@@ -1,23 +1,8 @@
-import type { ParameterLayout } from '../tensor/index.ts';
+import type { CnnSpec, MlpSpec, ModelName, ModelSpec, ParameterLayout } from '../tensor/index.ts';
 import { IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES } from './dataset.ts';
 import { ModelSpecError } from './errors.ts';
 
-/** Multi-layer perceptron 784-hidden-10 with ReLU. */
-export interface MlpSpec {
-  readonly name: 'mlp';
-  readonly hidden: number;
-}
-
-/** Two blocks of (valid conv kernelSize×kernelSize + ReLU + 2×2 max-pool), then dense to 10 classes. */
-export interface CnnSpec {
-  readonly name: 'cnn';
-  readonly filters: readonly [number, number];
-  readonly kernelSize: number;
-}
-
-/** A model fully described by data: it travels in checkpoints and configs and builds the same model everywhere. */
-export type ModelSpec = MlpSpec | CnnSpec;
-export type ModelName = ModelSpec['name'];
+export type { CnnSpec, MlpSpec, ModelName, ModelSpec };
 
 /** Hyper-parameters may be left out; the defaults fill them. */
 export type ModelSpecInput = { readonly name: ModelName } & Partial<Omit<MlpSpec, 'name'>> & Partial<Omit<CnnSpec, 'name'>>;

@@ -1,8 +1,8 @@
 import { keccak256, type Hex } from 'viem';
-import type { ModelSpec } from '../ml/index.ts';
 import { CheckpointCorruptError, CheckpointHashMismatchError, InvalidParametersError } from './errors.ts';
 import { float32FromLittleEndian, float32ToLittleEndian, modelHash } from './hash.ts';
 import { assertFinite, layoutSize, validateLayout, type ParameterLayout } from './layout.ts';
+import type { ModelSpec } from './model-spec.ts';
 
 /** What a checkpoint says about the model besides its weights. Extra JSON fields are kept as they are. */
 export interface CheckpointMeta {

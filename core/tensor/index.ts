@@ -2,5 +2,6 @@ export { TensorError, InvalidParametersError, CheckpointCorruptError, Checkpoint
 export { type ParameterEntry, type ParameterLayout, type PlacedParameter, shapeSize, validateLayout, layoutSize, placeLayout, assertParameters, assertFinite, sameLayout } from './layout.ts';
 export { canonicalModelBytes, modelHash, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
 export { type Checkpoint, type CheckpointInput, type CheckpointMeta, createCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.ts';
+export { type CnnSpec, type MlpSpec, type ModelName, type ModelSpec } from './model-spec.ts';
 export { CheckpointStore } from './checkpoint-store.ts';
 export { CODEC_IDS, CodecError, isCodecId, type CodecId, DEFAULT_TOPK_FRACTION, type EncodeOptions, errorFeedbackStart, type EncodedDelta, encodeDelta, decodeDelta, maxPayloadBytes, payloadElementCount } from './codecs.ts';
