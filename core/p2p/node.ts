@@ -14,6 +14,8 @@ import { createLibp2p } from 'libp2p';
 import type { Address, Hex } from 'viem';
 import {
   INLINE_PAYLOAD_LIMIT,
+  MAX_GOSSIP_MESSAGE_BYTES,
+  MESSAGE_FIELDS_BYTES,
   TOPIC_KINDS,
   addressFromPeerKey,
   encodeHeartbeat,
@@ -23,7 +25,7 @@ import {
   gradnetTopics,
   nodeKeyAddress,
   nodeKeyBytes,
-  type AcceptedUpdate,
+  type ValidatedUpdate,
   type EquivocationEvidence,
   type GradnetTopics,
   type Heartbeat,
@@ -60,7 +62,7 @@ export interface GradnetNodeOptions {
 }
 
 /** An accepted update as delivered to the application, with the libp2p peer that published it. */
-export interface UpdateEvent extends AcceptedUpdate {
+export interface UpdateEvent extends ValidatedUpdate {
   peer: string;
 }
 
@@ -91,8 +93,6 @@ export interface SignalOption {
   signal?: AbortSignal;
 }
 
-/** Room for an update's fields around its inline payload; a message above the limit goes by blob. */
-const MESSAGE_FIELDS_BYTES = 4096;
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const EMPTY = new Uint8Array(0);
 
@@ -166,7 +166,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
           allowPublishToZeroTopicPeers: true,
           floodPublish: true,
           allowedTopics: topics,
-          maxInboundDataLength: INLINE_PAYLOAD_LIMIT + MESSAGE_FIELDS_BYTES,
+          maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
           // Recognise copies of a message before gossipsub verifies its signature again (each
           // node gets one copy per neighbour): author, sequence number and signature identify
           // it. Only messages that passed verification enter this cache, so a tampered copy
@@ -357,7 +357,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   }
 
   private deliver(kind: TopicKind, verdict: object, peer: string): void {
-    const accepted = verdict as Partial<AcceptedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce }>;
+    const accepted = verdict as Partial<ValidatedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce }>;
     if (kind === 'update' && accepted.update && accepted.delta && accepted.digest) {
       this.emit('update', { update: accepted.update, delta: accepted.delta, digest: accepted.digest, peer });
     } else if (kind === 'heartbeat' && accepted.heartbeat) {

@@ -38,11 +38,11 @@ export {
   outcomeOf,
   type Refusal,
   type Verdict,
-  type AcceptedUpdate,
+  type ValidatedUpdate,
   type ValidateOptions,
   type UpdateValidatorOptions,
-  INLINE_PAYLOAD_LIMIT,
   UpdateValidator,
   createUpdateValidator,
 } from './validator.ts';
+export { INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
 export { BlobRequest, BlobResponse } from './generated/gradnet.ts';

@@ -3,6 +3,7 @@ import type { Address, Hex } from 'viem';
 import { decodeDelta, isCodecId, maxPayloadBytes, payloadElementCount } from '../tensor/index.ts';
 import { decodeHeartbeat, decodeModelAnnounce, decodeRoundOpen, type Heartbeat, type ModelAnnounce, type RoundOpen } from './announcements.ts';
 import { contentHash } from './content-hash.ts';
+import { MAX_GOSSIP_MESSAGE_BYTES } from './limits.ts';
 import { equivocationEvidence, type EquivocationEvidence } from './evidence.ts';
 import { TOPIC_KINDS, type TopicKind } from './topics.ts';
 import { decodeUpdate, recoverUpdateSigner, updateDigest, type GradnetDomain, type SignedUpdate } from './update.ts';
@@ -99,7 +100,8 @@ export interface Refusal {
 
 export type Verdict<T> = ({ outcome: 'accept'; reason: 'valid' } & T) | Refusal;
 
-export interface AcceptedUpdate {
+/** An update that passed validation, decoded: what gossip delivers to the daemon and the coordinator. */
+export interface ValidatedUpdate {
   update: SignedUpdate;
   /** The EIP-712 digest: the update's identity for duplicates, evidence and aggregation order. */
   digest: Hex;
@@ -131,9 +133,6 @@ export interface UpdateValidatorOptions {
   onEquivocation?: (evidence: EquivocationEvidence) => void;
 }
 
-/** 1 MiB: above this an update carries a blob reference instead of its payload. */
-export const INLINE_PAYLOAD_LIMIT = 1024 * 1024;
-const FIELD_OVERHEAD = 4096;
 const COUNTER_NAME = 'gradnet_gossip_validation_total';
 const MAX_EVIDENCE_KEPT = 1000;
 
@@ -166,7 +165,7 @@ export class UpdateValidator {
 
   constructor(private readonly options: UpdateValidatorOptions) {
     this.registry = options.registry ?? new Registry();
-    this.maxMessageBytes = options.maxMessageBytes ?? INLINE_PAYLOAD_LIMIT + FIELD_OVERHEAD;
+    this.maxMessageBytes = options.maxMessageBytes ?? MAX_GOSSIP_MESSAGE_BYTES;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
     this.now = options.now ?? Date.now;
     // Validators sharing a registry (say, a restarted node) share the counter rather than clash.
@@ -184,7 +183,7 @@ export class UpdateValidator {
     }
   }
 
-  async validateUpdate(data: Uint8Array, options: ValidateOptions): Promise<Verdict<AcceptedUpdate>> {
+  async validateUpdate(data: Uint8Array, options: ValidateOptions): Promise<Verdict<ValidatedUpdate>> {
     return this.guard('update', () => this.checkUpdate(data, options));
   }
 
@@ -269,7 +268,7 @@ export class UpdateValidator {
     if (from === undefined || !(await this.options.isCoordinator(from))) refuse('not_coordinator', `${from} is not a coordinator`);
   }
 
-  private async checkUpdate(data: Uint8Array, options: ValidateOptions): Promise<AcceptedUpdate> {
+  private async checkUpdate(data: Uint8Array, options: ValidateOptions): Promise<ValidatedUpdate> {
     const update = this.decodeBounded(data, decodeUpdate);
     const codec: string = update.codec;
     if (!isCodecId(codec)) refuse('unknown_codec', `codec ${JSON.stringify(codec.slice(0, 32))} is unknown`);
