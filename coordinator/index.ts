@@ -7,5 +7,5 @@
 export { createCoordinator, type Coordinator, type CoordinatorComponents, type CoordinatorEvents } from './coordinator.ts';
 export { checkCoordinatorSettings, coordinatorConfigSchema, parseCoordinatorConfig, type CoordinatorConfig, type CoordinatorConfigInput } from './config.ts';
 export { ApiRequestError, ChainStateError, CoordinatorConfigError, CoordinatorError, StoreError } from './errors.ts';
-export { CoordinatorStore, type RoundRow, type RoundState as StoredRoundState, type UpdateRow, type RewardRow, type NodeRow, type EquivocationRow } from './store.ts';
+export { CoordinatorStore, type RoundRow, type RoundRowStatus, type UpdateRow, type RewardRow, type NodeRow, type EquivocationRow } from './store.ts';
 export type { NodeStatus, Liveness } from './node-view.ts';

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Hex } from 'viem';
+import type { RoundJournal, RoundRowStatus } from '../core/round/index.ts';
 import { StoreError } from './errors.ts';
 
 /** Lifecycle of a round in the store; the chain is the truth once a round is `committed`. */
-export type RoundState = 'open' | 'aggregated' | 'committing' | 'committed';
+export type { RoundRowStatus };
 export type UpdateVerdict = 'accepted' | 'rejected';
 export type SlashStatus = 'pending' | 'slashed' | 'failed';
 
@@ -71,7 +72,7 @@ export interface RoundResult {
 
 export interface RoundRow extends Partial<RoundResult> {
   round: number;
-  state: RoundState;
+  state: RoundRowStatus;
   baseHash: Hex;
   openedMs: number;
   closedMs: number | null;
@@ -227,7 +228,7 @@ type Row = Record<string, SQLInputValue>;
  * one statement or one transaction, so a SIGKILL at any instant leaves either all of a change
  * or none of it. Any SQLite failure surfaces as a StoreError naming the file and the operation.
  */
-export class CoordinatorStore {
+export class CoordinatorStore implements RoundJournal {
   readonly path: string;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
@@ -753,7 +754,7 @@ function toUpdate(row: Row): UpdateRow {
 function toRound(row: Row): RoundRow {
   const base: RoundRow = {
     round: Number(row.round),
-    state: String(row.state) as RoundState,
+    state: String(row.state) as RoundRowStatus,
     baseHash: String(row.base_hash) as Hex,
     openedMs: Number(row.opened_ms),
     closedMs: optionalNumber(row.closed_ms),

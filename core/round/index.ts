@@ -1,10 +1,23 @@
 /**
  * The coordinator's round lifecycle as a pure state machine, `step(state, event) -> { state,
  * effects }`: collect updates until quorum and deadline (or every live node has reported),
- * aggregate, commit once with retries, announce, open the next round.
+ * aggregate, commit once with retries, announce, open the next round. Also the ports a runner of
+ * it is given (journal, ledger, gossip, checkpoints, logger; the clock is core/time's).
  */
 export { commitRetryDelay, parseRoundConfig, roundConfigSchema, type RoundConfig, type RoundConfigInput } from './config.ts';
 export { RoundConfigError } from './errors.ts';
+export {
+  silentRoundLogger,
+  type JournalRound,
+  type LedgerRound,
+  type RoundCheckpoints,
+  type RoundGossip,
+  type RoundJournal,
+  type RoundLedger,
+  type RoundLogger,
+  type RoundRowStatus,
+  type Startable,
+} from './ports.ts';
 export { initialRoundState, liveNodes, nextWakeAt, step } from './step.ts';
 export type {
   AcceptedUpdate,

@@ -1,0 +1,89 @@
+import type { Hex } from 'viem';
+import type { AcceptedUpdate } from './types.ts';
+
+// The ports a runner of the round state machine is given: the state machine decides, the runner
+// maps its effects to calls on these. They are shapes, not classes, so that tests pass fakes and
+// the coordinator passes its SQLite store, its chain wrappers and its libp2p node. The clock port
+// is core/time's Clock.
+
+/** Something with a lifetime: started once, stopped any number of times. */
+export interface Startable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Structured log lines, fields first (pino's shape). */
+export interface RoundLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** A logger that drops everything, for runners given none. */
+export const silentRoundLogger: RoundLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Where a round is in the journal: collecting, aggregated (checkpoint written), commit sent, on chain. */
+export type RoundRowStatus = 'open' | 'aggregated' | 'committing' | 'committed';
+
+/** A round as the journal keeps it. */
+export interface JournalRound {
+  round: number;
+  state: RoundRowStatus;
+  baseHash: Hex;
+  /** Set once the round is aggregated. */
+  modelHash?: Hex;
+  openedMs: number;
+  txHash: Hex | null;
+}
+
+/** The durable record of rounds and the updates accepted into them (the coordinator's database). */
+export interface RoundJournal {
+  latestRound(): JournalRound | null;
+  getRound(round: number): JournalRound | null;
+  /** Newest first, rounds below `before` when given. */
+  listRounds(options: { limit: number; before?: number }): JournalRound[];
+  /** Records `round` as open on `baseHash` (again, when re-announced). */
+  openRound(round: number, baseHash: Hex, openedMs: number): unknown;
+  acceptedUpdates(round: number): readonly AcceptedUpdate[];
+  /** Sets aside the accepted updates of a round whose aggregation failed; returns how many. */
+  rejectAcceptedUpdates(round: number, reason: string): number;
+  /** Records a round the chain holds; `txHash` null when the transaction is not known. */
+  markCommitted(round: number, txHash: Hex | null, nowMs: number): void;
+  /** Counts a committed round as missed by the active nodes that did not contribute. */
+  recordRoundAttendance(round: number, contributors: readonly Hex[]): void;
+}
+
+/** A round as the ledger holds it. */
+export interface LedgerRound {
+  modelHash: Hex;
+  transactionHash: Hex;
+}
+
+/**
+ * The round ledger on chain (the truth for committed rounds) and the runner's own account on it.
+ * `Commitment` is the chain's record of a round, which the runner passes through unread.
+ */
+export interface RoundLedger<Commitment> {
+  roundCount(): Promise<number>;
+  latestModelHash(): Promise<Hex>;
+  getRound(round: number): Promise<LedgerRound>;
+  commitRound(commitment: Commitment, options: { signal?: AbortSignal }): Promise<{ hash: Hex }>;
+  /** Transactions this account sent that are not mined yet. */
+  pendingTransactionCount(): Promise<number>;
+}
+
+/** The gossip side of a round: announcements out, and which round incoming updates must be for. */
+export interface RoundGossip {
+  publishRoundOpen(open: { round: number; baseModelHash: Hex; deadline: number }): Promise<unknown>;
+  publishModelAnnounce(announce: { round: number; modelHash: Hex; parentHash: Hex; checkpointSize: number; deadline: number }): Promise<unknown>;
+  /** The round updates are validated against from now on; null while none collects. */
+  admitUpdatesFor(open: { round: number; baseHash: Hex } | null): void;
+}
+
+/** Content-addressed model checkpoints (also served to peers by hash). */
+export interface RoundCheckpoints {
+  /** Where they are kept, for messages that tell an operator what to restore. */
+  readonly dir: string;
+  has(modelHash: Hex): Promise<boolean>;
+}
