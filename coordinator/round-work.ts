@@ -4,9 +4,8 @@ import { evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { decodeUpdate } from '../core/protocol/index.ts';
 import {
   accumulateRewards,
-  allocateRewards,
+  payRound,
   rewardsRoot,
-  scoreUpdates,
   type CumulativeRewards,
   type RoundContribution,
   type UpdateScore,
@@ -14,7 +13,6 @@ import {
 import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
 import { StoreError } from './errors.ts';
 import type { AcceptedUpdateRow, CoordinatorStore, RewardRow, RoundResult } from './store.ts';
-import { scaleByFraction } from '../core/units/index.ts';
 
 export interface RoundWorkSettings {
   spec: ModelSpec;
@@ -85,28 +83,21 @@ export async function produceRound(input: {
     aggregation: settings.aggregation,
   });
   const evaluation = await evaluate({ spec: settings.spec, params: applied.checkpoint.params, data: settings.validation, limit: settings.validationLimit, signal });
-  const selected = new Map(applied.aggregation.stats.updates.map((stats) => [stats.digest.toLowerCase(), stats.selected]));
-  const scored = await scoreUpdates({
+  const scored = await payRound({
     params: parent.params,
     updates: decoded.map((update) => ({
       nodeKey: update.row.nodeKey,
-      digest: update.payloadDigest,
+      digest: update.row.digest,
+      payloadDigest: update.payloadDigest,
       delta: update.delta,
       arrival: update.row.id,
-      // An update the rule set aside did not shape the model: it earns nothing.
-      selected: selected.get(update.row.digest.toLowerCase()) ?? true,
     })),
+    setAside: applied.aggregation.stats.rejected,
     evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,
+    budgetWei: settings.budgetPerRound,
+    capShare: settings.capPerNode,
     signal,
   });
-
-  const cap = scaleByFraction(settings.budgetPerRound, settings.capPerNode);
-  const allocation = allocateRewards(
-    scored.scores.map((score) => ({ key: score.nodeKey.toLowerCase(), score: score.score })),
-    settings.budgetPerRound,
-    cap,
-  );
-  const rewardOfNode = new Map(allocation.rewards.map((entry) => [entry.key, entry.reward]));
   const byOwner = new Map<Hex, Omit<RewardRow, 'round'>>();
   for (const [index, update] of decoded.entries()) {
     const owner = await input.ownerOf(update.row.nodeKey);
@@ -116,7 +107,7 @@ export async function produceRound(input: {
     const entry = byOwner.get(owner) ?? { owner, amount: 0n, samples: 0, counted: false, score: 0 };
     byOwner.set(owner, {
       owner,
-      amount: entry.amount + (rewardOfNode.get(update.row.nodeKey.toLowerCase()) ?? 0n),
+      amount: entry.amount + scored.rewards[index],
       samples: entry.samples + (counted ? update.samples : 0),
       counted: entry.counted || counted,
       score: entry.score + score.score,
@@ -148,7 +139,7 @@ export async function produceRound(input: {
       aggregateNorm: applied.aggregation.stats.aggregateNorm,
       selected: applied.aggregation.stats.selected,
       baseLoss: scored.baseLoss,
-      unallocated: allocation.unallocated.toString(),
+      unallocated: scored.unallocated.toString(),
       updates: applied.aggregation.stats.updates.map((stats) => {
         const update = decoded.find((candidate) => candidate.row.digest.toLowerCase() === stats.digest.toLowerCase());
         const score = scored.scores.find((candidate) => candidate.nodeKey.toLowerCase() === update?.row.nodeKey.toLowerCase());

@@ -1,8 +1,9 @@
 import type { Hex } from 'viem';
 import { applyRound, type RoundAggregationInput } from '../../core/audit/index.ts';
 import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
-import { allocateRewards, scoreUpdates } from '../../core/rewards/index.ts';
+import { payRound } from '../../core/rewards/index.ts';
 import { createCheckpoint, errorFeedbackStart, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
+import { FIXED_POINT_SCALE, fromFixedPoint } from '../../core/units/index.ts';
 import { attackNeedsOwnUpdate, craftAttack, type AttackName, type AttackOptions } from './attacks.ts';
 import { SimulationError } from './errors.ts';
 import type { PinnedModelUpdateCache } from './update-cache.ts';
@@ -140,8 +141,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
 
     const applied = applyRound({ parent: checkpoint, round, updates: accepted, aggregation: config.aggregation });
     checkpoint = applied.checkpoint;
-    const setAside = new Set(applied.aggregation.stats.rejected.map((digest) => digest.toLowerCase()));
-    const rewarded = await rewardRound(config, params, accepted, setAside);
+    const rewarded = await rewardRound(config, params, accepted, applied.aggregation.stats.rejected);
     for (const { peer, reward } of rewarded) {
       totalReward += reward;
       if (peer >= honestPeers) attackerReward += reward;
@@ -158,7 +158,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     accuracy: final.accuracy,
     loss: final.loss,
     bytesPerUpdate: payloads === 0 ? 0 : payloadBytes / payloads,
-    attackerRewardShare: totalReward === 0n ? 0 : Number((attackerReward * 1_000_000n) / totalReward) / 1_000_000,
+    attackerRewardShare: totalReward === 0n ? 0 : fromFixedPoint((attackerReward * BigInt(FIXED_POINT_SCALE)) / totalReward),
     refused,
     seconds: (performance.now() - started) / 1000,
   };
@@ -191,34 +191,22 @@ async function honestUpdate(
 }
 
 /**
- * The coordinator's scoring and payout for one round: each accepted update is scored by the loss it
- * removes on the held-out batch (copies of an earlier payload and updates the rule set aside score 0),
- * then the budget is split by score under the per-node cap. Arrival order is the order peers sent in: attackers come last,
- * since copying and ALIE need the honest updates first.
+ * The coordinator's scoring and payout for one round (core/rewards' payRound). Arrival order is the
+ * order peers sent in: attackers come last, since copying and ALIE need the honest updates first.
  */
 async function rewardRound(
   config: SimulationConfig,
   params: Float32Array,
   accepted: readonly AcceptedSimUpdate[],
-  setAside: ReadonlySet<string>,
+  setAside: readonly Hex[],
 ): Promise<{ peer: number; reward: bigint }[]> {
-  const { scores } = await scoreUpdates({
+  const { rewards } = await payRound({
     params,
-    updates: accepted.map((update, arrival) => ({
-      nodeKey: update.nodeKey,
-      digest: update.payloadDigest,
-      delta: update.delta,
-      arrival,
-      // As the coordinator does: an update the rule set aside did not shape the model and earns nothing.
-      selected: !setAside.has(update.digest.toLowerCase()),
-    })),
+    updates: accepted.map((update, arrival) => ({ ...update, arrival })),
+    setAside,
     evaluateLoss: async (candidate) => (await evaluate({ spec: config.spec, params: candidate, data: config.scoring })).loss,
+    budgetWei: config.rewards.budget,
+    capShare: config.rewards.cap,
   });
-  const capWei = (config.rewards.budget * BigInt(Math.round(config.rewards.cap * 1_000_000))) / 1_000_000n;
-  const { rewards } = allocateRewards(
-    scores.map((score) => ({ key: score.nodeKey, score: score.score })),
-    config.rewards.budget,
-    capWei,
-  );
-  return accepted.map((update, index) => ({ peer: update.peer, reward: rewards[index].reward }));
+  return accepted.map((update, index) => ({ peer: update.peer, reward: rewards[index] }));
 }

@@ -1,12 +1,13 @@
 /**
  * From accepted updates to claimable tokens: score each update by the validation loss it removes
- * on its own, split the round's budget by score under a per-node cap with exact bigint arithmetic,
- * keep cumulative figures per owner, and commit them as a StandardMerkleTree root with proofs.
+ * on its own, split the round's budget by score under a per-owner cap with exact bigint
+ * arithmetic, keep cumulative figures per owner, and commit them as a StandardMerkleTree root with
+ * proofs. The coordinator, auditors and bench/sim run the same policy.
  *
- * A round, as the coordinator runs it:
- *   scoreUpdates({ params: parent, updates: [{ nodeKey, digest, delta, arrival, selected }], evaluateLoss })
- *     (selected = the aggregation stats' `selected` for that update)
- *   → allocateRewards(scores.map(s => ({ key: s.nodeKey, score: s.score })), budgetWei, capPerNodeWei)
+ * A round:
+ *   payRound({ params: parent, updates: [{ nodeKey, digest, payloadDigest, delta, arrival }],
+ *              setAside: the aggregation stats' `rejected`, evaluateLoss, budgetWei, capShare })
+ *     (scoreUpdates, then allocateRewards under the cap)
  *   → accumulateRewards(previous, [{ owner: ownerOf(nodeKey), reward, samples, counted: score > 0 }])
  *   → rewardsRoot(cumulative) into commitRound; buildRewardsTree + rewardProof for the API.
  */
@@ -14,6 +15,7 @@ export { allocateRewards, type RewardAllocation, type RewardShare } from './allo
 export { accumulateRewards, ownerKey, type CumulativeEntry, type CumulativeRewards, type RoundContribution } from './cumulative.ts';
 export { RewardsError } from './errors.ts';
 export { CONSENSUS_DEFAULTS, CONSENSUS_MIN_UPDATES, cosinesToOthers, flagConsensusUpdates, type ConsensusOptions } from './consensus.ts';
+export { payRound, type PayoutOptions, type PayoutUpdate, type RoundPayout } from './payout.ts';
 export { scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type ScoreVerdict, type UpdateScore } from './score.ts';
 export {
   EMPTY_REWARDS_ROOT,
