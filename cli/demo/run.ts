@@ -1,5 +1,4 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
@@ -13,8 +12,7 @@ import { registerNode } from '../commands/register.ts';
 import { fetchRewardStatement } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
-import { childFields, ProcessGroup, type ChildLogLine } from './processes.ts';
-import { waitFor } from './wait.ts';
+import { childFields, freePort, ProcessGroup, waitFor, type ChildLogLine, type WaitOptions } from '../../core/process/index.ts';
 import { fromFixedPoint } from '../../core/units/index.ts';
 
 export interface DemoOptions {
@@ -48,6 +46,8 @@ export interface DemoResult {
 }
 
 const MODEL_SEED = 1;
+/** What a failed wait tells the user who ran `gradnet demo`. */
+const WAIT_HINT: Pick<WaitOptions, 'hint'> = { hint: "run with --verbose to see the children's logs" };
 
 /**
  * The whole network on one machine: a devnet (or the chain at `rpcUrl`), funded owners with
@@ -127,7 +127,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         if ((line.level ?? 0) >= 50) logger.error({ child: 'coordinator', ...childFields(line) }, `[coordinator] ${line.msg}`);
       },
     });
-    const ready = await waitFor('the coordinator to start', () => coordinatorReady, { timeoutMs: 90_000, child: coordinator, signal });
+    const ready = await waitFor('the coordinator to start', () => coordinatorReady, { timeoutMs: 90_000, child: coordinator, signal, ...WAIT_HINT });
     const bootstrap = ready.addresses.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${ready.peerId}`));
     say(`[${elapsed()}] coordinator up: API ${ready.api}, libp2p ${bootstrap[0]}`);
 
@@ -163,7 +163,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         say(`[${elapsed()}] round ${shown - firstRound + 1}/${options.rounds} committed: accuracy ${(fromFixedPoint(round.accuracy) * 100).toFixed(2)}%, loss ${fromFixedPoint(round.loss).toFixed(4)}, ${round.contributors} contributors, ${round.totalSamples} samples, model ${round.modelHash.slice(0, 10)}…, block ${round.blockNumber}`);
       }
       return count >= lastRound ? count : undefined;
-    }, { timeoutMs: options.timeoutMs, child: coordinator, signal, pollMs: 300 });
+    }, { timeoutMs: options.timeoutMs, child: coordinator, signal, pollMs: 300, ...WAIT_HINT });
 
     // 7. Every peer audits every round it saw; wait for the verdicts on the demo's rounds.
     const auditedRounds = (): Set<number> => new Set(audits.filter((audit) => audit.verdict !== 'skipped').map((audit) => audit.round));
@@ -171,7 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       const done = auditedRounds();
       for (let round = firstRound; round <= lastRound; round++) if (!done.has(round)) return undefined;
       return true;
-    }, { timeoutMs: 60_000, signal }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'not every round was audited'));
+    }, { timeoutMs: 60_000, signal, ...WAIT_HINT }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'not every round was audited'));
     await Promise.all(children.running().filter((child) => child.name.startsWith('peer-')).map((child) => children.stop(child.pid)));
     const relevant = audits.filter((audit) => audit.round >= firstRound && audit.round <= lastRound);
     const everyRoundMatched = [...Array(options.rounds).keys()].every((offset) => relevant.some((audit) => audit.round === firstRound + offset && audit.verdict === 'match'));
@@ -213,7 +213,7 @@ async function startDevnetChild(children: ProcessGroup, options: { accounts: num
     name: 'devnet',
     args: ['devnet', '--port', String(port), '--accounts', String(options.accounts), '--genesis-hash', options.genesisHash, '--deployments', options.deploymentsFile],
   });
-  await waitFor('the devnet to deploy the contracts', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet, signal: options.signal });
+  await waitFor('the devnet to deploy the contracts', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet, signal: options.signal, ...WAIT_HINT });
   return { rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile: options.deploymentsFile };
 }
 
@@ -228,16 +228,4 @@ async function deployOnDevChain(rpcUrl: string, deployerKey: Hex, genesisHash: H
   }
   await deployGradnet({ rpcUrl, deployerKey, genesisModelHash: genesisHash, deploymentsFile, fresh: true, signal, log: (line: string) => logger.info(line) });
   return { rpcUrl, deploymentsFile };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

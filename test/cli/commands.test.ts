@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GRADNET_BIN, NODE22 } from '../../cli/demo/processes.ts';
+import { GRADNET_BIN, NODE22 } from '../../core/process/index.ts';
 
 interface Run {
   code: number;

@@ -6,18 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { freePort } from '../../core/process/index.ts';
 
 const gradnet = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `gradnet devnet …`; resolves with the child once `ready` appears on stdout. */
 function startCli(args: string[], ready: RegExp) {

@@ -2,24 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
-import { ProcessGroup } from '../../cli/demo/processes.ts';
 import { runDemo, type DemoResult } from '../../cli/demo/run.ts';
-import { waitFor } from '../../cli/demo/wait.ts';
+import { freePort, ProcessGroup, waitFor } from '../../core/process/index.ts';
 
 const logger = createLogger({ name: 'e2e', level: process.env.GRADNET_E2E_VERBOSE === '1' ? 'debug' : 'warn' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /**
  * The README's demo, shortened to 2 rounds: a devnet this test owns (so the chain can be read

@@ -9,8 +9,7 @@ import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
 import { registerNode } from '../../cli/commands/register.ts';
-import { ProcessGroup, type ChildLogLine } from '../../cli/demo/processes.ts';
-import { waitFor } from '../../cli/demo/wait.ts';
+import { ProcessGroup, waitFor, type ChildLogLine } from '../../core/process/index.ts';
 import { startRpcRelay } from '../support/rpc-relay.ts';
 
 const logger = createLogger({ name: 'daemon-test', level: 'warn' });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { ProcessError } from './errors.ts';
 
 /** `bin/gradnet.js`, the entry every child runs through (it registers tsx). */
 export const GRADNET_BIN = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
@@ -62,7 +63,7 @@ export class ProcessGroup {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${process.execPath} ${GRADNET_BIN})`);
+    if (child.pid === undefined) throw new ProcessError('CHILD_NOT_STARTED', `could not start ${spec.name} (${NODE22} ${GRADNET_BIN}); check that \`npm install\` has run`, { value: spec.name });
     const pid = child.pid;
     let stdout = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
