@@ -1,12 +1,13 @@
 import type { Hex } from 'viem';
-import { ContractRevertError, TransactionFailedError, type LedgerClient, type RoundRecord } from '../core/chain/index.ts';
+import { ContractRevertError, TransactionFailedError, type RoundRecord } from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
+import type { RoundLedger } from '../core/round/index.ts';
 import { FIXED_POINT_SCALE, toFixedPointClamped } from '../core/units/index.ts';
 import { ChainStateError, StoreError } from './errors.ts';
 import type { CoordinatorStore, RoundRow } from './store.ts';
 
-/** What committing needs from core/chain's LedgerClient. */
-export type CommitLedger = Pick<LedgerClient, 'roundCount' | 'latestModelHash' | 'getRound' | 'commitRound'>;
+/** What committing needs from the ledger port (core/chain's LedgerClient behind it). */
+export type CommitLedger = Pick<RoundLedger<RoundRecord>, 'roundCount' | 'latestModelHash' | 'getRound' | 'commitRound'>;
 
 /** The ledger record of an aggregated round, from the store's row. */
 export function ledgerRecordOf(row: RoundRow): RoundRecord {

@@ -1,0 +1,78 @@
+import type { Address } from 'viem';
+import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
+import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
+import { createUpdateValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
+import type { RoundGossip } from '../core/round/index.ts';
+import type { CheckpointStore } from '../core/tensor/index.ts';
+import type { CoordinatorConfig } from './config.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+import type { NodeView } from './node-view.ts';
+import type { CoordinatorChain } from './runner.ts';
+
+/** The runner's chain port over core/chain's wrappers and `account`'s transaction counts. */
+export function chainPort(chain: GradnetChain, account: Address): CoordinatorChain {
+  const { publicClient } = chain.clients;
+  return {
+    roundCount: () => chain.ledger.roundCount(),
+    latestModelHash: () => chain.ledger.latestModelHash(),
+    getRound: (round) => chain.ledger.getRound(round),
+    commitRound: (record, options) => chain.ledger.commitRound(record, options),
+    async pendingTransactionCount() {
+      const [pending, latest] = await Promise.all([
+        publicClient.getTransactionCount({ address: account, blockTag: 'pending' }),
+        publicClient.getTransactionCount({ address: account, blockTag: 'latest' }),
+      ]);
+      return pending - latest;
+    },
+    blockNumber: () => publicClient.getBlockNumber(),
+    async registryEventCount(fromBlock, toBlock) {
+      return (await publicClient.getContractEvents({ address: chain.registry.address, abi: nodeRegistryAbi, fromBlock, toBlock })).length;
+    },
+    invalidateRegistry: () => chain.registry.invalidate(),
+    ownerOf: (nodeKey) => chain.registry.ownerOf(nodeKey),
+  };
+}
+
+/**
+ * The coordinator's libp2p node (created, not started) and the runner's gossip port over it.
+ * Incoming updates are validated against the round the runner last admitted; only the
+ * coordinator's own key may announce rounds and models.
+ */
+export function gossipPort(options: {
+  config: CoordinatorConfig;
+  chain: GradnetChain;
+  domain: GradnetDomain;
+  checkpoints: CheckpointStore;
+  nodes: Pick<NodeView, 'isActive'>;
+  metrics: Pick<CoordinatorMetrics, 'registry'>;
+  parameterCount: number;
+}): { node: GradnetNode; gossip: RoundGossip } {
+  const { config, chain, nodes } = options;
+  const p2pKey = config.p2pPrivateKey ?? config.privateKey;
+  const self = nodeKeyAddress(p2pKey).toLowerCase();
+  let admitted: ValidationContext | undefined;
+  const validator = createUpdateValidator({
+    domain: options.domain,
+    directory: { isActive: (nodeKey) => nodes.isActive(nodeKey, (key) => chain.registry.isActive(key)) },
+    context: () => admitted,
+    isCoordinator: (address) => address.toLowerCase() === self,
+    registry: options.metrics.registry,
+  });
+  const node = createGradnetNode({
+    privateKey: p2pKey,
+    listen: config.listen,
+    bootstrap: config.bootstrap,
+    chainId: chain.clients.chainId,
+    ledger: chain.ledger.address,
+    validator,
+    blobStore: options.checkpoints,
+  });
+  const gossip: RoundGossip = {
+    publishRoundOpen: (open) => node.publishRoundOpen(open),
+    publishModelAnnounce: (announce) => node.publishModelAnnounce(announce),
+    admitUpdatesFor(open) {
+      admitted = open === null ? undefined : { round: open.round, baseModelHash: open.baseHash, parameterCount: options.parameterCount, maxNorm: config.maxUpdateNorm };
+    },
+  };
+  return { node, gossip };
+}

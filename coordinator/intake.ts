@@ -1,0 +1,128 @@
+import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
+import { decodeUpdate, encodeUpdate, equivocationEvidence, updateDigest, type EquivocationEvidence, type GradnetDomain, type Heartbeat } from '../core/protocol/index.ts';
+import { step, type RoundLogger, type RoundState, type StepResult } from '../core/round/index.ts';
+import { fromFixedPoint } from '../core/units/index.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+import type { NodeView } from './node-view.ts';
+import type { CoordinatorStore } from './store.ts';
+
+/** What taking in gossip needs: the store that keeps every verdict, the metrics that count them. */
+export interface IntakePorts {
+  store: CoordinatorStore;
+  nodes: Pick<NodeView, 'heartbeat'>;
+  metrics: CoordinatorMetrics;
+  domain: GradnetDomain;
+  logger: RoundLogger;
+}
+
+/** What a message taken in leads to. */
+export interface Intake {
+  /** The state machine's step to apply; null when the message must not change the round. */
+  step: StepResult | null;
+  /** New equivocation evidence is in the store: slash. */
+  evidence: boolean;
+}
+
+/**
+ * An update the validator accepted. The state machine is asked first (it is pure), the verdict
+ * is stored, and only then may the new state take effect: an accepted update is on disk before
+ * anything acts on it.
+ */
+export function takeUpdate(ports: IntakePorts, state: RoundState, event: UpdateEvent, now: number): Intake {
+  const { store, metrics } = ports;
+  const { update, digest } = event;
+  const result = step(state, { type: 'updateAccepted', now, round: update.round, nodeKey: update.nodeKey, digest });
+  const base = {
+    round: update.round,
+    nodeKey: update.nodeKey,
+    digest,
+    baseHash: update.baseModelHash,
+    samples: update.samples,
+    trainLoss: fromFixedPoint(update.trainLoss),
+    codec: update.codec,
+    signature: update.signature,
+    bytes: update.payloadSize,
+    receivedMs: now,
+    peerId: event.peer,
+  };
+  metrics.bytesReceived.inc(update.payloadSize);
+  let evidence = false;
+  for (const effect of result.effects) {
+    if (effect.type === 'equivocation') {
+      const first = store.acceptedUpdateOf(update.round, update.nodeKey);
+      if (first) evidence = recordEquivocation(ports, equivocationEvidence(decodeUpdate(first.message), update, ports.domain), now);
+      store.insertUpdate({ ...base, verdict: 'rejected', reason: 'equivocation', message: null });
+      metrics.updatesRejected.inc({ reason: 'equivocation' });
+      return { step: result, evidence };
+    }
+    if (effect.type === 'updateIgnored') {
+      if (effect.reason !== 'duplicate') {
+        store.insertUpdate({ ...base, verdict: 'rejected', reason: effect.reason, message: null });
+        metrics.updatesRejected.inc({ reason: effect.reason });
+      }
+      return { step: result, evidence };
+    }
+  }
+  if (!store.insertUpdate({ ...base, verdict: 'accepted', reason: null, message: encodeUpdate(update, { inline: true }) })) {
+    // The store already holds an update of this node for this round that the state machine was
+    // not given (the round was re-collected after a failed aggregation): the first stays.
+    const first = store.acceptedUpdateOf(update.round, update.nodeKey);
+    if (first && first.digest.toLowerCase() !== digest.toLowerCase()) {
+      evidence = recordEquivocation(ports, equivocationEvidence(decodeUpdate(first.message), update, ports.domain), now);
+    }
+    return { step: null, evidence };
+  }
+  metrics.updatesAccepted.inc();
+  return { step: result, evidence };
+}
+
+/** A heartbeat: the node is live (stored for /nodes, and told to the state machine). */
+export function takeHeartbeat(ports: IntakePorts, state: RoundState, heartbeat: Heartbeat, now: number): Intake {
+  ports.nodes.heartbeat(heartbeat.nodeKey, heartbeat.round, now);
+  return { step: step(state, { type: 'heartbeat', now, nodeKey: heartbeat.nodeKey }), evidence: false };
+}
+
+/** An update the validator refused: counted, stored when rejected (not merely ignored), evidence kept. */
+export function takeRefusal(ports: IntakePorts, state: RoundState, event: RefusedEvent, now: number): Intake {
+  if (event.kind !== 'update') return { step: null, evidence: false };
+  ports.metrics.updatesRejected.inc({ reason: event.reason });
+  const evidence = event.evidence ? recordEquivocation(ports, event.evidence, now) : false;
+  if (event.outcome === 'reject') {
+    ports.store.insertUpdate({
+      round: state.phase === 'idle' ? 0 : state.round,
+      nodeKey: event.evidence?.nodeKey ?? null,
+      digest: null,
+      verdict: 'rejected',
+      reason: event.reason,
+      baseHash: null,
+      samples: 0,
+      trainLoss: 0,
+      codec: null,
+      signature: null,
+      message: null,
+      bytes: 0,
+      receivedMs: now,
+      peerId: event.peer,
+    });
+    ports.logger.debug({ reason: event.reason, detail: event.detail, peer: event.peer }, 'update refused');
+  }
+  return { step: null, evidence };
+}
+
+/** Stores slashing evidence (pending); false when the store already had it. */
+function recordEquivocation(ports: IntakePorts, evidence: EquivocationEvidence, now: number): boolean {
+  const first = decodeUpdate(evidence.first);
+  const second = decodeUpdate(evidence.second);
+  const added = ports.store.recordEquivocation({
+    evidenceHash: evidence.evidenceHash,
+    nodeKey: evidence.nodeKey,
+    round: evidence.round,
+    firstDigest: updateDigest(first, ports.domain),
+    secondDigest: updateDigest(second, ports.domain),
+    first: evidence.first,
+    second: evidence.second,
+    detectedMs: now,
+  });
+  if (added) ports.logger.warn({ nodeKey: evidence.nodeKey, round: evidence.round, evidenceHash: evidence.evidenceHash }, 'equivocation: slashing the node');
+  return added;
+}

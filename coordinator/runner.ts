@@ -1,0 +1,356 @@
+import type { EventEmitter } from 'node:events';
+import type { Hex } from 'viem';
+import type { RoundRecord } from '../core/chain/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { Dataset, ModelSpec } from '../core/ml/index.ts';
+import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
+import type { GradnetDomain, Heartbeat } from '../core/protocol/index.ts';
+import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundGossip, type RoundLedger, type RoundLogger, type RoundState, type StepResult } from '../core/round/index.ts';
+import type { CheckpointStore } from '../core/tensor/index.ts';
+import type { Clock } from '../core/time/index.ts';
+import { commitAttempt, isRetryableCommitError } from './commit.ts';
+import type { CoordinatorConfig } from './config.ts';
+import { deferred } from './deferred.ts';
+import { ChainStateError, CoordinatorError } from './errors.ts';
+import { takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
+import type { NodeView } from './node-view.ts';
+import { waitForOwnPendingTransactions } from './recovery.ts';
+import { RegistryWatch, type RegistryEventSource } from './registry-watch.ts';
+import { produceRound } from './round-work.ts';
+import type { Slasher } from './slashing.ts';
+import type { CoordinatorStore } from './store.ts';
+
+export interface CoordinatorEvents {
+  roundOpened: [{ round: number; baseHash: Hex; deadline: number; reopened: boolean }];
+  roundAggregated: [{ round: number; modelHash: Hex; loss: number; accuracy: number; contributors: number }];
+  roundCommitted: [{ round: number; modelHash: Hex; txHash: Hex | null }];
+  slashed: [{ nodeKey: Hex; evidenceHash: Hex; txHash?: Hex; error?: string }];
+  halted: [{ reason: string }];
+}
+
+/** The chain as the runner uses it: the ledger and its account, registry events, node owners. */
+export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource {
+  ownerOf(nodeKey: Hex): Promise<Hex | undefined>;
+}
+
+/** Everything the runner works with, handed in at once by the start-up wiring. */
+export interface RunnerPorts {
+  config: CoordinatorConfig;
+  store: CoordinatorStore;
+  chain: CoordinatorChain;
+  gossip: RoundGossip;
+  checkpoints: CheckpointStore;
+  /** The registry as last read, kept in the store. */
+  nodes: NodeView;
+  slasher: Pick<Slasher, 'drain'>;
+  model: { spec: ModelSpec; validation: Dataset; domain: GradnetDomain };
+  clock: Clock;
+  logger: RoundLogger;
+  metrics: CoordinatorMetrics;
+  events: Pick<EventEmitter<CoordinatorEvents>, 'emit'>;
+  /** Aborted when the coordinator stops; cancels whatever effect is in flight. */
+  signal: AbortSignal;
+}
+
+/** The round part of `/status`. */
+export interface RoundStatus {
+  phase: string;
+  round: number | null;
+  baseHash: Hex | null;
+  deadline: number | null;
+  accepted: number;
+  quorum: number;
+  halted: string | null;
+}
+
+/**
+ * Runs core/round's state machine: feeds it events (gossip taken in, timer ticks, effect
+ * outcomes) and carries out its effects on the ports. `ended` resolves after `maxRounds`
+ * commits and rejects with the first fatal error (a store failure, a chain that contradicts
+ * the database); the runner does nothing more after either.
+ */
+export class RoundRunner {
+  readonly ended: Promise<void>;
+  private readonly ports: RunnerPorts;
+  private readonly intake: IntakePorts;
+  private readonly registry: RegistryWatch;
+  private readonly tasks = new Set<Promise<unknown>>();
+  private state: RoundState;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private deadline: number | null = null;
+  private committedHere = 0;
+  private halted: string | null = null;
+  private stopped = false;
+  private readonly endWith = deferred();
+
+  constructor(ports: RunnerPorts) {
+    this.ports = ports;
+    this.state = initialRoundState(ports.config.round);
+    this.intake = { store: ports.store, nodes: ports.nodes, metrics: ports.metrics, domain: ports.model.domain, logger: ports.logger };
+    this.registry = new RegistryWatch({
+      nodes: ports.nodes,
+      source: ports.chain,
+      metrics: ports.metrics,
+      logger: ports.logger,
+      clock: ports.clock,
+      signal: ports.signal,
+      pollMs: ports.config.nodes.pollMs,
+      track: (work) => this.track(work),
+      everyPoll: () => this.reannounce(),
+    });
+    this.ended = this.endWith.promise;
+  }
+
+  /** Begins with `first` (from recovery): watches the registry, then sends what slashes are pending. */
+  async start(first: RoundEvent): Promise<void> {
+    await this.registry.start();
+    this.dispatch(first);
+    this.drainSlashes();
+  }
+
+  /** Stops timers and effects, and waits until the effects in flight settle. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+    this.registry.stop();
+    await Promise.allSettled([...this.tasks]);
+  }
+
+  roundState(): RoundState {
+    return this.state;
+  }
+
+  status(): RoundStatus {
+    const state = this.state;
+    return {
+      phase: state.phase,
+      round: state.phase === 'idle' ? null : state.round,
+      baseHash: state.phase === 'idle' || state.phase === 'halted' ? null : state.baseHash,
+      deadline: state.phase === 'collecting' ? this.deadline : null,
+      accepted: state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.length : 0,
+      quorum: this.ports.config.round.quorum,
+      halted: this.halted,
+    };
+  }
+
+  // ---- gossip in --------------------------------------------------------------------------
+
+  onUpdate(event: UpdateEvent): void {
+    this.guarded(() => this.take(takeUpdate(this.intake, this.state, event, this.ports.clock.now())));
+  }
+
+  onHeartbeat(heartbeat: Heartbeat): void {
+    this.guarded(() => this.take(takeHeartbeat(this.intake, this.state, heartbeat, this.ports.clock.now())));
+  }
+
+  onRefused(event: RefusedEvent): void {
+    this.guarded(() => this.take(takeRefusal(this.intake, this.state, event, this.ports.clock.now())));
+  }
+
+  private take(intake: Intake): void {
+    if (intake.step) this.apply(intake.step);
+    if (intake.evidence) this.drainSlashes();
+  }
+
+  // ---- the state machine and its effects --------------------------------------------------
+
+  private dispatch(event: RoundEvent): void {
+    if (this.stopped) return;
+    this.apply(step(this.state, event));
+  }
+
+  private apply(result: StepResult): void {
+    if (this.stopped) return;
+    this.state = result.state;
+    const collecting = result.state.phase === 'collecting' ? { round: result.state.round, baseHash: result.state.baseHash } : null;
+    this.ports.gossip.admitUpdatesFor(collecting);
+    for (const effect of result.effects) this.perform(effect);
+    this.scheduleWake();
+  }
+
+  private perform(effect: RoundEffect): void {
+    const { logger, metrics } = this.ports;
+    switch (effect.type) {
+      case 'openRound':
+        return this.openRound(effect);
+      case 'aggregate':
+        return this.aggregate(effect);
+      case 'commit':
+        return this.commit(effect);
+      case 'commitRetryScheduled':
+        metrics.commitErrors.inc();
+        logger.warn({ round: effect.round, attempt: effect.attempt, retryAt: new Date(effect.at).toISOString(), error: effect.error }, 'commit failed; retrying');
+        return;
+      case 'announceModel':
+        return this.announceModel(effect);
+      case 'halt':
+        return this.fail(new ChainStateError(effect.reason, { round: effect.round }));
+      case 'eventIgnored':
+        logger.debug({ event: effect.event, phase: effect.phase, reason: effect.reason }, 'event ignored');
+        return;
+      case 'updateIgnored':
+      case 'equivocation':
+        // The intake recorded these: it sees the update itself.
+        return;
+    }
+  }
+
+  private openRound(effect: Extract<RoundEffect, { type: 'openRound' }>): void {
+    const { store, gossip, metrics, logger, events } = this.ports;
+    store.openRound(effect.round, effect.baseHash, effect.openedAt);
+    this.deadline = effect.deadline;
+    metrics.currentRound.set(effect.round);
+    logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open');
+    this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline }));
+    events.emit('roundOpened', { round: effect.round, baseHash: effect.baseHash, deadline: effect.deadline, reopened: effect.reopened });
+  }
+
+  /** Peers that joined after the round opened learn about it from the re-announcement. */
+  private reannounce(): void {
+    const state = this.state;
+    const deadline = this.deadline;
+    if (state.phase !== 'collecting' || deadline === null) return;
+    this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline }));
+  }
+
+  private aggregate(effect: Extract<RoundEffect, { type: 'aggregate' }>): void {
+    const { config, store, chain, nodes, checkpoints, model, clock, logger, metrics, events, signal } = this.ports;
+    logger.info({ round: effect.round, updates: effect.updates.length, reason: effect.reason }, 'round closed; aggregating');
+    const work = produceRound({
+      round: effect.round,
+      baseHash: effect.baseHash,
+      digests: effect.updates.map((update) => update.digest),
+      store,
+      checkpoints,
+      settings: {
+        spec: model.spec,
+        aggregation: config.aggregation,
+        validation: model.validation,
+        validationLimit: config.evaluation.validationLimit,
+        scoreBatch: config.evaluation.scoreBatch,
+        budgetPerRound: config.rewards.budgetPerRound,
+        capPerNode: config.rewards.capPerNode,
+      },
+      ownerOf: async (nodeKey) => nodes.ownerOf(nodeKey) ?? (await chain.ownerOf(nodeKey)) ?? null,
+      now: () => clock.now(),
+      signal,
+    }).then(
+      ({ result }) => {
+        metrics.loss.set(result.loss);
+        metrics.accuracy.set(result.accuracy);
+        logger.info({ round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, rewardBudget: result.rewardBudget.toString() }, 'round aggregated; checkpoint written');
+        events.emit('roundAggregated', { round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, contributors: result.contributors });
+        this.dispatch({ type: 'aggregated', now: clock.now(), round: effect.round, modelHash: result.modelHash });
+      },
+      (error: unknown) => {
+        if (this.stopped) return;
+        if (error instanceof CoordinatorError) return this.fail(error);
+        logger.error({ round: effect.round, error: errorMessage(error) }, 'aggregation failed; collecting the round again');
+        store.rejectAcceptedUpdates(effect.round, 'aggregation_failed');
+        this.dispatch({ type: 'aggregationFailed', now: clock.now(), round: effect.round, reason: errorMessage(error) });
+      },
+    );
+    this.track(work);
+  }
+
+  private commit(effect: Extract<RoundEffect, { type: 'commit' }>): void {
+    const { config, store, chain, clock, logger, signal } = this.ports;
+    // A retried commit may follow a transaction that timed out but is still pending: let it land first.
+    const settled = effect.attempt > 1 ? waitForOwnPendingTransactions({ ledger: chain, clock, logger, retryMaxMs: config.round.retryMaxMs, signal }) : Promise.resolve();
+    const work = settled
+      .then(() => commitAttempt({ ledger: chain, store, round: effect.round, now: () => clock.now(), signal }))
+      .then(
+        (outcome) => {
+          logger.info({ round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash, alreadyOnChain: outcome.kind === 'already-on-chain' }, 'round committed');
+          this.dispatch({ type: 'commitConfirmed', now: clock.now(), round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash });
+        },
+        (error: unknown) => {
+          if (this.stopped) return;
+          const retryable = isRetryableCommitError(error);
+          if (!retryable && error instanceof CoordinatorError) return this.fail(error);
+          this.dispatch({ type: 'commitFailed', now: clock.now(), round: effect.round, attempt: effect.attempt, error: errorMessage(error), retryable });
+        },
+      );
+    this.track(work);
+  }
+
+  private announceModel(effect: Extract<RoundEffect, { type: 'announceModel' }>): void {
+    const { config, store, gossip, clock, logger, metrics, events } = this.ports;
+    const row = store.getRound(effect.round);
+    const contributors = store.acceptedUpdates(effect.round).map((update) => update.nodeKey);
+    store.recordRoundAttendance(effect.round, contributors);
+    if (row) metrics.roundDuration.observe((clock.now() - row.openedMs) / 1000);
+    metrics.committedRounds.inc();
+    const checkpoint = store.getCheckpoint(effect.modelHash);
+    const nextDeadline = clock.now() + config.round.deadlineMs;
+    this.publish(() =>
+      gossip.publishModelAnnounce({ round: effect.round, modelHash: effect.modelHash, parentHash: effect.baseHash, checkpointSize: checkpoint?.bytes ?? 0, deadline: nextDeadline }),
+    );
+    events.emit('roundCommitted', { round: effect.round, modelHash: effect.modelHash, txHash: effect.txHash ?? store.getRound(effect.round)?.txHash ?? null });
+    this.committedHere += 1;
+    if (config.maxRounds !== undefined && this.committedHere >= config.maxRounds) {
+      logger.info({ rounds: this.committedHere }, 'maxRounds committed; stopping');
+      this.endWith.resolve();
+    }
+  }
+
+  private scheduleWake(): void {
+    clearTimeout(this.wakeTimer);
+    const at = nextWakeAt(this.state);
+    if (at === null || this.stopped) return;
+    const delay = Math.min(Math.max(0, at - this.ports.clock.now()) + 5, 60_000);
+    this.wakeTimer = setTimeout(() => this.guarded(() => this.dispatch({ type: 'tick', now: this.ports.clock.now() })), delay);
+  }
+
+  private drainSlashes(): void {
+    if (this.stopped) return;
+    const { slasher, metrics, logger, events, signal } = this.ports;
+    this.track(
+      slasher.drain(signal).then((outcomes) => {
+        for (const outcome of outcomes) {
+          metrics.slashes.inc({ outcome: outcome.status });
+          logger.info(outcome, outcome.status === 'slashed' ? 'node slashed' : 'slash failed');
+          events.emit('slashed', { nodeKey: outcome.nodeKey, evidenceHash: outcome.evidenceHash, txHash: outcome.txHash, error: outcome.error });
+        }
+        // A slashed node may have dropped below the minimum stake: re-read the registry now.
+        if (outcomes.some((outcome) => outcome.status === 'slashed')) this.registry.refresh();
+      }),
+    );
+  }
+
+  // ---- plumbing ---------------------------------------------------------------------------
+
+  private publish(send: () => Promise<unknown>): void {
+    if (this.stopped) return;
+    this.track(send().catch((error: unknown) => this.ports.logger.warn({ error: errorMessage(error) }, 'gossip publish failed')));
+  }
+
+  /** Keeps an effect's promise until it settles (stop waits for it); an error it throws is fatal. */
+  private track(work: Promise<unknown>): void {
+    const settled = work.catch((error: unknown) => this.fail(error));
+    this.tasks.add(settled);
+    void settled.finally(() => this.tasks.delete(settled));
+  }
+
+  /** Runs an event handler; an error in it (a database failure) stops the runner cleanly. */
+  private guarded(handler: () => void): void {
+    try {
+      handler();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopped) return;
+    const reason = errorMessage(error);
+    this.halted = reason;
+    this.ports.logger.error({ error: reason }, 'coordinator stopping on an error');
+    this.ports.events.emit('halted', { reason });
+    this.stopped = true;
+    clearTimeout(this.wakeTimer);
+    this.registry.stop();
+    this.endWith.reject(error);
+  }
+}
