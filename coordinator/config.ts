@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { z } from 'zod';
 import type { Hex } from 'viem';
 import { roundAggregationSchema } from '../core/audit/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM } from '../core/protocol/index.ts';
 import { roundConfigSchema } from '../core/round/index.ts';
 import { CoordinatorConfigError } from './errors.ts';
 
@@ -55,7 +56,7 @@ export const coordinatorConfigSchema = z.object({
   /** Aggregation rule and outer optimizer (core/audit's settings, recorded in every checkpoint). */
   aggregation: roundAggregationSchema.default({}),
   /** Bound on the L2 norm of an update's delta; larger updates are rejected by the validator. */
-  maxUpdateNorm: z.number().positive().finite().default(100),
+  maxUpdateNorm: z.number().positive().finite().default(DEFAULT_MAX_UPDATE_NORM),
   evaluation: z
     .object({
       /** Validation examples for the round's loss and accuracy. */

@@ -1,15 +1,15 @@
 import { initBackend, initialParams, loadMnist, shardFor, sliceExamples, type Dataset, type ModelSpec, type ModelName } from '../../core/ml/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM } from '../../core/protocol/index.ts';
 import type { ParameterLayout } from '../../core/tensor/index.ts';
 
 /** The coordinator's defaults: validation examples each update is scored on, and the reward budget and per-node cap. */
 export const SCORING_EXAMPLES = 500;
 export const REWARDS = { budget: 100n * 10n ** 18n, cap: 0.5 };
 /**
- * The validator's norm bound for the simulations: a sanity bound far above any honest update here
- * (MLP and CNN deltas after ≤100 Adam steps have norms of a few units), so the robustness
- * figures measure the aggregation rule, not the bound; scaled attacks stay under it.
+ * The validator's norm bound for the simulations: the network's default, far above any honest
+ * update here, so the robustness figures measure the aggregation rule; scaled attacks stay under it.
  */
-export const MAX_UPDATE_NORM = 1000;
+export const MAX_UPDATE_NORM = DEFAULT_MAX_UPDATE_NORM;
 
 /** What every simulated run of a suite shares: the model's genesis, the peers' shards, scoring and test data. */
 export interface SimulationWorld {

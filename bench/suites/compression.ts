@@ -1,5 +1,5 @@
 import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
-import { CODEC_IDS, modelHash, type CodecId } from '../../core/tensor/index.ts';
+import { CODEC_IDS, DEFAULT_TOPK_FRACTION, modelHash, type CodecId } from '../../core/tensor/index.ts';
 import { compressionChart, pngPathFor, writeChartPng } from '../plot/index.ts';
 import { buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation } from '../sim/index.ts';
 
@@ -8,11 +8,11 @@ const PEERS = 4;
 const ROUNDS = 10;
 const INNER = { innerSteps: 50, batchSize: 64, learningRate: 0.002 };
 /**
- * Fraction of coordinates topk keeps (error feedback carries the rest to later rounds): with
- * 4-bit values and Rice-coded indices, about 36× smaller than fp32.
+ * Fraction of coordinates topk keeps: the network's default (error feedback carries the rest to
+ * later rounds); with 4-bit values and Rice-coded indices, about 36× smaller than fp32.
  */
-const TOPK_FRACTION = 0.1;
-/** Further topk fractions run to draw the trade-off (the network's daemon defaults to 0.3). */
+const TOPK_FRACTION = DEFAULT_TOPK_FRACTION;
+/** Further topk fractions run to draw the trade-off. */
 const TOPK_SWEEP = [0.03, 0.3];
 const SEED = 13;
 const CURVE_TEST_LIMIT = 1000;

@@ -1,6 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_MAX_UPDATE_NORM } from '../protocol/index.ts';
+import { DEFAULT_TOPK_FRACTION } from '../tensor/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');
@@ -54,12 +56,12 @@ export const daemonConfigSchema = z.object({
   dataSeed: z.number().int().nonnegative().default(1),
   codec: z.enum(['fp32', 'fp16', 'int8', 'topk']).default('topk'),
   /** Fraction of coordinates top-k keeps (error feedback carries the rest to the next round). */
-  topkFraction: z.number().gt(0).max(1).default(0.3),
+  topkFraction: z.number().gt(0).max(1).default(DEFAULT_TOPK_FRACTION),
   heartbeatSeconds: z.number().positive().default(10),
   /** How often the ledger is polled for committed rounds. */
   chainPollSeconds: z.number().positive().default(1),
   /** Updates whose decoded delta has a larger L2 norm are rejected before aggregation. */
-  maxUpdateNorm: z.number().positive().default(1000),
+  maxUpdateNorm: z.number().positive().default(DEFAULT_MAX_UPDATE_NORM),
   audit: z.boolean().default(true),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 }).refine((config) => config.shardIndex === undefined || config.shardIndex < config.shardCount, {

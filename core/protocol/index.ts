@@ -44,5 +44,5 @@ export {
   UpdateValidator,
   createUpdateValidator,
 } from './validator.ts';
-export { INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
+export { DEFAULT_MAX_UPDATE_NORM, INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
 export { BlobRequest, BlobResponse } from './generated/gradnet.ts';
