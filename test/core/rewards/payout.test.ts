@@ -2,21 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { allocateRewards, payRound, scoreUpdates, type PayoutUpdate } from '../../../core/rewards/index.ts';
+import { digest, evaluateLoss, node, params, toward } from './fixtures.ts';
 
-/** Squared distance to a target: updates toward it reduce the loss. */
-const target = Float32Array.from({ length: 32 }, (_, k) => Math.sin(k + 1));
-const params = new Float32Array(32);
-async function evaluateLoss(candidate: Float32Array): Promise<number> {
-  let loss = 0;
-  for (let k = 0; k < candidate.length; k++) loss += (candidate[k] - target[k]) ** 2;
-  return loss / candidate.length;
-}
-const hex = (i: number, bytes: number): Hex => `0x${i.toString(16).padStart(2 * bytes, '0')}`;
 const update = (i: number, fraction: number, noise: number): PayoutUpdate => ({
-  nodeKey: hex(i, 20),
-  digest: hex(100 + i, 32),
-  payloadDigest: hex(200 + i, 32),
-  delta: target.map((t, k) => fraction * t + noise * Math.cos(5 * k + i)),
+  nodeKey: node(i),
+  digest: digest(100 + i),
+  payloadDigest: digest(200 + i),
+  delta: toward(fraction, noise, i),
   arrival: i,
 });
 const BUDGET = 1000n * 10n ** 18n;

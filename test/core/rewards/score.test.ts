@@ -1,22 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Hex } from 'viem';
 import { RewardsError, scoreUpdates, type ScoreInput } from '../../../core/rewards/index.ts';
-
-/**
- * A real loss to score against: squared distance to a target vector. Updates that move toward the
- * target reduce it; zero, sign-flipped and random ones do not.
- */
-const target = Float32Array.from({ length: 64 }, (_, k) => Math.sin(k + 1));
-const params = new Float32Array(64);
-async function evaluateLoss(candidate: Float32Array): Promise<number> {
-  let loss = 0;
-  for (let k = 0; k < candidate.length; k++) loss += (candidate[k] - target[k]) ** 2;
-  return loss / candidate.length;
-}
-const node = (i: number): Hex => `0x${i.toString(16).padStart(40, '0')}`;
-const digest = (i: number): Hex => `0x${i.toString(16).padStart(64, '0')}`;
-const toward = (fraction: number, noise = 0): Float32Array => target.map((t, k) => fraction * t + noise * Math.cos(7 * k));
+import { digest, evaluateLoss, node, params, toward } from './fixtures.ts';
 
 describe('scoreUpdates', () => {
   it('scores loss reduction on its own, floored at 0 for zero, sign-flipped and random updates', async () => {
