@@ -7,7 +7,7 @@ import type { CheckpointStore } from '../core/tensor/index.ts';
 import type { CoordinatorConfig } from './config.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
-import type { CoordinatorChain } from './runner.ts';
+import type { CoordinatorChain } from './ports.ts';
 
 /** The runner's chain port over core/chain's wrappers and `account`'s transaction counts. */
 export function chainPort(chain: GradnetChain, account: Address): CoordinatorChain {

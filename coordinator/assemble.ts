@@ -13,7 +13,7 @@ import type { CoordinatorConfig } from './config.ts';
 import { CoordinatorConfigError } from './errors.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { NodeView } from './node-view.ts';
-import type { RunnerPorts } from './runner.ts';
+import type { RunnerPorts } from './ports.ts';
 import { Slasher } from './slashing.ts';
 import { CoordinatorStore } from './store.ts';
 

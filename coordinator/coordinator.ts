@@ -9,11 +9,12 @@ import { CoordinatorError } from './errors.ts';
 import { startApiServer, type ApiServer } from './http.ts';
 import { createCoordinatorMetrics, type CoordinatorMetrics } from './metrics.ts';
 import { recover, waitForOwnPendingTransactions } from './recovery.ts';
-import { RoundRunner, type CoordinatorEvents } from './runner.ts';
+import type { CoordinatorEvents } from './ports.ts';
+import { RoundRunner } from './runner.ts';
 import type { CoordinatorStore } from './store.ts';
 
 export type { CoordinatorComponents } from './assemble.ts';
-export type { CoordinatorEvents } from './runner.ts';
+export type { CoordinatorEvents } from './ports.ts';
 
 export interface Coordinator extends EventEmitter<CoordinatorEvents>, Startable {
   readonly config: CoordinatorConfig;

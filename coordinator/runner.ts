@@ -1,57 +1,14 @@
-import type { EventEmitter } from 'node:events';
 import type { Hex } from 'viem';
-import type { RoundRecord } from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
-import type { Dataset, ModelSpec } from '../core/ml/index.ts';
 import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
-import type { GradnetDomain, Heartbeat } from '../core/protocol/index.ts';
-import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundGossip, type RoundLedger, type RoundLogger, type RoundState, type StepResult } from '../core/round/index.ts';
-import type { CheckpointStore } from '../core/tensor/index.ts';
-import type { Clock } from '../core/time/index.ts';
-import { commitAttempt, isRetryableCommitError } from './commit.ts';
-import type { CoordinatorConfig } from './config.ts';
+import type { Heartbeat } from '../core/protocol/index.ts';
+import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
 import { deferred } from './deferred.ts';
-import { ChainStateError, CoordinatorError } from './errors.ts';
+import { ChainStateError } from './errors.ts';
 import { takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
-import type { CoordinatorMetrics } from './metrics.ts';
-import type { NodeView } from './node-view.ts';
-import { waitForOwnPendingTransactions } from './recovery.ts';
-import { RegistryWatch, type RegistryEventSource } from './registry-watch.ts';
-import { produceRound } from './round-work.ts';
-import type { Slasher } from './slashing.ts';
-import type { CoordinatorStore } from './store.ts';
-
-export interface CoordinatorEvents {
-  roundOpened: [{ round: number; baseHash: Hex; deadline: number; reopened: boolean }];
-  roundAggregated: [{ round: number; modelHash: Hex; loss: number; accuracy: number; contributors: number }];
-  roundCommitted: [{ round: number; modelHash: Hex; txHash: Hex | null }];
-  slashed: [{ nodeKey: Hex; evidenceHash: Hex; txHash?: Hex; error?: string }];
-  halted: [{ reason: string }];
-}
-
-/** The chain as the runner uses it: the ledger and its account, registry events, node owners. */
-export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource {
-  ownerOf(nodeKey: Hex): Promise<Hex | undefined>;
-}
-
-/** Everything the runner works with, handed in at once by the start-up wiring. */
-export interface RunnerPorts {
-  config: CoordinatorConfig;
-  store: CoordinatorStore;
-  chain: CoordinatorChain;
-  gossip: RoundGossip;
-  checkpoints: CheckpointStore;
-  /** The registry as last read, kept in the store. */
-  nodes: NodeView;
-  slasher: Pick<Slasher, 'drain'>;
-  model: { spec: ModelSpec; validation: Dataset; domain: GradnetDomain };
-  clock: Clock;
-  logger: RoundLogger;
-  metrics: CoordinatorMetrics;
-  events: Pick<EventEmitter<CoordinatorEvents>, 'emit'>;
-  /** Aborted when the coordinator stops; cancels whatever effect is in flight. */
-  signal: AbortSignal;
-}
+import type { RunnerPorts } from './ports.ts';
+import { RegistryWatch } from './registry-watch.ts';
+import { aggregateRound, commitRound } from './round-effects.ts';
 
 /** The round part of `/status`. */
 export interface RoundStatus {
@@ -175,9 +132,9 @@ export class RoundRunner {
       case 'openRound':
         return this.openRound(effect);
       case 'aggregate':
-        return this.aggregate(effect);
+        return this.track(aggregateRound(this.ports, effect).then((next) => this.dispatch(next)));
       case 'commit':
-        return this.commit(effect);
+        return this.track(commitRound(this.ports, effect).then((next) => this.dispatch(next)));
       case 'commitRetryScheduled':
         metrics.commitErrors.inc();
         logger.warn({ round: effect.round, attempt: effect.attempt, retryAt: new Date(effect.at).toISOString(), error: effect.error }, 'commit failed; retrying');
@@ -212,67 +169,6 @@ export class RoundRunner {
     const deadline = this.deadline;
     if (state.phase !== 'collecting' || deadline === null) return;
     this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline }));
-  }
-
-  private aggregate(effect: Extract<RoundEffect, { type: 'aggregate' }>): void {
-    const { config, store, chain, nodes, checkpoints, model, clock, logger, metrics, events, signal } = this.ports;
-    logger.info({ round: effect.round, updates: effect.updates.length, reason: effect.reason }, 'round closed; aggregating');
-    const work = produceRound({
-      round: effect.round,
-      baseHash: effect.baseHash,
-      digests: effect.updates.map((update) => update.digest),
-      store,
-      checkpoints,
-      settings: {
-        spec: model.spec,
-        aggregation: config.aggregation,
-        validation: model.validation,
-        validationLimit: config.evaluation.validationLimit,
-        scoreBatch: config.evaluation.scoreBatch,
-        budgetPerRound: config.rewards.budgetPerRound,
-        capPerNode: config.rewards.capPerNode,
-      },
-      ownerOf: async (nodeKey) => nodes.ownerOf(nodeKey) ?? (await chain.ownerOf(nodeKey)) ?? null,
-      now: () => clock.now(),
-      signal,
-    }).then(
-      ({ result }) => {
-        metrics.loss.set(result.loss);
-        metrics.accuracy.set(result.accuracy);
-        logger.info({ round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, rewardBudget: result.rewardBudget.toString() }, 'round aggregated; checkpoint written');
-        events.emit('roundAggregated', { round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, contributors: result.contributors });
-        this.dispatch({ type: 'aggregated', now: clock.now(), round: effect.round, modelHash: result.modelHash });
-      },
-      (error: unknown) => {
-        if (this.stopped) return;
-        if (error instanceof CoordinatorError) return this.fail(error);
-        logger.error({ round: effect.round, error: errorMessage(error) }, 'aggregation failed; collecting the round again');
-        store.rejectAcceptedUpdates(effect.round, 'aggregation_failed');
-        this.dispatch({ type: 'aggregationFailed', now: clock.now(), round: effect.round, reason: errorMessage(error) });
-      },
-    );
-    this.track(work);
-  }
-
-  private commit(effect: Extract<RoundEffect, { type: 'commit' }>): void {
-    const { config, store, chain, clock, logger, signal } = this.ports;
-    // A retried commit may follow a transaction that timed out but is still pending: let it land first.
-    const settled = effect.attempt > 1 ? waitForOwnPendingTransactions({ ledger: chain, clock, logger, retryMaxMs: config.round.retryMaxMs, signal }) : Promise.resolve();
-    const work = settled
-      .then(() => commitAttempt({ ledger: chain, store, round: effect.round, now: () => clock.now(), signal }))
-      .then(
-        (outcome) => {
-          logger.info({ round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash, alreadyOnChain: outcome.kind === 'already-on-chain' }, 'round committed');
-          this.dispatch({ type: 'commitConfirmed', now: clock.now(), round: effect.round, modelHash: effect.modelHash, txHash: outcome.txHash });
-        },
-        (error: unknown) => {
-          if (this.stopped) return;
-          const retryable = isRetryableCommitError(error);
-          if (!retryable && error instanceof CoordinatorError) return this.fail(error);
-          this.dispatch({ type: 'commitFailed', now: clock.now(), round: effect.round, attempt: effect.attempt, error: errorMessage(error), retryable });
-        },
-      );
-    this.track(work);
   }
 
   private announceModel(effect: Extract<RoundEffect, { type: 'announceModel' }>): void {
