@@ -44,10 +44,11 @@ export interface RoundPayout {
 }
 
 /**
- * The round's scoring and payout, as the coordinator commits it and an auditor recomputes it:
+ * The round's scoring and payout, as the coordinator commits it and bench/sim simulates it:
  * each accepted update is scored by the loss its share removes on the held-out batch (see
  * scoreUpdates: copies, synthetic consensus updates and updates the rule set aside earn nothing),
  * then the budget is split by score in exact wei under the cap (taken to fixed point first).
+ * Deterministic for a deterministic `evaluateLoss`, so an auditor can recompute the rewards root.
  */
 export async function payRound(options: PayoutOptions): Promise<RoundPayout> {
   const setAside = new Set(options.setAside.map((digest) => digest.toLowerCase()));
