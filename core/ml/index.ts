@@ -1,3 +1,8 @@
+/**
+ * The learning side: tfjs backends, model specs and models, MNIST loading and sharding, local
+ * training and evaluation, data-parallel workers. Imports core/tensor for layouts; nothing
+ * an auditor must recompute bit for bit runs here (see core/aggregate, core/rewards).
+ */
 export { MlError, ModelSpecError, DatasetError, ShardError, TrainingConfigError, BackendError } from './errors.ts';
 export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, ensureBackend, currentBackend } from './backend.ts';
 export { conv2dGradient, maxPoolGradient, registerFastGradients } from './gradients.ts';

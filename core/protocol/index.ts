@@ -1,3 +1,8 @@
+/**
+ * The wire: protobuf messages, gossip topics, EIP-712 signing of updates, gossip validation with
+ * a reason for every refusal, equivocation evidence, and the size and norm limits both the
+ * daemon and the coordinator apply (limits.ts).
+ */
 export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
 export { TOPIC_KINDS, type TopicKind, type GradnetTopics, gradnetTopics, topicKind } from './topics.ts';
 export { contentHash } from './content-hash.ts';

@@ -1,3 +1,9 @@
+/**
+ * Flat parameter vectors and what travels or is stored of them: layouts, the model hash, update
+ * codecs (fp32, fp16, int8, top-k with error feedback; DEFAULT_TOPK_FRACTION is the network's
+ * one top-k default), checkpoints and their content-addressed store. Of core/ it imports only
+ * files/ and errors.ts.
+ */
 export { TensorError, InvalidParametersError, CheckpointCorruptError, CheckpointHashMismatchError, CheckpointNotFoundError } from './errors.ts';
 export { type ParameterEntry, type ParameterLayout, type PlacedParameter, shapeSize, validateLayout, layoutSize, placeLayout, assertParameters, assertFinite, sameLayout } from './layout.ts';
 export { canonicalModelBytes, modelHash, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
