@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import { silentRoundLogger } from '../../core/round/index.ts';
+import { ChainStateError } from '../../coordinator/errors.ts';
+import { recover, waitForOwnPendingTransactions } from '../../coordinator/recovery.ts';
+import { CoordinatorStore, type UpdateRecord } from '../../coordinator/store.ts';
+import { aggregatedResult, FakeChain, FakeClock, GENESIS, hash } from './fakes.ts';
+
+const address = (n: number): Hex => `0x${n.toString(16).padStart(40, '0')}`;
+
+function accepted(round: number, node: number, baseHash: Hex): UpdateRecord {
+  return {
+    round,
+    nodeKey: address(node),
+    digest: hash(0x100 + node),
+    verdict: 'accepted',
+    reason: null,
+    baseHash,
+    samples: 10,
+    trainLoss: 0.5,
+    codec: 'fp32',
+    signature: hash(7),
+    message: new Uint8Array([node]),
+    bytes: 1,
+    receivedMs: 1,
+    peerId: null,
+  };
+}
+
+/** recover() over a fake chain, the real store in memory, and checkpoints holding `held`. */
+function recovery(held: Hex[] = [GENESIS]) {
+  const chain = new FakeChain();
+  const store = CoordinatorStore.open(':memory:');
+  const clock = new FakeClock();
+  const checkpoints = { dir: '/data/checkpoints', has: async (modelHash: Hex) => held.includes(modelHash) };
+  return { chain, store, clock, run: () => recover({ ledger: chain, journal: store, checkpoints, clock, logger: silentRoundLogger }) };
+}
+
+describe('coordinator recovery (fake chain, in-memory store)', () => {
+  it('opens round 1 on the genesis model on a fresh database', async () => {
+    const { clock, run } = recovery();
+    assert.deepEqual(await run(), { type: 'start', now: clock.now(), round: 1, baseHash: GENESIS });
+  });
+
+  it('resumes the commit of an aggregated round, also when the chain already has it', async () => {
+    const { chain, store, clock, run } = recovery();
+    store.openRound(1, GENESIS, 10);
+    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
+    const resume = { type: 'resumeCommit', now: clock.now(), round: 1, baseHash: GENESIS, modelHash: aggregatedResult(1).modelHash };
+    assert.deepEqual(await run(), resume, 'not on chain yet');
+    store.markCommitting(1);
+    chain.commitOnChain(aggregatedResult(1).modelHash);
+    assert.deepEqual(await run(), resume, 'on chain already: the commit step finds it there and only records it');
+    assert.deepEqual(chain.calls.filter((call) => call === 'commitRound'), [], 'recovery itself never sends');
+  });
+
+  it('resumes an open round on the chain head with the updates the database kept, from its first opening', async () => {
+    const { chain, store, clock, run } = recovery([GENESIS, aggregatedResult(1).modelHash]);
+    store.openRound(1, GENESIS, 10);
+    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
+    store.markCommitting(1);
+    chain.commitOnChain(aggregatedResult(1).modelHash);
+    const head = aggregatedResult(1).modelHash;
+    store.openRound(2, head, 30);
+    store.insertUpdate(accepted(2, 1, head));
+    store.insertUpdate(accepted(2, 2, head));
+    assert.deepEqual(await run(), {
+      type: 'start',
+      now: clock.now(),
+      round: 2,
+      baseHash: head,
+      accepted: [
+        { nodeKey: address(1), digest: hash(0x101) },
+        { nodeKey: address(2), digest: hash(0x102) },
+      ],
+      openedAt: 30,
+    });
+    assert.equal(store.getRound(1)?.state, 'committed', 'a round the chain holds is recorded committed');
+  });
+
+  it('refuses a chain that was reset under the database', async () => {
+    const { store, run } = recovery();
+    store.openRound(1, GENESIS, 10);
+    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
+    store.markCommitting(1);
+    store.markCommitted(1, hash(9), 30);
+    store.openRound(2, aggregatedResult(1).modelHash, 40);
+    await assert.rejects(run(), (error: unknown) => error instanceof ChainStateError && (error.value as { round: number; onChain: number }).onChain === 0);
+  });
+
+  it('refuses an aggregated round the chain is more than one round behind', async () => {
+    const { store, run } = recovery();
+    for (const round of [1, 2]) {
+      store.openRound(round, round === 1 ? GENESIS : aggregatedResult(1).modelHash, 10);
+      store.markAggregated(round, aggregatedResult(round), new Map(), [], 20);
+    }
+    store.markCommitting(1);
+    store.markCommitted(1, hash(9), 30);
+    await assert.rejects(run(), (error: unknown) => error instanceof ChainStateError && (error.value as { round: number }).round === 2);
+  });
+
+  it("refuses to go on when the chain's latest model is missing from the checkpoints", async () => {
+    const { chain, run } = recovery([GENESIS]);
+    chain.commitOnChain(hash(0xbeef));
+    await assert.rejects(run(), (error: unknown) => error instanceof ChainStateError && (error.value as { latestHash: Hex }).latestHash === hash(0xbeef));
+  });
+});
+
+describe("waiting for the coordinator's own pending transactions", () => {
+  const wait = (chain: FakeChain, clock: FakeClock, signal = new AbortController().signal) =>
+    waitForOwnPendingTransactions({ ledger: chain, clock, logger: silentRoundLogger, retryMaxMs: 15_000, signal });
+
+  it('waits until none is pending', async () => {
+    const chain = new FakeChain();
+    const clock = new FakeClock();
+    chain.pending = [2, 1, 0];
+    await wait(chain, clock);
+    assert.equal(chain.calls.length, 3);
+    assert.deepEqual(clock.sleeps, [250, 250]);
+  });
+
+  it('gives up after 30 s when a transaction never lands', async () => {
+    const chain = new FakeChain();
+    const clock = new FakeClock();
+    chain.pending = Array.from({ length: 1000 }, () => 1);
+    const started = clock.now();
+    await wait(chain, clock);
+    assert.equal(clock.now() - started, 30_000);
+  });
+
+  it('stops waiting when the coordinator stops', async () => {
+    const chain = new FakeChain();
+    chain.pending = [1, 1, 1];
+    const stopping = new AbortController();
+    stopping.abort(new Error('stopping'));
+    await assert.rejects(wait(chain, new FakeClock(), stopping.signal), /stopping/);
+  });
+});

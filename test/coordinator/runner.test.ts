@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { describe, it } from 'node:test';
+import { generatePrivateKey } from 'viem/accounts';
+import type { UpdateEvent } from '../../core/p2p/index.ts';
+import { signUpdate, updateDigest } from '../../core/protocol/index.ts';
+import { encodeDelta } from '../../core/tensor/index.ts';
+import { ChainStateError } from '../../coordinator/errors.ts';
+import { RoundRunner } from '../../coordinator/runner.ts';
+import { aggregatedResult, GENESIS, hash, runnerFixture, type RunnerFixture } from './fakes.ts';
+
+const MODEL_1 = aggregatedResult(1).modelHash;
+
+/** Round 1 aggregated in the store, its commit not known to have landed. */
+function aggregatedRound1(fixture: RunnerFixture): void {
+  fixture.store.openRound(1, GENESIS, Date.now() - 1000);
+  fixture.store.markAggregated(1, aggregatedResult(1), new Map(), [], Date.now());
+}
+
+const resumeCommit = { type: 'resumeCommit', now: Date.now(), round: 1, baseHash: GENESIS, modelHash: MODEL_1 } as const;
+
+describe('coordinator round runner (fake chain and gossip, in-memory store)', () => {
+  it('finds an aggregated round already on chain: records its transaction, sends none, announces it and opens the next round', async () => {
+    const fixture = runnerFixture();
+    aggregatedRound1(fixture);
+    fixture.store.markCommitting(1);
+    const landed = fixture.chain.commitOnChain(MODEL_1);
+    const runner = new RoundRunner(fixture.ports);
+    const committed = once(fixture.events, 'roundCommitted');
+    await runner.start(resumeCommit);
+    assert.deepEqual((await committed)[0], { round: 1, modelHash: MODEL_1, txHash: landed.transactionHash });
+    await runner.stop();
+
+    assert.deepEqual([fixture.store.getRound(1)?.state, fixture.store.getRound(1)?.txHash], ['committed', landed.transactionHash]);
+    assert.equal(fixture.chain.calls.includes('commitRound'), false, 'no second transaction');
+    assert.deepEqual(
+      fixture.gossip.announces.map(({ round, modelHash, parentHash }) => ({ round, modelHash, parentHash })),
+      [{ round: 1, modelHash: MODEL_1, parentHash: GENESIS }],
+    );
+    const state = runner.roundState();
+    assert.deepEqual([state.phase, state.phase === 'collecting' && state.round, state.phase === 'collecting' && state.baseHash], ['collecting', 2, MODEL_1]);
+    assert.deepEqual(fixture.gossip.admitted, { round: 2, baseHash: MODEL_1 }, 'updates are validated against round 2 now');
+    assert.equal(fixture.store.getRound(2)?.state, 'open');
+  });
+
+  it('resumes an open round with the updates the database kept and the deadline it first had', async () => {
+    const fixture = runnerFixture({ round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000 } });
+    const openedAt = Date.now() - 5000;
+    fixture.store.openRound(1, GENESIS, openedAt);
+    const accepted = [1, 2].map((n) => ({ nodeKey: `0x${n.toString(16).padStart(40, '0')}` as const, digest: hash(0x100 + n) }));
+    const runner = new RoundRunner(fixture.ports);
+    await runner.start({ type: 'start', now: Date.now(), round: 1, baseHash: GENESIS, accepted, openedAt });
+    await runner.stop();
+    assert.deepEqual(runner.status(), { phase: 'collecting', round: 1, baseHash: GENESIS, deadline: openedAt + 60_000, accepted: 2, quorum: 3, halted: null });
+    assert.deepEqual(fixture.gossip.roundOpens, [{ round: 1, baseModelHash: GENESIS, deadline: openedAt + 60_000 }]);
+    assert.deepEqual(fixture.gossip.admitted, { round: 1, baseHash: GENESIS });
+  });
+
+  it("retries a failed commit once the coordinator's own pending transaction has landed", async () => {
+    const fixture = runnerFixture({ round: { retryBaseMs: 20, retryMaxMs: 100 } });
+    aggregatedRound1(fixture);
+    fixture.chain.commitFailures = [new Error('connection refused')];
+    fixture.chain.pending = [1, 0];
+    const runner = new RoundRunner(fixture.ports);
+    const committed = once(fixture.events, 'roundCommitted');
+    await runner.start(resumeCommit);
+    await committed;
+    await runner.stop();
+    assert.deepEqual(
+      fixture.chain.calls.filter((call) => call === 'commitRound' || call === 'pendingTransactionCount'),
+      ['commitRound', 'pendingTransactionCount', 'pendingTransactionCount', 'commitRound'],
+    );
+    assert.equal(fixture.chain.rounds.length, 1);
+    assert.deepEqual([fixture.store.getRound(1)?.state, fixture.store.getRound(1)?.commitAttempts], ['committed', 2]);
+    assert.equal((await fixture.ports.metrics.commitErrors.get()).values[0].value, 1);
+  });
+
+  it('halts, sending nothing, when the chain holds the round with another model', async () => {
+    const fixture = runnerFixture();
+    aggregatedRound1(fixture);
+    fixture.chain.commitOnChain(hash(0xbad));
+    const runner = new RoundRunner(fixture.ports);
+    const halted = once(fixture.events, 'halted');
+    await runner.start(resumeCommit);
+    await assert.rejects(runner.ended, ChainStateError);
+    await halted;
+    await runner.stop();
+    assert.equal(fixture.chain.calls.includes('commitRound'), false);
+    assert.ok(runner.status().halted);
+    assert.equal(fixture.store.getRound(1)?.state, 'committing');
+  });
+
+  it('keeps the first update of a node and stores a second, different one as slashing evidence', async () => {
+    const fixture = runnerFixture({ round: { quorum: 3 } });
+    const runner = new RoundRunner(fixture.ports);
+    await runner.start({ type: 'start', now: Date.now(), round: 1, baseHash: GENESIS });
+    const privateKey = generatePrivateKey();
+    const domain = fixture.ports.model.domain;
+    const updateOf = async (values: number[]): Promise<UpdateEvent> => {
+      const delta = new Float32Array(values);
+      const update = await signUpdate({ privateKey, domain, round: 1, baseModelHash: GENESIS, samples: 10, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
+      return { update, digest: updateDigest(update, domain), delta, peer: 'peer-a' };
+    };
+    const first = await updateOf([1, 2, 3]);
+    const second = await updateOf([3, 2, 1]);
+
+    runner.onUpdate(first);
+    assert.deepEqual(fixture.store.acceptedUpdates(1).map((row) => row.digest), [first.digest], 'on disk before the round counts it');
+    runner.onUpdate(second);
+    runner.onUpdate(first);
+    await runner.stop();
+
+    assert.deepEqual(fixture.store.acceptedUpdates(1).map((row) => row.digest), [first.digest], 'the first stays');
+    assert.equal(runner.status().accepted, 1);
+    const evidence = fixture.store.listEquivocations('pending');
+    assert.deepEqual(evidence.map((row) => [row.firstDigest, row.secondDigest]), [[first.digest, second.digest]]);
+    assert.deepEqual(fixture.store.roundUpdates(1).map((row) => [row.verdict, row.reason]), [['accepted', null], ['rejected', 'equivocation']], 'a duplicate is not stored again');
+    assert.equal(fixture.drains(), 2, 'slashes are sent at start and once the evidence is in');
+  });
+});
