@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createPublicClient, http, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
+import { freePort } from '../../core/process/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
 import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
@@ -18,17 +18,6 @@ interface CoordinatorProcess {
   ready: Promise<{ api: string; addresses: string[] }>;
   exited: Promise<number | null>;
   logs: Record<string, unknown>[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Runs `gradnet coordinator --config FILE` as a real process, reading its JSON log lines. */
