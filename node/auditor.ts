@@ -1,18 +1,14 @@
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import { applyRound, checkpointAggregation, updatesRoot } from '../core/audit/index.ts';
-import type { CommittedRound } from '../core/chain/index.ts';
-import type { Checkpoint } from '../core/tensor/index.ts';
+import type { CommittedRound, LedgerClient } from '../core/chain/index.ts';
+import type { Abortable, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
+import { decodeUpdate } from '../core/protocol/index.ts';
+import { decodeDelta, payloadElementCount, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
+import type { CheckpointModels } from './model-sync.ts';
 
 /** An update this node accepted from gossip (or made itself), kept until its round is audited. */
-export interface ObservedUpdate {
-  round: number;
-  baseModelHash: Hex;
-  nodeKey: Hex;
-  digest: Hex;
-  delta: Float32Array;
-  samples: number;
-}
+export type ObservedUpdate = HeardUpdate;
 
 export type AuditVerdict = 'match' | 'mismatch' | 'skipped';
 
@@ -96,5 +92,71 @@ export class RoundAuditor {
     log({ event: 'audit', ...result }, `audit round ${round}: ${result.verdict}${result.verdict === 'match' ? '' : ` (${result.reason})`}`);
     this.byRound.delete(round);
     return result;
+  }
+}
+
+/**
+ * The peer's auditor port: the replay above, fed with the committed round from the ledger, its
+ * parent from the local store (a node that never held it cannot replay the round) and its model
+ * by hash, and told which updates the round included by the coordinator's API when configured.
+ */
+export class LedgerAuditor implements PeerAuditor {
+  readonly #replay: RoundAuditor;
+  readonly #ledger: Pick<LedgerClient, 'getRound'>;
+  readonly #store: CheckpointStore;
+  readonly #models: Pick<CheckpointModels, 'checkpoint'>;
+  readonly #coordinatorUrl: string | undefined;
+  readonly #onAudit: ((result: AuditResult) => void) | undefined;
+
+  constructor(options: {
+    logger: Logger;
+    ledger: Pick<LedgerClient, 'getRound'>;
+    store: CheckpointStore;
+    models: Pick<CheckpointModels, 'checkpoint'>;
+    coordinatorUrl?: string;
+    onAudit?: (result: AuditResult) => void;
+  }) {
+    this.#replay = new RoundAuditor({ logger: options.logger });
+    this.#ledger = options.ledger;
+    this.#store = options.store;
+    this.#models = options.models;
+    this.#coordinatorUrl = options.coordinatorUrl;
+    this.#onAudit = options.onAudit;
+  }
+
+  observe(update: HeardUpdate): void {
+    this.#replay.observe(update);
+  }
+
+  observeOwn(signed: SignedUpdateBytes): void {
+    const update = decodeUpdate(signed.bytes);
+    const payload = update.payload ?? new Uint8Array();
+    // The coordinator aggregates what the payload decodes to, so the replay must hold the same.
+    const delta = decodeDelta(update.codec, payload, payloadElementCount(payload) ?? 0);
+    this.#replay.observe({ round: update.round, baseModelHash: update.baseModelHash, nodeKey: update.nodeKey, digest: signed.digest, delta, samples: update.samples });
+  }
+
+  async audit(round: number, { signal }: Abortable = {}): Promise<void> {
+    const committed = await this.#ledger.getRound(round);
+    if (!(await this.#store.has(committed.parentHash))) return;
+    const parent = await this.#store.get(committed.parentHash);
+    const produced = await this.#models.checkpoint(committed.modelHash, { signal });
+    const result = this.#replay.audit(committed, parent, produced, await this.#includedDigests(round, signal));
+    this.#onAudit?.(result);
+  }
+
+  /** The coordinator's list of a round's update digests, when its API is configured and answers. */
+  async #includedDigests(round: number, signal?: AbortSignal): Promise<Hex[] | undefined> {
+    const api = this.#coordinatorUrl;
+    if (api === undefined) return undefined;
+    try {
+      const timeout = AbortSignal.timeout(5000);
+      const response = await fetch(`${api.replace(/\/$/, '')}/rounds/${round}`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      if (!response.ok) return undefined;
+      const body = (await response.json()) as { digests?: unknown };
+      return Array.isArray(body.digests) && body.digests.every((digest) => typeof digest === 'string') ? (body.digests as Hex[]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import type { GradnetNode } from '../core/p2p/index.ts';
+import type { Abortable, ModelSource } from '../core/peer/index.ts';
 import { decodeCheckpoint, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
 
 /** Largest checkpoint a node accepts over the blob protocol (the CNN and MLP are far below). */
@@ -26,4 +27,32 @@ export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointSt
   const checkpoint = await store.putBytes(hash, bytes);
   logger.info({ modelHash: hash, round: checkpoint.meta.round, bytes: bytes.byteLength, ms: Math.round(performance.now() - started) }, `fetched model ${hash.slice(0, 10)} (round ${checkpoint.meta.round}) over the blob protocol`);
   return checkpoint;
+}
+
+/**
+ * The peer's model source: checkpoints by hash through `ensureCheckpoint`, the latest one kept
+ * in memory so that training reads (and hash-checks) a round's base once, not on every use.
+ */
+export class CheckpointModels implements ModelSource {
+  readonly #store: CheckpointStore;
+  readonly #p2p: GradnetNode;
+  readonly #logger: Logger;
+  #latest: Checkpoint | undefined;
+
+  constructor(options: { store: CheckpointStore; p2p: GradnetNode; logger: Logger }) {
+    this.#store = options.store;
+    this.#p2p = options.p2p;
+    this.#logger = options.logger;
+  }
+
+  async ensure(modelHash: Hex, options: Abortable = {}): Promise<{ modelHash: Hex; parameterCount: number }> {
+    const checkpoint = await this.checkpoint(modelHash, options);
+    return { modelHash: checkpoint.modelHash, parameterCount: checkpoint.params.length };
+  }
+
+  async checkpoint(modelHash: Hex, options: Abortable = {}): Promise<Checkpoint> {
+    if (this.#latest?.modelHash === modelHash) return this.#latest;
+    this.#latest = await ensureCheckpoint({ hash: modelHash, store: this.#store, p2p: this.#p2p, logger: this.#logger, signal: options.signal });
+    return this.#latest;
+  }
 }

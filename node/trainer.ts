@@ -2,6 +2,7 @@ import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
+import type { Abortable, PeerTrainer } from '../core/peer/index.ts';
 import { encodeDelta, errorFeedbackStart, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
 
 export interface TrainerOptions {
@@ -16,6 +17,8 @@ export interface TrainerOptions {
   /** Seeds batch order together with the node key and round, so a node's update is reproducible. */
   seed: number;
   nodeKey: Hex;
+  /** Where the round's base model comes from (verified by hash). */
+  models: { checkpoint(modelHash: Hex, options?: Abortable): Promise<Checkpoint> };
   logger: Logger;
 }
 
@@ -30,46 +33,49 @@ export interface PreparedUpdate {
   trainLoss: number;
   /** Wall time of local training, milliseconds. */
   trainMs: number;
+  /** Error feedback: what this payload did not carry, for the next round (lossy codecs only). */
+  residual: Float32Array | undefined;
 }
 
 /**
  * Trains the node's shard from a round's base model and compresses the pseudo-gradient.
- * Lossy codecs keep an error-feedback residual across rounds: what one round's payload did
+ * Lossy codecs carry an error-feedback residual across rounds: what one round's payload did
  * not carry is added to the next round's delta, so nothing is lost for good, and local training
- * starts from base + residual so that those coordinates are not learned a second time.
+ * starts from base + residual so that those coordinates are not learned a second time. The
+ * residual goes in and out explicitly: the daemon keeps the one that belongs to its signed update.
  */
-export class Trainer {
-  private residual: Float32Array | undefined;
+export class Trainer implements PeerTrainer<PreparedUpdate> {
   private readonly options: TrainerOptions;
 
   constructor(options: TrainerOptions) {
     this.options = options;
   }
 
-  async train(base: Checkpoint, round: number, signal?: AbortSignal): Promise<PreparedUpdate> {
+  async train(input: { round: number; baseModelHash: Hex; residual: Float32Array | undefined }, { signal }: Abortable = {}): Promise<PreparedUpdate> {
     const { options } = this;
+    const { round } = input;
+    const base = await options.models.checkpoint(input.baseModelHash, { signal });
     const started = performance.now();
     const spec: ModelSpec = base.meta.model;
     const progress = startProgress({ label: `round ${round}`, total: options.innerSteps, logger: options.logger });
-    if (this.residual !== undefined && this.residual.length !== base.params.length) this.residual = undefined;
+    const residual = input.residual?.length === base.params.length ? input.residual : undefined;
     const result = await trainLocal({
       spec,
-      params: errorFeedbackStart(base.params, this.residual),
+      params: errorFeedbackStart(base.params, residual),
       data: options.shard,
       config: { innerSteps: options.innerSteps, batchSize: options.batchSize, learningRate: options.learningRate, seed: `${options.seed}/${options.nodeKey.toLowerCase()}/${round}` },
       signal,
       onStep: (stepsDone, loss) => progress.update(stepsDone, { loss }),
     }).finally(() => progress.stop());
     const encoded = encodeDelta(options.codec, result.delta, {
-      residual: options.codec === 'fp32' ? undefined : this.residual,
+      residual: options.codec === 'fp32' ? undefined : residual,
       k: options.codec === 'topk' ? options.topkFraction : undefined,
     });
-    this.residual = encoded.residual;
     const trainMs = Math.round(performance.now() - started);
     options.logger.info(
       { round, samples: result.samples, trainLoss: result.trainLoss, codec: options.codec, payloadBytes: encoded.payload.length, trainMs },
       `trained round ${round}: loss ${result.trainLoss.toFixed(4)} on ${result.samples} samples in ${trainMs} ms`,
     );
-    return { round, baseModelHash: base.modelHash, codec: options.codec, payload: encoded.payload, samples: result.samples, trainLoss: result.trainLoss, trainMs };
+    return { round, baseModelHash: base.modelHash, codec: options.codec, payload: encoded.payload, samples: result.samples, trainLoss: result.trainLoss, trainMs, residual: encoded.residual };
   }
 }

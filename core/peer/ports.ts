@@ -1,0 +1,123 @@
+import type { Hex } from 'viem';
+import type { Clock } from '../time/index.ts';
+
+/** What every call that can hang takes. */
+export interface Abortable {
+  signal?: AbortSignal;
+}
+
+/** The ledger, as far as a peer reads it. */
+export interface PeerChain {
+  roundCount(options?: Abortable): Promise<number>;
+  latestModelHash(options?: Abortable): Promise<Hex>;
+  /** Whether `nodeKey` is registered and active (who may gossip updates). */
+  isActive(nodeKey: Hex, options?: Abortable): Promise<boolean>;
+  /** Whether `address` holds the coordinator role (who may open rounds and announce models). */
+  isCoordinator(address: Hex, options?: Abortable): Promise<boolean>;
+}
+
+/** An update gossip delivered, validated, with its decoded delta (what an audit replays). */
+export interface HeardUpdate {
+  round: number;
+  baseModelHash: Hex;
+  nodeKey: Hex;
+  digest: Hex;
+  delta: Float32Array;
+  samples: number;
+}
+
+/** A signed update as it goes on the wire: the exact bytes are what is stored and re-sent. */
+export interface SignedUpdateBytes {
+  round: number;
+  baseModelHash: Hex;
+  /** EIP-712 digest: the update's identity (two different ones for a round are equivocation). */
+  digest: Hex;
+  bytes: Uint8Array;
+}
+
+export type GossipEvent =
+  | { type: 'roundOpen'; round: number; baseModelHash: Hex; peer: string }
+  | { type: 'modelAnnounce'; round: number; modelHash: Hex; peer: string }
+  | { type: 'update'; update: HeardUpdate }
+  /** Two different updates signed by `nodeKey` for `round` (either may have been refused). */
+  | { type: 'equivocation'; round: number; nodeKey: Hex; digests: readonly Hex[] };
+
+export interface PeerHeartbeat {
+  nodeKey: Hex;
+  round: number;
+  modelHash: Hex;
+  version: string;
+  timestamp: number;
+}
+
+/** The open round incoming updates are validated against. */
+export interface UpdateWindow {
+  round: number;
+  baseModelHash: Hex;
+  parameterCount: number;
+}
+
+/** The peer-to-peer network: gossip in both directions. */
+export interface PeerGossip {
+  start(options?: Abortable): Promise<void>;
+  stop(): Promise<void>;
+  readonly peerId: string;
+  multiaddrs(): string[];
+  /** Every validated message from now on goes to `listener`. */
+  subscribe(listener: (event: GossipEvent) => void): void;
+  acceptUpdatesFor(window: UpdateWindow): void;
+  publishUpdate(update: SignedUpdateBytes, options?: Abortable): Promise<{ recipients: number; inline: boolean }>;
+  publishHeartbeat(heartbeat: PeerHeartbeat, options?: Abortable): Promise<void>;
+  /** Peers subscribed to updates right now. */
+  updateSubscribers(): string[];
+}
+
+/** Checkpoints by hash: from local storage, or fetched from peers and verified before use. */
+export interface ModelSource {
+  ensure(modelHash: Hex, options?: Abortable): Promise<{ modelHash: Hex; parameterCount: number }>;
+}
+
+/** What local training produced; `residual` is the error feedback the next round starts from. */
+export interface TrainedUpdate {
+  round: number;
+  baseModelHash: Hex;
+  residual: Float32Array | undefined;
+}
+
+export interface PeerTrainer<Trained extends TrainedUpdate = TrainedUpdate> {
+  /** Trains round `round` from the model `baseModelHash` (held by the model source) plus `residual`. */
+  train(input: { round: number; baseModelHash: Hex; residual: Float32Array | undefined }, options?: Abortable): Promise<Trained>;
+}
+
+export interface PeerSigner<Trained extends TrainedUpdate = TrainedUpdate> {
+  readonly nodeKey: Hex;
+  sign(trained: Trained, options?: Abortable): Promise<SignedUpdateBytes>;
+}
+
+/** Replays committed rounds from the updates the peer saw. */
+export interface PeerAuditor {
+  observe(update: HeardUpdate): void;
+  /** This peer's own update (gossip does not deliver it back). */
+  observeOwn(update: SignedUpdateBytes): void;
+  audit(round: number, options?: Abortable): Promise<void>;
+}
+
+/** pino's shape, as much of it as the daemon logs through. */
+export interface PeerLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** Everything the peer daemon talks to. */
+export interface PeerPorts<Trained extends TrainedUpdate = TrainedUpdate> {
+  chain: PeerChain;
+  gossip: PeerGossip;
+  models: ModelSource;
+  trainer: PeerTrainer<Trained>;
+  signer: PeerSigner<Trained>;
+  auditor: PeerAuditor;
+  clock: Clock;
+  logger: PeerLogger;
+}

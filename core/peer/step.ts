@@ -1,0 +1,192 @@
+import type { Hex } from 'viem';
+import { backoffDelay } from '../time/index.ts';
+import type { PeerConfig, PeerEffect, PeerEvent, PeerState, PeerStepResult } from './types.ts';
+
+/** A peer that has not joined the network yet: waiting for `start`. */
+export function initialPeerState(config: PeerConfig): PeerState {
+  return {
+    config,
+    auditedThrough: 0,
+    open: null,
+    base: null,
+    trained: null,
+    signed: null,
+    work: null,
+    pollAt: Infinity,
+    heartbeatAt: Infinity,
+    failures: 0,
+    coordinatorPeer: null,
+    impostor: null,
+  };
+}
+
+function sameHash(a: Hex, b: Hex): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function ignored(state: PeerState, event: PeerEvent, reason: string): PeerStepResult {
+  return { state, effects: [{ type: 'eventIgnored', event: event.type, reason }] };
+}
+
+function readChain(state: PeerState, effects: PeerEffect[] = []): PeerStepResult {
+  return { state: { ...state, work: { kind: 'readChain' } }, effects: [...effects, { type: 'readChain' }] };
+}
+
+/** Nothing left to do until the next poll: the pass through the round went through. */
+function settle(state: PeerState, now: number, effects: PeerEffect[]): PeerStepResult {
+  const recovered: PeerEffect[] = state.failures > 0 ? [{ type: 'recovered', failures: state.failures }] : [];
+  return { state: { ...state, work: null, failures: 0, pollAt: now + state.config.pollMs }, effects: [...effects, ...recovered] };
+}
+
+/**
+ * Decides the next step of the open round after a chain read, in the order the peer needs them:
+ * audit the rounds committed since, hold the round's base model, train and sign once, gossip,
+ * and re-send while the coordinator may not have heard.
+ */
+function advance(state: PeerState, now: number, updateSubscribers: readonly string[], effects: PeerEffect[]): PeerStepResult {
+  const { config, open } = state;
+  if (open === null) return settle(state, now, effects);
+  const committed = open.round - 1;
+  if (state.auditedThrough < committed) {
+    if (!config.audit) return advance({ ...state, auditedThrough: committed }, now, updateSubscribers, effects);
+    const round = state.auditedThrough + 1;
+    return { state: { ...state, work: { kind: 'audit', round } }, effects: [...effects, { type: 'audit', round }] };
+  }
+  if (state.base === null || !sameHash(state.base.modelHash, open.baseModelHash)) {
+    const modelHash = open.baseModelHash;
+    return { state: { ...state, work: { kind: 'fetchModel', modelHash } }, effects: [...effects, { type: 'fetchModel', modelHash }] };
+  }
+  if (state.impostor !== null) return settle(state, now, effects);
+  const { signed } = state;
+  if (signed === null || signed.round < open.round) {
+    const work = { kind: 'train', round: open.round, baseModelHash: open.baseModelHash } as const;
+    return { state: { ...state, work }, effects: [...effects, { type: 'train', round: work.round, baseModelHash: work.baseModelHash }] };
+  }
+  // Signed for this round (or a later one, on a chain that went back): never sign again, only re-send.
+  if (signed.round !== open.round || !sameHash(signed.baseModelHash, open.baseModelHash)) return settle(state, now, effects);
+  const unsent = signed.sentAt === null;
+  const unheard = !signed.heard && updateSubscribers.length > 0 && signed.sentAt !== null && now - signed.sentAt >= config.republishAfterMs;
+  if (!unsent && !unheard) return settle(state, now, effects);
+  const publish: PeerEffect = { type: 'publish', round: signed.round, digest: signed.digest, resend: !unsent || signed.restored };
+  return { state: { ...state, work: { kind: 'publish', round: signed.round, digest: signed.digest } }, effects: [...effects, publish] };
+}
+
+function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainRead' }>): PeerStepResult {
+  if (state.work?.kind !== 'readChain') return ignored(state, event, 'no chain read is in flight');
+  const open = { round: event.roundCount + 1, baseModelHash: event.latestModelHash };
+  const effects: PeerEffect[] = [];
+  if (state.open === null || state.open.round !== open.round || !sameHash(state.open.baseModelHash, open.baseModelHash)) {
+    effects.push({ type: 'roundOpened', round: open.round, baseModelHash: open.baseModelHash });
+  }
+  const next: PeerState = { ...state, open, work: null };
+  const { trained, signed, impostor } = next;
+  if (trained === null) return advance(next, event.now, event.updateSubscribers, effects);
+  const stillOpen = open.round === trained.round && sameHash(open.baseModelHash, trained.baseModelHash);
+  if (stillOpen && impostor === null && (signed === null || signed.round < trained.round)) {
+    const work = { kind: 'sign', round: trained.round, baseModelHash: trained.baseModelHash } as const;
+    return { state: { ...next, work }, effects: [...effects, { type: 'sign', round: work.round, baseModelHash: work.baseModelHash }] };
+  }
+  const reason = !stillOpen ? `round ${trained.round} was committed while this node trained` : impostor !== null ? 'another daemon signs with this node key' : `round ${trained.round} is signed already`;
+  effects.push({ type: 'dropUpdate', round: trained.round, reason });
+  return advance({ ...next, trained: null }, event.now, event.updateSubscribers, effects);
+}
+
+function onFailure(state: PeerState, event: Extract<PeerEvent, { type: 'workFailed' }>): PeerStepResult {
+  if (state.work?.kind !== event.work) return ignored(state, event, `no ${event.work} is in flight`);
+  const failures = state.failures + 1;
+  const delayMs = backoffDelay(failures, state.config.backoff);
+  return {
+    state: { ...state, work: null, failures, pollAt: event.now + delayMs },
+    effects: [{ type: 'retryScheduled', work: event.work, failures, delayMs, error: event.error }],
+  };
+}
+
+/** Reads the chain now, or as soon as the step under way is done. */
+function pollNow(state: PeerState, now: number): PeerStepResult {
+  return state.work === null ? readChain(state) : { state: { ...state, pollAt: Math.min(state.pollAt, now) }, effects: [] };
+}
+
+function onTick(state: PeerState, now: number): PeerStepResult {
+  let next = state;
+  const effects: PeerEffect[] = [];
+  if (next.open !== null && next.impostor === null && now >= next.heartbeatAt) {
+    effects.push({ type: 'heartbeat', round: next.open.round, modelHash: next.open.baseModelHash, timestamp: now });
+    next = { ...next, heartbeatAt: now + next.config.heartbeatMs };
+  }
+  if (next.work === null && now >= next.pollAt) return readChain(next, effects);
+  return { state: next, effects };
+}
+
+/**
+ * The peer state machine: given a state and an event, the next state and the effects the daemon
+ * must carry out (in order). Pure: no clock, no I/O, inputs are never mutated. One step of the
+ * round runs at a time (`work`); its result or failure comes back as an event, and a result that
+ * no longer applies is ignored with an `eventIgnored` effect. Invariant: at most one `sign`
+ * effect per round, ever; after it, the round only sees `publish` of that same digest.
+ */
+export function step(state: PeerState, event: PeerEvent): PeerStepResult {
+  switch (event.type) {
+    case 'start': {
+      if (state.open !== null || state.work !== null) return ignored(state, event, 'already started');
+      const signed = event.restored === undefined ? null : { ...event.restored, sentAt: null, heard: false, restored: true };
+      return readChain({ ...state, auditedThrough: event.roundCount, signed, heartbeatAt: event.now + state.config.heartbeatMs, pollAt: event.now });
+    }
+    case 'tick':
+      return onTick(state, event.now);
+    case 'chainRead':
+      return onChainRead(state, event);
+    case 'workFailed':
+      return onFailure(state, event);
+    case 'audited': {
+      if (state.work?.kind !== 'audit' || state.work.round !== event.round) return ignored(state, event, `no audit of round ${event.round} is in flight`);
+      return readChain({ ...state, work: null, auditedThrough: event.round });
+    }
+    case 'modelLoaded': {
+      if (state.work?.kind !== 'fetchModel' || !sameHash(state.work.modelHash, event.modelHash)) return ignored(state, event, `model ${event.modelHash} was not asked for`);
+      // Read the chain again before training: fetching may have taken long enough for the round to close.
+      return readChain({ ...state, work: null, base: { modelHash: event.modelHash, parameterCount: event.parameterCount } });
+    }
+    case 'trained': {
+      const { work } = state;
+      if (work?.kind !== 'train' || work.round !== event.round || !sameHash(work.baseModelHash, event.baseModelHash)) {
+        return ignored(state, event, `no training of round ${event.round} is in flight`);
+      }
+      return readChain({ ...state, work: null, trained: { round: work.round, baseModelHash: work.baseModelHash } });
+    }
+    case 'signed': {
+      const { work } = state;
+      if (work?.kind !== 'sign' || work.round !== event.round) return ignored(state, event, `no signing of round ${event.round} is in flight`);
+      const signed = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest, sentAt: null, heard: false, restored: false };
+      const effects: PeerEffect[] = [{ type: 'publish', round: event.round, digest: event.digest, resend: false }];
+      return { state: { ...state, signed, trained: null, work: { kind: 'publish', round: event.round, digest: event.digest } }, effects };
+    }
+    case 'published': {
+      const { work, signed } = state;
+      if (work?.kind !== 'publish' || signed === null || work.digest !== event.digest) return ignored(state, event, `no gossip of ${event.digest} is in flight`);
+      const heard = state.coordinatorPeer !== null && event.updateSubscribers.includes(state.coordinatorPeer);
+      return settle({ ...state, signed: { ...signed, sentAt: event.now, heard } }, event.now, []);
+    }
+    case 'roundOpenHeard': {
+      // A (re)started coordinator opening the round this peer sent for may have missed the update.
+      const signed = state.signed !== null && state.signed.round === event.round ? { ...state.signed, heard: false } : state.signed;
+      return pollNow({ ...state, signed, coordinatorPeer: event.peer }, event.now);
+    }
+    case 'modelAnnounced':
+      return pollNow({ ...state, coordinatorPeer: event.peer }, event.now);
+    case 'ownKeyHeard': {
+      const { signed } = state;
+      if (state.impostor !== null || (signed !== null && signed.round === event.round && sameHash(signed.digest, event.digest))) return { state, effects: [] };
+      const reason = signed !== null && signed.round === event.round
+        ? `an update for round ${event.round} signed with this node key (${event.digest}) is not the one this daemon sent (${signed.digest})`
+        : `an update for round ${event.round} signed with this node key (${event.digest}) was not made by this daemon`;
+      const impostor = { round: event.round, digest: event.digest, reason: `${reason}: another daemon runs with this key; stop it, or this node is slashed for equivocation` };
+      return { state: { ...state, impostor }, effects: [{ type: 'stopPublishing', ...impostor }] };
+    }
+  }
+}
+
+/** When a `tick` could next change the state (a heartbeat, a poll, the end of a backoff). */
+export function nextWakeAt(state: PeerState): number {
+  const heartbeat = state.open !== null && state.impostor === null ? state.heartbeatAt : Infinity;
+  return Math.min(heartbeat, state.work === null ? state.pollAt : Infinity);
+}

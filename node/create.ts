@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { connectGradnet, fetchChainId } from '../core/chain/index.ts';
+import type { DaemonConfig } from '../core/config/index.ts';
+import type { Logger } from '../core/log/index.ts';
+import { initBackend, loadMnist, shardFor } from '../core/ml/index.ts';
+import { createGradnetNode } from '../core/p2p/index.ts';
+import type { PeerConfig } from '../core/peer/index.ts';
+import { createUpdateValidator, gradnetDomain } from '../core/protocol/index.ts';
+import { CheckpointStore } from '../core/tensor/index.ts';
+import { systemClock } from '../core/time/index.ts';
+import { loadKey } from '../core/wallet/index.ts';
+import { LedgerAuditor, type AuditResult } from './auditor.ts';
+import { PeerDaemon } from './daemon.ts';
+import { NodeNotRegisteredError } from './errors.ts';
+import { UpdateWindowSource, libp2pGossip } from './gossip.ts';
+import { ledgerChain } from './ledger-chain.ts';
+import { CheckpointModels } from './model-sync.ts';
+import { UpdateSigner } from './signer.ts';
+import { Trainer, type PreparedUpdate } from './trainer.ts';
+
+/** Failed rounds steps are retried after 1 s, doubling to 15 s (the first failure already waits base·2). */
+const RETRY_BACKOFF = { baseMs: 500, maxMs: 15_000 };
+
+export interface PeerDaemonComponents {
+  logger: Logger;
+  env?: Record<string, string | undefined>;
+  /** Ask for the keystore password on a terminal when no file or variable gives it. */
+  interactive?: boolean;
+  /** Called with every audit verdict (the demo collects them; the log has them too). */
+  onAudit?: (result: AuditResult) => void;
+  signal?: AbortSignal;
+}
+
+/** The state machine's timing from the daemon's settings. */
+export function peerConfigOf(config: DaemonConfig, nodeKey: PeerConfig['nodeKey']): PeerConfig {
+  const heartbeatMs = config.heartbeatSeconds * 1000;
+  return { nodeKey, pollMs: config.chainPollSeconds * 1000, heartbeatMs, republishAfterMs: heartbeatMs, audit: config.audit, backoff: RETRY_BACKOFF };
+}
+
+/**
+ * Builds a peer daemon from its settings: loads the node key, checks its registration, loads its
+ * shard and wires the chain, libp2p, checkpoint store, trainer and auditor into the daemon's
+ * ports. The daemon is returned unstarted; `start()` joins the network.
+ */
+export async function createPeerDaemon(config: DaemonConfig, components: PeerDaemonComponents): Promise<PeerDaemon<PreparedUpdate>> {
+  const { logger, signal } = components;
+  const env = components.env ?? process.env;
+  const chainId = await fetchChainId(config.rpcUrl);
+  const key = await loadKey({ role: 'node', keystoreDir: config.keystoreDir, select: config.node, passwordFile: config.passwordFile, chainId, env, logger, interactive: components.interactive });
+  const connected = await connectGradnet({ rpcUrl: config.rpcUrl, deploymentsFile: config.deployments, signal });
+  const chain = ledgerChain(connected);
+  if (!(await chain.isActive(key.address, { signal }))) throw new NodeNotRegisteredError(key.address, chainId);
+
+  await initBackend(config.backend, { logger });
+  const mnist = await loadMnist({ signal });
+  const shard = shardFor({
+    data: mnist.train,
+    seed: config.dataSeed,
+    peers: config.shardCount,
+    index: config.shardIndex,
+    nodeKey: key.address,
+    scheme: config.shardScheme,
+    alpha: config.shardAlpha,
+  });
+  logger.info({ nodeKey: key.address, examples: shard.size, shardIndex: config.shardIndex, shardCount: config.shardCount, scheme: config.shardScheme }, `loaded a shard of ${shard.size} training examples`);
+
+  const store = new CheckpointStore(join(config.dataDir, 'checkpoints'));
+  const domain = gradnetDomain(chainId, connected.deployments.contracts.RoundLedger.address);
+  // The validator reads the open round from the window the daemon sets: built before both.
+  const window = new UpdateWindowSource({ maxNorm: config.maxUpdateNorm });
+  const validator = createUpdateValidator({
+    domain,
+    directory: { isActive: (nodeKey, signal) => chain.isActive(nodeKey, { signal }) },
+    context: () => window.current(),
+    isCoordinator: (address) => chain.isCoordinator(address),
+    onEquivocation: (evidence) => logger.warn({ nodeKey: evidence.nodeKey, round: evidence.round, evidenceHash: evidence.evidenceHash }, `equivocation by ${evidence.nodeKey} in round ${evidence.round}`),
+  });
+  const p2p = createGradnetNode({
+    privateKey: key.privateKey,
+    listen: config.listen,
+    bootstrap: config.bootstrap,
+    chainId,
+    ledger: connected.deployments.contracts.RoundLedger.address,
+    validator,
+    blobStore: { getBytes: (hash) => store.getBytes(hash).catch(() => undefined) },
+  });
+  const models = new CheckpointModels({ store, p2p, logger });
+  const trainer = new Trainer({
+    shard,
+    innerSteps: config.innerSteps,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    codec: config.codec,
+    topkFraction: config.topkFraction,
+    seed: config.dataSeed,
+    nodeKey: key.address,
+    models,
+    logger,
+  });
+  return new PeerDaemon({
+    config: peerConfigOf(config, key.address),
+    chain,
+    gossip: libp2pGossip({ p2p, window, domain, logger }),
+    models,
+    trainer,
+    signer: new UpdateSigner({ privateKey: key.privateKey, domain }),
+    auditor: new LedgerAuditor({ logger, ledger: connected.ledger, store, models, coordinatorUrl: config.coordinatorUrl, onAudit: components.onAudit }),
+    clock: systemClock,
+    logger,
+  });
+}

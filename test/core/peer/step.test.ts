@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Hex } from 'viem';
+import { initialPeerState, nextWakeAt, step, type PeerConfig, type PeerEffect, type PeerEvent, type PeerState } from '../../../core/peer/index.ts';
+
+const NODE: Hex = `0x${'11'.repeat(20)}`;
+const GENESIS: Hex = `0x${'00'.repeat(32)}`;
+const MODEL_1: Hex = `0x${'01'.repeat(32)}`;
+const DIGEST: Hex = `0x${'dd'.repeat(32)}`;
+const OTHER_DIGEST: Hex = `0x${'ee'.repeat(32)}`;
+const config: PeerConfig = { nodeKey: NODE, pollMs: 1_000, heartbeatMs: 5_000, republishAfterMs: 5_000, audit: true, backoff: { baseMs: 500, maxMs: 15_000 } };
+
+/** Runs events through the machine, checking that no step mutates its input state. */
+function run(events: readonly PeerEvent[], state: PeerState = initialPeerState(config)): { state: PeerState; effects: PeerEffect[] } {
+  const effects: PeerEffect[] = [];
+  for (const event of events) {
+    const before = structuredClone(state);
+    const result = step(state, event);
+    assert.deepEqual(state, before, `step mutated its input on ${event.type}`);
+    state = result.state;
+    effects.push(...result.effects);
+  }
+  return { state, effects };
+}
+
+const types = (effects: readonly PeerEffect[]): string[] => effects.map((effect) => effect.type);
+const start = (roundCount = 0): PeerEvent => ({ type: 'start', now: 0, roundCount });
+const chainRead = (now: number, roundCount: number, latestModelHash: Hex, updateSubscribers: string[] = []): PeerEvent => ({ type: 'chainRead', now, roundCount, latestModelHash, updateSubscribers });
+const loaded = (now: number, modelHash: Hex = GENESIS): PeerEvent => ({ type: 'modelLoaded', now, modelHash, parameterCount: 10 });
+const trained = (now: number, round = 1, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'trained', now, round, baseModelHash });
+const signed = (now: number, round = 1, digest: Hex = DIGEST, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'signed', now, round, baseModelHash, digest });
+const published = (now: number, updateSubscribers: string[] = [], digest: Hex = DIGEST): PeerEvent => ({ type: 'published', now, round: 1, digest, updateSubscribers });
+
+/** Round 1 on genesis: base loaded, trained, confirmed, signed and gossiped once. */
+const contributed: PeerEvent[] = [start(), chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS), trained(10), chainRead(11, 0, GENESIS), signed(12), published(13)];
+
+describe('peer: one round, step by step', () => {
+  const table: Array<{ name: string; events: PeerEvent[]; effects: PeerEffect[] }> = [
+    { name: 'start reads the chain', events: [start()], effects: [{ type: 'readChain' }] },
+    {
+      name: 'a new round without its base model fetches it',
+      events: [start(), chainRead(1, 0, GENESIS)],
+      effects: [{ type: 'roundOpened', round: 1, baseModelHash: GENESIS }, { type: 'fetchModel', modelHash: GENESIS }],
+    },
+    { name: 'a loaded base is checked against a fresh chain read', events: [start(), chainRead(1, 0, GENESIS), loaded(2)], effects: [{ type: 'readChain' }] },
+    { name: 'with the base held, it trains', events: [start(), chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS)], effects: [{ type: 'train', round: 1, baseModelHash: GENESIS }] },
+    { name: 'after training the chain is read again', events: contributed.slice(0, 5), effects: [{ type: 'readChain' }] },
+    { name: 'the round still open: sign', events: contributed.slice(0, 6), effects: [{ type: 'sign', round: 1, baseModelHash: GENESIS }] },
+    { name: 'signed and written down: gossip', events: contributed.slice(0, 7), effects: [{ type: 'publish', round: 1, digest: DIGEST, resend: false }] },
+    { name: 'gossiped: nothing more to do', events: contributed, effects: [] },
+  ];
+  for (const row of table) {
+    it(row.name, () => {
+      const before = run(row.events.slice(0, -1));
+      assert.deepEqual(run(row.events.slice(-1), before.state).effects, row.effects);
+    });
+  }
+
+  it('polls while idle and beats on time', () => {
+    const { state } = run(contributed);
+    assert.equal(nextWakeAt(state), 1_013);
+    assert.deepEqual(run([{ type: 'tick', now: 1_013 }], state).effects, [{ type: 'readChain' }]);
+    const beat = run([{ type: 'tick', now: 5_000 }], state);
+    assert.deepEqual(beat.effects, [{ type: 'heartbeat', round: 1, modelHash: GENESIS, timestamp: 5_000 }, { type: 'readChain' }]);
+    assert.equal(beat.state.heartbeatAt, 10_000);
+  });
+});
+
+describe('peer: recovery paths', () => {
+  it('backs off on consecutive failures and says when it recovers', () => {
+    const failed = run([start(), { type: 'workFailed', now: 1, work: 'readChain', error: 'rpc down' }]);
+    assert.deepEqual(failed.effects.at(-1), { type: 'retryScheduled', work: 'readChain', failures: 1, delayMs: 1_000, error: 'rpc down' });
+    assert.equal(nextWakeAt(failed.state), 1_001);
+    assert.deepEqual(run([{ type: 'tick', now: 1_000 }], failed.state).effects, []);
+    const again = run([{ type: 'tick', now: 1_001 }, { type: 'workFailed', now: 1_002, work: 'readChain', error: 'rpc down' }], failed.state);
+    assert.equal(again.state.failures, 2);
+    assert.equal(again.state.pollAt, 1_002 + 2_000);
+    const recovered = run([{ type: 'tick', now: 3_002 }, ...contributed.slice(1).map((event) => ({ ...event, now: event.now + 4_000 }))], again.state);
+    assert.deepEqual(types(recovered.effects).filter((type) => type === 'recovered' || type === 'publish'), ['publish', 'recovered']);
+    assert.equal(recovered.state.failures, 0);
+  });
+
+  it('never trains without a verified base: a failed fetch is retried', () => {
+    const { state, effects } = run([
+      start(),
+      chainRead(1, 0, GENESIS),
+      { type: 'workFailed', now: 2, work: 'fetchModel', error: 'no peer has it' },
+      { type: 'tick', now: 1_002 },
+      chainRead(1_003, 0, GENESIS),
+      { type: 'workFailed', now: 1_004, work: 'fetchModel', error: 'bad blob' },
+    ]);
+    assert.equal(types(effects).filter((type) => type === 'fetchModel').length, 2);
+    assert.ok(!types(effects).includes('train'));
+    assert.equal(state.failures, 2, 'a failing fetch keeps backing off; a good chain read in between does not reset it');
+  });
+
+  it('drops an update whose round was committed while it trained, and moves on to the next round', () => {
+    const { state, effects } = run([...contributed.slice(0, 5), chainRead(11, 1, MODEL_1)]);
+    assert.deepEqual(effects.slice(-3), [
+      { type: 'roundOpened', round: 2, baseModelHash: MODEL_1 },
+      { type: 'dropUpdate', round: 1, reason: 'round 1 was committed while this node trained' },
+      { type: 'audit', round: 1 },
+    ]);
+    assert.equal(state.trained, null);
+    assert.equal(state.signed, null);
+  });
+
+  it('re-sends the same signed update when a coordinator (re)opens the round it sent for', () => {
+    const sent = run(contributed, undefined);
+    const reopened = run([
+      { type: 'roundOpenHeard', now: 6_000, round: 1, peer: 'coordinator' },
+      chainRead(6_001, 0, GENESIS, ['coordinator']),
+      published(6_002, ['coordinator']),
+      { type: 'tick', now: 20_000 },
+      chainRead(20_001, 0, GENESIS, ['coordinator']),
+    ], sent.state);
+    assert.deepEqual(types(reopened.effects), ['readChain', 'publish', 'heartbeat', 'readChain']);
+    assert.deepEqual(reopened.effects[1], { type: 'publish', round: 1, digest: DIGEST, resend: true });
+    assert.equal(reopened.state.signed?.heard, true, 'heard by the coordinator: no further re-sends');
+  });
+
+  it('waits for the re-send interval and for a subscriber', () => {
+    const sent = run(contributed);
+    const early = run([{ type: 'roundOpenHeard', now: 100, round: 1, peer: 'c' }, chainRead(101, 0, GENESIS, ['c'])], sent.state);
+    assert.ok(!types(early.effects).includes('publish'), 'sent 88 ms ago');
+    const alone = run([{ type: 'roundOpenHeard', now: 9_000, round: 1, peer: 'c' }, chainRead(9_001, 0, GENESIS, [])], sent.state);
+    assert.ok(!types(alone.effects).includes('publish'), 'nobody subscribed');
+  });
+
+  it('after a restart, re-sends what it signed before and never signs that round again', () => {
+    const restored = run([{ type: 'start', now: 0, roundCount: 0, restored: { round: 1, baseModelHash: GENESIS, digest: DIGEST } }, chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS)]);
+    assert.deepEqual(restored.effects.at(-1), { type: 'publish', round: 1, digest: DIGEST, resend: true });
+    assert.ok(!types(restored.effects).includes('train'));
+  });
+
+  it('audits committed rounds in order before working on the open one, unless auditing is off', () => {
+    const { effects } = run([start(0), chainRead(1, 2, MODEL_1), { type: 'audited', now: 2, round: 1 }, chainRead(3, 2, MODEL_1), { type: 'audited', now: 4, round: 2 }, chainRead(5, 2, MODEL_1)]);
+    assert.deepEqual(effects.filter((effect) => effect.type === 'audit' || effect.type === 'fetchModel'), [
+      { type: 'audit', round: 1 },
+      { type: 'audit', round: 2 },
+      { type: 'fetchModel', modelHash: MODEL_1 },
+    ]);
+    const unaudited = run([start(0), chainRead(1, 2, MODEL_1)], initialPeerState({ ...config, audit: false }));
+    assert.deepEqual(unaudited.effects.at(-1), { type: 'fetchModel', modelHash: MODEL_1 });
+  });
+
+  it('ignores results nobody asked for', () => {
+    const { state, effects } = run([start(), trained(1), signed(2), { type: 'audited', now: 3, round: 4 }]);
+    assert.deepEqual(types(effects), ['readChain', 'eventIgnored', 'eventIgnored', 'eventIgnored']);
+    assert.equal(state.signed, null);
+  });
+});
+
+describe('peer: one update per round, ever', () => {
+  it('emits at most one sign per round whatever the events', () => {
+    const { effects } = run([
+      ...contributed,
+      { type: 'roundOpenHeard', now: 20_000, round: 1, peer: 'c' },
+      chainRead(20_001, 0, GENESIS, ['c']),
+      published(20_002, ['c']),
+      trained(20_003),
+      chainRead(20_004, 0, GENESIS),
+    ]);
+    assert.equal(types(effects).filter((type) => type === 'sign').length, 1);
+    assert.ok(effects.every((effect) => effect.type !== 'publish' || effect.digest === DIGEST));
+  });
+
+  it('stops publishing when another daemon signs with its key, and says why', () => {
+    const sent = run(contributed);
+    assert.deepEqual(run([{ type: 'ownKeyHeard', now: 20, round: 1, digest: DIGEST }], sent.state).effects, [], 'its own update echoed back');
+    const { state, effects } = run([{ type: 'ownKeyHeard', now: 20, round: 1, digest: OTHER_DIGEST }, { type: 'tick', now: 10_000 }, chainRead(10_001, 1, MODEL_1), { type: 'audited', now: 10_002, round: 1 }, chainRead(10_003, 1, MODEL_1), loaded(10_004, MODEL_1), chainRead(10_005, 1, MODEL_1)], sent.state);
+    assert.equal(effects[0].type, 'stopPublishing');
+    assert.match((effects[0] as { reason: string }).reason, /another daemon runs with this key/);
+    assert.ok(!types(effects).some((type) => type === 'train' || type === 'heartbeat' || type === 'publish'));
+    assert.notEqual(state.impostor, null);
+  });
+});

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import type { PeerConfig } from '../../core/peer/index.ts';
+import { PeerDaemon } from '../../node/index.ts';
+import { FakeAuditor, FakeChain, FakeGossip, FakeModels, FakeSigner, FakeTrainer, GENESIS, MODEL_1, ManualClock, MemoryLogger, NODE_KEY, deferred } from './fakes.ts';
+
+const config: PeerConfig = { nodeKey: NODE_KEY, pollMs: 1_000, heartbeatMs: 5_000, republishAfterMs: 5_000, audit: true, backoff: { baseMs: 500, maxMs: 15_000 } };
+
+/** A daemon over fake ports, with the fakes to drive and inspect. */
+function peerOnFakes() {
+  const clock = new ManualClock();
+  const ports = {
+    clock,
+    chain: new FakeChain(clock),
+    gossip: new FakeGossip(),
+    models: new FakeModels(),
+    trainer: new FakeTrainer(),
+    signer: new FakeSigner(),
+    auditor: new FakeAuditor(),
+    logger: new MemoryLogger(),
+  };
+  const daemon = new PeerDaemon({ config, ...ports });
+  running.push(daemon);
+  return { daemon, ...ports };
+}
+
+const running: PeerDaemon[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((daemon) => daemon.stop()));
+});
+
+describe('peer daemon over fake ports', () => {
+  it('contributes to the open round once: fetch, train, sign, gossip, then beats and polls', async () => {
+    const peer = peerOnFakes();
+    await peer.daemon.start();
+    await peer.clock.advance(10_000);
+    assert.deepEqual(peer.models.attempts, [GENESIS]);
+    assert.equal(peer.trainer.calls.length, 1);
+    assert.equal(peer.signer.signed.length, 1);
+    assert.deepEqual(peer.gossip.published, peer.signer.signed);
+    assert.deepEqual(peer.gossip.windows, [{ round: 1, baseModelHash: GENESIS, parameterCount: 4 }]);
+    assert.deepEqual(peer.auditor.own, peer.signer.signed, 'its own update is kept for the audit');
+    assert.equal(peer.gossip.heartbeats.length, 2);
+    assert.ok(peer.chain.reads.length >= 9, 'keeps polling the ledger while the round is open');
+    assert.equal(peer.daemon.state.work, null);
+  });
+
+  it('rides out an RPC outage with growing waits, then continues and publishes once', async () => {
+    const peer = peerOnFakes();
+    await peer.daemon.start();
+    peer.chain.failing = 3;
+    await peer.clock.advance(30_000);
+    const [first, ...others] = peer.chain.failedReads;
+    const recovery = peer.chain.reads.find((at) => at > others[1]);
+    assert.deepEqual([...others, recovery].map((at) => (at ?? 0) - first), [1_000, 3_000, 7_000], 'waits of 1 s, 2 s, 4 s');
+    assert.equal(peer.daemon.state.failures, 0);
+    assert.equal(peer.gossip.published.length, 1);
+    assert.equal(peer.signer.signed.length, 1);
+    assert.equal(peer.trainer.calls.length, 1);
+  });
+
+  it('re-sends the same signed update when a restarted coordinator opens the round again, signing nothing new', async () => {
+    const peer = peerOnFakes();
+    peer.gossip.subscribers = ['other-peer'];
+    await peer.daemon.start();
+    await peer.clock.advance(2_000);
+    assert.equal(peer.gossip.published.length, 1);
+    // The coordinator heard it: no re-send while it stays.
+    peer.gossip.emit({ type: 'modelAnnounce', round: 0, modelHash: GENESIS, peer: 'coordinator' });
+    await peer.clock.advance(1);
+    peer.gossip.subscribers = ['other-peer', 'coordinator'];
+    await peer.clock.advance(20_000);
+    assert.equal(peer.gossip.published.length, 2, 'the coordinator was not subscribed at first: sent once more');
+    await peer.clock.advance(20_000);
+    assert.equal(peer.gossip.published.length, 2);
+    // It restarts and opens round 1 again.
+    peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, peer: 'coordinator' });
+    await peer.clock.advance(1_000);
+    assert.equal(peer.gossip.published.length, 3);
+    assert.equal(peer.signer.signed.length, 1);
+    assert.ok(peer.gossip.published.every((sent) => sent === peer.signer.signed[0]), 'the same bytes every time');
+  });
+
+  it('retries a model fetch that fails and never trains without a verified base', async () => {
+    const peer = peerOnFakes();
+    peer.models.failing = 2;
+    await peer.daemon.start();
+    await peer.clock.advance(1_500);
+    assert.equal(peer.models.attempts.length, 2);
+    assert.equal(peer.trainer.calls.length, 0);
+    await peer.clock.advance(5_000);
+    assert.equal(peer.models.attempts.length, 3);
+    assert.deepEqual(peer.trainer.calls.map((call) => call.baseModelHash), [GENESIS]);
+    assert.ok(peer.trainer.calls.every((call) => peer.models.verified.has(call.baseModelHash)));
+    assert.equal(peer.gossip.published.length, 1);
+  });
+
+  it('drops an update whose round was committed while it trained, then works on the next round', async () => {
+    const peer = peerOnFakes();
+    const gate = deferred();
+    peer.trainer.gate = gate.promise;
+    await peer.daemon.start();
+    await peer.clock.advance(100);
+    assert.equal(peer.daemon.state.work?.kind, 'train');
+    peer.chain.commit(MODEL_1);
+    gate.resolve();
+    await peer.clock.advance(3_000);
+    assert.deepEqual(peer.auditor.audited, [1]);
+    assert.deepEqual(peer.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[1, GENESIS], [2, MODEL_1]]);
+    assert.deepEqual(peer.gossip.published.map((sent) => sent.round), [2], 'round 1 was never signed nor sent');
+    assert.equal(peer.trainer.calls[1].residual, undefined, 'the dropped update leaves no residual behind');
+  });
+
+  it('carries the residual of the signed update into the next round', async () => {
+    const peer = peerOnFakes();
+    await peer.daemon.start();
+    await peer.clock.advance(2_000);
+    peer.chain.commit(MODEL_1);
+    await peer.clock.advance(2_000);
+    assert.deepEqual(peer.trainer.calls.map((call) => call.residual), [undefined, Float32Array.of(1)]);
+  });
+
+  it('stops gossiping when it hears an update signed with its key that it did not send', async () => {
+    const peer = peerOnFakes();
+    await peer.daemon.start();
+    await peer.clock.advance(2_000);
+    peer.gossip.emit({ type: 'update', update: { round: 1, baseModelHash: GENESIS, nodeKey: NODE_KEY, digest: `0x${'ff'.repeat(32)}`, delta: new Float32Array(4), samples: 1 } });
+    const beats = peer.gossip.heartbeats.length;
+    peer.chain.commit(MODEL_1);
+    await peer.clock.advance(20_000);
+    assert.equal(peer.gossip.published.length, 1);
+    assert.equal(peer.gossip.heartbeats.length, beats);
+    assert.equal(peer.trainer.calls.length, 1);
+    assert.ok(peer.logger.lines.some((line) => line.level === 'error'), 'said so at error level');
+  });
+
+  it('stop ends the loop and leaves the network', async () => {
+    const peer = peerOnFakes();
+    await peer.daemon.start();
+    await peer.clock.advance(10);
+    await peer.daemon.stop();
+    assert.equal(peer.gossip.running, false);
+    const reads = peer.chain.reads.length;
+    await peer.clock.advance(10_000);
+    assert.equal(peer.chain.reads.length, reads);
+  });
+});
