@@ -4,20 +4,35 @@ pragma solidity ^0.8.28;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 
 /// @title NodeRegistry
 /// @notice Stake-backed registration of gradnet nodes. See {INodeRegistry}.
 /// @dev Storage is laid out for a cheap `register`: one slot per owner (key, stake, listed flag),
 ///      one slot per key (its owner) and one enumeration entry; the unbonding time lives in a
-///      separate mapping that only `requestExit` writes.
-contract NodeRegistry is INodeRegistry, AccessControl {
+///      separate mapping that only `requestExit` writes. Two EIP-712 domains: the registry's own
+///      (OpenZeppelin's EIP712) for node-key bindings, and the protocol's update domain, which names
+///      the RoundLedger, rebuilt per slash so that a chain fork's evidence never verifies here.
+contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     using SafeERC20 for IERC20;
 
-    /// @notice Role allowed to slash stakes (granted to the coordinator).
-    bytes32 public constant SLASHER_ROLE = keccak256("SLASHER_ROLE");
     /// @notice Longest unbonding period the admin may set, so stakes can never be locked for good.
     uint64 public constant MAX_UNBONDING_PERIOD = 365 days;
+    /// @notice Basis points of a whole stake.
+    uint256 public constant BPS = 10_000;
+    /// @notice EIP-712 type a node key signs to be bound to an owner.
+    bytes32 public constant NODE_KEY_BINDING_TYPEHASH = keccak256("NodeKeyBinding(address owner)");
+    /// @notice EIP-712 type of a gradnet update (`core/protocol`'s UPDATE_TYPES).
+    bytes32 public constant UPDATE_TYPEHASH = keccak256(
+        "Update(uint64 round,bytes32 baseModelHash,address nodeKey,uint64 samples,uint64 trainLoss,string codec,bytes32 payloadDigest,uint64 payloadSize)"
+    );
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    bytes32 private constant PROTOCOL_NAME_HASH = keccak256("gradnet");
+    bytes32 private constant PROTOCOL_VERSION_HASH = keccak256("1");
 
     struct Node {
         address nodeKey;
@@ -27,47 +42,60 @@ contract NodeRegistry is INodeRegistry, AccessControl {
 
     /// @notice The staking token.
     IERC20 public immutable token;
+    /// @notice The RoundLedger that names the protocol's EIP-712 update domain (fixed at deployment).
+    address public immutable roundLedger;
+    /// @notice Receiver of slashed stake less the bounty: the reward pool (fixed at deployment).
+    address public immutable rewardVault;
+    /// @notice Share of a slashed stake paid to whoever submitted the evidence, in basis points.
+    uint256 public immutable slashBountyBps;
     /// @notice Smallest stake an active node may hold.
     uint256 public minStake;
     /// @notice Seconds between `requestExit` and `withdraw`.
     uint64 public unbondingPeriod;
-    /// @notice Receiver of slashed tokens.
-    address public treasury;
 
     mapping(address owner => Node) private _nodes;
     mapping(address owner => uint64) private _unbondingEndsAt;
     mapping(address nodeKey => address owner) private _keyOwner;
+    mapping(address nodeKey => mapping(uint64 round => bool)) private _slashed;
     address[] private _owners;
 
     /// @param stakeToken The staking token.
     /// @param initialMinStake The minimum stake.
     /// @param initialUnbondingPeriod Seconds of unbonding.
-    /// @param initialTreasury Receiver of slashed tokens.
+    /// @param ledger The RoundLedger whose address is the update domain's verifying contract.
+    /// @param vault Receiver of slashed stake less the bounty (the RewardVault).
+    /// @param bountyBps The reporter's share of a slashed stake, at most 10,000.
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     constructor(
         IERC20 stakeToken,
         uint256 initialMinStake,
         uint64 initialUnbondingPeriod,
-        address initialTreasury,
+        address ledger,
+        address vault,
+        uint256 bountyBps,
         address admin
-    ) {
+    ) EIP712("gradnet NodeRegistry", "1") {
         if (address(stakeToken) == address(0)) revert ZeroAddress("token");
-        if (initialTreasury == address(0)) revert ZeroAddress("treasury");
+        if (ledger == address(0)) revert ZeroAddress("roundLedger");
+        if (vault == address(0)) revert ZeroAddress("rewardVault");
         if (admin == address(0)) revert ZeroAddress("admin");
         if (initialUnbondingPeriod > MAX_UNBONDING_PERIOD) revert UnbondingPeriodTooLong(initialUnbondingPeriod);
+        if (bountyBps > BPS) revert BountyTooHigh(bountyBps);
         token = stakeToken;
+        roundLedger = ledger;
+        rewardVault = vault;
+        slashBountyBps = bountyBps;
         minStake = initialMinStake;
         unbondingPeriod = initialUnbondingPeriod;
-        treasury = initialTreasury;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
     /// @inheritdoc INodeRegistry
-    function register(address nodeKey, uint256 stake) external {
+    function register(address nodeKey, uint256 stake, bytes calldata nodeKeySignature) external {
         if (nodeKey == address(0)) revert ZeroNodeKey();
         Node storage node = _nodes[msg.sender];
         if (node.nodeKey != address(0)) revert AlreadyRegistered(msg.sender, node.nodeKey);
-        _claimKey(nodeKey);
+        _claimKey(nodeKey, nodeKeySignature);
         uint256 minimum = minStake;
         if (stake < minimum) revert StakeBelowMinimum(stake, minimum);
         node.nodeKey = nodeKey;
@@ -91,10 +119,10 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @inheritdoc INodeRegistry
-    function rotateNodeKey(address newKey) external {
+    function rotateNodeKey(address newKey, bytes calldata nodeKeySignature) external {
         if (newKey == address(0)) revert ZeroNodeKey();
         Node storage node = _requireNotExiting(msg.sender);
-        _claimKey(newKey);
+        _claimKey(newKey, nodeKeySignature);
         address oldKey = node.nodeKey;
         node.nodeKey = newKey;
         emit NodeKeyRotated(msg.sender, oldKey, newKey);
@@ -123,14 +151,41 @@ contract NodeRegistry is INodeRegistry, AccessControl {
     }
 
     /// @inheritdoc INodeRegistry
-    function slash(address owner, uint256 amount, bytes32 evidence) external onlyRole(SLASHER_ROLE) {
-        if (amount == 0) revert ZeroAmount();
-        Node storage node = _requireRegistered(owner);
-        uint256 stake = node.stake;
-        if (amount > stake) revert SlashExceedsStake(owner, amount, stake);
-        node.stake = uint88(stake - amount);
-        emit NodeSlashed(owner, amount, evidence, msg.sender);
-        token.safeTransfer(treasury, amount);
+    function slashEquivocation(
+        Update calldata first,
+        bytes calldata firstSignature,
+        Update calldata second,
+        bytes calldata secondSignature
+    ) external {
+        address nodeKey = first.nodeKey;
+        if (second.nodeKey != nodeKey) revert EvidenceKeysDiffer(nodeKey, second.nodeKey);
+        uint64 round = first.round;
+        if (second.round != round) revert EvidenceRoundsDiffer(round, second.round);
+        if (second.baseModelHash != first.baseModelHash) {
+            revert EvidenceBaseModelsDiffer(first.baseModelHash, second.baseModelHash);
+        }
+        bytes32 domainSeparator = _updateDomainSeparator();
+        bytes32 firstDigest = MessageHashUtils.toTypedDataHash(domainSeparator, _updateStructHash(first));
+        bytes32 secondDigest = MessageHashUtils.toTypedDataHash(domainSeparator, _updateStructHash(second));
+        if (firstDigest == secondDigest) revert EvidenceSameUpdate(firstDigest);
+        _requireSigner(firstDigest, firstSignature, nodeKey);
+        _requireSigner(secondDigest, secondSignature, nodeKey);
+
+        address owner = _keyOwner[nodeKey];
+        Node storage node = _nodes[owner];
+        if (owner == address(0) || node.nodeKey != nodeKey) revert NotCurrentNodeKey(nodeKey);
+        if (_slashed[nodeKey][round]) revert AlreadySlashed(nodeKey, round);
+        uint256 amount = node.stake;
+        if (amount == 0) revert NothingToSlash(owner);
+        _slashed[nodeKey][round] = true;
+        node.stake = 0;
+        uint256 bounty = amount * slashBountyBps / BPS;
+        bytes32 evidence = firstDigest < secondDigest
+            ? keccak256(abi.encodePacked(firstDigest, secondDigest))
+            : keccak256(abi.encodePacked(secondDigest, firstDigest));
+        emit NodeSlashed(owner, nodeKey, round, evidence, amount, bounty, msg.sender);
+        if (bounty > 0) token.safeTransfer(msg.sender, bounty);
+        if (amount > bounty) token.safeTransfer(rewardVault, amount - bounty);
     }
 
     /// @notice Sets the minimum stake; nodes below it become inactive until they top up.
@@ -148,13 +203,6 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         emit UnbondingPeriodChanged(newPeriod);
     }
 
-    /// @notice Sets where slashed tokens go.
-    /// @param newTreasury The new treasury, non-zero.
-    function setTreasury(address newTreasury) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        if (newTreasury == address(0)) revert ZeroAddress("treasury");
-        treasury = newTreasury;
-        emit TreasuryChanged(newTreasury);
-    }
 
     /// @inheritdoc INodeRegistry
     function isActive(address nodeKey) public view returns (bool) {
@@ -202,11 +250,54 @@ contract NodeRegistry is INodeRegistry, AccessControl {
         }
     }
 
-    /// @dev Binds a never-used key to the caller for good.
-    function _claimKey(address nodeKey) private {
+    /// @inheritdoc INodeRegistry
+    function nodeKeyBindingDigest(address owner) public view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(NODE_KEY_BINDING_TYPEHASH, owner)));
+    }
+
+    /// @inheritdoc INodeRegistry
+    function updateDigest(Update calldata update) external view returns (bytes32) {
+        return MessageHashUtils.toTypedDataHash(_updateDomainSeparator(), _updateStructHash(update));
+    }
+
+    /// @inheritdoc INodeRegistry
+    function slashedFor(address nodeKey, uint64 round) external view returns (bool) {
+        return _slashed[nodeKey][round];
+    }
+
+    /// @dev Binds a never-used key to the caller for good, once the key has signed the caller's address.
+    function _claimKey(address nodeKey, bytes calldata nodeKeySignature) private {
         address bound = _keyOwner[nodeKey];
         if (bound != address(0)) revert NodeKeyTaken(nodeKey, bound);
+        (address signer,,) = ECDSA.tryRecoverCalldata(nodeKeyBindingDigest(msg.sender), nodeKeySignature);
+        if (signer != nodeKey) revert NodeKeySignatureInvalid(nodeKey, signer);
         _keyOwner[nodeKey] = msg.sender;
+    }
+
+    /// @dev The protocol's domain (`core/protocol`'s gradnetDomain) for this chain and RoundLedger.
+    function _updateDomainSeparator() private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, PROTOCOL_NAME_HASH, PROTOCOL_VERSION_HASH, block.chainid, roundLedger));
+    }
+
+    function _updateStructHash(Update calldata update) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                UPDATE_TYPEHASH,
+                update.round,
+                update.baseModelHash,
+                update.nodeKey,
+                update.samples,
+                update.trainLoss,
+                keccak256(bytes(update.codec)),
+                update.payloadDigest,
+                update.payloadSize
+            )
+        );
+    }
+
+    function _requireSigner(bytes32 digest, bytes calldata signature, address nodeKey) private pure {
+        (address signer,,) = ECDSA.tryRecoverCalldata(digest, signature);
+        if (signer != nodeKey) revert UpdateSignatureInvalid(nodeKey, signer);
     }
 
     function _requireRegistered(address owner) private view returns (Node storage node) {

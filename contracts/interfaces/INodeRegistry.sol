@@ -3,9 +3,34 @@ pragma solidity ^0.8.28;
 
 /// @title INodeRegistry
 /// @notice Owner wallets (cold: hold the stake) register node keys (hot: the daemon's signing key
-///         and libp2p identity) with a stake of at least `minStake`. A node key is bound to its owner
-///         forever: once used it can never be registered again, even after rotation or exit.
+///         and libp2p identity) with a stake of at least `minStake`. The node key proves it consents
+///         by signing the owner address (EIP-712 `NodeKeyBinding`, in this registry's own domain). A node
+///         key is bound to its owner forever: once used it can never be registered again, even after
+///         rotation or exit. Slashing is by proof: anyone who shows two different updates signed by a
+///         node's current key for one round and base model takes the whole stake, earns a bounty and
+///         sends the rest to the reward vault.
 interface INodeRegistry {
+    /// @notice The signed fields of a gradnet update, exactly as `core/protocol` signs them (EIP-712
+    ///         type `Update`, domain `gradnet`/`1`/chain id/RoundLedger).
+    /// @param round The round the update is for.
+    /// @param baseModelHash The model the update was trained from.
+    /// @param nodeKey The node key that signed it.
+    /// @param samples Training samples it claims.
+    /// @param trainLoss Mean training loss, fixed point 1e6.
+    /// @param codec The payload codec (`fp32`, `fp16`, `int8`, `topk`).
+    /// @param payloadDigest SHA-256 of the encoded payload.
+    /// @param payloadSize Bytes of the encoded payload.
+    struct Update {
+        uint64 round;
+        bytes32 baseModelHash;
+        address nodeKey;
+        uint64 samples;
+        uint64 trainLoss;
+        string codec;
+        bytes32 payloadDigest;
+        uint64 payloadSize;
+    }
+
     /// @notice A node as stored for its owner.
     /// @param nodeKey The current node key; zero when the owner has no node.
     /// @param stake Tokens currently staked.
@@ -42,21 +67,29 @@ interface INodeRegistry {
     /// @param owner The owner wallet.
     /// @param amount Tokens returned.
     event StakeWithdrawn(address indexed owner, uint256 amount);
-    /// @notice Emitted when a slasher takes `amount` of `owner`'s stake to the treasury.
+    /// @notice Emitted when `owner`'s stake is slashed for two different updates signed by `nodeKey` in `round`.
     /// @param owner The slashed owner.
-    /// @param amount Tokens taken.
-    /// @param evidence Hash of the misbehaviour evidence (for example two conflicting signed updates).
-    /// @param slasher The account that slashed.
-    event NodeSlashed(address indexed owner, uint256 amount, bytes32 indexed evidence, address slasher);
+    /// @param nodeKey The node key that equivocated.
+    /// @param round The round it signed two updates for.
+    /// @param evidence keccak256 of the two updates' EIP-712 digests in ascending order (`core/protocol`'s evidenceHashOf).
+    /// @param amount Tokens taken (the whole stake).
+    /// @param bounty The part of `amount` paid to `reporter`; the rest went to the reward vault.
+    /// @param reporter The account that submitted the evidence.
+    event NodeSlashed(
+        address indexed owner,
+        address indexed nodeKey,
+        uint64 round,
+        bytes32 indexed evidence,
+        uint256 amount,
+        uint256 bounty,
+        address reporter
+    );
     /// @notice Emitted when the admin changes the minimum stake.
     /// @param minStake The new minimum.
     event MinStakeChanged(uint256 minStake);
     /// @notice Emitted when the admin changes the unbonding period.
     /// @param unbondingPeriod The new period in seconds.
     event UnbondingPeriodChanged(uint64 unbondingPeriod);
-    /// @notice Emitted when the admin changes where slashed tokens go.
-    /// @param treasury The new treasury.
-    event TreasuryChanged(address treasury);
 
     /// @notice The node key given is the zero address.
     error ZeroNodeKey();
@@ -92,11 +125,43 @@ interface INodeRegistry {
     /// @param unbondingEndsAt When it ends.
     /// @param nowTime The current block time.
     error UnbondingNotOver(address owner, uint64 unbondingEndsAt, uint256 nowTime);
-    /// @notice A slash asks for more than the stake.
+    /// @notice The node key's signature over the owner address does not recover to the node key.
+    /// @param nodeKey The key that should have signed.
+    /// @param signer The address the signature recovers to (zero when it does not recover at all).
+    error NodeKeySignatureInvalid(address nodeKey, address signer);
+    /// @notice The slash bounty exceeds 10,000 basis points.
+    /// @param bountyBps The bounty given.
+    error BountyTooHigh(uint256 bountyBps);
+    /// @notice An update's signature does not recover to its `nodeKey` under this chain's and this
+    ///         RoundLedger's `gradnet` domain: forged, altered, or signed for another chain or deployment.
+    /// @param nodeKey The key the update names.
+    /// @param signer The address the signature recovers to (zero when it does not recover at all).
+    error UpdateSignatureInvalid(address nodeKey, address signer);
+    /// @notice The two updates name different node keys.
+    /// @param first The first update's key.
+    /// @param second The second update's key.
+    error EvidenceKeysDiffer(address first, address second);
+    /// @notice The two updates are for different rounds (one update per round is honest).
+    /// @param first The first update's round.
+    /// @param second The second update's round.
+    error EvidenceRoundsDiffer(uint64 first, uint64 second);
+    /// @notice The two updates were trained from different base models.
+    /// @param first The first update's base model hash.
+    /// @param second The second update's base model hash.
+    error EvidenceBaseModelsDiffer(bytes32 first, bytes32 second);
+    /// @notice The two updates are the same update (same EIP-712 digest).
+    /// @param digest Their digest.
+    error EvidenceSameUpdate(bytes32 digest);
+    /// @notice The node key is not the current key of any node (never registered, rotated out or withdrawn).
+    /// @param nodeKey The key.
+    error NotCurrentNodeKey(address nodeKey);
+    /// @notice The node was already slashed for equivocating in this round.
+    /// @param nodeKey The key.
+    /// @param round The round.
+    error AlreadySlashed(address nodeKey, uint64 round);
+    /// @notice The owner has no stake left to slash.
     /// @param owner The account.
-    /// @param amount Tokens asked for.
-    /// @param stake Its stake.
-    error SlashExceedsStake(address owner, uint256 amount, uint256 stake);
+    error NothingToSlash(address owner);
     /// @notice The unbonding period exceeds MAX_UNBONDING_PERIOD (365 days).
     /// @param unbondingPeriod The period given.
     error UnbondingPeriodTooLong(uint64 unbondingPeriod);
@@ -107,22 +172,48 @@ interface INodeRegistry {
     /// @notice Registers `nodeKey` for the caller, pulling `stake` tokens (approve first).
     /// @param nodeKey The node's hot key; non-zero and never used before.
     /// @param stake Tokens to stake, at least `minStake`.
-    function register(address nodeKey, uint256 stake) external;
+    /// @param nodeKeySignature The node key's 65-byte signature of `nodeKeyBindingDigest(msg.sender)`.
+    function register(address nodeKey, uint256 stake, bytes calldata nodeKeySignature) external;
     /// @notice Adds `amount` tokens to the caller's stake (approve first).
     /// @param amount Tokens to add.
     function increaseStake(uint256 amount) external;
     /// @notice Replaces the caller's node key; the old key is retired for good.
     /// @param newKey The new, never used, node key.
-    function rotateNodeKey(address newKey) external;
+    /// @param nodeKeySignature The new key's 65-byte signature of `nodeKeyBindingDigest(msg.sender)`.
+    function rotateNodeKey(address newKey, bytes calldata nodeKeySignature) external;
     /// @notice Starts unbonding: the node stops being active and `withdraw` works after `unbondingPeriod`.
     function requestExit() external;
     /// @notice Returns the remaining stake to the caller after unbonding and clears its node.
     function withdraw() external;
-    /// @notice Takes `amount` of `owner`'s stake to the treasury; SLASHER_ROLE only.
-    /// @param owner The node owner.
-    /// @param amount Tokens to take, at most its stake.
-    /// @param evidence Hash of the evidence.
-    function slash(address owner, uint256 amount, bytes32 evidence) external;
+    /// @notice Slashes the whole stake of the node whose current key signed both updates: two different
+    ///         updates for one round and one base model. Anyone may call; the caller earns
+    ///         `slashBountyBps` of the stake and the rest goes to the reward vault. One slash per key and round.
+    /// @param first One signed update.
+    /// @param firstSignature Its 65-byte EIP-712 signature.
+    /// @param second Another update for the same round and base model.
+    /// @param secondSignature Its 65-byte EIP-712 signature.
+    function slashEquivocation(
+        Update calldata first,
+        bytes calldata firstSignature,
+        Update calldata second,
+        bytes calldata secondSignature
+    ) external;
+
+    /// @notice The EIP-712 digest a node key signs to consent to being bound to `owner` (type
+    ///         `NodeKeyBinding(address owner)`, domain `gradnet NodeRegistry`/`1`/chain id/this registry).
+    /// @param owner The owner wallet.
+    /// @return The digest.
+    function nodeKeyBindingDigest(address owner) external view returns (bytes32);
+    /// @notice The EIP-712 digest of `update` in the protocol's domain (`gradnet`/`1`/chain id/RoundLedger),
+    ///         equal to `core/protocol`'s `updateDigest`.
+    /// @param update The update.
+    /// @return The digest.
+    function updateDigest(Update calldata update) external view returns (bytes32);
+    /// @notice Whether `nodeKey` was already slashed for equivocating in `round`.
+    /// @param nodeKey The key.
+    /// @param round The round.
+    /// @return True once slashed.
+    function slashedFor(address nodeKey, uint64 round) external view returns (bool);
 
     /// @notice Whether `nodeKey` is the current key of a node that is not exiting and holds at least `minStake`.
     /// @param nodeKey The key.

@@ -5,13 +5,18 @@ import {GradToken} from "../GradToken.sol";
 import {NodeRegistry} from "../NodeRegistry.sol";
 import {RewardVault} from "../RewardVault.sol";
 import {RoundLedger} from "../RoundLedger.sol";
+import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
-import {Vm} from "./GradnetTestBase.t.sol";
+import {GradnetSigner} from "./GradnetSigner.t.sol";
 
-/// @notice Random sequences of staking, slashing, rounds and claims by three owners. It holds the
-///         coordinator, slasher and minter roles; ghost variables record what it paid and promised.
-contract GradnetHandler {
-    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+/// @notice Random sequences of staking, slashing by proof, rounds and claims by three owners. Actors
+///         0 and 1 may equivocate; actor 2 is honest (one update per round) and is attacked with its
+///         own updates and forgeries. It holds the coordinator and minter roles; ghost variables
+///         record what it paid and promised.
+contract GradnetHandler is GradnetSigner {
+    bytes32 internal constant BASE = keccak256("handler base model");
+    address public constant REPORTER = address(0x5EE);
+    address internal constant HONEST = address(0xA3);
 
     GradToken public immutable token;
     NodeRegistry public immutable registry;
@@ -28,8 +33,11 @@ contract GradnetHandler {
 
     /// Cumulative figures of actors 0 and 1 in each committed round's two-leaf tree.
     mapping(uint256 roundId => Figures[2]) internal _trees;
+    mapping(address owner => uint256) internal _nodePrivateKey;
     uint256 public ghostMinted;
     uint256 public ghostSlashed;
+    uint256 public ghostBounties;
+    bool public ghostHonestSlashed;
     uint256[3] public ghostReceivedFromVault;
     Figures[2] public latest;
 
@@ -51,15 +59,15 @@ contract GradnetHandler {
     function register(uint256 seed, uint256 stake, uint256 keySeed) external {
         address owner = _actor(seed);
         if (registry.nodeOf(owner).nodeKey != address(0)) return;
-        address key = address(uint160(uint256(keccak256(abi.encode("key", keySeed)))));
-        if (registry.ownerOf(key) != address(0)) return;
+        uint256 privateKey = _privateKey(abi.encode("key", keySeed));
+        if (registry.ownerOf(VM.addr(privateKey)) != address(0)) return;
         stake = _bound(stake, registry.minStake(), 1_000 ether);
         token.mint(owner, stake);
         ghostMinted += stake;
         VM.prank(owner);
         token.approve(address(registry), stake);
-        VM.prank(owner);
-        registry.register(key, stake);
+        _registerSigned(registry, owner, privateKey, stake);
+        _nodePrivateKey[owner] = privateKey;
     }
 
     function increaseStake(uint256 seed, uint256 amount) external {
@@ -88,13 +96,39 @@ contract GradnetHandler {
         registry.withdraw();
     }
 
-    function slash(uint256 seed, uint256 amount) external {
-        address owner = _actor(seed);
-        uint256 stake = registry.nodeOf(owner).stake;
-        if (registry.nodeOf(owner).nodeKey == address(0) || stake == 0) return;
-        amount = _bound(amount, 1, stake);
-        registry.slash(owner, amount, keccak256(abi.encode(amount)));
-        ghostSlashed += amount;
+    /// Actor 0 or 1 signs two different updates for `round`; the reporter proves it.
+    function equivocate(uint256 seed, uint64 round) external {
+        address owner = actors[seed % 2];
+        NodeRegistry.NodeInfo memory node = registry.nodeOf(owner);
+        if (node.nodeKey == address(0) || node.stake == 0 || registry.slashedFor(node.nodeKey, round)) return;
+        uint256 privateKey = _nodePrivateKey[owner];
+        INodeRegistry.Update memory first = _update(privateKey, round, BASE, 1);
+        INodeRegistry.Update memory second = _update(privateKey, round, BASE, 2);
+        bytes memory firstSignature = _signUpdate(registry, privateKey, first);
+        bytes memory secondSignature = _signUpdate(registry, privateKey, second);
+        uint256 balanceBefore = token.balanceOf(REPORTER);
+        VM.prank(REPORTER);
+        registry.slashEquivocation(first, firstSignature, second, secondSignature);
+        ghostSlashed += node.stake;
+        ghostBounties += token.balanceOf(REPORTER) - balanceBefore;
+    }
+
+    /// Tries to slash the honest actor with two of its updates (one per round: round `r` always gets the
+    /// same update), or with an update another key signed in its name; any success is recorded.
+    function attackHonest(uint64 roundA, uint64 roundB, uint256 attackerSeed) external {
+        uint256 privateKey = _nodePrivateKey[HONEST];
+        if (privateKey == 0) return;
+        INodeRegistry.Update memory first = _update(privateKey, roundA, BASE, roundA);
+        INodeRegistry.Update memory second = _update(privateKey, roundB, BASE, roundB);
+        bytes memory firstSignature = _signUpdate(registry, privateKey, first);
+        try registry.slashEquivocation(first, firstSignature, second, _signUpdate(registry, privateKey, second)) {
+            ghostHonestSlashed = true;
+        } catch {}
+        INodeRegistry.Update memory impostor = _update(privateKey, roundA, BASE, uint256(roundA) + 1);
+        uint256 attackerKey = _privateKey(abi.encode("attacker", attackerSeed));
+        try registry.slashEquivocation(first, firstSignature, impostor, _signUpdate(registry, attackerKey, impostor)) {
+            ghostHonestSlashed = true;
+        } catch {}
     }
 
     /// Commits a round whose tree grows actors 0 and 1's cumulative figures.

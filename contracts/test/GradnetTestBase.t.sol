@@ -6,27 +6,17 @@ import {NodeRegistry} from "../NodeRegistry.sol";
 import {RewardVault} from "../RewardVault.sol";
 import {RoundLedger} from "../RoundLedger.sol";
 import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
+import {GradnetSigner} from "./GradnetSigner.t.sol";
 
-/// @notice The few cheatcodes the tests use (forge-std cannot be fetched on these machines).
-// solhint-disable-next-line interface-starts-with-i
-interface Vm {
-    function prank(address sender) external;
-    function warp(uint256 timestamp) external;
-    function expectRevert(bytes calldata revertData) external;
-    function addr(uint256 privateKey) external returns (address);
-}
-
-/// @notice Deploys the four contracts (this test is admin, minter, coordinator and slasher) and
-///         offers assertions and two-leaf rewards trees built the way the OpenZeppelin merkle-tree library builds them.
-abstract contract GradnetTestBase {
-    Vm internal constant VM = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
-
+/// @notice Deploys the four contracts (this test is admin, minter and coordinator) and offers
+///         assertions and two-leaf rewards trees built the way the OpenZeppelin merkle-tree library builds them.
+abstract contract GradnetTestBase is GradnetSigner {
     uint256 internal constant MIN_STAKE = 100 ether;
     uint64 internal constant UNBONDING = 1 hours;
     uint128 internal constant MAX_BUDGET = 1_000 ether;
     uint256 internal constant VAULT_FUNDING = 1_000_000 ether;
+    uint256 internal constant BOUNTY_BPS = 1_000;
     bytes32 internal constant GENESIS = keccak256("solidity test genesis");
-    address internal constant TREASURY = address(0x7EA5);
 
     GradToken internal token;
     NodeRegistry internal registry;
@@ -36,14 +26,18 @@ abstract contract GradnetTestBase {
     error AssertionFailed(string what, uint256 actual, uint256 expected);
 
     function _deploy(address operator) internal {
+        _deployContracts();
+        ledger.grantRole(ledger.COORDINATOR_ROLE(), operator);
+        token.grantRole(token.MINTER_ROLE(), operator);
+    }
+
+    /// @dev The deployment order of ignition/modules/Gradnet.ts: the registry names the ledger and the vault.
+    function _deployContracts() internal {
         token = new GradToken(address(this));
-        registry = new NodeRegistry(token, MIN_STAKE, UNBONDING, TREASURY, address(this));
         ledger = new RoundLedger(address(this), GENESIS, MAX_BUDGET);
         vault = new RewardVault(token, ledger);
+        registry = new NodeRegistry(token, MIN_STAKE, UNBONDING, address(ledger), address(vault), BOUNTY_BPS, address(this));
         token.mint(address(vault), VAULT_FUNDING);
-        ledger.grantRole(ledger.COORDINATOR_ROLE(), operator);
-        registry.grantRole(registry.SLASHER_ROLE(), operator);
-        token.grantRole(token.MINTER_ROLE(), operator);
     }
 
     function _eq(uint256 actual, uint256 expected, string memory what) internal pure {

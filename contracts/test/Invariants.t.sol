@@ -4,10 +4,6 @@ pragma solidity ^0.8.28;
 // Invariant and fuzz entry points follow the runner's naming (invariant_*, testFuzz_*).
 // solhint-disable func-name-mixedcase
 
-import {GradToken} from "../GradToken.sol";
-import {NodeRegistry} from "../NodeRegistry.sol";
-import {RewardVault} from "../RewardVault.sol";
-import {RoundLedger} from "../RoundLedger.sol";
 import {GradnetHandler} from "./GradnetHandler.t.sol";
 import {GradnetTestBase} from "./GradnetTestBase.t.sol";
 
@@ -16,14 +12,9 @@ contract GradnetInvariantTest is GradnetTestBase {
     GradnetHandler internal handler;
 
     function setUp() public {
-        token = new GradToken(address(this));
-        registry = new NodeRegistry(token, MIN_STAKE, UNBONDING, TREASURY, address(this));
-        ledger = new RoundLedger(address(this), GENESIS, MAX_BUDGET);
-        vault = new RewardVault(token, ledger);
-        token.mint(address(vault), VAULT_FUNDING);
+        _deployContracts();
         handler = new GradnetHandler(token, registry, ledger, vault);
         ledger.grantRole(ledger.COORDINATOR_ROLE(), address(handler));
-        registry.grantRole(registry.SLASHER_ROLE(), address(handler));
         token.grantRole(token.MINTER_ROLE(), address(handler));
     }
 
@@ -33,7 +24,8 @@ contract GradnetInvariantTest is GradnetTestBase {
         targets[0] = address(handler);
     }
 
-    /// Staked + vault + claimed + slashed (+ unstaked wallets) account for everything minted.
+    /// Staked + vault + claimed + bounties (+ unstaked wallets) account for everything minted; slashed
+    /// stake less the bounties went to the vault.
     function invariant_TokensAreConserved() external view {
         uint256 staked;
         uint256 wallets;
@@ -43,11 +35,22 @@ contract GradnetInvariantTest is GradnetTestBase {
             wallets += token.balanceOf(actor);
         }
         _eq(token.balanceOf(address(registry)), staked, "registry balance = sum of stakes");
-        _eq(token.balanceOf(TREASURY), handler.ghostSlashed(), "treasury = slashed");
+        uint256 bounties = handler.ghostBounties();
+        _eq(token.balanceOf(handler.REPORTER()), bounties, "reporter = bounties");
+        _isTrue(bounties * 10_000 <= handler.ghostSlashed() * BOUNTY_BPS, "bounties within their share of the slashed stake");
         uint256 claimed = vault.claimed(handler.actors(0)).reward + vault.claimed(handler.actors(1)).reward;
-        _eq(token.balanceOf(address(vault)), VAULT_FUNDING - claimed, "vault = funding - claimed");
+        _eq(
+            token.balanceOf(address(vault)),
+            VAULT_FUNDING - claimed + handler.ghostSlashed() - bounties,
+            "vault = funding - claimed + slashed - bounties"
+        );
         _eq(token.totalSupply(), VAULT_FUNDING + handler.ghostMinted(), "supply = funding + minted");
-        _eq(staked + token.balanceOf(address(vault)) + wallets + handler.ghostSlashed(), token.totalSupply(), "all tokens accounted");
+        _eq(staked + token.balanceOf(address(vault)) + wallets + bounties, token.totalSupply(), "all tokens accounted");
+    }
+
+    /// The honest actor signs one update per round and is never slashed, whatever is submitted.
+    function invariant_HonestNodeIsNeverSlashed() external view {
+        _isTrue(!handler.ghostHonestSlashed(), "honest node slashed");
     }
 
     /// A claim never pays beyond the owner's latest cumulative figure, and pays exactly what is recorded.
