@@ -12,6 +12,12 @@ export const SOURCE_FOLDERS = ['core', 'node', 'coordinator', 'cli', 'bench', 'i
 /** Folders whose index.ts is the only door for code outside them; every folder of core/ is one. */
 const DOOR_FOLDERS = ['node', 'coordinator', 'cli', 'bench'];
 
+/** Every door: core/<x>/index.ts for each folder of core/, and node/, coordinator/, cli/ and bench/'s index.ts. */
+export function doorFiles(): string[] {
+  const core = readdirSync(join(ROOT, 'core')).filter((name) => statSync(join(ROOT, 'core', name)).isDirectory());
+  return [...core.map((name) => `core/${name}/index.ts`), ...DOOR_FOLDERS.map((folder) => `${folder}/index.ts`)].filter((door) => existsSync(join(ROOT, door))).sort();
+}
+
 /** Repository-relative path (with /) of every file → the project files it imports. */
 export type ImportGraph = Map<string, string[]>;
 
