@@ -1,5 +1,6 @@
 import { getAddress, type Hex } from 'viem';
 import { buildRewardsTree, rewardProof, type RewardsTree } from '../core/rewards/index.ts';
+import type { RoundPhase } from '../core/round/index.ts';
 import { ApiRequestError } from './errors.ts';
 import type { ApiSource } from './http.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -7,20 +8,24 @@ import type { NodeView } from './node-view.ts';
 import { cumulativeOf } from './round-work.ts';
 import type { CoordinatorStore, RoundRow } from './store.ts';
 
-/** What `/status` shows besides the store: the live parts, read at request time. */
-export interface LiveStatus {
-  chainId: number;
-  ledger: Hex;
-  coordinator: Hex;
-  peerId: string | null;
-  multiaddrs: string[];
-  phase: string;
+/** The round part of `/status`, from the round runner. */
+export interface RoundStatus {
+  phase: RoundPhase;
   round: number | null;
   baseHash: Hex | null;
   deadline: number | null;
   accepted: number;
   quorum: number;
   halted: string | null;
+}
+
+/** What `/status` shows besides the store: the live parts, read at request time. */
+export interface LiveStatus extends RoundStatus {
+  chainId: number;
+  ledger: Hex;
+  coordinator: Hex;
+  peerId: string | null;
+  multiaddrs: string[];
   startedMs: number;
 }
 

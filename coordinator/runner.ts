@@ -1,8 +1,8 @@
-import type { Hex } from 'viem';
 import { errorMessage } from '../core/errors.ts';
 import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
 import type { Heartbeat } from '../core/protocol/index.ts';
-import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
+import { initialRoundState, nextWakeAt, step, type CollectingState, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
+import type { RoundStatus } from './api.ts';
 import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
 import { takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
@@ -10,15 +10,9 @@ import type { RunnerPorts } from './ports.ts';
 import { RegistryWatch } from './registry-watch.ts';
 import { aggregateRound, commitRound } from './round-effects.ts';
 
-/** The round part of `/status`. */
-export interface RoundStatus {
-  phase: string;
-  round: number | null;
-  baseHash: Hex | null;
-  deadline: number | null;
-  accepted: number;
-  quorum: number;
-  halted: string | null;
+/** When the collecting round closes at the latest, given quorum (as its openRound effect announced). */
+function deadlineOf(state: CollectingState): number {
+  return state.openedAt + state.config.deadlineMs;
 }
 
 /**
@@ -35,7 +29,6 @@ export class RoundRunner {
   private readonly tasks = new Set<Promise<unknown>>();
   private state: RoundState;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private deadline: number | null = null;
   private committedHere = 0;
   private halted: string | null = null;
   private stopped = false;
@@ -84,7 +77,7 @@ export class RoundRunner {
       phase: state.phase,
       round: state.phase === 'idle' ? null : state.round,
       baseHash: state.phase === 'idle' || state.phase === 'halted' ? null : state.baseHash,
-      deadline: state.phase === 'collecting' ? this.deadline : null,
+      deadline: state.phase === 'collecting' ? deadlineOf(state) : null,
       accepted: state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.length : 0,
       quorum: this.ports.config.round.quorum,
       halted: this.halted,
@@ -156,7 +149,6 @@ export class RoundRunner {
   private openRound(effect: Extract<RoundEffect, { type: 'openRound' }>): void {
     const { store, gossip, metrics, logger, events } = this.ports;
     store.openRound(effect.round, effect.baseHash, effect.openedAt);
-    this.deadline = effect.deadline;
     metrics.currentRound.set(effect.round);
     logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open');
     this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline }));
@@ -166,9 +158,8 @@ export class RoundRunner {
   /** Peers that joined after the round opened learn about it from the re-announcement. */
   private reannounce(): void {
     const state = this.state;
-    const deadline = this.deadline;
-    if (state.phase !== 'collecting' || deadline === null) return;
-    this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline }));
+    if (state.phase !== 'collecting') return;
+    this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline: deadlineOf(state) }));
   }
 
   private announceModel(effect: Extract<RoundEffect, { type: 'announceModel' }>): void {

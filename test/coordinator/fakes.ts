@@ -16,9 +16,9 @@ import type { CoordinatorEvents } from '../../coordinator/index.ts';
 import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { NodeView } from '../../coordinator/node-view.ts';
 import type { CoordinatorChain, RunnerPorts } from '../../coordinator/ports.ts';
-import { CoordinatorStore, type RoundResult } from '../../coordinator/store.ts';
+import { CoordinatorStore } from '../../coordinator/store.ts';
+import { hash } from './rows.ts';
 
-export const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
 export const GENESIS = hash(0xaaaa);
 const COORDINATOR_KEY = hash(0xc0ffee);
 
@@ -115,21 +115,6 @@ export class FakeClock implements Clock {
     this.sleeps.push(ms);
     this.time += ms;
   }
-}
-
-/** What a round's aggregation wrote, as the store keeps it. */
-export function aggregatedResult(round: number): RoundResult {
-  return {
-    modelHash: hash(0x2000 + round),
-    updatesRoot: hash(0x3000 + round),
-    rewardsRoot: hash(0x4000 + round),
-    contributors: 0,
-    totalSamples: 0,
-    loss: 0.5,
-    accuracy: 0.9,
-    rewardBudget: 0n,
-    stats: null,
-  };
 }
 
 export interface RunnerFixture {

@@ -4,29 +4,9 @@ import type { Hex } from 'viem';
 import { silentRoundLogger } from '../../core/round/index.ts';
 import { ChainStateError } from '../../coordinator/errors.ts';
 import { recover, waitForOwnPendingTransactions } from '../../coordinator/recovery.ts';
-import { CoordinatorStore, type UpdateRecord } from '../../coordinator/store.ts';
-import { aggregatedResult, FakeChain, FakeClock, GENESIS, hash } from './fakes.ts';
-
-const address = (n: number): Hex => `0x${n.toString(16).padStart(40, '0')}`;
-
-function accepted(round: number, node: number, baseHash: Hex): UpdateRecord {
-  return {
-    round,
-    nodeKey: address(node),
-    digest: hash(0x100 + node),
-    verdict: 'accepted',
-    reason: null,
-    baseHash,
-    samples: 10,
-    trainLoss: 0.5,
-    codec: 'fp32',
-    signature: hash(7),
-    message: new Uint8Array([node]),
-    bytes: 1,
-    receivedMs: 1,
-    peerId: null,
-  };
-}
+import { CoordinatorStore } from '../../coordinator/store.ts';
+import { FakeChain, FakeClock, GENESIS } from './fakes.ts';
+import { address, hash, result, update } from './rows.ts';
 
 /** recover() over a fake chain, the real store in memory, and checkpoints holding `held`. */
 function recovery(held: Hex[] = [GENESIS]) {
@@ -46,25 +26,25 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
   it('resumes the commit of an aggregated round, also when the chain already has it', async () => {
     const { chain, store, clock, run } = recovery();
     store.openRound(1, GENESIS, 10);
-    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
-    const resume = { type: 'resumeCommit', now: clock.now(), round: 1, baseHash: GENESIS, modelHash: aggregatedResult(1).modelHash };
+    store.markAggregated(1, result(1), new Map(), [], 20);
+    const resume = { type: 'resumeCommit', now: clock.now(), round: 1, baseHash: GENESIS, modelHash: result(1).modelHash };
     assert.deepEqual(await run(), resume, 'not on chain yet');
     store.markCommitting(1);
-    chain.commitOnChain(aggregatedResult(1).modelHash);
+    chain.commitOnChain(result(1).modelHash);
     assert.deepEqual(await run(), resume, 'on chain already: the commit step finds it there and only records it');
     assert.deepEqual(chain.calls.filter((call) => call === 'commitRound'), [], 'recovery itself never sends');
   });
 
   it('resumes an open round on the chain head with the updates the database kept, from its first opening', async () => {
-    const { chain, store, clock, run } = recovery([GENESIS, aggregatedResult(1).modelHash]);
+    const { chain, store, clock, run } = recovery([GENESIS, result(1).modelHash]);
     store.openRound(1, GENESIS, 10);
-    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
+    store.markAggregated(1, result(1), new Map(), [], 20);
     store.markCommitting(1);
-    chain.commitOnChain(aggregatedResult(1).modelHash);
-    const head = aggregatedResult(1).modelHash;
+    chain.commitOnChain(result(1).modelHash);
+    const head = result(1).modelHash;
     store.openRound(2, head, 30);
-    store.insertUpdate(accepted(2, 1, head));
-    store.insertUpdate(accepted(2, 2, head));
+    store.insertUpdate(update(2, 1, 0x101));
+    store.insertUpdate(update(2, 2, 0x102));
     assert.deepEqual(await run(), {
       type: 'start',
       now: clock.now(),
@@ -82,18 +62,18 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
   it('refuses a chain that was reset under the database', async () => {
     const { store, run } = recovery();
     store.openRound(1, GENESIS, 10);
-    store.markAggregated(1, aggregatedResult(1), new Map(), [], 20);
+    store.markAggregated(1, result(1), new Map(), [], 20);
     store.markCommitting(1);
     store.markCommitted(1, hash(9), 30);
-    store.openRound(2, aggregatedResult(1).modelHash, 40);
+    store.openRound(2, result(1).modelHash, 40);
     await assert.rejects(run(), (error: unknown) => error instanceof ChainStateError && (error.value as { round: number; onChain: number }).onChain === 0);
   });
 
   it('refuses an aggregated round the chain is more than one round behind', async () => {
     const { store, run } = recovery();
     for (const round of [1, 2]) {
-      store.openRound(round, round === 1 ? GENESIS : aggregatedResult(1).modelHash, 10);
-      store.markAggregated(round, aggregatedResult(round), new Map(), [], 20);
+      store.openRound(round, round === 1 ? GENESIS : result(1).modelHash, 10);
+      store.markAggregated(round, result(round), new Map(), [], 20);
     }
     store.markCommitting(1);
     store.markCommitted(1, hash(9), 30);

@@ -7,14 +7,15 @@ import { signUpdate, updateDigest } from '../../core/protocol/index.ts';
 import { encodeDelta } from '../../core/tensor/index.ts';
 import { ChainStateError } from '../../coordinator/errors.ts';
 import { RoundRunner } from '../../coordinator/runner.ts';
-import { aggregatedResult, GENESIS, hash, runnerFixture, type RunnerFixture } from './fakes.ts';
+import { GENESIS, runnerFixture, type RunnerFixture } from './fakes.ts';
+import { address, hash, result } from './rows.ts';
 
-const MODEL_1 = aggregatedResult(1).modelHash;
+const MODEL_1 = result(1).modelHash;
 
 /** Round 1 aggregated in the store, its commit not known to have landed. */
 function aggregatedRound1(fixture: RunnerFixture): void {
   fixture.store.openRound(1, GENESIS, Date.now() - 1000);
-  fixture.store.markAggregated(1, aggregatedResult(1), new Map(), [], Date.now());
+  fixture.store.markAggregated(1, result(1), new Map(), [], Date.now());
 }
 
 const resumeCommit = { type: 'resumeCommit', now: Date.now(), round: 1, baseHash: GENESIS, modelHash: MODEL_1 } as const;
@@ -47,7 +48,7 @@ describe('coordinator round runner (fake chain and gossip, in-memory store)', ()
     const fixture = runnerFixture({ round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000 } });
     const openedAt = Date.now() - 5000;
     fixture.store.openRound(1, GENESIS, openedAt);
-    const accepted = [1, 2].map((n) => ({ nodeKey: `0x${n.toString(16).padStart(40, '0')}` as const, digest: hash(0x100 + n) }));
+    const accepted = [1, 2].map((n) => ({ nodeKey: address(n), digest: hash(0x100 + n) }));
     const runner = new RoundRunner(fixture.ports);
     await runner.start({ type: 'start', now: Date.now(), round: 1, baseHash: GENESIS, accepted, openedAt });
     await runner.stop();

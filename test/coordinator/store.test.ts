@@ -4,47 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Hex } from 'viem';
-import { CoordinatorStore, type RoundResult, type UpdateRecord } from '../../coordinator/store.ts';
+import { CoordinatorStore } from '../../coordinator/store.ts';
 import { StoreError } from '../../coordinator/errors.ts';
+import { address, hash, result, update } from './rows.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradnet-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-const hash = (n: number): Hex => `0x${n.toString(16).padStart(64, '0')}`;
-const address = (n: number): Hex => `0x${n.toString(16).padStart(40, '0')}`;
-
-function update(round: number, node: number, digest: number, verdict: 'accepted' | 'rejected' = 'accepted'): UpdateRecord {
-  return {
-    round,
-    nodeKey: address(node),
-    digest: hash(digest),
-    verdict,
-    reason: verdict === 'rejected' ? 'bad-signature' : null,
-    baseHash: hash(1000 + round),
-    samples: 100,
-    trainLoss: 0.5,
-    codec: 'fp32',
-    signature: hash(7),
-    message: verdict === 'accepted' ? new Uint8Array([1, 2, 3, node]) : null,
-    bytes: 4,
-    receivedMs: 1,
-    peerId: null,
-  };
-}
-
-function result(round: number): RoundResult {
-  return {
-    modelHash: hash(2000 + round),
-    updatesRoot: hash(3000 + round),
-    rewardsRoot: hash(4000 + round),
-    contributors: 2,
-    totalSamples: 200,
-    loss: 0.4,
-    accuracy: 0.9,
-    rewardBudget: 10n ** 18n,
-    stats: { rule: 'median' },
-  };
-}
 
 describe('CoordinatorStore', () => {
   it('migrates a fresh file, and reopening keeps the data and the schema version', () => {
