@@ -1,14 +1,25 @@
+// bench: the benchmark suites (bench/suites/<suite>.ts, each `run({ jsonFile })` returning its
+// figures), the runner that writes their JSON, the charts (bench/plot) and the training simulator
+// (bench/sim). `gradnet bench` (cli/) is how they run. bench may import core/ doors only; it never
+// imports cli/, which adds its own `demo` suite to the map it passes in.
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { GradnetError } from '../core/errors.ts';
 import { writeFileAtomic } from '../core/files/index.ts';
+
+/** A benchmark was asked for that does not exist. */
+export class BenchError extends GradnetError {}
 
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
 export interface BenchSuite {
   run(options: { jsonFile: string }): Promise<Record<string, unknown>>;
 }
 
-/** Suites load lazily so that `gradnet bench gas` does not pay for tfjs start-up, and so on. */
-export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
+/** Suites by name, each loaded only when it runs, so that `gradnet bench gas` does not pay for tfjs start-up, and so on. */
+export type BenchSuites = Record<string, () => Promise<BenchSuite>>;
+
+/** bench/'s own suites. The CLI adds `demo`, which runs the CLI's demo (bench/ does not import the CLI). */
+export const benchSuites: BenchSuites = {
   aggregate: () => import('./suites/aggregate.ts'),
   codec: () => import('./suites/codec.ts'),
   gas: () => import('./suites/gas.ts'),
@@ -18,13 +29,12 @@ export const benchSuites: Record<string, () => Promise<BenchSuite>> = {
   byzantine: () => import('./suites/byzantine.ts'),
   compression: () => import('./suites/compression.ts'),
   train: () => import('./suites/train.ts'),
-  demo: () => import('./suites/demo.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */
-export async function runBenchSuite(name: string, jsonFile: string): Promise<Record<string, unknown>> {
-  const load = benchSuites[name];
-  if (!load) throw new Error(`unknown bench suite "${name}"; known suites: ${Object.keys(benchSuites).join(', ')}`);
+export async function runBenchSuite(name: string, jsonFile: string, suites: BenchSuites = benchSuites): Promise<Record<string, unknown>> {
+  const load = suites[name];
+  if (!load) throw new BenchError('UNKNOWN_SUITE', `unknown bench suite "${name}"; known suites: ${Object.keys(suites).join(', ')}`, { value: name });
   await mkdir(dirname(jsonFile), { recursive: true });
   const result = await (await load()).run({ jsonFile });
   await writeFileAtomic(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
@@ -47,14 +57,15 @@ export interface SuiteOutcome {
 export async function runAllBenchSuites(
   dir = 'bench/results',
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  suites: BenchSuites = benchSuites,
 ): Promise<Record<string, SuiteOutcome>> {
   const outcomes: Record<string, SuiteOutcome> = {};
-  for (const name of Object.keys(benchSuites)) {
+  for (const name of Object.keys(suites)) {
     const jsonFile = join(dir, `${name}.json`);
     log(`bench ${name} -> ${jsonFile}`);
     const started = performance.now();
     try {
-      await runBenchSuite(name, jsonFile);
+      await runBenchSuite(name, jsonFile, suites);
       outcomes[name] = { ok: true, seconds: elapsedSeconds(started), jsonFile };
     } catch (error) {
       outcomes[name] = { ok: false, seconds: elapsedSeconds(started), jsonFile, error: error instanceof Error ? error.message : String(error) };

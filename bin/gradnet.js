@@ -23,14 +23,14 @@ function relaunchUnderNode22() {
 }
 
 async function runGradnet() {
-  // node:sqlite still prints an ExperimentalWarning on Node 22; every other warning is kept.
+  // node:sqlite and type stripping still print an ExperimentalWarning on Node 22; every other warning is kept.
   const emitWarning = process.emitWarning.bind(process);
   process.emitWarning = (warning, ...rest) => {
     const type = typeof rest[0] === 'string' ? rest[0] : rest[0]?.type;
-    if (type === 'ExperimentalWarning' && String(warning).includes('SQLite')) return;
+    if (type === 'ExperimentalWarning' && /SQLite|stripTypeScriptTypes|Type Stripping/.test(String(warning))) return;
     emitWarning(warning, ...rest);
   };
-  const { register } = await import('tsx/esm/api');
-  register();
+  const { loadTypeScript } = await import('./load-typescript.js');
+  await loadTypeScript();
   await import('../cli/main.ts');
 }

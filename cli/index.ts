@@ -1,34 +1,10 @@
-import { Command } from 'commander';
-import { benchCommand } from './commands/bench.ts';
-import { deployCommand } from './commands/deploy.ts';
-import { devnetCommand } from './commands/devnet.ts';
-import { walletCommand } from './commands/wallet.ts';
-import { daemonCommand } from './commands/daemon.ts';
-import { rewardsCommand } from './commands/rewards.ts';
-import { demoCommand } from './commands/demo.ts';
-import { nodesCommand } from './commands/nodes.ts';
-import { registerCommand } from './commands/register.ts';
-import { roundsCommand } from './commands/rounds.ts';
-import { statusCommand } from './commands/status.ts';
-import { coordinatorCommand } from './commands/coordinator.ts';
-
-/** Builds the `gradnet` command tree; every subcommand carries its own `--help`. */
-export function buildProgram(): Command {
-  const program = new Command('gradnet')
-    .description('gradnet: blockchain-incentivised decentralized training over libp2p')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
-  program.addCommand(benchCommand());
-  program.addCommand(devnetCommand());
-  program.addCommand(deployCommand());
-  program.addCommand(walletCommand());
-  program.addCommand(registerCommand());
-  program.addCommand(daemonCommand());
-  program.addCommand(roundsCommand());
-  program.addCommand(rewardsCommand());
-  program.addCommand(nodesCommand());
-  program.addCommand(statusCommand());
-  program.addCommand(coordinatorCommand());
-  program.addCommand(demoCommand());
-  return program;
-}
+// cli: the `gradnet` command. program.ts builds the commander tree from cli/commands (cheap
+// definitions, parsers from support/parse.ts); each action lazily imports cli/actions/<command>.ts,
+// and every failure goes through one policy (support/action.ts). bin/gradnet.js enters through
+// main.ts; this door is for other folders (tests): importing it loads the implementations below.
+// cli may import every other folder's door (core/*, node, coordinator, bench); none imports cli.
+export { buildProgram } from './program.ts';
+export { registerNode, type RegisterNodeInput, type RegisterNodeResult } from './actions/register.ts';
+export { runDemo, type DemoOptions, type DemoResult } from './demo/run.ts';
+export { renderRounds, roundJson, type RoundRow } from './support/rounds.ts';
+export { formatTokens, shortHex, toJson } from './support/table.ts';

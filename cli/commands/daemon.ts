@@ -1,12 +1,10 @@
 import { Command } from 'commander';
-import { daemonConfigSchema } from '../../core/config/index.ts';
-import { createLogger } from '../../core/log/index.ts';
-import { PeerDaemon } from '../../node/index.ts';
 import { action } from '../support/action.ts';
-import { readSettings, withChainOptions, withWalletOptions } from '../support/options.ts';
+import { withChainOptions, withWalletOptions } from '../support/options.ts';
 
 /** `gradnet daemon`: the peer that trains, gossips its updates, and audits each committed round. */
 export function daemonCommand(): Command {
+  // Values stay strings here: the daemon's settings are parsed and checked once, by core/config's schema.
   return withWalletOptions(withChainOptions(new Command('daemon')))
     .description('run a gradnet peer: train each round on this node\'s shard, gossip signed updates, send heartbeats, audit committed rounds (Ctrl-C stops it)')
     .option('--node <select>', 'node keystore address or label (GRADNET_NODE; default: the only node keystore)')
@@ -20,27 +18,9 @@ export function daemonCommand(): Command {
     .option('--shard-count <n>', 'number of shards the training set is cut into (GRADNET_SHARD_COUNT; default 10)')
     .option('--shard-scheme <scheme>', 'iid or dirichlet (GRADNET_SHARD_SCHEME; default iid)')
     .option('--codec <codec>', 'update compression: fp32, fp16, int8, topk (GRADNET_CODEC; default topk with error feedback)')
-    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.3)')
+    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.1)')
     .option('--heartbeat-seconds <s>', 'heartbeat interval (GRADNET_HEARTBEAT_SECONDS; default 10)')
     .option('--no-audit', 'do not recompute committed rounds')
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, tensorflow (GRADNET_BACKEND)')
-    .action(action(async (options: Record<string, unknown>) => {
-      // commander sets audit=true unless --no-audit; only an explicit --no-audit should override env/file.
-      const config = readSettings(daemonConfigSchema, { ...options, audit: options.audit === false ? false : undefined });
-      const logger = createLogger({ name: 'daemon', level: config.logLevel, format: config.logFormat });
-      const daemon = await PeerDaemon.start({ config, logger, interactive: true });
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals): void => {
-          logger.info({ signal }, `received ${signal}; stopping`);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          daemon.stop().then(resolve, (error: unknown) => {
-            logger.error({ err: (error as Error).message }, 'daemon did not stop cleanly');
-            resolve();
-          });
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-    }));
+    .action(action(async (options: Record<string, unknown>) => (await import('../actions/daemon.ts')).runDaemon(options)));
 }

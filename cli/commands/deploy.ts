@@ -1,20 +1,7 @@
 import { Command } from 'commander';
-import { deployGradnet } from '../../core/chain/index.ts';
-import { parseAddress, parseHash, parseSeconds, parseTokens, reportFailure } from './chain-options.ts';
-
-interface DeployFlags {
-  rpcUrl?: string;
-  deployerKeyEnv: string;
-  coordinator?: `0x${string}`;
-  treasury?: `0x${string}`;
-  genesisHash?: `0x${string}`;
-  minStake?: bigint;
-  unbondingPeriod?: number;
-  maxRewardBudget?: bigint;
-  vaultFunding?: bigint;
-  deployments?: string;
-  fresh?: boolean;
-}
+import type { DeployFlags } from '../actions/deploy.ts';
+import { action } from '../support/action.ts';
+import { parseAddress, parseHash, parseSeconds, parseTokens } from '../support/parse.ts';
 
 /** `gradnet deploy`: deploys (or reuses) the contracts on any JSON-RPC endpoint. */
 export function deployCommand(): Command {
@@ -31,29 +18,5 @@ export function deployCommand(): Command {
     .option('--vault-funding <grad>', 'GRAD minted to the RewardVault up front (default 1000000)', parseTokens)
     .option('--deployments <file>', 'address book to reuse and write (default deployments/<chainId>.json)')
     .option('--fresh', 'deploy a new set even if the address book points at live contracts')
-    .action(async (flags: DeployFlags) => {
-      const rpcUrl = flags.rpcUrl ?? process.env.GRADNET_RPC_URL;
-      const deployerKey = process.env[flags.deployerKeyEnv];
-      try {
-        if (!rpcUrl) throw new Error('no RPC URL: pass --rpc-url <url> or set GRADNET_RPC_URL');
-        if (!deployerKey) throw new Error(`no deployer key: set the environment variable ${flags.deployerKeyEnv} to the deployer's 0x-prefixed private key`);
-        const result = await deployGradnet({
-          rpcUrl,
-          deployerKey: deployerKey as `0x${string}`,
-          coordinator: flags.coordinator,
-          treasury: flags.treasury,
-          genesisModelHash: flags.genesisHash,
-          minStake: flags.minStake,
-          unbondingPeriodSeconds: flags.unbondingPeriod,
-          maxRewardBudget: flags.maxRewardBudget,
-          vaultFunding: flags.vaultFunding,
-          deploymentsFile: flags.deployments,
-          fresh: flags.fresh,
-          log: (line) => process.stderr.write(`${line}\n`),
-        });
-        process.stdout.write(`${JSON.stringify(result.deployments, null, 2)}\n`);
-      } catch (error) {
-        reportFailure(error);
-      }
-    });
+    .action(action(async (flags: DeployFlags) => (await import('../actions/deploy.ts')).deploy(flags)));
 }

@@ -1,23 +1,8 @@
-import { Command, InvalidArgumentError } from 'commander';
-import { parseEther, zeroAddress, type Address, type Hex } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
-import { fetchChainId } from '../../core/chain/index.ts';
-import { walletConfigSchema, type WalletConfig } from '../../core/config/index.ts';
-import { GradnetError } from '../../core/errors.ts';
-import { createLogger, type Logger } from '../../core/log/index.ts';
-import { createKeystore, devKeyVariable, DEV_CHAIN_ID, findKeystore, loadKey, parsePrivateKey, resolvePassword } from '../../core/wallet/index.ts';
+import { Command } from 'commander';
+import type { RegisterFlags } from '../actions/register.ts';
 import { action } from '../support/action.ts';
-import { openChain } from '../support/chain.ts';
-import { readSettings, withChainOptions, withWalletOptions } from '../support/options.ts';
-import { formatTokens } from '../support/table.ts';
-
-interface RegisterOptions {
-  stake: bigint;
-  owner?: string;
-  node?: string;
-  newNode?: boolean;
-  [flag: string]: unknown;
-}
+import { withChainOptions, withWalletOptions } from '../support/options.ts';
+import { parseTokens } from '../support/parse.ts';
 
 /** `gradnet register --stake AMOUNT`: the owner stakes GRAD and binds a node key in the NodeRegistry. */
 export function registerCommand(): Command {
@@ -27,81 +12,5 @@ export function registerCommand(): Command {
     .option('--owner <select>', 'owner keystore address or label (default: the only owner keystore)')
     .option('--node <select>', 'node keystore address or label (default: the only node keystore)')
     .option('--new-node', 'create a new node keystore (same password) and register it in one step')
-    .action(action(async (options: RegisterOptions) => {
-      const config = readSettings(walletConfigSchema, options);
-      const logger = createLogger({ name: 'register', level: config.logLevel, format: config.logFormat });
-      const result = await registerNode({ config, stake: options.stake, owner: options.owner, node: options.node, newNode: options.newNode === true, logger });
-      process.stdout.write(`${result.nodeKey}\n`);
-    }));
-}
-
-export interface RegisterNodeInput {
-  config: Pick<WalletConfig, 'rpcUrl' | 'deployments' | 'keystoreDir' | 'passwordFile'>;
-  stake: bigint;
-  owner?: string;
-  node?: string;
-  newNode?: boolean;
-  logger: Logger;
-  env?: Record<string, string | undefined>;
-  signal?: AbortSignal;
-}
-
-export interface RegisterNodeResult {
-  owner: Address;
-  nodeKey: Address;
-  alreadyRegistered: boolean;
-  txHash?: Hex;
-}
-
-/** Checks stake, balance and the current registration, then approves and registers, reporting each step. */
-export async function registerNode(input: RegisterNodeInput): Promise<RegisterNodeResult> {
-  const { config, logger } = input;
-  const env = input.env ?? process.env;
-  const chainId = await fetchChainId(config.rpcUrl, { signal: input.signal });
-  const owner = await loadKey({ role: 'owner', keystoreDir: config.keystoreDir, select: input.owner, passwordFile: config.passwordFile, chainId, env, logger, interactive: true });
-  const nodeKey = await nodeAddress(input, chainId, env);
-  const chain = await openChain(config, { account: owner.privateKey, signal: input.signal });
-
-  const current = await chain.registry.nodeOf(owner.address);
-  if (current.nodeKey.toLowerCase() === nodeKey.toLowerCase() && current.active) {
-    logger.info({ owner: owner.address, nodeKey, stake: current.stake.toString() }, `node ${nodeKey} is already registered to ${owner.address} with ${formatTokens(current.stake)} GRAD staked; nothing to do`);
-    return { owner: owner.address, nodeKey, alreadyRegistered: true };
-  }
-  if (current.nodeKey !== zeroAddress) {
-    throw new GradnetError('ALREADY_REGISTERED', `owner ${owner.address} already has node ${current.nodeKey} registered (${current.active ? 'active' : 'exiting'}); one owner runs one node: use another owner wallet, or exit that node first`);
-  }
-  const otherOwner = await chain.registry.ownerOf(nodeKey);
-  if (otherOwner !== undefined) throw new GradnetError('NODE_KEY_TAKEN', `node key ${nodeKey} is already registered by owner ${otherOwner}; create a fresh node key with --new-node`);
-
-  const minStake = await chain.registry.minStake();
-  if (input.stake < minStake) throw new GradnetError('STAKE_TOO_LOW', `stake ${formatTokens(input.stake)} GRAD is below the registry's minimum of ${formatTokens(minStake)} GRAD; pass --stake ${formatTokens(minStake)} or more`);
-  const [balance, gas] = await Promise.all([chain.token.balanceOf(owner.address), chain.clients.publicClient.getBalance({ address: owner.address })]);
-  if (balance < input.stake) throw new GradnetError('INSUFFICIENT_BALANCE', `owner ${owner.address} holds ${formatTokens(balance)} GRAD but the stake is ${formatTokens(input.stake)} GRAD; get GRAD to this address first or lower --stake`);
-  if (gas === 0n) throw new GradnetError('INSUFFICIENT_GAS', `owner ${owner.address} has no native currency on chain ${chainId} to pay for gas; fund the address first`);
-
-  logger.info({ step: 1, of: 2, spender: chain.registryClient.address }, `[1/2] approving ${formatTokens(input.stake)} GRAD for the NodeRegistry`);
-  await chain.token.ensureAllowance(chain.registryClient.address, input.stake, { signal: input.signal });
-  logger.info({ step: 2, of: 2, nodeKey }, `[2/2] registering node ${nodeKey}`);
-  const sent = await chain.registryClient.register(nodeKey, input.stake, { signal: input.signal });
-  logger.info({ owner: owner.address, nodeKey, txHash: sent.hash, block: sent.blockNumber.toString() }, `registered node ${nodeKey} for owner ${owner.address} (tx ${sent.hash})`);
-  return { owner: owner.address, nodeKey, alreadyRegistered: false, txHash: sent.hash };
-}
-
-/** The node key's address: only the address is needed to register, so the node keystore stays locked. */
-async function nodeAddress(input: RegisterNodeInput, chainId: number, env: Record<string, string | undefined>): Promise<Address> {
-  const { config } = input;
-  if (input.newNode === true) {
-    const password = await resolvePassword({ passwordFile: config.passwordFile, env, prompt: { message: 'Password for the new node key', confirm: true } });
-    const entry = await createKeystore({ dir: config.keystoreDir, role: 'node', password });
-    input.logger.info({ nodeKey: entry.address, file: entry.file }, `created node key ${entry.address}`);
-    return entry.address;
-  }
-  const raw = env[devKeyVariable('node')];
-  if (raw !== undefined && raw !== '' && chainId === DEV_CHAIN_ID && input.node === undefined) return privateKeyToAddress(parsePrivateKey(raw));
-  return (await findKeystore(config.keystoreDir, 'node', input.node)).address;
-}
-
-function parseTokens(value: string): bigint {
-  if (!/^\d+(\.\d{1,18})?$/.test(value.trim())) throw new InvalidArgumentError(`"${value}" is not an amount of GRAD such as 100 or 250.5`);
-  return parseEther(value.trim());
+    .action(action(async (flags: RegisterFlags) => (await import('../actions/register.ts')).register(flags)));
 }

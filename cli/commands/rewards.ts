@@ -1,14 +1,6 @@
 import { Command } from 'commander';
-import type { Address } from 'viem';
-import { fetchChainId } from '../../core/chain/index.ts';
-import { ConfigError, walletConfigSchema } from '../../core/config/index.ts';
-import { createLogger } from '../../core/log/index.ts';
-import { findKeystore, loadKey } from '../../core/wallet/index.ts';
 import { action } from '../support/action.ts';
-import { openChain } from '../support/chain.ts';
-import { readSettings, withChainOptions, withWalletOptions } from '../support/options.ts';
-import { fetchRewardStatement } from '../support/rewards.ts';
-import { formatTokens, toJson } from '../support/table.ts';
+import { withChainOptions, withWalletOptions } from '../support/options.ts';
 
 /** `gradnet rewards [--claim]`: what the owner has earned and can claim, and the claim itself. */
 export function rewardsCommand(): Command {
@@ -17,49 +9,5 @@ export function rewardsCommand(): Command {
     .option('--owner <select>', 'owner keystore address or label, or any address to look up (default: the only owner keystore)')
     .option('--claim', 'send the claim transaction (signed by the owner key)')
     .option('--json', 'print one JSON object')
-    .action(action(async (options: { owner?: string; claim?: boolean; json?: boolean } & Record<string, unknown>) => {
-      const config = readSettings(walletConfigSchema, options);
-      if (config.coordinatorUrl === undefined) throw new ConfigError('coordinatorUrl', undefined, 'the reward proofs come from the coordinator: pass --coordinator-url URL or set GRADNET_COORDINATOR_URL');
-      const logger = createLogger({ name: 'rewards', level: config.logLevel, format: config.logFormat });
-      let owner: Address;
-      let privateKey: `0x${string}` | undefined;
-      if (options.claim === true) {
-        const key = await loadKey({ role: 'owner', keystoreDir: config.keystoreDir, select: options.owner, passwordFile: config.passwordFile, chainId: await fetchChainId(config.rpcUrl), env: process.env, logger, interactive: true });
-        owner = key.address;
-        privateKey = key.privateKey;
-      } else {
-        owner = options.owner !== undefined && /^0x[0-9a-fA-F]{40}$/.test(options.owner) ? (options.owner as Address) : (await findKeystore(config.keystoreDir, 'owner', options.owner)).address;
-      }
-      const chain = await openChain(config, { account: privateKey });
-      const statement = await fetchRewardStatement(chain, config.coordinatorUrl, owner);
-      let payout: bigint | undefined;
-      if (options.claim === true && statement.claimable > 0n) {
-        logger.info({ owner, round: statement.claim.roundId }, `claiming ${formatTokens(statement.claimable)} GRAD as of round ${statement.claim.roundId}`);
-        const sent = await chain.vault.claim(statement.claim);
-        payout = sent.payout;
-        logger.info({ owner, payout: payout.toString(), txHash: sent.hash }, `claimed ${formatTokens(payout)} GRAD (tx ${sent.hash})`);
-      }
-      const result = {
-        owner,
-        asOfRound: statement.claim.roundId,
-        cumulativeReward: statement.claim.cumulativeReward,
-        cumulativeSamples: statement.claim.cumulativeSamples,
-        cumulativeRounds: statement.claim.cumulativeRounds,
-        claimed: statement.claimed + (payout ?? 0n),
-        claimable: payout === undefined ? statement.claimable : 0n,
-        paid: payout,
-      };
-      if (options.json === true) {
-        process.stdout.write(`${toJson(result)}\n`);
-        return;
-      }
-      process.stdout.write(
-        [
-          `owner      ${owner}`,
-          `earned     ${formatTokens(result.cumulativeReward)} GRAD over ${result.cumulativeRounds} rounds (${result.cumulativeSamples} samples), as of round ${result.asOfRound}; proof verified against the chain`,
-          `claimed    ${formatTokens(result.claimed)} GRAD`,
-          `claimable  ${formatTokens(result.claimable)} GRAD${options.claim === true ? '' : ' (claim with --claim)'}`,
-        ].join('\n') + '\n',
-      );
-    }));
+    .action(action(async (options: { owner?: string; claim?: boolean; json?: boolean } & Record<string, unknown>) => (await import('../actions/rewards.ts')).showRewards(options)));
 }

@@ -8,7 +8,7 @@ import type { Logger } from '../../core/log/index.ts';
 import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
 import { CheckpointStore, modelHash } from '../../core/tensor/index.ts';
 import { createKeystore, DEV_CHAIN_ID, importKeystore } from '../../core/wallet/index.ts';
-import { registerNode } from '../commands/register.ts';
+import { registerNode } from '../actions/register.ts';
 import { fetchRewardStatement } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
@@ -24,7 +24,8 @@ export interface DemoOptions {
   innerSteps: number;
   learningRate: number;
   codec: 'fp32' | 'fp16' | 'int8' | 'topk';
-  topkFraction: number;
+  /** Unset: the daemon's default. */
+  topkFraction?: number;
   /** Give up after this long. */
   timeoutMs: number;
   /** Keep the work directory (keystores, checkpoints, databases) instead of deleting it. */
@@ -140,7 +141,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
           'daemon', '--rpc', rpcUrl, '--deployments', deploymentsFile, '--keystore-dir', keystoreDir, '--password-file', passwordFile,
           '--node', peer.node, '--data-dir', join(workDir, peer.name), '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', bootstrap.join(','), '--coordinator-url', ready.api,
           '--shard-index', String(peer.index), '--shard-count', String(options.peers), '--inner-steps', String(options.innerSteps),
-          '--learning-rate', String(options.learningRate), '--codec', options.codec, '--topk-fraction', String(options.topkFraction), '--heartbeat-seconds', '3',
+          '--learning-rate', String(options.learningRate), '--codec', options.codec, '--heartbeat-seconds', '3',
+          ...(options.topkFraction === undefined ? [] : ['--topk-fraction', String(options.topkFraction)]),
         ],
         env: { GRADNET_BACKEND: 'wasm' },
         onLog: (line: ChildLogLine) => {

@@ -1,8 +1,10 @@
 import { GradnetError } from '../../core/errors.ts';
 
 /**
- * Wraps a command's action: a GradnetError (bad input the user can fix) becomes one line
- * on stderr and exit code 1; anything else is a bug and keeps its stack trace.
+ * The CLI's one error policy, wrapped around every command's action: a GradnetError (something
+ * the user can fix, its message says how) becomes one line `error: …` on stderr and exit code 1;
+ * anything else is a bug and keeps its stack trace. Bad arguments never get this far: commander
+ * rejects them first, also in one line (see program.ts).
  */
 export function action<Args extends unknown[]>(run: (...args: Args) => Promise<void>): (...args: Args) => Promise<void> {
   return async (...args: Args) => {

@@ -1,6 +1,6 @@
+// Option groups several commands share. Commander only: the settings they feed are read and
+// validated in support/settings.ts, when the command runs.
 import { Command, Option } from 'commander';
-import type { z } from 'zod';
-import { loadConfig, type ConfigSchema } from '../../core/config/index.ts';
 
 /** Options of every command that reads the chain: `--rpc`, `--deployments`, `--config`, `--log-level`. */
 export function withChainOptions(command: Command): Command {
@@ -17,15 +17,4 @@ export function withWalletOptions(command: Command): Command {
   return command
     .option('--keystore-dir <dir>', 'keystore directory (GRADNET_KEYSTORE_DIR; default ~/.gradnet/keystores)')
     .option('--password-file <file>', 'first line is the keystore password (else GRADNET_PASSWORD, else a prompt)');
-}
-
-/** The command's settings from its flags, the GRADNET_* environment and the config file, validated. */
-export function readSettings<Schema extends ConfigSchema>(schema: Schema, options: Record<string, unknown>): z.infer<Schema> {
-  const { config, rpc, ...flags } = options;
-  return loadConfig(schema, {
-    flags: { ...flags, rpcUrl: rpc },
-    env: process.env,
-    file: typeof config === 'string' ? config : undefined,
-    flagNames: { rpcUrl: 'rpc' },
-  });
 }

@@ -1,9 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { buildProgram } from '../../cli/index.ts';
 import { GRADNET_BIN, NODE22 } from '../../core/process/index.ts';
 
 interface Run {
@@ -56,5 +59,28 @@ describe('gradnet CLI', { timeout: 120_000 }, () => {
       assert.match(lines[0], /^error: /);
       assert.match(lines[0], message);
     }
+  });
+
+  it('prints --help for every command and subcommand, and rejects a bad argument in one line', async () => {
+    const paths = (command: Command, prefix: string[]): string[][] => command.commands.flatMap((sub) => [[...prefix, sub.name()], ...paths(sub, [...prefix, sub.name()])]);
+    for (const path of paths(buildProgram(), [])) {
+      const run = await gradnet([...path, '--help']);
+      assert.equal(run.code, 0, `${path.join(' ')} --help: ${run.stderr}`);
+      assert.match(run.stdout, new RegExp(`^Usage: gradnet ${path.join(' ')} `), path.join(' '));
+    }
+    const bad = await gradnet(['rounds', '--last', '0']);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, 'error: option \'--last <n>\' argument \'0\' is invalid. "0" is not a positive integer (see `gradnet rounds --help`)\n');
+  });
+
+  it('loads every command\'s implementation under bin/gradnet.js\'s TypeScript loader (types imported with `import type`)', async () => {
+    const actions = fileURLToPath(new URL('../../cli/actions/', import.meta.url));
+    const loader = new URL('../../bin/load-typescript.js', import.meta.url).href;
+    const files = readdirSync(actions).filter((name) => name.endsWith('.ts')).map((name) => new URL(name, `file://${actions}`).href);
+    const script = `const { loadTypeScript } = await import(${JSON.stringify(loader)}); await loadTypeScript(); for (const file of ${JSON.stringify(files)}) await import(file);`;
+    const run = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(NODE22, ['--no-warnings', '--input-type=module', '-e', script], { timeout: 90_000 }, (error, _stdout, stderr) => resolve({ code: error ? 1 : 0, stderr }));
+    });
+    assert.equal(run.code, 0, `a command does not load without tsx; a type imported without \`import type\`? ${run.stderr}`);
   });
 });

@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderRounds, roundJson, type RoundRow } from '../../cli/support/rounds.ts';
-import { formatTokens, shortHex, toJson } from '../../cli/support/table.ts';
+import { formatTokens, renderRounds, roundJson, shortHex, toJson, type RoundRow } from '../../cli/index.ts';
 
 const hash = (digit: string) => `0x${digit.repeat(64)}` as const;
 const row: RoundRow = {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
-import { runDemo, type DemoResult } from '../../cli/demo/run.ts';
+import { runDemo, type DemoResult } from '../../cli/index.ts';
 import { freePort, ProcessGroup, waitFor } from '../../core/process/index.ts';
 
 const logger = createLogger({ name: 'e2e', level: process.env.GRADNET_E2E_VERBOSE === '1' ? 'debug' : 'warn' });

@@ -8,7 +8,7 @@ import { connectGradnet, devOnlyAccounts } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
-import { registerNode } from '../../cli/commands/register.ts';
+import { registerNode } from '../../cli/index.ts';
 import { ProcessGroup, waitFor, type ChildLogLine } from '../../core/process/index.ts';
 import { startRpcRelay } from '../support/rpc-relay.ts';
 

@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { createLogger } from '../../core/log/index.ts';
 import { DEFAULT_TOPK_FRACTION } from '../../core/tensor/index.ts';
-import { runDemo } from '../../cli/demo/run.ts';
+import { runDemo } from './run.ts';
 
 /** The README's `gradnet demo` (3 peers, 5 rounds, MLP): the time budget is 3 minutes and the accuracy target 95%. */
 const TARGETS = { seconds: 180, finalAccuracy: 0.95 };

@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises';
+import { checkCoordinatorSettings, CoordinatorConfigError, createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
+import { fetchChainId } from '../../core/chain/index.ts';
+import { DEFAULT_KEYSTORE_DIR } from '../../core/config/index.ts';
+import { createLogger, type Logger, type LogLevel } from '../../core/log/index.ts';
+import { DEV_CHAIN_ID, loadKey } from '../../core/wallet/index.ts';
+
+export interface CoordinatorFlags {
+  config?: string;
+  rpcUrl?: string;
+  deployments?: string;
+  dataDir?: string;
+  apiHost?: string;
+  apiPort?: number;
+  listen?: string[];
+  bootstrap?: string[];
+  quorum?: number;
+  deadlineMs?: number;
+  maxWaitMs?: number;
+  maxRounds?: number;
+  rule?: string;
+  model?: string;
+  modelSeed?: number;
+  key?: string;
+  keystoreDir?: string;
+  passwordFile?: string;
+  logLevel: LogLevel;
+}
+
+/** `gradnet coordinator`: runs the coordinator until SIGINT/SIGTERM (or --max-rounds). */
+export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
+  const logger = createLogger({ name: 'coordinator', level: flags.logLevel });
+  const input = await configInput(flags);
+  checkCoordinatorSettings(input);
+  input.privateKey = await coordinatorKey(flags, input, logger);
+  const config = parseCoordinatorConfig(input);
+  const coordinator = createCoordinator(config, { logger });
+  const stop = (): void => {
+    logger.info('stopping (signal)');
+    void coordinator.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await coordinator.start();
+  logger.info({ api: coordinator.apiUrl, peerId: coordinator.peerId, addresses: coordinator.multiaddrs() }, 'coordinator running');
+  try {
+    await coordinator.done;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await coordinator.stop();
+  }
+}
+
+async function configInput(flags: CoordinatorFlags): Promise<CoordinatorConfigInput> {
+  let input: Record<string, unknown> = {};
+  if (flags.config !== undefined) {
+    try {
+      input = JSON.parse(await readFile(flags.config, 'utf8')) as Record<string, unknown>;
+    } catch (cause) {
+      throw new CoordinatorConfigError(`cannot read the config file ${flags.config}: ${(cause as Error).message}; give a readable JSON file`, flags.config);
+    }
+  }
+  const section = (name: string): Record<string, unknown> => ({ ...((input[name] as Record<string, unknown> | undefined) ?? {}) });
+  const set = <T>(target: Record<string, unknown>, key: string, value: T | undefined): void => {
+    if (value !== undefined) target[key] = value;
+  };
+  const api = section('api');
+  set(api, 'host', flags.apiHost);
+  set(api, 'port', flags.apiPort);
+  const round = section('round');
+  set(round, 'quorum', flags.quorum);
+  set(round, 'deadlineMs', flags.deadlineMs);
+  set(round, 'maxWaitMs', flags.maxWaitMs);
+  const aggregation = section('aggregation');
+  set(aggregation, 'rule', flags.rule);
+  const merged: Record<string, unknown> = { ...input, api, round, aggregation };
+  set(merged, 'rpcUrl', flags.rpcUrl);
+  set(merged, 'deployments', flags.deployments);
+  set(merged, 'dataDir', flags.dataDir);
+  set(merged, 'listen', flags.listen);
+  set(merged, 'bootstrap', flags.bootstrap);
+  set(merged, 'maxRounds', flags.maxRounds);
+  set(merged, 'model', flags.model === undefined ? undefined : { name: flags.model });
+  set(merged, 'modelSeed', flags.modelSeed);
+  return merged as CoordinatorConfigInput;
+}
+
+const DEV_KEY_VARIABLE = 'GRADNET_COORDINATOR_PRIVATE_KEY';
+
+/** The wallet key: a keystore when --key is given; a raw key (environment or config file) on a dev chain only. */
+async function coordinatorKey(flags: CoordinatorFlags, input: CoordinatorConfigInput, logger: Logger): Promise<string> {
+  const chainId = await fetchChainId(input.rpcUrl ?? 'http://127.0.0.1:8545');
+  if (flags.key !== undefined) {
+    const loaded = await loadKey({
+      role: 'owner',
+      keystoreDir: flags.keystoreDir ?? DEFAULT_KEYSTORE_DIR,
+      select: flags.key,
+      passwordFile: flags.passwordFile,
+      chainId,
+      // The keystore was asked for: a raw owner key in the environment must not override it.
+      env: { ...process.env, GRADNET_OWNER_PRIVATE_KEY: undefined },
+      logger,
+      interactive: process.stdin.isTTY === true,
+    });
+    return loaded.privateKey;
+  }
+  const raw = process.env[DEV_KEY_VARIABLE] || input.privateKey;
+  if (raw === undefined) {
+    throw new CoordinatorConfigError(`no coordinator wallet: pass --key <keystore address or label>, or on a dev chain set ${DEV_KEY_VARIABLE}`, undefined);
+  }
+  if (chainId !== DEV_CHAIN_ID) {
+    throw new CoordinatorConfigError(`a raw private key is only accepted on a dev chain (id ${DEV_CHAIN_ID}), this is chain ${chainId}; use --key with an encrypted keystore`, chainId);
+  }
+  return raw;
+}

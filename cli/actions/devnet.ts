@@ -1,0 +1,63 @@
+import { formatEther, type Address, type Hex } from 'viem';
+import { startDevnet, type Devnet } from '../../core/chain/index.ts';
+
+export interface DevnetFlags {
+  port: number;
+  accounts: number;
+  fund: bigint;
+  coordinator?: Address;
+  genesisHash?: Hex;
+  minStake?: bigint;
+  unbondingPeriod?: number;
+  deployments?: string;
+}
+
+/** `gradnet devnet`: a local chain with gradnet deployed, until SIGINT/SIGTERM. */
+export async function runDevnet(flags: DevnetFlags): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    let devnet: Devnet;
+    try {
+      devnet = await startDevnet({
+        port: flags.port,
+        accounts: flags.accounts,
+        fundAmount: flags.fund,
+        deploy: {
+          coordinator: flags.coordinator,
+          genesisModelHash: flags.genesisHash,
+          minStake: flags.minStake,
+          unbondingPeriodSeconds: flags.unbondingPeriod,
+          deploymentsFile: flags.deployments,
+        },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      // Ctrl-C during start-up is not a failure to report.
+      if (controller.signal.aborted) return;
+      throw error;
+    }
+    printDevnet(devnet, flags.fund);
+    await devnet.closed;
+    process.stdout.write('devnet stopped\n');
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function printDevnet(devnet: Devnet, fund: bigint): void {
+  const lines = [
+    `gradnet devnet: JSON-RPC ${devnet.rpcUrl} (chain ${devnet.chainId})`,
+    `address book: ${devnet.deploymentsFile}`,
+    ...Object.entries(devnet.deployments.contracts).map(([name, c]) => `  ${name.padEnd(13)} ${c.address}`),
+    '',
+    `DEV-ONLY accounts (Hardhat's public test keys — never use them on a real network), ${formatEther(fund)} GRAD each:`,
+    ...devnet.accounts.map((a) => `  #${String(a.index).padEnd(3)} ${a.address}  ${a.privateKey}`),
+    '',
+    'press Ctrl-C to stop',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
