@@ -22,7 +22,7 @@ const resumeCommit = { type: 'resumeCommit', now: Date.now(), round: 1, baseHash
 
 describe('coordinator round runner (fake chain and gossip, in-memory store)', () => {
   it('finds an aggregated round already on chain: records its transaction, sends none, announces it and opens the next round', async () => {
-    const fixture = runnerFixture();
+    const fixture = runnerFixture({ maxRounds: 1 });
     aggregatedRound1(fixture);
     fixture.store.markCommitting(1);
     const landed = fixture.chain.commitOnChain(MODEL_1);
@@ -30,6 +30,7 @@ describe('coordinator round runner (fake chain and gossip, in-memory store)', ()
     const committed = once(fixture.events, 'roundCommitted');
     await runner.start(resumeCommit);
     assert.deepEqual((await committed)[0], { round: 1, modelHash: MODEL_1, txHash: landed.transactionHash });
+    await runner.ended; // maxRounds reached
     await runner.stop();
 
     assert.deepEqual([fixture.store.getRound(1)?.state, fixture.store.getRound(1)?.txHash], ['committed', landed.transactionHash]);
