@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { z } from 'zod';
 import type { Hex } from 'viem';
 import { roundAggregationSchema } from '../core/audit/index.ts';
-import { DEFAULT_MAX_UPDATE_NORM } from '../core/protocol/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM } from '../core/defaults/index.ts';
 import { roundConfigSchema } from '../core/round/index.ts';
 import { CoordinatorConfigError } from './errors.ts';
 

@@ -1,5 +1,5 @@
 import { initBackend, initialParams, loadMnist, shardFor, sliceExamples, type Dataset, type ModelSpec, type ModelName } from '../../core/ml/index.ts';
-import { DEFAULT_MAX_UPDATE_NORM } from '../../core/protocol/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM } from '../../core/defaults/index.ts';
 import type { ParameterLayout } from '../../core/tensor/index.ts';
 
 /** The coordinator's defaults: validation examples each update is scored on, and the reward budget and per-node cap. */

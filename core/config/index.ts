@@ -1,7 +1,7 @@
 /**
  * Settings files, GRADNET_* environment variables and flags merged and validated with zod, and
- * the schemas of the commands that share them (chain, wallet, daemon). Network defaults come from
- * where the policy lives: the top-k fraction from core/tensor, the norm bound from core/protocol.
+ * the schemas of the commands that share them (chain, wallet, daemon). The network's defaults
+ * (top-k fraction, update norm bound) come from core/defaults.
  */
 export { loadConfig, envName, type ConfigSources, type ConfigSchema } from './load.ts';
 export { ConfigError } from './errors.ts';

@@ -1,8 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_UPDATE_NORM } from '../protocol/index.ts';
-import { DEFAULT_TOPK_FRACTION } from '../tensor/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');

@@ -1,7 +1,6 @@
 /**
  * The wire: protobuf messages, gossip topics, EIP-712 signing of updates, gossip validation with
- * a reason for every refusal, equivocation evidence, and the size and norm limits both the
- * daemon and the coordinator apply (limits.ts).
+ * a reason for every refusal, equivocation evidence, and the message size limits (limits.ts).
  */
 export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
 export { TOPIC_KINDS, type TopicKind, type GradnetTopics, gradnetTopics, topicKind } from './topics.ts';
@@ -49,5 +48,5 @@ export {
   UpdateValidator,
   createUpdateValidator,
 } from './validator.ts';
-export { DEFAULT_MAX_UPDATE_NORM, INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
+export { INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
 export { BlobRequest, BlobResponse } from './generated/gradnet.ts';

@@ -1,3 +1,4 @@
+import { DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 import { HEADER_BYTES, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 import {
   decodeFp16,
@@ -13,12 +14,6 @@ import { decodeTopk, encodeTopk, topkMaxPayloadBytes } from './codecs-topk.ts';
 
 export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 
-/**
- * Default fraction of coordinates `topk` keeps, for the daemon, the demo and the benchmarks: 10%.
- * In `bench compression` (MLP, 4 peers, 10 rounds, error feedback) it sends 35.8× fewer bytes
- * than fp32 for 0.31 pp of accuracy; 3% loses 0.99 pp for 99×, 30% loses nothing for 15×.
- */
-export const DEFAULT_TOPK_FRACTION = 0.1;
 
 export interface EncodeOptions {
   /**

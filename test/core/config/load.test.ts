@@ -4,8 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, daemonConfigSchema, envName, loadConfig } from '../../../core/config/index.ts';
-import { DEFAULT_MAX_UPDATE_NORM } from '../../../core/protocol/index.ts';
-import { DEFAULT_TOPK_FRACTION } from '../../../core/tensor/index.ts';
+import { DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../../../core/defaults/index.ts';
 
 function tempFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gradnet-config-')), 'config.json');
