@@ -15,6 +15,7 @@ import { NodeNotRegisteredError } from './errors.ts';
 import { UpdateWindowSource, libp2pGossip } from './gossip.ts';
 import { ledgerChain } from './ledger-chain.ts';
 import { CheckpointModels } from './model-sync.ts';
+import { FilePeerStore } from './peer-store.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
 
@@ -105,6 +106,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     trainer,
     signer: new UpdateSigner({ privateKey: key.privateKey, domain }),
     auditor: new LedgerAuditor({ logger, ledger: connected.ledger, store, models, coordinatorUrl: config.coordinatorUrl, onAudit: components.onAudit }),
+    store: new FilePeerStore({ dataDir: config.dataDir, nodeKey: key.address, keystoreDir: config.keystoreDir }),
     clock: systemClock,
     logger,
   });

@@ -57,21 +57,38 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     return this.#state;
   }
 
-  /** Joins the network and starts following rounds; `signal` aborts the start-up. */
+  /**
+   * Claims the peer store (refusing when another daemon holds it), joins the network and starts
+   * following rounds; `signal` aborts the start-up.
+   */
   async start(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { gossip, chain, clock, logger } = this.#ports;
+    const { gossip, chain, store, auditor, clock, logger } = this.#ports;
     const signal = AbortSignal.any([this.#lifetime.signal, ...(options.signal ? [options.signal] : [])]);
-    await gossip.start({ signal });
+    const restored = await store.open({ signal });
     let roundCount: number;
     try {
-      // Rounds committed before this node started are history it did not witness: nothing to audit.
-      roundCount = await chain.roundCount({ signal });
+      await gossip.start({ signal });
+      try {
+        // Rounds committed before this node started are history it did not witness: nothing to audit.
+        roundCount = await chain.roundCount({ signal });
+      } catch (error) {
+        await gossip.stop();
+        throw error;
+      }
     } catch (error) {
-      await gossip.stop();
+      await store.close();
       throw error;
     }
     logger.info({ nodeKey: this.nodeKey, peerId: gossip.peerId, multiaddrs: gossip.multiaddrs(), rounds: roundCount }, `daemon started as node ${this.nodeKey}`);
-    this.#dispatch({ type: 'start', now: clock.now(), roundCount });
+    if (restored !== undefined) {
+      const { update } = restored;
+      this.#signed = update;
+      this.#residual = restored.residual;
+      auditor.observeOwn(update);
+      logger.info({ round: update.round, digest: update.digest }, `signed update ${update.digest.slice(0, 10)} for round ${update.round} before a restart: it is re-sent while the round is open, never re-signed`);
+    }
+    const resumed = restored && { round: restored.update.round, baseModelHash: restored.update.baseModelHash, digest: restored.update.digest };
+    this.#dispatch({ type: 'start', now: clock.now(), roundCount, restored: resumed });
     gossip.subscribe((event) => this.#onGossip(event));
     this.#loop = this.#run();
   }
@@ -84,6 +101,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     await this.#loop;
     await Promise.allSettled(this.#inFlight);
     await this.#ports.gossip.stop();
+    await this.#ports.store.close();
     this.#ports.logger.info({ nodeKey: this.nodeKey }, 'daemon stopped');
   }
 
@@ -156,7 +174,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
   }
 
   #perform(effect: PeerEffect): void {
-    const { chain, gossip, models, trainer, signer, auditor, clock, logger } = this.#ports;
+    const { chain, gossip, models, trainer, signer, auditor, store, clock, logger } = this.#ports;
     switch (effect.type) {
       case 'readChain':
         return this.#work('readChain', async (signal) => {
@@ -177,6 +195,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
           return { type: 'modelLoaded', now: clock.now(), modelHash, parameterCount };
         });
       case 'train':
+        logger.info({ round: effect.round, baseModelHash: effect.baseModelHash }, `training round ${effect.round}`);
         return this.#work('train', async (signal) => {
           this.#trained = await trainer.train({ round: effect.round, baseModelHash: effect.baseModelHash, residual: this.#residual }, { signal });
           return { type: 'trained', now: clock.now(), round: effect.round, baseModelHash: effect.baseModelHash };
@@ -190,6 +209,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
           const trained = this.#trained;
           if (trained === undefined || trained.round !== effect.round) throw new Error(`no trained update of round ${effect.round} is held`);
           const signed = await signer.sign(trained, { signal });
+          await store.save({ update: signed, residual: trained.residual }, { signal });
           this.#signed = signed;
           this.#residual = trained.residual;
           this.#trained = undefined;

@@ -4,4 +4,5 @@ export { PeerDaemon, type PeerDaemonOptions } from './daemon.ts';
 export { createPeerDaemon, peerConfigOf, type PeerDaemonComponents } from './create.ts';
 export { RoundAuditor, LedgerAuditor, type AuditResult, type AuditVerdict, type ObservedUpdate } from './auditor.ts';
 export { Trainer, type TrainerOptions, type PreparedUpdate } from './trainer.ts';
-export { NodeNotRegisteredError } from './errors.ts';
+export { DaemonAlreadyRunningError, NodeNotRegisteredError, PeerStateError } from './errors.ts';
+export { FilePeerStore } from './peer-store.ts';

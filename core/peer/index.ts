@@ -17,6 +17,8 @@ export type {
   PeerHeartbeat,
   PeerLogger,
   PeerPorts,
+  PeerRecord,
+  PeerStore,
   PeerSigner,
   PeerTrainer,
   SignedUpdateBytes,

@@ -102,6 +102,26 @@ export interface PeerAuditor {
   audit(round: number, options?: Abortable): Promise<void>;
 }
 
+/** What a peer signed last, written down before it is gossiped. */
+export interface PeerRecord {
+  update: SignedUpdateBytes;
+  /** The error feedback after this update: where the next round's training starts from. */
+  residual: Float32Array | undefined;
+}
+
+/**
+ * The peer's durable state. After a crash the daemon re-sends exactly the update it recorded and
+ * never signs another for that round; a node is slashed for two different updates in one round.
+ */
+export interface PeerStore {
+  /** Claims the store for this process (one daemon per data directory and node key) and reads the last record. */
+  open(options?: Abortable): Promise<PeerRecord | undefined>;
+  /** Writes `record` durably (atomically, synced to disk); nothing is gossiped before it returns. */
+  save(record: PeerRecord, options?: Abortable): Promise<void>;
+  /** Releases the claim. */
+  close(): Promise<void>;
+}
+
 /** pino's shape, as much of it as the daemon logs through. */
 export interface PeerLogger {
   debug(fields: object, message: string): void;
@@ -118,6 +138,7 @@ export interface PeerPorts<Trained extends TrainedUpdate = TrainedUpdate> {
   trainer: PeerTrainer<Trained>;
   signer: PeerSigner<Trained>;
   auditor: PeerAuditor;
+  store: PeerStore;
   clock: Clock;
   logger: PeerLogger;
 }

@@ -8,6 +8,8 @@ import type {
   PeerGossip,
   PeerHeartbeat,
   PeerLogger,
+  PeerRecord,
+  PeerStore,
   ModelSource,
   PeerSigner,
   PeerTrainer,
@@ -224,6 +226,34 @@ export class FakeAuditor implements PeerAuditor {
 
   async audit(round: number, _options?: Abortable): Promise<void> {
     this.audited.push(round);
+  }
+}
+
+/** A data directory in memory: survives the daemons that open it, one at a time. */
+export class MemoryPeerStore implements PeerStore {
+  record: PeerRecord | undefined;
+  saves: PeerRecord[] = [];
+  /** Writes that fail, as with a full disk. */
+  failing = 0;
+  #open = false;
+
+  async open(): Promise<PeerRecord | undefined> {
+    if (this.#open) throw new Error('another daemon holds this store');
+    this.#open = true;
+    return this.record;
+  }
+
+  async save(record: PeerRecord): Promise<void> {
+    if (this.failing > 0) {
+      this.failing -= 1;
+      throw new Error('ENOSPC: no space left on device');
+    }
+    this.saves.push(record);
+    this.record = record;
+  }
+
+  async close(): Promise<void> {
+    this.#open = false;
   }
 }
 

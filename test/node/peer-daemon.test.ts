@@ -2,16 +2,17 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { PeerConfig } from '../../core/peer/index.ts';
 import { PeerDaemon } from '../../node/index.ts';
-import { FakeAuditor, FakeChain, FakeGossip, FakeModels, FakeSigner, FakeTrainer, GENESIS, MODEL_1, ManualClock, MemoryLogger, NODE_KEY, deferred } from './fakes.ts';
+import { FakeAuditor, FakeChain, FakeGossip, FakeModels, FakeSigner, FakeTrainer, GENESIS, MODEL_1, ManualClock, MemoryLogger, MemoryPeerStore, NODE_KEY, deferred } from './fakes.ts';
 
 const config: PeerConfig = { nodeKey: NODE_KEY, pollMs: 1_000, heartbeatMs: 5_000, republishAfterMs: 5_000, audit: true, backoff: { baseMs: 500, maxMs: 15_000 } };
 
-/** A daemon over fake ports, with the fakes to drive and inspect. */
-function peerOnFakes() {
-  const clock = new ManualClock();
+/** A daemon over fake ports, with the fakes to drive and inspect; `shared` ports survive a restart. */
+function peerOnFakes(shared: { clock?: ManualClock; chain?: FakeChain; store?: MemoryPeerStore } = {}) {
+  const clock = shared.clock ?? new ManualClock();
   const ports = {
     clock,
-    chain: new FakeChain(clock),
+    chain: shared.chain ?? new FakeChain(clock),
+    store: shared.store ?? new MemoryPeerStore(),
     gossip: new FakeGossip(),
     models: new FakeModels(),
     trainer: new FakeTrainer(),
@@ -143,5 +144,46 @@ describe('peer daemon over fake ports', () => {
     const reads = peer.chain.reads.length;
     await peer.clock.advance(10_000);
     assert.equal(peer.chain.reads.length, reads);
+  });
+});
+
+describe('peer daemon across restarts', () => {
+  it('re-sends exactly the update it wrote down before a restart in the same round, and signs nothing', async () => {
+    const first = peerOnFakes();
+    await first.daemon.start();
+    await first.clock.advance(2_000);
+    assert.equal(first.gossip.published.length, 1);
+    await first.daemon.stop();
+    const { clock, chain, store } = first;
+    const second = peerOnFakes({ clock, chain, store });
+    await second.daemon.start();
+    await clock.advance(2_000);
+    assert.equal(second.signer.signed.length, 0);
+    assert.equal(second.trainer.calls.length, 0);
+    assert.deepEqual(second.gossip.published, first.gossip.published, 'the same signed bytes');
+    assert.deepEqual(second.auditor.own, first.signer.signed, 'its own update still counts in the audit of the round');
+    chain.commit(MODEL_1);
+    await clock.advance(2_000);
+    assert.deepEqual(second.trainer.calls.map((call) => [call.round, call.residual]), [[2, Float32Array.of(1)]], 'the residual survived the restart');
+    assert.equal(second.gossip.published.at(-1)?.round, 2);
+  });
+
+  it('gossips nothing it has not written down', async () => {
+    const peer = peerOnFakes();
+    peer.store.failing = 1;
+    await peer.daemon.start();
+    await peer.clock.advance(500);
+    assert.equal(peer.gossip.published.length, 0);
+    await peer.clock.advance(5_000);
+    assert.equal(peer.gossip.published.length, 1);
+    assert.deepEqual(peer.store.record?.update, peer.gossip.published[0]);
+  });
+
+  it('refuses to start while another daemon holds its store', async () => {
+    const first = peerOnFakes();
+    await first.daemon.start();
+    const second = peerOnFakes({ clock: first.clock, chain: first.chain, store: first.store });
+    await assert.rejects(second.daemon.start(), /another daemon holds this store/);
+    assert.equal(second.gossip.running, false);
   });
 });
