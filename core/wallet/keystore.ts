@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers';
-import { getAddress, type Hex } from 'viem';
+import { Wallet, decryptKeystoreJson, encryptKeystoreJson, getAddress, isKeystoreJson } from 'ethers';
+import type { Hex } from 'viem';
 import { writeFileAtomic } from '../files/index.ts';
 import { WalletError } from './errors.ts';
 
