@@ -1,15 +1,26 @@
 import { getAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { gradTokenAbi, gradTokenBytecode } from './abi/GradToken.generated.ts';
-import { nodeRegistryAbi, nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
-import { rewardVaultAbi, rewardVaultBytecode } from './abi/RewardVault.generated.ts';
-import { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
+import { gradTokenBytecode } from './abi/GradToken.generated.ts';
+import { nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
+import { rewardVaultBytecode } from './abi/RewardVault.generated.ts';
+import { roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
+import {
+  CONTRACT_ABIS,
+  contractAt,
+  genesisModelHash,
+  grantRole,
+  hasRole,
+  minStake,
+  setMinStake,
+  setUnbondingPeriod,
+  unbondingPeriod,
+} from './actions/index.ts';
 import { createChainClients, type ChainClients } from './clients.ts';
 import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type Deployments } from './deployments.ts';
 import { assertDeployed } from './connect.ts';
 import { DEPLOY_DEFAULTS, LOCAL_CHAIN_IDS, ROLES } from './constants.ts';
 import { ChainError, ChainInputError, ContractMissingError } from './errors.ts';
-import { readContract, writeContract, type ContractTarget } from './transactions.ts';
+import { defineGradnetModule, GRADNET_MODULE_ID } from './gradnet-module.ts';
 
 export interface DeployOptions {
   rpcUrl: string;
@@ -43,11 +54,11 @@ export interface DeployResult {
   reused: boolean;
 }
 
-const ARTIFACTS: Record<ContractName, { abi: readonly unknown[]; bytecode: Hex }> = {
-  GradToken: { abi: gradTokenAbi, bytecode: gradTokenBytecode },
-  NodeRegistry: { abi: nodeRegistryAbi, bytecode: nodeRegistryBytecode },
-  RoundLedger: { abi: roundLedgerAbi, bytecode: roundLedgerBytecode },
-  RewardVault: { abi: rewardVaultAbi, bytecode: rewardVaultBytecode },
+const BYTECODES: Record<ContractName, Hex> = {
+  GradToken: gradTokenBytecode,
+  NodeRegistry: nodeRegistryBytecode,
+  RoundLedger: roundLedgerBytecode,
+  RewardVault: rewardVaultBytecode,
 };
 
 /**
@@ -77,8 +88,7 @@ export async function deployGradnet(options: DeployOptions): Promise<DeployResul
   if (!options.fresh) {
     const existing = await liveDeployments(clients, file);
     if (existing) {
-      const ledger = target(clients, existing, 'RoundLedger');
-      const genesis = await readContract<Hex>(ledger, 'genesisModelHash');
+      const genesis = await genesisModelHash(contractAt(clients, 'RoundLedger', existing.contracts.RoundLedger.address));
       if (options.genesisModelHash !== undefined && genesis.toLowerCase() !== settings.genesisModelHash.toLowerCase()) {
         throw new ChainError(
           'DEPLOYMENT_MISMATCH',
@@ -115,10 +125,6 @@ async function liveDeployments(clients: ChainClients, file: string): Promise<Dep
   return deployments;
 }
 
-function target(clients: ChainClients, deployments: Deployments, name: ContractName): ContractTarget {
-  return { clients, name, address: deployments.contracts[name].address, abi: ARTIFACTS[name].abi as ContractTarget['abi'] };
-}
-
 type Settings = {
   coordinator: Address;
   minStake: bigint;
@@ -127,22 +133,24 @@ type Settings = {
 
 async function reconcile(clients: ChainClients, deployments: Deployments, settings: Settings, options: DeployOptions, log: (line: string) => void): Promise<void> {
   const { signal } = options;
-  const ledger = target(clients, deployments, 'RoundLedger');
-  const registry = target(clients, deployments, 'NodeRegistry');
-  if (!(await readContract<boolean>(ledger, 'hasRole', [ROLES.coordinator, settings.coordinator]))) {
-    await writeContract(ledger, 'grantRole', [ROLES.coordinator, settings.coordinator], { signal });
+  const ledger = contractAt(clients, 'RoundLedger', deployments.contracts.RoundLedger.address);
+  const registry = contractAt(clients, 'NodeRegistry', deployments.contracts.NodeRegistry.address);
+  const coordinatorRole = { role: ROLES.coordinator, account: settings.coordinator, signal };
+  if (!(await hasRole(ledger, coordinatorRole))) {
+    await grantRole(ledger, coordinatorRole);
     log(`granted COORDINATOR_ROLE to ${settings.coordinator}`);
   }
-  if (!(await readContract<boolean>(registry, 'hasRole', [ROLES.slasher, settings.coordinator]))) {
-    await writeContract(registry, 'grantRole', [ROLES.slasher, settings.coordinator], { signal });
+  const slasherRole = { role: ROLES.slasher, account: settings.coordinator, signal };
+  if (!(await hasRole(registry, slasherRole))) {
+    await grantRole(registry, slasherRole);
     log(`granted SLASHER_ROLE to ${settings.coordinator}`);
   }
-  if (options.minStake !== undefined && (await readContract<bigint>(registry, 'minStake')) !== settings.minStake) {
-    await writeContract(registry, 'setMinStake', [settings.minStake], { signal });
+  if (options.minStake !== undefined && (await minStake(registry, { signal })) !== settings.minStake) {
+    await setMinStake(registry, { newMinStake: settings.minStake, signal });
     log(`set minStake to ${settings.minStake}`);
   }
-  if (options.unbondingPeriodSeconds !== undefined && (await readContract<bigint>(registry, 'unbondingPeriod')) !== settings.unbondingPeriod) {
-    await writeContract(registry, 'setUnbondingPeriod', [settings.unbondingPeriod], { signal });
+  if (options.unbondingPeriodSeconds !== undefined && (await unbondingPeriod(registry, { signal })) !== settings.unbondingPeriod) {
+    await setUnbondingPeriod(registry, { newPeriod: settings.unbondingPeriod, signal });
     log(`set unbondingPeriod to ${settings.unbondingPeriod}s`);
   }
 }
@@ -153,10 +161,7 @@ async function deployWithIgnition(
   parameters: Record<string, string | bigint>,
 ): Promise<Deployments> {
   // Loaded on demand: nodes and the coordinator import core/chain without ever deploying.
-  const [{ deploy, DeploymentResultType }, { default: gradnetModule }] = await Promise.all([
-    import('@nomicfoundation/ignition-core'),
-    import('../../ignition/modules/Gradnet.ts'),
-  ]);
+  const { buildModule, deploy, DeploymentResultType } = await import('@nomicfoundation/ignition-core');
   const confirmed = new Map<string, Hex>();
   const listener = new Proxy({} as Record<string, (event: { futureId?: string; hash?: string }) => Promise<void>>, {
     get: (_target, property) => async (event: { futureId?: string; hash?: string }): Promise<void> => {
@@ -170,19 +175,19 @@ async function deployWithIgnition(
       config: LOCAL_CHAIN_IDS.has(clients.chainId) ? { requiredConfirmations: 1, blockPollingInterval: 50 } : {},
       artifactResolver: {
         loadArtifact: async (contractName: string) => {
-          const artifact = ARTIFACTS[contractName as ContractName];
-          if (!artifact) throw new ChainInputError('Ignition asked for an unknown contract', contractName);
+          const name = CONTRACT_NAMES.find((known) => known === contractName);
+          if (!name) throw new ChainInputError('Ignition asked for an unknown contract', contractName);
           return {
-            _format: 'hh-sol-artifact-1', contractName, sourceName: `contracts/${contractName}.sol`,
-            abi: artifact.abi as unknown[], bytecode: artifact.bytecode, deployedBytecode: '0x', linkReferences: {}, deployedLinkReferences: {},
+            _format: 'hh-sol-artifact-1', contractName, sourceName: `contracts/${name}.sol`,
+            abi: [...CONTRACT_ABIS[name]], bytecode: BYTECODES[name], deployedBytecode: '0x', linkReferences: {}, deployedLinkReferences: {},
           };
         },
         getBuildInfo: async () => undefined,
       },
       provider,
       executionEventListener: listener as never,
-      ignitionModule: gradnetModule,
-      deploymentParameters: { Gradnet: parameters },
+      ignitionModule: buildModule(GRADNET_MODULE_ID, defineGradnetModule),
+      deploymentParameters: { [GRADNET_MODULE_ID]: parameters },
       accounts: [clients.account!.address],
       defaultSender: clients.account!.address,
     });
@@ -196,7 +201,7 @@ async function deployWithIgnition(
   const contracts = {} as Deployments['contracts'];
   for (const name of CONTRACT_NAMES) {
     // Ignition names a contract future `<module id>#<contract name>`.
-    const deployed = result.contracts[`Gradnet#${name}`];
+    const deployed = result.contracts[`${GRADNET_MODULE_ID}#${name}`];
     if (!deployed) throw new ChainError('DEPLOY_FAILED', `the Ignition result has no ${name} (got ${Object.keys(result.contracts).join(', ')})`);
     const hash = confirmed.get(deployed.id);
     const blockNumber = hash ? Number((await clients.publicClient.getTransactionReceipt({ hash })).blockNumber) : 0;

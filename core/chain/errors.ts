@@ -61,14 +61,17 @@ export class ContractMissingError extends ChainError {
   }
 }
 
-/** A transaction or call reverted; `errorName`/`errorArgs` hold the decoded custom error when known. */
-export class ContractRevertError extends ChainError {
+/**
+ * A transaction or call reverted; `errorName`/`errorArgs` hold the decoded custom error when
+ * known. Each action's error type narrows `errorName` to the errors its contract can raise.
+ */
+export class ContractRevertError<errorName extends string = string> extends ChainError {
   readonly rpcUrl: string;
   readonly functionName: string;
-  readonly errorName: string | undefined;
+  readonly errorName: errorName | undefined;
   readonly errorArgs: readonly unknown[];
 
-  constructor(options: { rpcUrl: string; contract: string; functionName: string; errorName?: string; errorArgs?: readonly unknown[]; cause: unknown }) {
+  constructor(options: { rpcUrl: string; contract: string; functionName: string; errorName?: errorName; errorArgs?: readonly unknown[]; cause: unknown }) {
     const args = (options.errorArgs ?? []).map(formatArg).join(', ');
     const what = options.errorName ? `${options.errorName}(${args})` : describeCause(options.cause);
     super('CONTRACT_REVERT', `${options.contract}.${options.functionName} reverted on ${options.rpcUrl}: ${what}`, { cause: options.cause });

@@ -1,5 +1,6 @@
-// core/chain: viem clients, typed ABIs, the deployments address book, contract wrappers,
-// deployment through Ignition and the local devnet.
+// core/chain: viem clients, typed ABIs, one typed action per contract function (actions/),
+// the wrapper classes over them, the deployments address book, deployment through Ignition and
+// the local devnet.
 export { gradTokenAbi, gradTokenBytecode } from './abi/GradToken.generated.ts';
 export { nodeRegistryAbi, nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
 export { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
@@ -8,6 +9,7 @@ export { createChainClients, fetchChainId, type ChainClientOptions, type ChainCl
 export { assertDeployed, connectGradnet, type ConnectOptions, type GradnetChain } from './connect.ts';
 export { DEPLOY_DEFAULTS, ROLES } from './constants.ts';
 export { deployGradnet, type DeployOptions, type DeployResult } from './deploy.ts';
+export { defineGradnetModule, GRADNET_MODULE_ID } from './gradnet-module.ts';
 export {
   CONTRACT_NAMES,
   DEFAULT_DEPLOYMENTS_DIR,
@@ -37,5 +39,44 @@ export {
 export { LedgerClient, type CommittedRound, type RoundRecord } from './ledger.ts';
 export { RegistryClient, RegistryReader, type RegisteredNode } from './registry.ts';
 export { TokenClient } from './token.ts';
-export { abortable, type SentTransaction } from './transactions.ts';
+export {
+  abortable,
+  allowance,
+  approve,
+  balanceOf,
+  claim,
+  claimed,
+  commitRound,
+  CONTRACT_ABIS,
+  contractAt,
+  deployedAtBlock,
+  genesisModelHash,
+  getRound,
+  getRoundCommittedEvents,
+  grantRole,
+  hasRole,
+  increaseStake,
+  isActive,
+  latestModelHash,
+  listNodes,
+  maxRewardBudget,
+  minStake,
+  mint,
+  nodeOf,
+  ownerOf,
+  register,
+  requestExit,
+  rewardsRootOf,
+  rotateNodeKey,
+  roundCount,
+  setMinStake,
+  setUnbondingPeriod,
+  slash,
+  totalRewardBudget,
+  totalSupply,
+  transfer,
+  unbondingPeriod,
+  withdraw,
+} from './actions/index.ts';
+export type * from './actions/index.ts';
 export { VaultClient, type ClaimedFigures, type RewardClaim } from './vault.ts';

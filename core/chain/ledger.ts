@@ -1,11 +1,25 @@
-import { isHex, parseEventLogs, zeroHash, type Address, type Hex } from 'viem';
-import { roundLedgerAbi } from './abi/RoundLedger.generated.ts';
-import type { ChainClients } from './clients.ts';
+import { isHex, zeroHash, type Address, type Hex } from 'viem';
 import { FIXED_POINT_SCALE } from '../units/index.ts';
+import {
+  commitRound,
+  contractAt,
+  deployedAtBlock,
+  genesisModelHash,
+  getRound,
+  getRoundCommittedEvents,
+  hasRole,
+  latestModelHash,
+  maxRewardBudget,
+  rewardsRootOf,
+  roundCount,
+  totalRewardBudget,
+  type ActionOptions,
+  type ContractAt,
+  type GetRoundCommittedEventsReturnType,
+  type SentTransaction,
+} from './actions/index.ts';
+import type { ChainClients } from './clients.ts';
 import { ChainError, ChainInputError } from './errors.ts';
-import { readContract, toChainError, writeContract, type ContractTarget, type SentTransaction } from './transactions.ts';
-
-type Signal = { signal?: AbortSignal };
 
 /** What the coordinator commits per round (`loss` and `accuracy` are fixed point 1e6 integers). */
 export interface RoundRecord {
@@ -32,23 +46,21 @@ export interface CommittedRound extends RoundRecord {
 
 const UINT32_MAX = 2 ** 32 - 1;
 
-/** Read and commit rounds on RoundLedger. */
+/** Read and commit rounds on RoundLedger: the ledger actions, in the numbers the coordinator and nodes use. */
 export class LedgerClient {
   readonly address: Address;
-  readonly #target: ContractTarget;
-  readonly #clients: ChainClients;
+  readonly #ledger: ContractAt<'RoundLedger'>;
   #fromBlock: Promise<bigint> | undefined;
 
   /** `fromBlock` bounds the event searches; by default the ledger's own deployment block. */
   constructor(clients: ChainClients, address: Address, options: { fromBlock?: bigint | number } = {}) {
     this.address = address;
-    this.#clients = clients;
-    this.#target = { clients, name: 'RoundLedger', address, abi: roundLedgerAbi };
+    this.#ledger = contractAt(clients, 'RoundLedger', address);
     if (options.fromBlock !== undefined) this.#fromBlock = Promise.resolve(BigInt(options.fromBlock));
   }
 
   #eventsFromBlock(): Promise<bigint> {
-    this.#fromBlock ??= readContract<bigint>(this.#target, 'deployedAtBlock').catch((error: unknown) => {
+    this.#fromBlock ??= deployedAtBlock(this.#ledger).catch((error: unknown) => {
       this.#fromBlock = undefined;
       throw error;
     });
@@ -56,36 +68,32 @@ export class LedgerClient {
   }
 
   async roundCount(): Promise<number> {
-    return Number(await readContract<bigint>(this.#target, 'roundCount'));
+    return Number(await roundCount(this.#ledger));
   }
 
   latestModelHash(): Promise<Hex> {
-    return readContract<Hex>(this.#target, 'latestModelHash');
+    return latestModelHash(this.#ledger);
   }
 
   genesisModelHash(): Promise<Hex> {
-    return readContract<Hex>(this.#target, 'genesisModelHash');
+    return genesisModelHash(this.#ledger);
   }
 
   rewardsRootOf(roundId: number): Promise<Hex> {
-    return readContract<Hex>(this.#target, 'rewardsRootOf', [BigInt(roundId)]);
+    return rewardsRootOf(this.#ledger, { roundId: BigInt(roundId) });
   }
 
   totalRewardBudget(): Promise<bigint> {
-    return readContract<bigint>(this.#target, 'totalRewardBudget');
+    return totalRewardBudget(this.#ledger);
   }
 
-  async maxRewardBudget(): Promise<bigint> {
-    return readContract<bigint>(this.#target, 'maxRewardBudget');
+  maxRewardBudget(): Promise<bigint> {
+    return maxRewardBudget(this.#ledger);
   }
 
   /** Whether `account` holds `role` on the ledger (ROLES.coordinator may commit rounds). */
-  async hasRole(role: Hex, account: Address): Promise<boolean> {
-    try {
-      return await this.#clients.publicClient.readContract({ address: this.address, abi: roundLedgerAbi, functionName: 'hasRole', args: [role, account] });
-    } catch (error) {
-      throw toChainError(error, this.#target, 'hasRole');
-    }
+  hasRole(role: Hex, account: Address): Promise<boolean> {
+    return hasRole(this.#ledger, { role, account });
   }
 
   /**
@@ -93,7 +101,7 @@ export class LedgerClient {
    * Round 0 is the genesis (metrics zero, block 0). Reverts with UnknownRound past the latest.
    */
   async getRound(roundId: number): Promise<CommittedRound> {
-    const stored = await readContract<{ modelHash: Hex; parentHash: Hex; rewardsRoot: Hex }>(this.#target, 'getRound', [BigInt(roundId)]);
+    const stored = await getRound(this.#ledger, { roundId: BigInt(roundId) });
     if (roundId === 0) {
       return {
         roundId: 0, modelHash: stored.modelHash, parentHash: zeroHash, updatesRoot: zeroHash, rewardsRoot: zeroHash,
@@ -102,7 +110,7 @@ export class LedgerClient {
     }
     const [round] = await this.listRounds({ fromRound: roundId, toRound: roundId });
     if (!round || round.modelHash !== stored.modelHash) {
-      throw new ChainError('ROUND_EVENT_MISSING', `round ${roundId} is committed on ${this.#clients.rpcUrl} but its RoundCommitted event was not found from block ${await this.#eventsFromBlock()}; use an RPC endpoint that keeps old logs`);
+      throw new ChainError('ROUND_EVENT_MISSING', `round ${roundId} is committed on ${this.#ledger.clients.rpcUrl} but its RoundCommitted event was not found from block ${await this.#eventsFromBlock()}; use an RPC endpoint that keeps old logs`);
     }
     return round;
   }
@@ -112,55 +120,37 @@ export class LedgerClient {
     const from = options.fromRound ?? 1;
     const to = options.toRound ?? (await this.roundCount());
     if (to < from) return [];
-    const fromBlock = await this.#eventsFromBlock();
-    let logs;
-    try {
-      logs = await this.#clients.publicClient.getContractEvents({
-        address: this.address,
-        abi: roundLedgerAbi,
-        eventName: 'RoundCommitted',
-        args: from === to ? { roundId: BigInt(from) } : undefined,
-        fromBlock,
-        toBlock: 'latest',
-      });
-    } catch (error) {
-      throw toChainError(error, this.#target, 'RoundCommitted logs');
-    }
-    return logs
-      .map((log) => ({
-        roundId: Number(log.args.roundId),
-        modelHash: log.args.modelHash as Hex,
-        parentHash: log.args.parentHash as Hex,
-        updatesRoot: log.args.updatesRoot as Hex,
-        rewardsRoot: log.args.rewardsRoot as Hex,
-        contributors: Number(log.args.contributors),
-        totalSamples: Number(log.args.totalSamples),
-        loss: Number(log.args.loss),
-        accuracy: Number(log.args.accuracy),
-        rewardBudget: log.args.rewardBudget as bigint,
-        blockNumber: log.blockNumber,
-        committedAt: Number(log.args.committedAt),
-        transactionHash: log.transactionHash,
-      }))
+    const events = await getRoundCommittedEvents(this.#ledger, { fromBlock: await this.#eventsFromBlock(), roundId: from === to ? BigInt(from) : undefined });
+    return events
+      .map(({ args, blockNumber, transactionHash }) => ({ ...toRoundRecord(args), blockNumber, committedAt: Number(args.committedAt), transactionHash }))
       .filter((round) => round.roundId >= from && round.roundId <= to)
       .sort((a, b) => a.roundId - b.roundId);
   }
 
   /** Commits the next round (COORDINATOR_ROLE) and waits for the receipt. */
-  async commitRound(record: RoundRecord, options: Signal = {}): Promise<SentTransaction & { round: CommittedRound }> {
+  async commitRound(record: RoundRecord, options: ActionOptions = {}): Promise<SentTransaction & { round: CommittedRound }> {
     validateRecord(record);
-    const sent = await writeContract(
-      this.#target,
-      'commitRound',
-      [{ ...record, roundId: BigInt(record.roundId), totalSamples: BigInt(record.totalSamples), loss: BigInt(record.loss) }],
-      options,
-    );
-    const [event] = parseEventLogs({ abi: roundLedgerAbi, eventName: 'RoundCommitted', logs: sent.receipt.logs });
-    return {
-      ...sent,
-      round: { ...record, blockNumber: sent.blockNumber, committedAt: Number(event.args.committedAt), transactionHash: sent.hash },
-    };
+    const { committed, ...sent } = await commitRound(this.#ledger, {
+      record: { ...record, roundId: BigInt(record.roundId), totalSamples: BigInt(record.totalSamples), loss: BigInt(record.loss) },
+      signal: options.signal,
+    });
+    return { ...sent, round: { ...record, blockNumber: sent.blockNumber, committedAt: Number(committed.committedAt), transactionHash: sent.hash } };
   }
+}
+
+function toRoundRecord(args: GetRoundCommittedEventsReturnType[number]['args']): RoundRecord {
+  return {
+    roundId: Number(args.roundId),
+    modelHash: args.modelHash,
+    parentHash: args.parentHash,
+    updatesRoot: args.updatesRoot,
+    rewardsRoot: args.rewardsRoot,
+    contributors: args.contributors,
+    totalSamples: Number(args.totalSamples),
+    loss: Number(args.loss),
+    accuracy: args.accuracy,
+    rewardBudget: args.rewardBudget,
+  };
 }
 
 function validateRecord(record: RoundRecord): void {

@@ -1,11 +1,26 @@
 import { zeroAddress, type Address, type Hex } from 'viem';
-import { nodeRegistryAbi } from './abi/NodeRegistry.generated.ts';
+import {
+  contractAt,
+  increaseStake,
+  isActive,
+  listNodes,
+  minStake,
+  nodeOf,
+  ownerOf,
+  register,
+  requestExit,
+  rotateNodeKey,
+  slash,
+  unbondingPeriod,
+  withdraw,
+  type ActionOptions,
+  type ContractAt,
+  type NodeOfReturnType,
+  type SentTransaction,
+} from './actions/index.ts';
 import type { ChainClients } from './clients.ts';
 import { ChainInputError } from './errors.ts';
 import { TokenClient } from './token.ts';
-import { readContract, writeContract, type ContractTarget, type SentTransaction } from './transactions.ts';
-
-type Signal = { signal?: AbortSignal };
 
 /** A registered node as the registry reports it. */
 export interface RegisteredNode {
@@ -18,20 +33,9 @@ export interface RegisteredNode {
   active: boolean;
 }
 
-interface RawNodeInfo {
-  nodeKey: Address;
-  stake: bigint;
-  unbondingEndsAt: bigint;
-  active: boolean;
-}
-
 const PAGE_SIZE = 200n;
 
-function registryTarget(clients: ChainClients, address: Address): ContractTarget {
-  return { clients, name: 'NodeRegistry', address, abi: nodeRegistryAbi };
-}
-
-function toNode(owner: Address, info: RawNodeInfo): RegisteredNode {
+function toNode(owner: Address, info: NodeOfReturnType): RegisteredNode {
   return { owner, nodeKey: info.nodeKey, stake: info.stake, unbondingEndsAt: Number(info.unbondingEndsAt), active: info.active };
 }
 
@@ -41,34 +45,34 @@ function toNode(owner: Address, info: RawNodeInfo): RegisteredNode {
  */
 export class RegistryReader {
   readonly address: Address;
-  readonly #target: ContractTarget;
+  readonly #registry: ContractAt<'NodeRegistry'>;
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<string, { expiresAt: number; value: Promise<unknown> }>();
 
   constructor(clients: ChainClients, address: Address, options: { ttlMs?: number; now?: () => number } = {}) {
     this.address = address;
-    this.#target = registryTarget(clients, address);
+    this.#registry = contractAt(clients, 'NodeRegistry', address);
     this.#ttlMs = options.ttlMs ?? 5_000;
     this.#now = options.now ?? Date.now;
   }
 
   /** Whether `nodeKey` is the current key of a staked, non-exiting node. */
   isActive(nodeKey: Address): Promise<boolean> {
-    return this.#cached(`active:${nodeKey.toLowerCase()}`, () => readContract<boolean>(this.#target, 'isActive', [nodeKey]));
+    return this.#cached(`active:${nodeKey.toLowerCase()}`, () => isActive(this.#registry, { nodeKey }));
   }
 
   /** The owner bound to `nodeKey`, or undefined if the key was never registered. */
   ownerOf(nodeKey: Address): Promise<Address | undefined> {
     return this.#cached(`owner:${nodeKey.toLowerCase()}`, async () => {
-      const owner = await readContract<Address>(this.#target, 'ownerOf', [nodeKey]);
+      const owner = await ownerOf(this.#registry, { nodeKey });
       return owner === zeroAddress ? undefined : owner;
     });
   }
 
   /** The node of `owner` (nodeKey is the zero address when it has none). */
   nodeOf(owner: Address): Promise<RegisteredNode> {
-    return this.#cached(`node:${owner.toLowerCase()}`, async () => toNode(owner, await readContract<RawNodeInfo>(this.#target, 'nodeOf', [owner])));
+    return this.#cached(`node:${owner.toLowerCase()}`, async () => toNode(owner, await nodeOf(this.#registry, { owner })));
   }
 
   /** Every owner that ever registered, in registration order, with its current node. */
@@ -76,7 +80,7 @@ export class RegistryReader {
     return this.#cached('list', async () => {
       const nodes: RegisteredNode[] = [];
       for (let offset = 0n; ; offset += PAGE_SIZE) {
-        const [owners, infos] = await readContract<readonly [readonly Address[], readonly RawNodeInfo[]]>(this.#target, 'listNodes', [offset, PAGE_SIZE]);
+        const [owners, infos] = await listNodes(this.#registry, { offset, limit: PAGE_SIZE });
         owners.forEach((owner, i) => nodes.push(toNode(owner, infos[i])));
         if (BigInt(owners.length) < PAGE_SIZE) return nodes;
       }
@@ -84,11 +88,11 @@ export class RegistryReader {
   }
 
   minStake(): Promise<bigint> {
-    return this.#cached('minStake', () => readContract<bigint>(this.#target, 'minStake'));
+    return this.#cached('minStake', () => minStake(this.#registry));
   }
 
   unbondingPeriod(): Promise<number> {
-    return this.#cached('unbondingPeriod', async () => Number(await readContract<bigint>(this.#target, 'unbondingPeriod')));
+    return this.#cached('unbondingPeriod', async () => Number(await unbondingPeriod(this.#registry)));
   }
 
   /** Forgets every cached answer (call after a write that changes the registry). */
@@ -113,41 +117,41 @@ export class RegistryReader {
 /** Write side of NodeRegistry for an owner wallet (and for the slasher). */
 export class RegistryClient {
   readonly address: Address;
-  readonly #target: ContractTarget;
+  readonly #registry: ContractAt<'NodeRegistry'>;
   readonly #token: TokenClient;
 
   constructor(clients: ChainClients, addresses: { registry: Address; token: Address }) {
     this.address = addresses.registry;
-    this.#target = registryTarget(clients, addresses.registry);
+    this.#registry = contractAt(clients, 'NodeRegistry', addresses.registry);
     this.#token = new TokenClient(clients, addresses.token);
   }
 
   /** Registers `nodeKey` for the client's account with `stake`, approving the registry first when needed. */
-  async register(nodeKey: Address, stake: bigint, options: Signal = {}): Promise<SentTransaction> {
+  async register(nodeKey: Address, stake: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
     if (nodeKey === zeroAddress) throw new ChainInputError('the node key must not be the zero address', nodeKey);
     await this.#token.ensureAllowance(this.address, stake, options);
-    return writeContract(this.#target, 'register', [nodeKey, stake], options);
+    return register(this.#registry, { nodeKey, stake, signal: options.signal });
   }
 
-  async increaseStake(amount: bigint, options: Signal = {}): Promise<SentTransaction> {
+  async increaseStake(amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
     await this.#token.ensureAllowance(this.address, amount, options);
-    return writeContract(this.#target, 'increaseStake', [amount], options);
+    return increaseStake(this.#registry, { amount, signal: options.signal });
   }
 
-  rotateNodeKey(newKey: Address, options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'rotateNodeKey', [newKey], options);
+  rotateNodeKey(newKey: Address, options: ActionOptions = {}): Promise<SentTransaction> {
+    return rotateNodeKey(this.#registry, { newKey, signal: options.signal });
   }
 
-  requestExit(options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'requestExit', [], options);
+  requestExit(options: ActionOptions = {}): Promise<SentTransaction> {
+    return requestExit(this.#registry, options);
   }
 
-  withdraw(options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'withdraw', [], options);
+  withdraw(options: ActionOptions = {}): Promise<SentTransaction> {
+    return withdraw(this.#registry, options);
   }
 
   /** Slashes `amount` of `owner`'s stake with the hash of the evidence; needs SLASHER_ROLE. */
-  slash(owner: Address, amount: bigint, evidence: Hex, options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'slash', [owner, amount, evidence], options);
+  slash(owner: Address, amount: bigint, evidence: Hex, options: ActionOptions = {}): Promise<SentTransaction> {
+    return slash(this.#registry, { owner, amount, evidence, signal: options.signal });
   }
 }

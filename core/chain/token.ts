@@ -1,48 +1,45 @@
 import type { Address } from 'viem';
-import { gradTokenAbi } from './abi/GradToken.generated.ts';
+import { allowance, approve, balanceOf, contractAt, mint, totalSupply, transfer, type ActionOptions, type ContractAt, type SentTransaction } from './actions/index.ts';
 import type { ChainClients } from './clients.ts';
-import { readContract, writeContract, type ContractTarget, type SentTransaction } from './transactions.ts';
-
-type Signal = { signal?: AbortSignal };
 
 /** GradToken: balances, approvals, transfers and (for MINTER_ROLE holders) minting. */
 export class TokenClient {
   readonly address: Address;
-  readonly #target: ContractTarget;
+  readonly #token: ContractAt<'GradToken'>;
 
   constructor(clients: ChainClients, address: Address) {
     this.address = address;
-    this.#target = { clients, name: 'GradToken', address, abi: gradTokenAbi };
+    this.#token = contractAt(clients, 'GradToken', address);
   }
 
   balanceOf(owner: Address): Promise<bigint> {
-    return readContract<bigint>(this.#target, 'balanceOf', [owner]);
+    return balanceOf(this.#token, { account: owner });
   }
 
   allowance(owner: Address, spender: Address): Promise<bigint> {
-    return readContract<bigint>(this.#target, 'allowance', [owner, spender]);
+    return allowance(this.#token, { owner, spender });
   }
 
   totalSupply(): Promise<bigint> {
-    return readContract<bigint>(this.#target, 'totalSupply');
+    return totalSupply(this.#token);
   }
 
-  approve(spender: Address, amount: bigint, options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'approve', [spender, amount], options);
+  approve(spender: Address, amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
+    return approve(this.#token, { spender, value: amount, signal: options.signal });
   }
 
   /** Approves `amount` for `spender` only when the current allowance is smaller; returns the approval sent, if any. */
-  async ensureAllowance(spender: Address, amount: bigint, options: Signal = {}): Promise<SentTransaction | undefined> {
-    const owner = this.#target.clients.account?.address;
+  async ensureAllowance(spender: Address, amount: bigint, options: ActionOptions = {}): Promise<SentTransaction | undefined> {
+    const owner = this.#token.clients.account?.address;
     if (owner && (await this.allowance(owner, spender)) >= amount) return undefined;
     return this.approve(spender, amount, options);
   }
 
-  transfer(to: Address, amount: bigint, options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'transfer', [to, amount], options);
+  transfer(to: Address, amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
+    return transfer(this.#token, { to, value: amount, signal: options.signal });
   }
 
-  mint(to: Address, amount: bigint, options: Signal = {}): Promise<SentTransaction> {
-    return writeContract(this.#target, 'mint', [to, amount], options);
+  mint(to: Address, amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
+    return mint(this.#token, { to, amount, signal: options.signal });
   }
 }

@@ -1,33 +1,8 @@
 import { buildModule } from '@nomicfoundation/ignition-core';
-import { DEPLOY_DEFAULTS, ROLES } from '../../core/chain/index.ts';
+import { defineGradnetModule, GRADNET_MODULE_ID } from '../../core/chain/index.ts';
 
-// The defaults serve `npx hardhat ignition deploy ignition/modules/Gradnet.ts`; `gradnet deploy`
-// passes every parameter explicitly. Override with `--parameters params.json`:
+// The module `gradnet deploy` deploys too (core/chain defines it), for
+// `npx hardhat ignition deploy ignition/modules/Gradnet.ts`. The defaults serve that command;
+// `gradnet deploy` passes every parameter explicitly. Override with `--parameters params.json`:
 // {"Gradnet": {"coordinator": "0x…", "treasury": "0x…", "genesisModelHash": "0x…", …}}.
-
-/**
- * The four gradnet contracts. The deployer (account 0) becomes admin and minter; the reward
- * pool is minted to the RewardVault up front; the coordinator gets COORDINATOR_ROLE on the
- * ledger and SLASHER_ROLE on the registry.
- */
-export default buildModule('Gradnet', (m) => {
-  const admin = m.getAccount(0);
-  const coordinator = m.getParameter('coordinator', admin);
-  const treasury = m.getParameter('treasury', admin);
-  const genesisModelHash = m.getParameter('genesisModelHash', DEPLOY_DEFAULTS.genesisModelHash);
-  const minStake = m.getParameter('minStake', DEPLOY_DEFAULTS.minStake);
-  const unbondingPeriod = m.getParameter('unbondingPeriod', BigInt(DEPLOY_DEFAULTS.unbondingPeriodSeconds));
-  const maxRewardBudget = m.getParameter('maxRewardBudget', DEPLOY_DEFAULTS.maxRewardBudget);
-  const vaultFunding = m.getParameter('vaultFunding', DEPLOY_DEFAULTS.vaultFunding);
-
-  const token = m.contract('GradToken', [admin]);
-  const registry = m.contract('NodeRegistry', [token, minStake, unbondingPeriod, treasury, admin]);
-  const ledger = m.contract('RoundLedger', [admin, genesisModelHash, maxRewardBudget]);
-  const vault = m.contract('RewardVault', [token, ledger]);
-
-  m.call(token, 'mint', [vault, vaultFunding], { id: 'FundRewardVault' });
-  m.call(ledger, 'grantRole', [ROLES.coordinator, coordinator], { id: 'GrantCoordinatorRole' });
-  m.call(registry, 'grantRole', [ROLES.slasher, coordinator], { id: 'GrantSlasherRole' });
-
-  return { token, registry, ledger, vault };
-});
+export default buildModule(GRADNET_MODULE_ID, defineGradnetModule);
