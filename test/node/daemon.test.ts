@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectGradnet, devOnlyAccounts } from '../../core/chain/index.ts';
@@ -9,20 +8,10 @@ import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
 import { registerNode } from '../../cli/index.ts';
-import { ProcessGroup, waitFor, type ChildLogLine } from '../../core/process/index.ts';
+import { ProcessGroup, freePort, waitFor, type ChildLogLine } from '../../core/process/index.ts';
 import { startRpcRelay } from '../support/rpc-relay.ts';
 
 const logger = createLogger({ name: 'daemon-test', level: 'warn' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
 
 describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
   const children = new ProcessGroup(logger);
