@@ -104,6 +104,7 @@ describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
   it('after SIGKILL right after gossiping, re-sends the same update: not slashed, counted once, and contributes to the next round', async () => {
     const first = startDaemon({ killOn: /^gossiped update for round 2 /});
     assert.equal(await first.child.exited, 'SIGKILL');
+    assert.ok(first.seen(/^gossiped update for round 1 /), 'it resumed after the earlier kills and contributed to round 1');
     assert.equal(await chain.ledger.roundCount(), 1, 'round 2 is still open');
     const restarted = startDaemon();
     await waitFor('the update of round 2 re-sent', () => restarted.seen(/^re-sent update for round 2/), { timeoutMs: 30_000, child: restarted.child });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
+import { seededRandom } from '../../support/random.ts';
 import { initialPeerState, nextWakeAt, step, type PeerConfig, type PeerEffect, type PeerEvent, type PeerState } from '../../../core/peer/index.ts';
 
 const NODE: Hex = `0x${'11'.repeat(20)}`;
@@ -173,5 +174,91 @@ describe('peer: one update per round, ever', () => {
     assert.match((effects[0] as { reason: string }).reason, /another daemon runs with this key/);
     assert.ok(!types(effects).some((type) => type === 'train' || type === 'heartbeat' || type === 'publish'));
     assert.notEqual(state.impostor, null);
+  });
+});
+
+describe('peer: invariants under random schedules with crashes', () => {
+  const MODELS: Hex[] = [GENESIS, MODEL_1, `0x${'02'.repeat(32)}`, `0x${'03'.repeat(32)}`];
+
+  /** Answers the step in flight (or fails it, or sends noise), restarting from the stored record now and then. */
+  function schedule(seed: number): { signs: number; resends: number } {
+    const random = seededRandom(seed);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
+    let state = step(initialPeerState(config), start()).state;
+    let now = 0;
+    let committed = 0;
+    let stored: { round: number; baseModelHash: Hex; digest: Hex } | undefined;
+    const sentByRound = new Map<number, Set<Hex>>();
+    let serial = 0;
+    const seen = { signs: 0, resends: 0 };
+    for (let i = 0; i < 300; i++) {
+      now += Math.floor(random() * 2_000);
+      if (random() < 0.1 && committed < MODELS.length - 1) committed += 1;
+      let event: PeerEvent;
+      const work = state.work;
+      const roll = random();
+      if (roll < 0.05) {
+        // A crash: the process starts over from what the store holds.
+        state = initialPeerState(config);
+        event = { type: 'start', now, roundCount: committed, restored: stored };
+      } else if (work === null || roll < 0.15) {
+        event = pick<PeerEvent>([
+          { type: 'tick', now },
+          { type: 'roundOpenHeard', now, round: committed + 1, peer: 'c' },
+          { type: 'modelAnnounced', now, round: committed, peer: 'c' },
+          { type: 'signed', now, round: committed + 1, baseModelHash: MODELS[committed], digest: `0x${(++serial).toString(16).padStart(64, '0')}` },
+        ]);
+      } else if (roll < 0.3) {
+        event = { type: 'workFailed', now, work: work.kind, error: 'down' };
+      } else {
+        switch (work.kind) {
+          case 'readChain':
+            event = chainRead(now, committed, MODELS[committed], pick([[], ['c']]));
+            break;
+          case 'audit':
+            event = { type: 'audited', now, round: work.round };
+            break;
+          case 'fetchModel':
+            event = loaded(now, work.modelHash);
+            break;
+          case 'train':
+            event = trained(now, work.round, work.baseModelHash);
+            break;
+          case 'sign':
+            // Every signature is a different update (as after re-training).
+            event = signed(now, work.round, `0x${(++serial).toString(16).padStart(64, '0')}`, work.baseModelHash);
+            break;
+          case 'publish':
+            event = published(now, pick([[], ['c']]), work.digest);
+            break;
+        }
+      }
+      const result = step(state, event);
+      if (event.type === 'signed' && result.state.signed?.digest === event.digest) stored = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest };
+      for (const effect of result.effects) {
+        if (effect.type === 'sign') seen.signs += 1;
+        if (effect.type === 'publish' && effect.resend) seen.resends += 1;
+        if (effect.type === 'sign') assert.ok(stored === undefined || stored.round < effect.round, `seed ${seed}: signs round ${effect.round} again after writing down ${stored?.digest}`);
+        if (effect.type === 'publish') {
+          const sent = sentByRound.get(effect.round) ?? new Set<Hex>();
+          sent.add(effect.digest);
+          sentByRound.set(effect.round, sent);
+          assert.equal(sent.size, 1, `seed ${seed}: two different updates gossiped for round ${effect.round}`);
+          assert.equal(effect.digest, stored?.digest, `seed ${seed}: gossips an update that was not written down`);
+        }
+      }
+      state = result.state;
+    }
+    return seen;
+  }
+
+  it('never gossips two updates for a round, nor one it did not write down, nor signs a round again', () => {
+    const total = { signs: 0, resends: 0 };
+    for (let seed = 1; seed <= 200; seed++) {
+      const seen = schedule(seed);
+      total.signs += seen.signs;
+      total.resends += seen.resends;
+    }
+    assert.ok(total.signs > 200 && total.resends > 100, `the schedules reach signing and re-sending (${JSON.stringify(total)})`);
   });
 });
