@@ -1,8 +1,9 @@
 // Generates core/chain/abi/<Contract>.generated.ts from the Hardhat artifacts, so the runtime
 // (nodes, coordinator, CLI, deploy) never needs a compiler. Run `npm run abi` after changing
 // contracts/; `--check` exits non-zero when the committed files are stale.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../core/files/index.ts';
 
 export const EXPORTED_CONTRACTS = ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault'] as const;
 
@@ -77,8 +78,7 @@ async function main(): Promise<void> {
   }
   for (const name of EXPORTED_CONTRACTS) {
     const target = abiModulePath(name);
-    await writeFile(`${target}.partial`, await renderFromArtifact(name));
-    await rename(`${target}.partial`, target);
+    await writeFileAtomic(target, await renderFromArtifact(name));
     console.log(`wrote ${target}`);
   }
 }

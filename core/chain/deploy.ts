@@ -16,7 +16,7 @@ import {
   unbondingPeriod,
 } from './actions/index.ts';
 import { createChainClients, type ChainClients } from './clients.ts';
-import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type Deployments } from './deployments.ts';
+import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type DeployedContract, type Deployments } from './deployments.ts';
 import { assertDeployed } from './connect.ts';
 import { DEPLOY_DEFAULTS, LOCAL_CHAIN_IDS, ROLES } from './constants.ts';
 import { ChainError, ChainInputError, ContractMissingError } from './errors.ts';
@@ -198,16 +198,23 @@ async function deployWithIgnition(
   if (result.type !== DeploymentResultType.SUCCESSFUL_DEPLOYMENT) {
     throw new ChainError('DEPLOY_FAILED', `the Ignition deployment to ${clients.rpcUrl} failed (${result.type}): ${JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
   }
-  const contracts = {} as Deployments['contracts'];
-  for (const name of CONTRACT_NAMES) {
+  const located = async (name: ContractName): Promise<DeployedContract> => {
     // Ignition names a contract future `<module id>#<contract name>`.
     const deployed = result.contracts[`${GRADNET_MODULE_ID}#${name}`];
     if (!deployed) throw new ChainError('DEPLOY_FAILED', `the Ignition result has no ${name} (got ${Object.keys(result.contracts).join(', ')})`);
     const hash = confirmed.get(deployed.id);
     const blockNumber = hash ? Number((await clients.publicClient.getTransactionReceipt({ hash })).blockNumber) : 0;
-    contracts[name] = { address: getAddress(deployed.address), blockNumber };
-  }
-  return { chainId: clients.chainId, contracts };
+    return { address: getAddress(deployed.address), blockNumber };
+  };
+  return {
+    chainId: clients.chainId,
+    contracts: {
+      GradToken: await located('GradToken'),
+      NodeRegistry: await located('NodeRegistry'),
+      RoundLedger: await located('RoundLedger'),
+      RewardVault: await located('RewardVault'),
+    },
+  };
 }
 
 interface RpcTransaction {

@@ -5,7 +5,7 @@
 // RpcUnreachableError. The wrapper classes of core/chain are thin objects over these.
 export { abortable } from './abortable.ts';
 export { CONTRACT_ABIS, contractAt, type AbiOf, type ContractAt, type FunctionParameters } from './contract.ts';
-export { toChainError, type ReadErrorType, type RevertErrorName, type WriteErrorType } from './errors.ts';
+export type { ReadErrorType, RevertErrorName, WriteErrorType } from './errors.ts';
 export type { ActionOptions } from './options.ts';
 export type { ViewReturnType } from './read.ts';
 export type { SentTransaction } from './write.ts';
