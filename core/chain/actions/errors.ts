@@ -41,15 +41,10 @@ export function toChainError(error: unknown, contract: Pick<ContractAt, 'clients
   if (!(error instanceof BaseError)) return error instanceof Error ? error : new Error(String(error));
   const reverted = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (reverted instanceof ContractFunctionRevertedError) {
+    // A revert without data (some endpoints send only the reason text) has no error name; the
+    // message still carries the endpoint's reason.
     const decoded = decodeRevert(reverted.raw) ?? (reverted.data ? { errorName: reverted.data.errorName, args: reverted.data.args ?? [] } : undefined);
-    return new ContractRevertError({
-      rpcUrl,
-      contract: contract.name,
-      functionName,
-      errorName: decoded?.errorName ?? reverted.reason,
-      errorArgs: decoded?.args ?? [],
-      cause: error,
-    });
+    return new ContractRevertError({ rpcUrl, contract: contract.name, functionName, errorName: decoded?.errorName, errorArgs: decoded?.args, cause: error });
   }
   const network = error.walk((e) => e instanceof BaseError && ['HttpRequestError', 'TimeoutError', 'WebSocketRequestError'].includes(e.name));
   if (network) return new RpcUnreachableError(rpcUrl, error);
