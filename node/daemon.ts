@@ -68,14 +68,10 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     let roundCount: number;
     try {
       await gossip.start({ signal });
-      try {
-        // Rounds committed before this node started are history it did not witness: nothing to audit.
-        roundCount = await chain.roundCount({ signal });
-      } catch (error) {
-        await gossip.stop();
-        throw error;
-      }
+      // Rounds committed before this node started are history it did not witness: nothing to audit.
+      roundCount = await chain.roundCount({ signal });
     } catch (error) {
+      await gossip.stop();
       await store.close();
       throw error;
     }

@@ -101,9 +101,9 @@ function onFailure(state: PeerState, event: Extract<PeerEvent, { type: 'workFail
   };
 }
 
-/** Reads the chain now, or as soon as the step under way is done. */
-function pollNow(state: PeerState, now: number): PeerStepResult {
-  return state.work === null ? readChain(state) : { state: { ...state, pollAt: Math.min(state.pollAt, now) }, effects: [] };
+/** Reads the chain now (even in a backoff: the network has news); a step under way is followed by a read or the next poll anyway. */
+function pollNow(state: PeerState): PeerStepResult {
+  return state.work === null ? readChain(state) : { state, effects: [] };
 }
 
 function onTick(state: PeerState, now: number): PeerStepResult {
@@ -169,10 +169,10 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
     case 'roundOpenHeard': {
       // A (re)started coordinator opening the round this peer sent for may have missed the update.
       const signed = state.signed !== null && state.signed.round === event.round ? { ...state.signed, heard: false } : state.signed;
-      return pollNow({ ...state, signed, coordinatorPeer: event.peer }, event.now);
+      return pollNow({ ...state, signed, coordinatorPeer: event.peer });
     }
     case 'modelAnnounced':
-      return pollNow({ ...state, coordinatorPeer: event.peer }, event.now);
+      return pollNow({ ...state, coordinatorPeer: event.peer });
     case 'ownKeyHeard': {
       const { signed } = state;
       if (state.impostor !== null || (signed !== null && signed.round === event.round && sameHash(signed.digest, event.digest))) return { state, effects: [] };
