@@ -3,6 +3,7 @@
 // Node 22 as a devDependency, so an older `node` on PATH hands over to it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -30,6 +31,8 @@ async function runGradnet() {
     if (type === 'ExperimentalWarning' && /SQLite|stripTypeScriptTypes|Type Stripping/.test(String(warning))) return;
     emitWarning(warning, ...rest);
   };
+  // V8's compiled code for viem, ethers, tfjs and libp2p, kept between runs (Node checks it against the source).
+  module.enableCompileCache?.();
   const { loadTypeScript } = await import('./load-typescript.js');
   await loadTypeScript();
   await import('../cli/main.ts');
