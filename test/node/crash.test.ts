@@ -71,11 +71,11 @@ describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
       env: { GRADNET_OWNER_PRIVATE_KEY: owner.privateKey, GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
     });
     const config = join(workDir, 'coordinator.json');
-    // One peer and a round that stays open 15 s after it opens: room for a restart within the round.
+    // One peer and a round that stays open 20 s after it opens: room for a restart within the round, even on a busy machine.
     await writeFile(config, JSON.stringify({
       rpcUrl, deployments: deploymentsFile, dataDir: join(workDir, 'coordinator'), listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`],
       api: { host: '127.0.0.1', port: 0 }, model: { name: 'mlp' }, modelSeed: 1,
-      round: { quorum: 1, deadlineMs: 15_000, closeWhenAllReported: false }, nodes: { pollMs: 500 },
+      round: { quorum: 1, deadlineMs: 20_000, closeWhenAllReported: false }, nodes: { pollMs: 500 },
     }));
     let ready: { address: string; api: string } | undefined;
     const coordinator = children.start({
