@@ -1,6 +1,7 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { benchSuites, type BenchSuites } from '../../bench/index.ts';
 import { action } from '../support/action.ts';
+import { oneOf } from '../support/parse.ts';
 
 /** bench/'s suites and the demo's, which lives with the demo in cli/demo (bench/ does not import the CLI). */
 const suites: BenchSuites = { ...benchSuites, demo: () => import('../demo/bench-suite.ts') };
@@ -10,10 +11,7 @@ export function benchCommand(): Command {
   const names = Object.keys(suites);
   return new Command('bench')
     .description(`run a benchmark suite (${names.join(', ')}) and write its JSON (and PNG where it has a picture)`)
-    .argument('<suite>', `one of: ${names.join(', ')}, or all`, (value: string) => {
-      if (value !== 'all' && !(value in suites)) throw new InvalidArgumentError(`unknown suite "${value}"; known suites: ${names.join(', ')}`);
-      return value;
-    })
+    .argument('<suite>', `one of: ${names.join(', ')}, or all`, oneOf([...names, 'all'], 'suite'))
     .option('--json <file>', 'where to write the JSON result (default bench/results/<suite>.json)')
     .option('--out-dir <dir>', 'with `all`: the folder for every <suite>.json and .png', 'bench/results')
     .action(action(async (suite: string, flags: { json?: string; outDir: string }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));

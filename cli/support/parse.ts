@@ -50,6 +50,14 @@ export function parseHash(value: string): Hex {
   return value.trim().toLowerCase() as Hex;
 }
 
+/** A parser for one of `names` (`noun` says what they are in the message). */
+export function oneOf(names: readonly string[], noun: string): (value: string) => string {
+  return (value: string): string => {
+    if (!names.includes(value)) throw new InvalidArgumentError(`unknown ${noun} "${value}"; known ${noun}s: ${names.join(', ')}`);
+    return value;
+  };
+}
+
 /** For a repeatable option: every value given, in order. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
