@@ -85,7 +85,8 @@ async function readEntry(file: string): Promise<KeystoreEntry> {
   if (!isKeystoreJson(json)) throw new WalletError('KEYSTORE_INVALID', file, `${file} is not a Web3 Secret Storage keystore; move it out of the keystore directory`);
   const content = JSON.parse(json) as { address: string; [METADATA_FIELD]?: GradnetMetadata };
   const metadata = content[METADATA_FIELD];
-  const address = getAddress(content.address.startsWith('0x') ? content.address : `0x${content.address}`);
+  // ethers checksums (viem's root import would cost the CLI 0.15 s) but types the result as string.
+  const address = getAddress(content.address.startsWith('0x') ? content.address : `0x${content.address}`) as Hex;
   const role = metadata?.role ?? (file.includes('/owner-') ? 'owner' : 'node');
   return { address, role, label: metadata?.label ?? address, file, createdAt: metadata?.createdAt ?? '' };
 }
