@@ -66,7 +66,7 @@ export async function assembleCoordinator(
     const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints'));
     await ensureGenesis(config, chain, checkpoints, spec);
 
-    const nodes = new NodeView({ store, source: chain.registry, livenessMs: config.round.livenessMs });
+    const nodes = new NodeView({ store, source: chain.registry, livenessMs: config.round.livenessMs, failAfterMissedRounds: config.nodes.failAfterMissedRounds });
     metrics.activeNodes.set(await nodes.sync(clock.now(), signal));
     const slasher = new Slasher({
       store,

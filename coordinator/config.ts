@@ -79,6 +79,12 @@ export const coordinatorConfigSchema = z.object({
     .object({
       /** How often the registry is re-read. */
       pollMs: z.number().int().positive().default(5_000),
+      /**
+       * A node that missed this many committed rounds in a row is `failed`: shown so in /nodes and
+       * no longer counted towards the quorum, until it contributes again. (The seed's coordinator
+       * dropped a node after 5 missed heartbeats.)
+       */
+      failAfterMissedRounds: z.number().int().positive().default(5),
     })
     .strict()
     .default({}),

@@ -14,7 +14,12 @@ export interface NodeSource {
   listNodes(options?: { signal?: AbortSignal }): Promise<readonly RegisteredNode[]>;
 }
 
-export type Liveness = 'online' | 'offline' | 'never-seen' | 'inactive';
+/**
+ * `inactive`: not active in the registry (exiting, slashed below the minimum stake); `failed`:
+ * active but missed `failAfterMissedRounds` committed rounds in a row; otherwise by when it was
+ * last heard from.
+ */
+export type Liveness = 'online' | 'offline' | 'never-seen' | 'failed' | 'inactive';
 
 export interface NodeStatus extends NodeRow {
   liveness: Liveness;
@@ -29,11 +34,13 @@ export class NodeView {
   private readonly store: CoordinatorStore;
   private readonly source: NodeSource;
   private readonly livenessMs: number;
+  private readonly failAfterMissedRounds: number;
 
-  constructor(options: { store: CoordinatorStore; source: NodeSource; livenessMs: number }) {
+  constructor(options: { store: CoordinatorStore; source: NodeSource; livenessMs: number; failAfterMissedRounds: number }) {
     this.store = options.store;
     this.source = options.source;
     this.livenessMs = options.livenessMs;
+    this.failAfterMissedRounds = options.failAfterMissedRounds;
   }
 
   /** Re-reads the registry and records every node; returns how many are active. */
@@ -68,10 +75,11 @@ export class NodeView {
     return this.store.getNode(nodeKey)?.owner ?? null;
   }
 
-  activeNodeKeys(): Hex[] {
+  /** The nodes a round's quorum counts: active in the registry and not failed. */
+  quorumMembers(): Hex[] {
     return this.store
       .listNodes()
-      .filter((node) => node.active)
+      .filter((node) => node.active && !this.failed(node))
       .map((node) => node.nodeKey);
   }
 
@@ -82,7 +90,12 @@ export class NodeView {
 
   private liveness(node: NodeRow, nowMs: number): Liveness {
     if (!node.active) return 'inactive';
+    if (this.failed(node)) return 'failed';
     if (node.lastSeenMs === null) return 'never-seen';
     return nowMs - node.lastSeenMs <= this.livenessMs ? 'online' : 'offline';
+  }
+
+  private failed(node: NodeRow): boolean {
+    return node.missedRounds >= this.failAfterMissedRounds;
   }
 }

@@ -28,6 +28,8 @@ export interface RegistryWatchPorts {
   /** Keeps the promise until it settles; a rejection (a store failure) is fatal. */
   track: (work: Promise<unknown>) => void;
   everyPoll: () => void;
+  /** After each successful re-read: the node view changed, maybe the active set with it. */
+  synced: () => void;
 }
 
 /**
@@ -69,7 +71,10 @@ export class RegistryWatch {
     this.ports.track(
       nodes
         .sync(clock.now(), signal)
-        .then((active) => metrics.activeNodes.set(active))
+        .then((active) => {
+          metrics.activeNodes.set(active);
+          this.ports.synced();
+        })
         .catch((error: unknown) => {
           if (error instanceof StoreError) throw error;
           logger.warn({ error: errorMessage(error) }, 'registry poll failed; keeping the last node list');

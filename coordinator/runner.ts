@@ -1,7 +1,7 @@
 import { errorMessage } from '../core/errors.ts';
 import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
 import type { Heartbeat } from '../core/protocol/index.ts';
-import { initialRoundState, nextWakeAt, step, type CollectingState, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
+import { initialRoundState, nextWakeAt, quorumNeeded, step, type CollectingState, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
 import type { RoundStatus } from './api.ts';
 import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
@@ -48,6 +48,7 @@ export class RoundRunner {
       pollMs: ports.config.nodes.pollMs,
       track: (work) => this.track(work),
       everyPoll: () => this.reannounce(),
+      synced: () => this.reportActiveSet(),
     });
     this.ended = this.endWith.promise;
   }
@@ -55,6 +56,7 @@ export class RoundRunner {
   /** Begins with `first` (from recovery): watches the registry, then sends what slashes are pending. */
   async start(first: RoundEvent): Promise<void> {
     await this.registry.start();
+    this.reportActiveSet();
     this.dispatch(first);
     this.drainSlashes();
   }
@@ -79,7 +81,7 @@ export class RoundRunner {
       baseHash: state.phase === 'idle' || state.phase === 'halted' ? null : state.baseHash,
       deadline: state.phase === 'collecting' ? deadlineOf(state) : null,
       accepted: state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.length : 0,
-      quorum: this.ports.config.round.quorum,
+      quorum: quorumNeeded(state, this.ports.clock.now()),
       halted: this.halted,
     };
   }
@@ -167,6 +169,9 @@ export class RoundRunner {
     const row = store.getRound(effect.round);
     const contributors = store.acceptedUpdates(effect.round).map((update) => update.nodeKey);
     store.recordRoundAttendance(effect.round, contributors);
+    // Missed rounds may have failed a node, and contributing brings a failed one back; told once
+    // this step's effects (the next round's opening) are carried out.
+    queueMicrotask(() => this.reportActiveSet());
     if (row) metrics.roundDuration.observe((clock.now() - row.openedMs) / 1000);
     metrics.committedRounds.inc();
     const checkpoint = store.getCheckpoint(effect.modelHash);
@@ -184,10 +189,15 @@ export class RoundRunner {
 
   private scheduleWake(): void {
     clearTimeout(this.wakeTimer);
-    const at = nextWakeAt(this.state);
+    const at = nextWakeAt(this.state, this.ports.clock.now());
     if (at === null || this.stopped) return;
     const delay = Math.min(Math.max(0, at - this.ports.clock.now()) + 5, 60_000);
     this.wakeTimer = setTimeout(() => this.guarded(() => this.dispatch({ type: 'tick', now: this.ports.clock.now() })), delay);
+  }
+
+  /** Tells the state machine which nodes count towards the quorum now. */
+  private reportActiveSet(): void {
+    this.guarded(() => this.dispatch({ type: 'activeSet', now: this.ports.clock.now(), nodeKeys: this.ports.nodes.quorumMembers() }));
   }
 
   private drainSlashes(): void {

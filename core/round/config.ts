@@ -5,15 +5,29 @@ import { RoundConfigError } from './errors.ts';
 /** When a round closes, and how a failed commit is retried. All times in milliseconds. */
 export const roundConfigSchema = z
   .object({
-    /** Fewest accepted updates a round needs before it may close. */
+    /**
+     * Updates a round waits for before it may close, while at least that many nodes count: the
+     * quorum follows the active set down (see `minQuorum`).
+     */
     quorum: z.number().int().positive().default(3),
+    /**
+     * Fewest updates a round ever closes with (capped at `quorum`). Slashed, exited, failed and
+     * silent nodes stop counting, so the quorum drops towards this; and a round that waited
+     * `maxWaitMs` closes with what it has if it has this many. 2 by default: one update alone
+     * has nothing to be compared with (median-clip and Multi-Krum need others to find an outlier,
+     * the copy check has nothing to copy from), so a lone key would move the model unchecked.
+     */
+    minQuorum: z.number().int().positive().default(2),
     /** From opening, how long a round collects before it closes (given quorum). */
     deadlineMs: z.number().int().positive().default(30_000),
-    /** Longest a round waits for quorum; it is then re-announced on the same model, keeping its updates. */
+    /**
+     * Longest a round waits for quorum: it then closes with the updates it has if they are at
+     * least `minQuorum`, and is otherwise re-announced on the same model, keeping its updates.
+     */
     maxWaitMs: z.number().int().positive().default(300_000),
     /** Close before the deadline once every live node has sent its update (and quorum is met). */
     closeWhenAllReported: z.boolean().default(true),
-    /** A node is live while its last heartbeat or update is at most this old. */
+    /** A node is live while its last heartbeat or update is at most this old; after that it is silent and stops counting towards the quorum. */
     livenessMs: z.number().int().positive().default(60_000),
     /** First commit retry after this long, doubling up to retryMaxMs. */
     retryBaseMs: z.number().int().positive().default(500),
@@ -34,6 +48,11 @@ export function parseRoundConfig(input: unknown): RoundConfig {
     throw new RoundConfigError(`invalid round configuration ${JSON.stringify(input)}: ${issues}`, input);
   }
   return parsed.data;
+}
+
+/** The smallest quorum: `minQuorum`, but never above `quorum`. */
+export function quorumFloor(config: RoundConfig): number {
+  return Math.min(config.minQuorum, config.quorum);
 }
 
 /** Delay before commit attempt `attempt + 1` after `attempt` (counting from 1) failed; no jitter, so replays are exact. */

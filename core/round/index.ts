@@ -1,10 +1,11 @@
 /**
  * The coordinator's round lifecycle as a pure state machine, `step(state, event) -> { state,
- * effects }`: collect updates until quorum and deadline (or every live node has reported),
+ * effects }`: collect updates until quorum (which follows the live active set) and deadline (or
+ * every live node has reported, or the longest wait with at least `minQuorum`),
  * aggregate, commit once with retries, announce, open the next round. Also the ports a runner of
  * it is given (journal, ledger, gossip, checkpoints, logger; the clock is core/time's).
  */
-export { commitRetryDelay, parseRoundConfig, roundConfigSchema, type RoundConfig, type RoundConfigInput } from './config.ts';
+export { commitRetryDelay, parseRoundConfig, quorumFloor, roundConfigSchema, type RoundConfig, type RoundConfigInput } from './config.ts';
 export { RoundConfigError } from './errors.ts';
 export {
   silentRoundLogger,
@@ -18,10 +19,11 @@ export {
   type RoundRowStatus,
   type Startable,
 } from './ports.ts';
-export { initialRoundState, liveNodes, nextWakeAt, step } from './step.ts';
+export { initialRoundState, liveNodes, nextWakeAt, quorumNeeded, step } from './step.ts';
 export type {
   AcceptedUpdate,
   AggregatingState,
+  CloseReason,
   CollectingState,
   CommittingState,
   HaltedState,

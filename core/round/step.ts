@@ -1,8 +1,9 @@
 import type { Hex } from 'viem';
-import { commitRetryDelay, parseRoundConfig, type RoundConfigInput } from './config.ts';
+import { commitRetryDelay, parseRoundConfig, quorumFloor, type RoundConfigInput } from './config.ts';
 import type {
   AcceptedUpdate,
   AggregatingState,
+  CloseReason,
   CollectingState,
   IdleState,
   RoundEffect,
@@ -13,11 +14,16 @@ import type {
 
 /** A fresh state machine: idle until `start` (or `resumeCommit` after a crash). */
 export function initialRoundState(config: RoundConfigInput = {}): IdleState {
-  return { phase: 'idle', config: parseRoundConfig(config), lastSeen: {} };
+  return { phase: 'idle', config: parseRoundConfig(config), lastSeen: {}, activeSet: null };
 }
 
 function keyOf(nodeKey: Hex): string {
   return nodeKey.toLowerCase();
+}
+
+/** What every phase carries over into the next. */
+function carried(state: RoundState): Pick<RoundState, 'config' | 'lastSeen' | 'activeSet'> {
+  return { config: state.config, lastSeen: state.lastSeen, activeSet: state.activeSet };
 }
 
 function markSeen(lastSeen: Readonly<Record<string, number>>, nodeKey: Hex, now: number): Record<string, number> {
@@ -33,15 +39,38 @@ export function liveNodes(state: RoundState, now: number): string[] {
     .sort();
 }
 
+function reportedKeys(state: RoundState): Set<string> {
+  return new Set(state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.map((update) => keyOf(update.nodeKey)) : []);
+}
+
+/**
+ * How many updates the round needs now: `quorum`, lowered to the number of nodes that count
+ * (those that reported this round, and active-set nodes not silent: heard from within the
+ * liveness window, or not heard from at all yet), but never below `minQuorum`. Slashed and
+ * exited nodes leave the active set; failed ones are left out of it by the coordinator.
+ */
+export function quorumNeeded(state: RoundState, now: number): number {
+  const { quorum, livenessMs } = state.config;
+  if (state.activeSet === null) return quorum;
+  const counted = reportedKeys(state);
+  for (const key of state.activeSet) {
+    const seenAt = state.lastSeen[key];
+    if (seenAt === undefined || seenAt >= now - livenessMs) counted.add(key);
+  }
+  return Math.max(quorumFloor(state.config), Math.min(quorum, counted.size));
+}
+
 function byDigest(a: AcceptedUpdate, b: AcceptedUpdate): number {
   const left = a.digest.toLowerCase();
   const right = b.digest.toLowerCase();
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
+/** Every live node reported (a live node outside the active set, say one just slashed, is not waited for). */
 function allLiveNodesReported(state: CollectingState, now: number): boolean {
-  const live = liveNodes(state, now);
-  const reported = new Set(state.updates.map((update) => keyOf(update.nodeKey)));
+  const reported = reportedKeys(state);
+  const active = state.activeSet === null ? null : new Set(state.activeSet);
+  const live = liveNodes(state, now).filter((key) => active === null || active.has(key) || reported.has(key));
   return live.length > 0 && live.every((key) => reported.has(key));
 }
 
@@ -51,28 +80,34 @@ function openRound(
 ): StepResult {
   const { round, baseHash, now, updates, reopened } = opening;
   const openedAt = opening.openedAt ?? now;
-  const next: CollectingState = { phase: 'collecting', config: state.config, lastSeen: state.lastSeen, round, baseHash, openedAt, updates };
+  const next: CollectingState = { phase: 'collecting', ...carried(state), round, baseHash, openedAt, updates };
   const effects: RoundEffect[] = [{ type: 'openRound', round, baseHash, openedAt, deadline: openedAt + state.config.deadlineMs, reopened }];
   return closeIfDue(next, now, effects);
 }
 
 /**
- * Closes the round once it has quorum and either its deadline has passed or every live node has
- * reported; re-announces it on the same model when it waited its longest without quorum.
+ * Closes the round once it has the quorum it needs now and either its deadline has passed or
+ * every live node has reported; once it has waited its longest, closes it with at least
+ * `minQuorum` updates or else re-announces it on the same model.
  */
 function closeIfDue(state: CollectingState, now: number, effects: RoundEffect[] = []): StepResult {
   const { config } = state;
-  if (state.updates.length >= config.quorum) {
-    const deadlinePassed = now >= state.openedAt + config.deadlineMs;
-    const allReported = !deadlinePassed && config.closeWhenAllReported && allLiveNodesReported(state, now);
-    if (!deadlinePassed && !allReported) return { state, effects };
-    const reason = deadlinePassed ? 'deadline' : 'all-reported';
+  const deadlinePassed = now >= state.openedAt + config.deadlineMs;
+  const waitedLongest = now >= state.openedAt + config.maxWaitMs;
+  let reason: CloseReason | null = null;
+  if (state.updates.length >= quorumNeeded(state, now)) {
+    if (deadlinePassed) reason = 'deadline';
+    else if (config.closeWhenAllReported && allLiveNodesReported(state, now)) reason = 'all-reported';
+  } else if (waitedLongest && state.updates.length >= quorumFloor(config)) {
+    reason = 'max-wait';
+  }
+  if (reason !== null) {
     const updates = [...state.updates].sort(byDigest);
-    const { round, baseHash, lastSeen } = state;
-    const next: AggregatingState = { phase: 'aggregating', config, lastSeen, round, baseHash, updates, closedAt: now };
+    const { round, baseHash } = state;
+    const next: AggregatingState = { phase: 'aggregating', ...carried(state), round, baseHash, updates, closedAt: now };
     return { state: next, effects: [...effects, { type: 'aggregate', round, baseHash, updates, reason }] };
   }
-  if (now >= state.openedAt + config.maxWaitMs) {
+  if (waitedLongest) {
     const { round, baseHash } = state;
     const reopened: RoundEffect = { type: 'openRound', round, baseHash, openedAt: now, deadline: now + config.deadlineMs, reopened: true };
     return { state: { ...state, openedAt: now }, effects: [...effects, reopened] };
@@ -82,7 +117,7 @@ function closeIfDue(state: CollectingState, now: number, effects: RoundEffect[] 
 
 function halted(state: RoundState, round: number, reason: string): StepResult {
   return {
-    state: { phase: 'halted', config: state.config, lastSeen: state.lastSeen, round, reason },
+    state: { phase: 'halted', ...carried(state), round, reason },
     effects: [{ type: 'halt', round, reason }],
   };
 }
@@ -90,7 +125,7 @@ function halted(state: RoundState, round: number, reason: string): StepResult {
 /** The first commit attempt of an aggregated round. */
 function startCommit(state: RoundState, round: number, baseHash: Hex, modelHash: Hex): StepResult {
   return {
-    state: { phase: 'committing', config: state.config, lastSeen: state.lastSeen, round, baseHash, modelHash, attempt: 1, retryAt: null },
+    state: { phase: 'committing', ...carried(state), round, baseHash, modelHash, attempt: 1, retryAt: null },
     effects: [{ type: 'commit', round, baseHash, modelHash, attempt: 1 }],
   };
 }
@@ -115,9 +150,11 @@ function onUpdate(state: RoundState, event: Extract<RoundEvent, { type: 'updateA
 }
 
 function onTick(state: RoundState, now: number): StepResult {
-  // Forget nodes long gone, so the state stays as small as the live network.
+  // Forget nodes long gone, so the state stays as small as the live network; active-set nodes
+  // are remembered, since one heard from once and silent since no longer counts towards the quorum.
   const horizon = now - state.config.livenessMs;
-  const lastSeen = Object.fromEntries(Object.entries(state.lastSeen).filter(([, seenAt]) => seenAt >= horizon));
+  const active = new Set(state.activeSet ?? []);
+  const lastSeen = Object.fromEntries(Object.entries(state.lastSeen).filter(([key, seenAt]) => seenAt >= horizon || active.has(key)));
   const pruned = { ...state, lastSeen } as RoundState;
   if (pruned.phase === 'collecting') return closeIfDue(pruned, now);
   if (pruned.phase === 'committing' && pruned.retryAt !== null && now >= pruned.retryAt) {
@@ -142,6 +179,10 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
     case 'heartbeat': {
       const seen = { ...state, lastSeen: markSeen(state.lastSeen, event.nodeKey, event.now) } as RoundState;
       return seen.phase === 'collecting' ? closeIfDue(seen, event.now) : { state: seen, effects: [] };
+    }
+    case 'activeSet': {
+      const next = { ...state, activeSet: [...new Set(event.nodeKeys.map(keyOf))].sort() } as RoundState;
+      return next.phase === 'collecting' ? closeIfDue(next, event.now) : { state: next, effects: [] };
     }
     case 'tick':
       return onTick(state, event.now);
@@ -197,20 +238,26 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
 }
 
 /**
- * The earliest time at which a `tick` could change the state (a deadline, the longest wait, a
- * live node going stale, a commit retry), or null when only other events can; the coordinator
- * sets its timer from this instead of polling.
+ * The earliest time at which a `tick` could change the state, as seen at `now` (a deadline, the
+ * longest wait, a node going silent, a commit retry), or null when only other events can; the
+ * coordinator sets its timer from this instead of polling.
  */
-export function nextWakeAt(state: RoundState): number | null {
+export function nextWakeAt(state: RoundState, now: number): number | null {
   if (state.phase === 'committing') return state.retryAt;
   if (state.phase !== 'collecting') return null;
   const { config } = state;
-  if (state.updates.length < config.quorum) return state.openedAt + config.maxWaitMs;
+  const longest = state.openedAt + config.maxWaitMs;
+  if (state.updates.length < quorumFloor(config)) return longest;
+  // Nodes that have not reported and are live now: going silent may lower the quorum needed
+  // or leave every live node reported.
+  const reported = reportedKeys(state);
+  const waitingFor = Object.entries(state.lastSeen).filter(([key, seenAt]) => !reported.has(key) && seenAt >= now - config.livenessMs);
+  const silentAt = ([, seenAt]: [string, number]): number => seenAt + config.livenessMs + 1;
+  if (state.updates.length < quorumNeeded(state, now)) {
+    const active = new Set(state.activeSet ?? []);
+    return Math.min(longest, ...waitingFor.filter(([key]) => active.has(key)).map(silentAt));
+  }
   const deadline = state.openedAt + config.deadlineMs;
-  if (!config.closeWhenAllReported) return deadline;
-  const reported = new Set(state.updates.map((update) => keyOf(update.nodeKey)));
-  const staleAt = Object.entries(state.lastSeen)
-    .filter(([key]) => !reported.has(key))
-    .map(([, seenAt]) => seenAt + config.livenessMs + 1);
-  return Math.min(deadline, ...staleAt);
+  if (!config.closeWhenAllReported) return Math.min(longest, deadline);
+  return Math.min(longest, deadline, ...waitingFor.map(silentAt));
 }

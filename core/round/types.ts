@@ -11,6 +11,11 @@ interface PhaseBase {
   config: RoundConfig;
   /** Last time each node was heard from (heartbeat or update), by lower-case node key. */
   lastSeen: Readonly<Record<string, number>>;
+  /**
+   * The nodes that count towards the quorum (lower case, sorted): registered, active and not
+   * failed, as the coordinator last reported them. Null until it does: the configured quorum applies.
+   */
+  activeSet: readonly string[] | null;
 }
 
 /** Nothing open yet: waiting for `start` or `resumeCommit`. */
@@ -67,6 +72,8 @@ export type RoundEvent =
   | { type: 'resumeCommit'; now: number; round: number; baseHash: Hex; modelHash: Hex }
   | { type: 'updateAccepted'; now: number; round: number; nodeKey: Hex; digest: Hex }
   | { type: 'heartbeat'; now: number; nodeKey: Hex }
+  /** The nodes that now count towards the quorum (after a registry read, a slash, a round's attendance). */
+  | { type: 'activeSet'; now: number; nodeKeys: readonly Hex[] }
   | { type: 'tick'; now: number }
   /** The coordinator finished aggregating (checkpoint written): commit this model. */
   | { type: 'aggregated'; now: number; round: number; modelHash: Hex }
@@ -80,13 +87,19 @@ export type RoundEvent =
    */
   | { type: 'commitFailed'; now: number; round: number; attempt: number; error: string; retryable: boolean };
 
+/**
+ * Why a round closed: its deadline passed with quorum, every live node reported (with quorum),
+ * or it waited `maxWaitMs` and has at least `minQuorum` updates.
+ */
+export type CloseReason = 'deadline' | 'all-reported' | 'max-wait';
+
 export type IgnoredUpdateReason = 'not-collecting' | 'wrong-round' | 'duplicate';
 
 export type RoundEffect =
   /** Record the round as open and announce it on gossip (again, when `reopened`). */
   | { type: 'openRound'; round: number; baseHash: Hex; openedAt: number; deadline: number; reopened: boolean }
   /** Aggregate these updates (sorted by digest), score them, write the checkpoint, then send `aggregated`. */
-  | { type: 'aggregate'; round: number; baseHash: Hex; updates: readonly AcceptedUpdate[]; reason: 'deadline' | 'all-reported' }
+  | { type: 'aggregate'; round: number; baseHash: Hex; updates: readonly AcceptedUpdate[]; reason: CloseReason }
   /** Send the round's single commitRound transaction; answer with `commitConfirmed` or `commitFailed`. */
   | { type: 'commit'; round: number; baseHash: Hex; modelHash: Hex; attempt: number }
   /** A failed commit will be retried at `at` (on the first tick from then). */

@@ -144,7 +144,7 @@ export function runnerFixture(config: Partial<CoordinatorConfigInput> = {}, cloc
     chain,
     gossip,
     checkpoints: new CheckpointStore(join(mkdtempSync(join(tmpdir(), 'gradnet-runner-')), 'checkpoints')),
-    nodes: new NodeView({ store, source: { listNodes: async () => [] }, livenessMs: parsed.round.livenessMs }),
+    nodes: new NodeView({ store, source: { listNodes: async () => [] }, livenessMs: parsed.round.livenessMs, failAfterMissedRounds: parsed.nodes.failAfterMissedRounds }),
     slasher: {
       drain: async () => {
         drains += 1;

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
+import type { Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import type { UpdateEvent } from '../../core/p2p/index.ts';
-import { signUpdate, updateDigest } from '../../core/protocol/index.ts';
+import { nodeKeyAddress, signUpdate, updateDigest, type GradnetDomain } from '../../core/protocol/index.ts';
 import { encodeDelta } from '../../core/tensor/index.ts';
 import { ChainStateError } from '../../coordinator/errors.ts';
 import { RoundRunner } from '../../coordinator/runner.ts';
@@ -19,6 +20,18 @@ function aggregatedRound1(fixture: RunnerFixture): void {
 }
 
 const resumeCommit = { type: 'resumeCommit', now: Date.now(), round: 1, baseHash: GENESIS, modelHash: MODEL_1 } as const;
+
+/** A signed update of round 1 on genesis by `privateKey`, as gossip delivers it. */
+async function updateEvent(privateKey: Hex, domain: GradnetDomain, values: number[]): Promise<UpdateEvent> {
+  const delta = new Float32Array(values);
+  const update = await signUpdate({ privateKey, domain, round: 1, baseModelHash: GENESIS, samples: 10, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
+  return { update, digest: updateDigest(update, domain), delta, peer: 'peer-a' };
+}
+
+/** Registers `nodeKey` in the fixture's node view as the registry would report it. */
+function registered(fixture: RunnerFixture, nodeKey: Hex, active = true): void {
+  fixture.store.upsertNode({ nodeKey, owner: address(0xeeee), stake: 1n, active }, Date.now());
+}
 
 describe('coordinator round runner (fake chain and gossip, in-memory store)', () => {
   it('finds an aggregated round already on chain: records its transaction, sends none, announces it and opens the next round', async () => {
@@ -47,6 +60,7 @@ describe('coordinator round runner (fake chain and gossip, in-memory store)', ()
 
   it('resumes an open round with the updates the database kept and the deadline it first had', async () => {
     const fixture = runnerFixture({ round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000 } });
+    for (const n of [1, 2, 3]) registered(fixture, address(n));
     const openedAt = Date.now() - 5000;
     fixture.store.openRound(1, GENESIS, openedAt);
     const accepted = [1, 2].map((n) => ({ nodeKey: address(n), digest: hash(0x100 + n) }));
@@ -97,14 +111,8 @@ describe('coordinator round runner (fake chain and gossip, in-memory store)', ()
     const runner = new RoundRunner(fixture.ports);
     await runner.start({ type: 'start', now: Date.now(), round: 1, baseHash: GENESIS });
     const privateKey = generatePrivateKey();
-    const domain = fixture.ports.model.domain;
-    const updateOf = async (values: number[]): Promise<UpdateEvent> => {
-      const delta = new Float32Array(values);
-      const update = await signUpdate({ privateKey, domain, round: 1, baseModelHash: GENESIS, samples: 10, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
-      return { update, digest: updateDigest(update, domain), delta, peer: 'peer-a' };
-    };
-    const first = await updateOf([1, 2, 3]);
-    const second = await updateOf([3, 2, 1]);
+    const first = await updateEvent(privateKey, fixture.ports.model.domain, [1, 2, 3]);
+    const second = await updateEvent(privateKey, fixture.ports.model.domain, [3, 2, 1]);
 
     runner.onUpdate(first);
     assert.deepEqual(fixture.store.acceptedUpdates(1).map((row) => row.digest), [first.digest], 'on disk before the round counts it');
@@ -118,5 +126,34 @@ describe('coordinator round runner (fake chain and gossip, in-memory store)', ()
     assert.deepEqual(evidence.map((row) => [row.firstDigest, row.secondDigest]), [[first.digest, second.digest]]);
     assert.deepEqual(fixture.store.roundUpdates(1).map((row) => [row.verdict, row.reason]), [['accepted', null], ['rejected', 'equivocation']], 'a duplicate is not stored again');
     assert.equal(fixture.drains(), 2, 'slashes are sent at start and once the evidence is in');
+  });
+
+  it('counts towards the quorum only active nodes that have not failed, and closes the round with them', async () => {
+    const fixture = runnerFixture({ round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000 }, nodes: { failAfterMissedRounds: 2 } });
+    const keys = [generatePrivateKey(), generatePrivateKey()];
+    const [alice, bob] = keys.map((key) => nodeKeyAddress(key));
+    const [failing, slashed] = [address(3), address(4)];
+    for (const nodeKey of [alice, bob, failing]) registered(fixture, nodeKey);
+    registered(fixture, slashed, false);
+    // Two committed rounds without the failing node.
+    fixture.store.recordRoundAttendance(1, [alice, bob]);
+    fixture.store.recordRoundAttendance(2, [alice, bob]);
+    const closed: object[] = [];
+    fixture.ports.logger = { ...fixture.ports.logger, info: (fields, message) => message.startsWith('round closed') && closed.push(fields) };
+    const runner = new RoundRunner(fixture.ports);
+    await runner.start({ type: 'start', now: Date.now(), round: 1, baseHash: GENESIS });
+    assert.equal(runner.status().quorum, 2, 'the failed and the inactive node do not count');
+    const liveness = new Map(fixture.ports.nodes.list(Date.now()).map((node) => [node.nodeKey, node.liveness]));
+    assert.deepEqual([liveness.get(failing), liveness.get(slashed), liveness.get(alice)], ['failed', 'inactive', 'never-seen']);
+
+    runner.onUpdate(await updateEvent(keys[0], fixture.ports.model.domain, [1, 2, 3]));
+    assert.deepEqual(closed, []);
+    runner.onUpdate(await updateEvent(keys[1], fixture.ports.model.domain, [3, 2, 1]));
+    await runner.stop();
+    assert.deepEqual(closed, [{ round: 1, updates: 2, reason: 'all-reported' }], 'closed with the two nodes that count, not at the longest wait');
+
+    fixture.store.recordRoundAttendance(3, [failing]);
+    assert.equal(fixture.ports.nodes.list(Date.now()).find((node) => node.nodeKey === failing)?.liveness, 'never-seen', 'active again once it contributes');
+    assert.deepEqual(fixture.ports.nodes.quorumMembers().sort(), [alice, bob, failing].sort());
   });
 });

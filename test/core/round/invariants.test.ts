@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
-import { initialRoundState, nextWakeAt, step, type RoundEffect, type RoundEvent, type RoundState } from '../../../core/round/index.ts';
+import { initialRoundState, nextWakeAt, quorumFloor, quorumNeeded, step, type RoundEffect, type RoundEvent, type RoundState } from '../../../core/round/index.ts';
 import { seededRandom } from '../../support/random.ts';
 
 const hex = (value: number, bytes: number): Hex => `0x${value.toString(16).padStart(bytes * 2, '0')}`;
@@ -11,18 +11,21 @@ const hex = (value: number, bytes: number): Hex => `0x${value.toString(16).padSt
  * equivocating, stale), heartbeats, ticks and the coordinator's answers to its effects (delayed,
  * failed, duplicated, stray), and checks after every step the properties the coordinator relies
  * on: one commit in flight at a time, every round committed once and in order, every aggregate
- * over at least quorum updates of the current round, one per node.
+ * over at least the quorum needed (which follows the active set, never below minQuorum) of the
+ * current round, one per node, and below it only after the longest wait.
  */
 function simulate(seed: number): { rounds: number; halted: boolean } {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const quorum = 1 + Math.floor(random() * 4);
-  const config = { quorum, deadlineMs: 100, maxWaitMs: 400, livenessMs: 300, retryBaseMs: 10, retryMaxMs: 80, closeWhenAllReported: random() < 0.7 };
+  const minQuorum = 1 + Math.floor(random() * 4);
+  const config = { quorum, minQuorum, deadlineMs: 100, maxWaitMs: 400, livenessMs: 300, retryBaseMs: 10, retryMaxMs: 80, closeWhenAllReported: random() < 0.7 };
   let state: RoundState = initialRoundState(config);
   let now = 0;
   const pending: RoundEvent[] = [];
   let currentRound = 1;
   let committedThrough = 0;
+  let openedAt = 0;
   let inFlightCommit = false;
   // Commit attempts whose answer the machine has not yet seen even once.
   const unanswered = new Set<number>();
@@ -40,25 +43,29 @@ function simulate(seed: number): { rounds: number; halted: boolean } {
     const { state: next, effects } = step(state, event);
     assert.deepEqual(state, before, 'step mutated its input');
     state = next;
-    for (const effect of effects) check(effect);
+    for (const effect of effects) check(effect, event.now);
     if (state.phase === 'collecting') {
       const keys = state.updates.map((u) => u.nodeKey.toLowerCase());
       assert.equal(new Set(keys).size, keys.length, 'two updates from one node');
     }
-    const wake = nextWakeAt(state);
+    const wake = nextWakeAt(state, event.now);
     assert.ok(wake === null || Number.isFinite(wake));
+    if (state.phase === 'collecting') assert.ok(wake !== null && wake <= openedAt + config.maxWaitMs, 'a round waits past its longest wait');
   };
 
-  const check = (effect: RoundEffect): void => {
+  const check = (effect: RoundEffect, at: number): void => {
     assert.ok(!halted || effect.type === 'updateIgnored' || effect.type === 'eventIgnored', `${effect.type} after halt`);
     switch (effect.type) {
       case 'openRound':
         assert.equal(effect.round, committedThrough + 1);
         currentRound = effect.round;
+        openedAt = effect.openedAt;
         break;
       case 'aggregate': {
         assert.equal(effect.round, currentRound);
-        assert.ok(effect.updates.length >= quorum, 'aggregate below quorum');
+        assert.ok(effect.updates.length >= quorumFloor(state.config), 'aggregate below minQuorum');
+        if (effect.reason === 'max-wait') assert.ok(at >= openedAt + config.maxWaitMs, 'closed below quorum before the longest wait');
+        else assert.ok(effect.updates.length >= quorumNeeded(state, at), 'aggregate below the quorum needed');
         const digests = effect.updates.map((u) => u.digest.toLowerCase());
         assert.deepEqual(digests, [...digests].sort(), 'aggregate not in digest order');
         pending.push(
@@ -112,8 +119,11 @@ function simulate(seed: number): { rounds: number; halted: boolean } {
       const round = random() < 0.9 ? currentRound : currentRound + pick([-1, 1]);
       const digest = random() < 0.9 ? hex(n * 1000 + round, 32) : hex(n * 1000 + round + 500, 32);
       apply({ type: 'updateAccepted', now, round, nodeKey: hex(n + 1, 20), digest });
-    } else if (roll < 0.5) {
+    } else if (roll < 0.47) {
       apply({ type: 'heartbeat', now, nodeKey: hex(Math.floor(random() * 6) + 1, 20) });
+    } else if (roll < 0.5) {
+      // Nodes are slashed, exit, fail and come back: the active set is any subset of them.
+      apply({ type: 'activeSet', now, nodeKeys: [1, 2, 3, 4, 5, 6].filter(() => random() < 0.6).map((n) => hex(n, 20)) });
     } else if (roll < 0.8 || pending.length === 0) {
       apply({ type: 'tick', now });
     } else {

@@ -7,6 +7,8 @@ import {
   initialRoundState,
   nextWakeAt,
   parseRoundConfig,
+  quorumFloor,
+  quorumNeeded,
   step,
   type RoundEffect,
   type RoundEvent,
@@ -88,7 +90,7 @@ describe('round: collecting and closing', () => {
   it('waits for a live node that has not reported, until it goes stale', () => {
     const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)]);
     assert.equal(waiting.state.phase, 'collecting');
-    assert.equal(nextWakeAt(waiting.state), 1_000);
+    assert.equal(nextWakeAt(waiting.state, 20), 1_000);
     const lateCheck = run([{ type: 'tick', now: 500 }], waiting.state);
     assert.equal(lateCheck.state.phase, 'collecting');
   });
@@ -96,7 +98,7 @@ describe('round: collecting and closing', () => {
   it('closes when the only silent live node goes stale before the deadline', () => {
     const long = { ...config, deadlineMs: 10_000, maxWaitMs: 20_000 };
     const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)], initialRoundState(long));
-    assert.equal(nextWakeAt(waiting.state), 5 + 3_000 + 1);
+    assert.equal(nextWakeAt(waiting.state, 20), 5 + 3_000 + 1);
     const { state, effects } = run([{ type: 'tick', now: 3_006 }], waiting.state);
     assert.equal(state.phase, 'aggregating');
     assert.equal((effects[0] as { reason: string }).reason, 'all-reported');
@@ -128,6 +130,58 @@ describe('round: collecting and closing', () => {
   it('treats node keys case-insensitively', () => {
     const { effects } = run([started, update(10, 1), { type: 'updateAccepted', now: 2, round: 1, nodeKey: node(10).toUpperCase().replace('0X', '0x') as Hex, digest: digest(10) }]);
     assert.equal(effects.at(-1)?.type, 'updateIgnored');
+  });
+});
+
+describe('round: liveness (the quorum follows the active set)', () => {
+  const three = { ...config, quorum: 3 };
+  const activeSet = (now: number, ...nodes: number[]): RoundEvent => ({ type: 'activeSet', now, nodeKeys: nodes.map(node) });
+
+  it('closes with the nodes left when one leaves the active set (slashed, exited or failed)', () => {
+    const waiting = run([started, activeSet(0, 1, 2, 3), update(1, 10), update(2, 20), { type: 'tick', now: 1_000 }], initialRoundState(three));
+    assert.equal(waiting.state.phase, 'collecting', 'node 3 still counts: it is active and was never heard from');
+    assert.equal(quorumNeeded(waiting.state, 1_000), 3);
+    const { state, effects } = run([activeSet(1_200, 1, 2)], waiting.state);
+    assert.equal(state.phase, 'aggregating');
+    assert.equal((effects.at(-1) as { reason: string }).reason, 'deadline');
+  });
+
+  it('stops counting a node once it has been silent for livenessMs, and wakes up for that', () => {
+    const waiting = run([started, activeSet(0, 1, 2, 3), { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)], initialRoundState(three));
+    assert.equal(nextWakeAt(waiting.state, 20), 5 + 3_000 + 1, 'not the longest wait: node 3 going silent lowers the quorum');
+    assert.equal(run([{ type: 'tick', now: 3_005 }], waiting.state).state.phase, 'collecting');
+    const { state, effects } = run([{ type: 'tick', now: 3_006 }], waiting.state);
+    assert.equal(state.phase, 'aggregating');
+    const closed = effects.at(-1);
+    assert.equal(closed?.type === 'aggregate' && closed.updates.length, 2);
+    // Remembered as silent through the next rounds until it is heard from again.
+    const next = run([{ type: 'aggregated', now: 3_100, round: 1, modelHash: MODEL }, { type: 'commitConfirmed', now: 3_200, round: 1, modelHash: MODEL }, { type: 'tick', now: 9_000 }], state);
+    const heard = (...nodes: number[]): RoundEvent[] => nodes.map((n) => ({ type: 'heartbeat', now: 9_000, nodeKey: node(n) }));
+    assert.equal(quorumNeeded(run(heard(1, 2), next.state).state, 9_000), 2);
+    assert.equal(quorumNeeded(run(heard(1, 2, 3), next.state).state, 9_000), 3);
+  });
+
+  it('closes after the longest wait with at least minQuorum updates instead of re-opening forever', () => {
+    const { state, effects } = run([started, update(1, 10), update(2, 20), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }], initialRoundState(three));
+    assert.equal(state.phase, 'aggregating');
+    assert.deepEqual(effects.map((effect) => effect.type), ['openRound', 'aggregate']);
+    assert.equal((effects[1] as { reason: string }).reason, 'max-wait');
+  });
+
+  it('never needs fewer than minQuorum updates, however few nodes count', () => {
+    const { state } = run([started, activeSet(0, 1), update(1, 10), { type: 'tick', now: 1_000 }, { type: 'tick', now: 5_000 }], initialRoundState({ ...three, minQuorum: 2 }));
+    assert.equal(state.phase, 'collecting');
+    assert.equal(quorumNeeded(state, 5_000), 2);
+    assert.equal(state.phase === 'collecting' && state.openedAt, 5_000, 're-announced, keeping its update');
+    const alone = run([started, activeSet(0, 1), update(1, 10), { type: 'tick', now: 1_000 }], initialRoundState({ ...three, minQuorum: 1 }));
+    assert.equal(alone.state.phase, 'aggregating', 'with minQuorum 1 a lone node carries on');
+  });
+
+  it('counts a node that reported even when it has left the active set, and never waits for a live node outside it', () => {
+    const { state } = run([started, activeSet(0, 1, 2, 3), update(1, 10), update(2, 20), update(3, 30), activeSet(40, 1, 2)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
+    assert.equal(state.phase, 'aggregating', 'node 3 reported: its update counts, and every live node has reported');
+    const slashed = run([started, activeSet(0, 1, 2), { type: 'heartbeat', now: 1, nodeKey: node(4) }, update(1, 10), update(2, 20)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
+    assert.equal(slashed.state.phase, 'aggregating', 'node 4 is live but not active: not waited for');
   });
 });
 
@@ -202,7 +256,7 @@ describe('round: committing', () => {
         ['eventIgnored', null, null],
       ],
     );
-    assert.equal(nextWakeAt(state), 2_900);
+    assert.equal(nextWakeAt(state, 2_600), 2_900);
     const confirmed = run([{ type: 'commitConfirmed', now: 2_700, round: 1, modelHash: MODEL }], state);
     assert.equal(confirmed.state.phase === 'collecting' && confirmed.state.round, 2);
   });
@@ -254,6 +308,8 @@ describe('round: committing', () => {
 describe('round: configuration', () => {
   it('fills defaults and refuses inconsistent values', () => {
     assert.equal(parseRoundConfig({}).quorum, 3);
+    assert.equal(parseRoundConfig({}).minQuorum, 2);
+    assert.equal(quorumFloor(parseRoundConfig({ quorum: 1 })), 1, 'minQuorum never exceeds quorum');
     assert.throws(() => parseRoundConfig({ deadlineMs: 10, maxWaitMs: 5 }), RoundConfigError);
     assert.throws(() => parseRoundConfig({ quorum: 0 }), /quorum/);
     assert.throws(() => initialRoundState({ extra: 1 } as never), RoundConfigError);
