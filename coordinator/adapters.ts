@@ -1,10 +1,10 @@
-import type { Address } from 'viem';
+import type { Address, Hex } from 'viem';
 import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
 import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
 import { createUpdateValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
 import type { RoundGossip } from '../core/round/index.ts';
 import type { CheckpointStore } from '../core/tensor/index.ts';
-import type { CoordinatorConfig } from './config.ts';
+import { maxSamplesPerUpdate, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
 import type { CoordinatorChain } from './ports.ts';
@@ -31,6 +31,11 @@ export function chainPort(chain: GradnetChain, account: Address): CoordinatorCha
     invalidateRegistry: () => chain.registry.invalidate(),
     ownerOf: (nodeKey) => chain.registry.ownerOf(nodeKey),
   };
+}
+
+/** What updates of the round `open` are validated against: its model, the norm bound and the samples bound. */
+export function updateValidationContext(config: CoordinatorConfig, open: { round: number; baseHash: Hex }, parameterCount: number): ValidationContext {
+  return { round: open.round, baseModelHash: open.baseHash, parameterCount, maxNorm: config.maxUpdateNorm, maxSamples: maxSamplesPerUpdate(config) };
 }
 
 /**
@@ -71,7 +76,7 @@ export function gossipPort(options: {
     publishRoundOpen: (open) => node.publishRoundOpen(open),
     publishModelAnnounce: (announce) => node.publishModelAnnounce(announce),
     admitUpdatesFor(open) {
-      admitted = open === null ? undefined : { round: open.round, baseModelHash: open.baseHash, parameterCount: options.parameterCount, maxNorm: config.maxUpdateNorm };
+      admitted = open === null ? undefined : updateValidationContext(config, open, options.parameterCount);
     },
   };
   return { node, gossip };

@@ -1,5 +1,14 @@
 import type { Hex } from 'viem';
-import { ContractRevertError, TransactionFailedError, type RoundRecord } from '../core/chain/index.ts';
+import {
+  ChainIdMismatchError,
+  ChainInputError,
+  ContractMissingError,
+  ContractRevertError,
+  DeploymentsError,
+  NoAccountError,
+  TransactionFailedError,
+  type RoundRecord,
+} from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { RoundLedger } from '../core/round/index.ts';
 import { FIXED_POINT_SCALE, toFixedPointClamped } from '../core/units/index.ts';
@@ -85,7 +94,14 @@ export function isRevert(error: unknown): boolean {
   return error instanceof ContractRevertError || error instanceof TransactionFailedError;
 }
 
-/** RPC trouble is worth retrying; a contract refusal, a chain contradiction or a database failure is not. */
+/**
+ * Failures that sending the same record again cannot fix: the record refused as input (by
+ * core/chain's checks or by the contract), a chain that contradicts the database, a database
+ * failure, a wrong set-up (no account, another chain, missing contracts).
+ */
+const PERMANENT_COMMIT_ERRORS = [ChainInputError, ChainStateError, StoreError, NoAccountError, ChainIdMismatchError, DeploymentsError, ContractMissingError];
+
+/** RPC trouble (unreachable, timeouts) is worth retrying; anything in PERMANENT_COMMIT_ERRORS or a revert is not. */
 export function isRetryableCommitError(error: unknown): boolean {
-  return !(error instanceof ChainStateError) && !(error instanceof StoreError) && !isRevert(error);
+  return !isRevert(error) && !PERMANENT_COMMIT_ERRORS.some((kind) => error instanceof kind);
 }

@@ -55,6 +55,18 @@ export const coordinatorConfigSchema = z.object({
   round: roundConfigSchema.default({}),
   /** Aggregation rule and outer optimizer (core/audit's settings, recorded in every checkpoint). */
   aggregation: roundAggregationSchema.default({}),
+  /**
+   * The local training a round asks of each peer (the daemon's innerSteps and batchSize): an
+   * update may claim at most innerSteps × batchSize samples, since aggregation weighs updates by
+   * their samples and the ledger records their sum. Larger claims are refused on receipt.
+   */
+  training: z
+    .object({
+      innerSteps: z.number().int().positive().max(1_000_000).default(100),
+      batchSize: z.number().int().positive().max(65_536).default(64),
+    })
+    .strict()
+    .default({}),
   /** Bound on the L2 norm of an update's delta; larger updates are rejected by the validator. */
   maxUpdateNorm: z.number().positive().finite().default(DEFAULT_MAX_UPDATE_NORM),
   evaluation: z
@@ -96,6 +108,11 @@ export const coordinatorConfigSchema = z.object({
 
 export type CoordinatorConfigInput = z.input<typeof coordinatorConfigSchema>;
 export type CoordinatorConfig = z.output<typeof coordinatorConfigSchema>;
+
+/** The most samples one update may claim: the round's inner steps × batch size. */
+export function maxSamplesPerUpdate(config: Pick<CoordinatorConfig, 'training'>): number {
+  return config.training.innerSteps * config.training.batchSize;
+}
 
 /** Validates a config, naming the first bad setting with its value and path. */
 export function parseCoordinatorConfig(input: unknown): CoordinatorConfig {

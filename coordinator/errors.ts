@@ -27,6 +27,16 @@ export class ChainStateError extends CoordinatorError {
   }
 }
 
+/**
+ * A closed round's updates cannot make a record the ledger accepts (say, more samples in sum
+ * than it records). Not a CoordinatorError: the round is collected again, nothing is sent.
+ */
+export class RoundInputError extends GradnetError {
+  constructor(message: string, value: unknown) {
+    super('COORDINATOR_ROUND_INPUT', message, { value });
+  }
+}
+
 /** An API request named something malformed (bad address, unknown round). */
 export class ApiRequestError extends CoordinatorError {
   readonly status: number;

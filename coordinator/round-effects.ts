@@ -1,6 +1,8 @@
+import type { Hex } from 'viem';
 import { errorMessage } from '../core/errors.ts';
 import type { RoundEffect, RoundEvent } from '../core/round/index.ts';
 import { commitAttempt, isRetryableCommitError, type CommitOutcome } from './commit.ts';
+import { maxSamplesPerUpdate } from './config.ts';
 import { CoordinatorError } from './errors.ts';
 import { waitForOwnPendingTransactions } from './recovery.ts';
 import { produceRound } from './round-work.ts';
@@ -14,12 +16,13 @@ import type { RunnerPorts } from './ports.ts';
 export async function aggregateRound(ports: RunnerPorts, effect: Extract<RoundEffect, { type: 'aggregate' }>): Promise<RoundEvent> {
   const { config, store, chain, nodes, checkpoints, model, clock, logger, metrics, events, signal } = ports;
   logger.info({ round: effect.round, updates: effect.updates.length, reason: effect.reason }, 'round closed; aggregating');
+  const digests = withinSampleBound(ports, effect);
   let produced: Awaited<ReturnType<typeof produceRound>>;
   try {
     produced = await produceRound({
       round: effect.round,
       baseHash: effect.baseHash,
-      digests: effect.updates.map((update) => update.digest),
+      digests,
       store,
       checkpoints,
       settings: {
@@ -47,6 +50,26 @@ export async function aggregateRound(ports: RunnerPorts, effect: Extract<RoundEf
   logger.info({ round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, rewardBudget: result.rewardBudget.toString() }, 'round aggregated; checkpoint written');
   events.emit('roundAggregated', { round: effect.round, modelHash: result.modelHash, loss: result.loss, accuracy: result.accuracy, contributors: result.contributors });
   return { type: 'aggregated', now: clock.now(), round: effect.round, modelHash: result.modelHash };
+}
+
+/**
+ * The digests of the round's updates that claim at most the samples a round allows. The
+ * validator refuses larger claims on receipt; these are the ones a database kept from before
+ * that bound (or before it was lowered): set aside, never aggregated or summed.
+ */
+function withinSampleBound(ports: RunnerPorts, effect: Extract<RoundEffect, { type: 'aggregate' }>): Hex[] {
+  const { config, store, logger } = ports;
+  const maxSamples = maxSamplesPerUpdate(config);
+  const closedWith = new Set(effect.updates.map((update) => update.digest.toLowerCase()));
+  const overClaiming = store
+    .acceptedUpdates(effect.round)
+    .filter((row) => closedWith.has(row.digest.toLowerCase()) && row.samples > maxSamples)
+    .map((row) => row.digest);
+  if (overClaiming.length === 0) return effect.updates.map((update) => update.digest);
+  store.rejectAcceptedUpdates(effect.round, 'samples_exceeded', overClaiming);
+  logger.warn({ round: effect.round, digests: overClaiming, maxSamples }, 'updates claiming more samples than a round allows set aside');
+  const setAside = new Set(overClaiming.map((digest) => digest.toLowerCase()));
+  return effect.updates.map((update) => update.digest).filter((digest) => !setAside.has(digest.toLowerCase()));
 }
 
 /** One commit attempt (a retry first lets an earlier transaction of ours land); `commitFailed` says whether to retry. */

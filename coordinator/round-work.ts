@@ -11,7 +11,7 @@ import {
   type UpdateScore,
 } from '../core/rewards/index.ts';
 import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
-import { StoreError } from './errors.ts';
+import { RoundInputError, StoreError } from './errors.ts';
 import type { AcceptedUpdateRow, CoordinatorStore, RewardRow, RoundResult } from './store.ts';
 
 export interface RoundWorkSettings {
@@ -129,7 +129,7 @@ export async function produceRound(input: {
     updatesRoot: applied.updatesRoot,
     rewardsRoot: rewardsRoot(cumulative),
     contributors: rows.length,
-    totalSamples: decoded.reduce((sum, update) => sum + update.samples, 0),
+    totalSamples: totalSamplesOf(round, decoded.map((update) => update.samples)),
     loss: evaluation.loss,
     accuracy: evaluation.accuracy,
     rewardBudget,
@@ -158,6 +158,15 @@ export async function produceRound(input: {
     );
   });
   return { checkpoint, result, scores: scored.scores, rewards };
+}
+
+/** The samples of a round's updates, summed exactly; a sum the ledger cannot record refuses the round before any transaction. */
+export function totalSamplesOf(round: number, samples: readonly number[]): number {
+  const total = samples.reduce((sum, count) => sum + BigInt(count), 0n);
+  if (total > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new RoundInputError(`round ${round}'s updates claim ${total} samples in all, more than the ledger records (2^53 - 1); lower training.innerSteps × batchSize`, total);
+  }
+  return Number(total);
 }
 
 function decodeRow(row: AcceptedUpdateRow, parameterCount: number): { row: AcceptedUpdateRow; delta: Float32Array; samples: number; payloadDigest: Hex } {

@@ -413,11 +413,13 @@ export class CoordinatorStore implements RoundJournal {
   }
 
   /**
-   * Turns a round's accepted updates into rejected ones with `reason` (after its aggregation
-   * failed and the round is collected again from scratch), so the store matches the round state.
+   * Turns a round's accepted updates (those with `digests`, or all) into rejected ones with
+   * `reason`: after its aggregation failed and the round is collected again from scratch, or when
+   * some are set aside before aggregating, so the store matches what the round is made of.
    */
-  rejectAcceptedUpdates(round: number, reason: string): number {
-    const result = this.run("UPDATE updates SET verdict = 'rejected', reason = ?, message = NULL WHERE round = ? AND verdict = 'accepted'", [reason, round]);
+  rejectAcceptedUpdates(round: number, reason: string, digests?: readonly Hex[]): number {
+    const only = digests === undefined ? '' : `AND digest IN (${digests.map(() => '?').join(', ') || 'NULL'})`;
+    const result = this.run(`UPDATE updates SET verdict = 'rejected', reason = ?, message = NULL WHERE round = ? AND verdict = 'accepted' ${only}`, [reason, round, ...(digests ?? [])]);
     return Number(result.changes);
   }
 
