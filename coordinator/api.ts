@@ -33,6 +33,11 @@ export interface LiveStatus extends RoundStatus {
 export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView; metrics: CoordinatorMetrics; live: () => LiveStatus; now: () => number }): ApiSource {
   const { store, nodes, metrics } = deps;
   let cachedTree: { round: number; tree: RewardsTree | null } | undefined;
+  const knownRound = (round: number): RoundRow => {
+    const row = store.getRound(round);
+    if (!row) throw new ApiRequestError(404, `round ${round} is not known to this coordinator; see /rounds`, round);
+    return row;
+  };
   const treeOf = (round: number): RewardsTree | null => {
     if (cachedTree?.round !== round) cachedTree = { round, tree: buildRewardsTree(cumulativeOf(store.rewardRowsAsOf(round))) };
     return cachedTree.tree;
@@ -55,16 +60,18 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
     rounds(query) {
       return store.listRounds(query).map(roundSummary);
     },
-    round(round) {
-      const row = store.getRound(round);
-      if (!row) throw new ApiRequestError(404, `round ${round} is not known to this coordinator; see /rounds`, round);
-      const updates = store.roundUpdates(round);
+    round(round, page) {
+      const row = knownRound(round);
       return {
         ...roundSummary(row),
         stats: row.stats ?? null,
         /** The digests the round was aggregated from (the leaves of updatesRoot), sorted. */
-        digests: row.modelHash === undefined ? [] : updates.filter((update) => update.verdict === 'accepted' && update.score !== null).map((update) => update.digest).sort(),
-        updates: updates.map((update) => ({
+        digests: row.modelHash === undefined ? [] : store.aggregatedDigests(round),
+        /** This page of the updates (in arrival order); `updatesPage.total` counts them all. */
+        updatesPage: { ...page, total: store.countRoundUpdates(round) },
+        /** Refused messages, counted per peer and reason: listed at /rounds/:round/refusals. */
+        refusals: store.refusalTotals(round),
+        updates: store.roundUpdates(round, page).map((update) => ({
           nodeKey: update.nodeKey,
           digest: update.digest,
           verdict: update.verdict,
@@ -79,6 +86,11 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
         })),
         rewards: store.rewardRowsAsOf(round).filter((reward) => reward.round === round),
       };
+    },
+    refusals(round, page) {
+      knownRound(round);
+      const totals = store.refusalTotals(round);
+      return { round, ...page, total: totals.entries, messages: totals.messages, refusals: store.roundRefusals(round, page) };
     },
     nodes() {
       return nodes.list(deps.now());

@@ -100,6 +100,13 @@ export const coordinatorConfigSchema = z.object({
     })
     .strict()
     .default({}),
+  refusals: z
+    .object({
+      /** Peers whose refused messages a round counts one by one; the rest are counted together. */
+      maxPeersPerRound: z.number().int().positive().default(256),
+    })
+    .strict()
+    .default({}),
   /** Stake taken from an equivocating node's owner, in wei; its whole stake when unset. */
   slashAmount: wei.optional(),
   /** Stop after this many rounds committed by this process (demos and tests); run forever when unset. */

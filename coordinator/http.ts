@@ -2,12 +2,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { getAddress, isAddress, type Hex } from 'viem';
 import { ApiRequestError } from './errors.ts';
+import type { Page } from './store.ts';
 
 /** What the HTTP API reads; the coordinator implements it over its store, chain and metrics. */
 export interface ApiSource {
   status(): unknown;
   rounds(query: { limit: number; before?: number }): unknown;
-  round(round: number): unknown;
+  /** One round, with a page of its updates. */
+  round(round: number, page: Page): unknown;
+  /** A page of a round's refusal counts (per peer and reason). */
+  refusals(round: number, page: Page): unknown;
   nodes(): unknown;
   rewards(owner: Hex): unknown;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -20,10 +24,13 @@ export interface ApiServer {
 }
 
 const MAX_ROUNDS_PAGE = 500;
+const DEFAULT_ITEMS_PAGE = 100;
+const MAX_ITEMS_PAGE = 1000;
 
 /**
  * Serves the coordinator's read-only API: `GET /status`, `/rounds[?limit&before]`,
- * `/rounds/:round`, `/nodes`, `/rewards/:owner`, `/metrics`. JSON bodies carry bigints as
+ * `/rounds/:round[?limit&offset]`, `/rounds/:round/refusals[?limit&offset]`, `/nodes`,
+ * `/rewards/:owner`, `/metrics`. JSON bodies carry bigints as
  * decimal strings. Errors are JSON `{ error, code }` with a 4xx/5xx status, never a crash.
  */
 export async function startApiServer(options: { host: string; port: number; source: ApiSource }): Promise<ApiServer> {
@@ -55,8 +62,8 @@ async function handle(source: ApiSource, request: IncomingMessage, response: Ser
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const parts = url.pathname.split('/').filter((part) => part.length > 0);
-  const [head, param, ...rest] = parts;
-  if (rest.length > 0) throw notFound(url.pathname);
+  const [head, param, sub, ...rest] = parts;
+  if (rest.length > 0 || (sub !== undefined && !(head === 'rounds' && sub === 'refusals'))) throw notFound(url.pathname);
   if (head === 'metrics' && param === undefined) {
     const { contentType, body } = await source.metrics();
     response.writeHead(200, { 'content-type': contentType });
@@ -72,7 +79,12 @@ async function handle(source: ApiSource, request: IncomingMessage, response: Ser
     return sendJson(response, 200, source.rounds({ limit, before }));
   }
   if (head === 'rounds' && param !== undefined) {
-    return sendJson(response, 200, source.round(parseInteger(param, 'round', 0, Number.MAX_SAFE_INTEGER)));
+    const round = parseInteger(param, 'round', 0, Number.MAX_SAFE_INTEGER);
+    const page = {
+      limit: parseInteger(url.searchParams.get('limit') ?? String(DEFAULT_ITEMS_PAGE), 'limit', 1, MAX_ITEMS_PAGE),
+      offset: parseInteger(url.searchParams.get('offset') ?? '0', 'offset', 0, Number.MAX_SAFE_INTEGER),
+    };
+    return sendJson(response, 200, sub === 'refusals' ? source.refusals(round, page) : source.round(round, page));
   }
   if (head === 'rewards' && param !== undefined) {
     if (!isAddress(param, { strict: false })) {
@@ -84,7 +96,7 @@ async function handle(source: ApiSource, request: IncomingMessage, response: Ser
 }
 
 function notFound(path: string): ApiRequestError {
-  return new ApiRequestError(404, `no such endpoint ${path}; try /status, /rounds, /rounds/:round, /nodes, /rewards/:owner or /metrics`, path);
+  return new ApiRequestError(404, `no such endpoint ${path}; try /status, /rounds, /rounds/:round, /rounds/:round/refusals, /nodes, /rewards/:owner or /metrics`, path);
 }
 
 function parseInteger(text: string, name: string, min: number, max: number): number {

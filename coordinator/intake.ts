@@ -4,12 +4,14 @@ import { step, type RoundLogger, type RoundState, type StepResult } from '../cor
 import { fromFixedPoint } from '../core/units/index.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
+import type { RefusalLog } from './refusals.ts';
 import type { CoordinatorStore } from './store.ts';
 
 /** What taking in gossip needs: the store that keeps every verdict, the metrics that count them. */
 export interface IntakePorts {
   store: CoordinatorStore;
   nodes: Pick<NodeView, 'heartbeat'>;
+  refusals: Pick<RefusalLog, 'record'>;
   metrics: CoordinatorMetrics;
   domain: GradnetDomain;
   logger: RoundLogger;
@@ -82,28 +84,16 @@ export function takeHeartbeat(ports: IntakePorts, state: RoundState, heartbeat: 
   return { step: step(state, { type: 'heartbeat', now, nodeKey: heartbeat.nodeKey }), evidence: false };
 }
 
-/** An update the validator refused: counted, stored when rejected (not merely ignored), evidence kept. */
+/**
+ * An update the validator refused: counted in the metrics, and when rejected (not merely
+ * ignored) in the round's refusal counts per peer and reason; equivocation evidence is kept.
+ */
 export function takeRefusal(ports: IntakePorts, state: RoundState, event: RefusedEvent, now: number): Intake {
   if (event.kind !== 'update') return { step: null, evidence: false };
   ports.metrics.updatesRejected.inc({ reason: event.reason });
   const evidence = event.evidence ? recordEquivocation(ports, event.evidence, now) : false;
   if (event.outcome === 'reject') {
-    ports.store.insertUpdate({
-      round: state.phase === 'idle' ? 0 : state.round,
-      nodeKey: event.evidence?.nodeKey ?? null,
-      digest: null,
-      verdict: 'rejected',
-      reason: event.reason,
-      baseHash: null,
-      samples: 0,
-      trainLoss: 0,
-      codec: null,
-      signature: null,
-      message: null,
-      bytes: 0,
-      receivedMs: now,
-      peerId: event.peer,
-    });
+    ports.refusals.record({ round: state.phase === 'idle' ? 0 : state.round, peerId: event.peer, reason: event.reason, nodeKey: event.evidence?.nodeKey ?? null }, now);
     ports.logger.debug({ reason: event.reason, detail: event.detail, peer: event.peer }, 'update refused');
   }
   return { step: null, evidence };

@@ -7,6 +7,7 @@ import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
 import { takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
 import type { RunnerPorts } from './ports.ts';
+import { RefusalLog } from './refusals.ts';
 import { RegistryWatch } from './registry-watch.ts';
 import { aggregateRound, commitRound } from './round-effects.ts';
 
@@ -26,6 +27,7 @@ export class RoundRunner {
   private readonly ports: RunnerPorts;
   private readonly intake: IntakePorts;
   private readonly registry: RegistryWatch;
+  private readonly refusals: RefusalLog;
   private readonly tasks = new Set<Promise<unknown>>();
   private state: RoundState;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -37,7 +39,11 @@ export class RoundRunner {
   constructor(ports: RunnerPorts) {
     this.ports = ports;
     this.state = initialRoundState(ports.config.round);
-    this.intake = { store: ports.store, nodes: ports.nodes, metrics: ports.metrics, domain: ports.model.domain, logger: ports.logger };
+    this.refusals = new RefusalLog(ports.store, {
+      maxPeersPerRound: ports.config.refusals.maxPeersPerRound,
+      schedule: (flush, delayMs) => setTimeout(() => this.guarded(flush), delayMs).unref(),
+    });
+    this.intake = { store: ports.store, nodes: ports.nodes, refusals: this.refusals, metrics: ports.metrics, domain: ports.model.domain, logger: ports.logger };
     this.registry = new RegistryWatch({
       nodes: ports.nodes,
       source: ports.chain,
@@ -61,8 +67,9 @@ export class RoundRunner {
     this.drainSlashes();
   }
 
-  /** Stops timers and effects, and waits until the effects in flight settle. */
+  /** Stops timers and effects, writes the refusals counted, and waits until the effects in flight settle. */
   async stop(): Promise<void> {
+    if (!this.stopped) this.guarded(() => this.refusals.flush());
     this.stopped = true;
     clearTimeout(this.wakeTimer);
     this.registry.stop();
@@ -230,8 +237,9 @@ export class RoundRunner {
     void settled.finally(() => this.tasks.delete(settled));
   }
 
-  /** Runs an event handler; an error in it (a database failure) stops the runner cleanly. */
+  /** Runs an event handler (none once stopped); an error in it (a database failure) stops the runner cleanly. */
   private guarded(handler: () => void): void {
+    if (this.stopped) return;
     try {
       handler();
     } catch (error) {

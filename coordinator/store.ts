@@ -58,6 +58,24 @@ export interface AcceptedUpdateRow extends UpdateRow {
   message: Uint8Array;
 }
 
+/** How many messages one peer had refused for one reason in one round. */
+export interface RefusalCount {
+  round: number;
+  peerId: string;
+  reason: string;
+  /** The node key the message named, when the refusal carries evidence of it. */
+  nodeKey: Hex | null;
+  count: number;
+  firstMs: number;
+  lastMs: number;
+}
+
+/** A page of a list: at most `limit` items from `offset`. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
 export interface RoundResult {
   modelHash: Hex;
   updatesRoot: Hex;
@@ -217,6 +235,19 @@ const MIGRATIONS: readonly string[] = [
     path TEXT NOT NULL,
     bytes INTEGER NOT NULL,
     created_ms INTEGER NOT NULL
+  );
+  `,
+  // Refused gossip is counted per round, peer and reason, not kept a row per message.
+  `
+  CREATE TABLE refusals (
+    round INTEGER NOT NULL,
+    peer_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    node_key TEXT,
+    count INTEGER NOT NULL,
+    first_ms INTEGER NOT NULL,
+    last_ms INTEGER NOT NULL,
+    PRIMARY KEY (round, peer_id, reason)
   );
   `,
 ];
@@ -429,9 +460,47 @@ export class CoordinatorStore implements RoundJournal {
     return row ? (toUpdate(row) as AcceptedUpdateRow) : null;
   }
 
-  /** Every update of a round (accepted and rejected), in arrival order, without the message bytes. */
-  roundUpdates(round: number): UpdateRow[] {
-    return this.all('SELECT * FROM updates WHERE round = ? ORDER BY id', [round]).map((row) => ({ ...toUpdate(row), message: null }));
+  /** A round's updates (accepted and rejected), in arrival order, without the message bytes; all of them unless a page is asked for. */
+  roundUpdates(round: number, page: Page = { limit: -1, offset: 0 }): UpdateRow[] {
+    return this.all(`SELECT ${UPDATE_COLUMNS_BUT_MESSAGE} FROM updates WHERE round = ? ORDER BY id LIMIT ? OFFSET ?`, [round, page.limit, page.offset]).map(toUpdate);
+  }
+
+  /** How many update rows a round has (accepted and rejected). */
+  countRoundUpdates(round: number): number {
+    return Number(this.get('SELECT COUNT(*) AS n FROM updates WHERE round = ?', [round])?.n ?? 0);
+  }
+
+  /** The digests a round was aggregated from (accepted and scored), sorted: the leaves of its updatesRoot. */
+  aggregatedDigests(round: number): Hex[] {
+    return this.all("SELECT digest FROM updates WHERE round = ? AND verdict = 'accepted' AND score IS NOT NULL ORDER BY digest", [round]).map((row) => String(row.digest) as Hex);
+  }
+
+  // ---- refusals ---------------------------------------------------------------------------
+
+  /** Adds refusal counts (one transaction), merging with what each round, peer and reason has. */
+  addRefusals(counts: readonly RefusalCount[]): void {
+    if (counts.length === 0) return;
+    this.transaction(() => {
+      for (const entry of counts) {
+        this.run(
+          `INSERT INTO refusals (round, peer_id, reason, node_key, count, first_ms, last_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (round, peer_id, reason) DO UPDATE SET count = count + excluded.count, node_key = COALESCE(excluded.node_key, node_key),
+             first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)`,
+          [entry.round, entry.peerId, entry.reason, entry.nodeKey, entry.count, entry.firstMs, entry.lastMs],
+        );
+      }
+    });
+  }
+
+  /** A round's refusal counts, most refused first. */
+  roundRefusals(round: number, page: Page): RefusalCount[] {
+    return this.all('SELECT * FROM refusals WHERE round = ? ORDER BY count DESC, peer_id, reason LIMIT ? OFFSET ?', [round, page.limit, page.offset]).map(toRefusal);
+  }
+
+  /** How many (peer, reason) counts a round has, and how many messages they add up to. */
+  refusalTotals(round: number): { entries: number; messages: number } {
+    const row = this.get('SELECT COUNT(*) AS entries, COALESCE(SUM(count), 0) AS messages FROM refusals WHERE round = ?', [round]);
+    return { entries: Number(row?.entries ?? 0), messages: Number(row?.messages ?? 0) };
   }
 
   /** How many updates a round accepted and rejected, by reason. */
@@ -729,6 +798,20 @@ function toNode(row: Row): NodeRow {
     lastHeartbeatRound: optionalNumber(row.last_heartbeat_round),
     lastUpdateRound: optionalNumber(row.last_update_round),
     missedRounds: Number(row.missed_rounds),
+  };
+}
+
+const UPDATE_COLUMNS_BUT_MESSAGE = 'id, round, node_key, digest, verdict, reason, base_hash, samples, train_loss, codec, signature, bytes, received_ms, peer_id, score';
+
+function toRefusal(row: Row): RefusalCount {
+  return {
+    round: Number(row.round),
+    peerId: String(row.peer_id),
+    reason: String(row.reason),
+    nodeKey: optionalString<Hex>(row.node_key),
+    count: Number(row.count),
+    firstMs: Number(row.first_ms),
+    lastMs: Number(row.last_ms),
   };
 }
 

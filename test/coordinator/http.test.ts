@@ -20,10 +20,12 @@ describe('coordinator HTTP API', () => {
           seen.push(query);
           return [{ round: 2 }];
         },
-        round: (round) => {
+        round: (round, page) => {
           if (round > 5) throw new ApiRequestError(404, `round ${round} is not known`, round);
+          seen.push(page);
           return { round };
         },
+        refusals: (round, page) => ({ round, ...page, refusals: [] }),
         nodes: () => [],
         rewards: (owner: Hex) => ({ owner }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
@@ -52,6 +54,12 @@ describe('coordinator HTTP API', () => {
     assert.match(JSON.parse(bad.body).error, /limit must be an integer/);
     assert.equal((await get('/rounds/7')).status, 404);
     assert.deepEqual(JSON.parse((await get('/rounds/4')).body), { round: 4 });
+    assert.deepEqual(seen.at(-1), { limit: 100, offset: 0 }, "a round's updates come a page at a time");
+    await get('/rounds/4?limit=10&offset=20');
+    assert.deepEqual(seen.at(-1), { limit: 10, offset: 20 });
+    assert.match(JSON.parse((await get('/rounds/4?limit=5000')).body).error, /limit must be an integer from 1 to 1000/);
+    assert.deepEqual(JSON.parse((await get('/rounds/4/refusals?offset=7')).body), { round: 4, limit: 100, offset: 7, refusals: [] });
+    assert.equal((await get('/rounds/4/other')).status, 404);
   });
 
   it('checksums the owner address and refuses a non-address', async () => {

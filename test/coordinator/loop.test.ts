@@ -104,7 +104,9 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     const scoreOf = (nodeKey: Hex) => details.updates.find((update) => update.nodeKey === nodeKey && update.verdict === 'accepted')?.score;
     assert.ok((scoreOf(alice.owner.nodeKey) ?? 0) > 0, 'an honest update scores above 0');
     assert.equal(scoreOf(freeRider.owner.nodeKey), 0, 'a zero update scores 0');
-    assert.ok(details.updates.some((update) => update.verdict === 'rejected' && update.reason === 'equivocation'));
+    // The second update of the cheat, refused by the validator, is counted per peer and reason.
+    const { body: refusals } = await getJson<{ refusals: { reason: string; nodeKey: Hex | null; count: number }[] }>(apiUrl, '/rounds/1/refusals');
+    assert.ok(refusals.refusals.some((refusal) => refusal.reason === 'equivocation' && refusal.nodeKey === cheat.owner.nodeKey && refusal.count >= 1));
     const rewardOf = (owner: Hex) => BigInt(details.rewards.find((reward) => reward.owner === owner)?.amount ?? '0');
     assert.ok(rewardOf(alice.owner.owner) > 0n);
     assert.equal(rewardOf(freeRider.owner.owner), 0n);
