@@ -29,6 +29,8 @@ export const benchSuites: BenchSuites = {
   byzantine: () => import('./suites/byzantine.ts'),
   compression: () => import('./suites/compression.ts'),
   train: () => import('./suites/train.ts'),
+  // Processes under faults for minutes: last of all.
+  chaos: () => import('./suites/chaos.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */
