@@ -65,7 +65,11 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
       { validation: network.mnist.validation },
     );
     coordinator.on('roundOpened', ({ round, reopened: again }) => (again ? reopened.push(round) : opened.set(round, Date.now())));
-    coordinator.on('roundCommitted', ({ round }) => committed.set(round, Date.now()));
+    coordinator.on('roundCommitted', ({ round }) => {
+      committed.set(round, Date.now());
+      // Stopped before round 3 opens (this runs inside the commit's step), so it sends nothing more.
+      if (round === 2) stopped.add(peers[2]);
+    });
     await coordinator.start();
     const context = () => {
       const state = coordinator.roundState();
@@ -88,7 +92,6 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
   it('keeps committing rounds within maxWaitMs each with the two peers left, and marks the third failed', async () => {
     await until(() => committed.has(2), 'rounds 1 and 2 with all three peers', 30_000);
     const gone = peers[2];
-    stopped.add(gone);
     await gone.node.stop();
 
     await until(() => committed.has(6), 'rounds 3 to 6 with two peers', 60_000);
