@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
+import type { Coordinator } from '../../coordinator/index.ts';
 import { connectGradnet, startDevnet, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
 import { initBackend, initialParams, loadMnist, shardFor, trainLocal, type Dataset, type MnistSplits } from '../../core/ml/index.ts';
 import { createGradnetNode, type GradnetNode } from '../../core/p2p/index.ts';
@@ -112,6 +113,25 @@ export async function startPeer(network: TestNetwork, owner: Owner, bootstrap: s
   await node.start({ signal: AbortSignal.timeout(15_000) });
   const shard = shardFor({ data: network.mnist.train, seed: 7, peers: PEERS, index: owner.index, scheme: 'iid' });
   return { owner, node, shard };
+}
+
+/**
+ * A peer for every owner, dialling `coordinator` and validating what it relays against the
+ * round the coordinator collects, once each has a gossip mesh to publish into.
+ */
+export async function startPeersFor(network: TestNetwork, coordinator: Coordinator): Promise<TestPeer[]> {
+  const context = (): ValidationContext | undefined => {
+    const state = coordinator.roundState();
+    return state.phase === 'collecting'
+      ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: coordinator.config.maxUpdateNorm }
+      : undefined;
+  };
+  const peers: TestPeer[] = [];
+  for (const owner of network.owners) peers.push(await startPeer(network, owner, coordinator.multiaddrs(), context));
+  for (const peer of peers) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(15_000) });
+  // Let gossipsub graft its mesh before the first publish.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  return peers;
 }
 
 export type UpdateKind = 'honest' | 'zero' | 'signflip';

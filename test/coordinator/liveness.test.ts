@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { createCoordinator, type Coordinator } from '../../coordinator/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
-import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+import { getJson, makeUpdate, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
 const MAX_WAIT_MS = 4000;
 /** What a round may take from closing to its commit (aggregation, scoring, one transaction) on a loaded machine. */
@@ -71,13 +71,7 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
       if (round === 2) stopped.add(peers[2]);
     });
     await coordinator.start();
-    const context = () => {
-      const state = coordinator.roundState();
-      return state.phase === 'collecting' ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: 1000 } : undefined;
-    };
-    for (const owner of network.owners) peers.push(await startPeer(network, owner, coordinator.multiaddrs(), context));
-    for (const peer of peers) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(15_000) });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    peers.push(...(await startPeersFor(network, coordinator)));
     // The stopped peer's own work may fail as it stops; the others' must not.
     for (const peer of peers) void drive(peer).catch((error: unknown) => stopped.has(peer) || peerErrors.push(error));
   });

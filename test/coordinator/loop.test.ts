@@ -7,7 +7,7 @@ import { createCoordinator, StoreError, type Coordinator } from '../../coordinat
 import { verifyRewardProof } from '../../core/rewards/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
 import { startRpcRelay, type RpcRelay } from '../support/rpc-relay.ts';
-import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+import { getJson, makeUpdate, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
 describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeout: 180_000 }, () => {
   let network: TestNetwork;
@@ -38,14 +38,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     coordinator.on('roundCommitted', (event) => committed.push(event));
     coordinator.on('slashed', (event) => slashed.push(event));
     await coordinator.start();
-    const context = () => {
-      const state = coordinator.roundState();
-      return state.phase === 'collecting' ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: 100 } : undefined;
-    };
-    for (const owner of network.owners) peers.push(await startPeer(network, owner, coordinator.multiaddrs(), context));
-    for (const peer of peers) await peer.node.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(15_000) });
-    // Let gossipsub graft its mesh before the first publish.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    peers.push(...(await startPeersFor(network, coordinator)));
   });
 
   after(async () => {
