@@ -54,6 +54,7 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
           registered: view.length,
           active: view.filter((node) => node.active).length,
           online: view.filter((node) => node.liveness === 'online').length,
+          failed: view.filter((node) => node.liveness === 'failed').length,
         },
       };
     },

@@ -107,8 +107,8 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
     assert.ok((view(gone)?.missedRounds ?? 0) >= 4);
     assert.deepEqual([view(peers[0])?.liveness, view(peers[0])?.missedRounds], ['online', 0]);
     // Failed, it no longer holds rounds open: they close as soon as the two have reported.
-    const { body: status } = await getJson<{ quorum: number }>(coordinator.apiUrl!, '/status');
-    assert.equal(status.quorum, 2);
+    const { body: status } = await getJson<{ quorum: number; nodes: { failed: number } }>(coordinator.apiUrl!, '/status');
+    assert.deepEqual([status.quorum, status.nodes.failed], [2, 1]);
     for (const round of [5, 6]) {
       const took = committed.get(round)! - opened.get(round)!;
       assert.ok(took < MAX_WAIT_MS, `round ${round} took ${took} ms: it waited for the failed peer`);
