@@ -69,7 +69,7 @@ export class RoundRunner {
 
   /** Stops timers and effects, writes the refusals counted, and waits until the effects in flight settle. */
   async stop(): Promise<void> {
-    if (!this.stopped) this.guarded(() => this.refusals.flush());
+    this.guarded(() => this.refusals.flush());
     this.stopped = true;
     clearTimeout(this.wakeTimer);
     this.registry.stop();
