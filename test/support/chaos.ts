@@ -240,6 +240,7 @@ export interface Violation {
 
 interface ApiRound {
   contributors: number | null;
+  updatesPage?: { total: number };
   updates: { nodeKey: string | null; digest: string | null; verdict: string }[];
   digests: string[];
   rewards: { owner: string; amount: string }[];
@@ -259,6 +260,7 @@ export async function snapshotNetwork(topology: Topology): Promise<NetworkSnapsh
     const events = committed.filter((round) => round.roundId === roundId);
     const api = await topology.apiGet<ApiRound>(`/rounds/${roundId}`);
     if (api === undefined) throw new Error(`the coordinator's API does not answer /rounds/${roundId}`);
+    if (api.updatesPage !== undefined && api.updatesPage.total > api.updates.length) throw new Error(`round ${roundId} has ${api.updatesPage.total} updates, more than one page of /rounds/${roundId}: page through them`);
     rounds.push({
       round: roundId,
       commitEvents: events.length,
