@@ -10,6 +10,10 @@ describe('coordinator config', () => {
     assert.equal(config.rpcUrl, 'http://127.0.0.1:8545');
     assert.deepEqual(config.api, { host: '127.0.0.1', port: 7070 });
     assert.equal(config.round.quorum, 3);
+    assert.equal(config.round.minQuorum, 2);
+    assert.equal(config.nodes.failAfterMissedRounds, 5);
+    assert.deepEqual(config.training, { innerSteps: 100, batchSize: 64 });
+    assert.equal(config.refusals.maxPeersPerRound, 256);
     assert.equal(config.aggregation.rule.rule, 'multiKrum');
     assert.equal(config.aggregation.outer.lr, 0.7);
     assert.equal(config.rewards.budgetPerRound, 100n * 10n ** 18n);
