@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
 import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
-import { createUpdateValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
+import { createGossipValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
 import type { RoundGossip } from '../core/round/index.ts';
 import type { CheckpointStore } from '../core/tensor/index.ts';
 import { maxSamplesPerUpdate, type CoordinatorConfig } from './config.ts';
@@ -56,7 +56,7 @@ export function gossipPort(options: {
   const p2pKey = config.p2pPrivateKey ?? config.privateKey;
   const self = nodeKeyAddress(p2pKey).toLowerCase();
   let admitted: ValidationContext | undefined;
-  const validator = createUpdateValidator({
+  const validator = createGossipValidator({
     domain: options.domain,
     directory: { isActive: (nodeKey) => nodes.isActive(nodeKey, (key) => chain.registry.isActive(key)) },
     context: () => admitted,

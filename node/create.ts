@@ -5,7 +5,7 @@ import type { Logger } from '../core/log/index.ts';
 import { initBackend, loadMnist, shardFor } from '../core/ml/index.ts';
 import { createGradnetNode } from '../core/p2p/index.ts';
 import type { PeerConfig } from '../core/peer/index.ts';
-import { createUpdateValidator, gradnetDomain } from '../core/protocol/index.ts';
+import { createGossipValidator, gradnetDomain } from '../core/protocol/index.ts';
 import { CheckpointStore } from '../core/tensor/index.ts';
 import { systemClock } from '../core/time/index.ts';
 import { loadKey } from '../core/wallet/index.ts';
@@ -69,7 +69,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const domain = gradnetDomain(chainId, connected.deployments.contracts.RoundLedger.address);
   // The validator reads the open round from the window the daemon sets: built before both.
   const window = new UpdateWindowSource({ maxNorm: config.maxUpdateNorm });
-  const validator = createUpdateValidator({
+  const validator = createGossipValidator({
     domain,
     directory: { isActive: (nodeKey, signal) => chain.isActive(nodeKey, { signal }) },
     context: () => window.current(),

@@ -1,11 +1,11 @@
 import { keccak256, stringToBytes, type Address, type Hex } from 'viem';
 import {
-  createUpdateValidator,
+  createGossipValidator,
   encodeUpdate,
   gradnetDomain,
   nodeKeyAddress,
   signUpdate,
-  type UpdateValidator,
+  type GossipValidator,
   type ValidationContext,
   type ValidationReason,
 } from '../../core/protocol/index.ts';
@@ -24,14 +24,14 @@ export type Delivery =
 /**
  * The network path of an update without the sockets: the peer encodes its delta with the codec
  * (keeping its error-feedback residual), signs the update with its node key (EIP-712), serialises
- * it, and the coordinator's real UpdateValidator checks it (signature, registry, round, base model,
+ * it, and the coordinator's real GossipValidator checks it (signature, registry, round, base model,
  * size, decode, finite values, norm bound) and hands back the decoded delta and its digest.
  */
 export class SimulatedWire {
   readonly nodeKeys: Address[];
   private readonly privateKeys: Hex[];
   private readonly residuals: (Float32Array | undefined)[];
-  private readonly validator: UpdateValidator;
+  private readonly validator: GossipValidator;
   private readonly maxNorm: number;
   private context: ValidationContext | undefined;
 
@@ -41,7 +41,7 @@ export class SimulatedWire {
     this.residuals = new Array(options.peers).fill(undefined);
     const registered = new Set(this.nodeKeys);
     this.maxNorm = options.maxNorm;
-    this.validator = createUpdateValidator({
+    this.validator = createGossipValidator({
       domain: gradnetDomain(SIMULATED_CHAIN_ID, SIMULATED_LEDGER),
       // Every simulated peer is registered and staked; attackers too, as on the real network.
       directory: { isActive: async (nodeKey) => registered.has(nodeKey) },

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Address, Hex } from 'viem';
 import { createGradnetNode, type GradnetNode } from '../../core/p2p/index.ts';
-import { createUpdateValidator, gradnetDomain, signUpdate, type ValidationContext } from '../../core/protocol/index.ts';
+import { createGossipValidator, gradnetDomain, signUpdate, type ValidationContext } from '../../core/protocol/index.ts';
 import { encodeDelta } from '../../core/tensor/index.ts';
 
 export type ParentMessage =
@@ -39,7 +39,7 @@ async function handle(message: ParentMessage): Promise<void> {
     case 'init': {
       init = message;
       const directory = new Set(message.directory);
-      const validator = createUpdateValidator({
+      const validator = createGossipValidator({
         domain: gradnetDomain(message.chainId, message.ledger),
         directory: { isActive: async (nodeKey) => directory.has(nodeKey) },
         context: () => context,

@@ -33,7 +33,7 @@ import {
   type RoundOpen,
   type SignedUpdate,
   type TopicKind,
-  type UpdateValidator,
+  type GossipValidator,
   type ValidationReason,
   type Verdict,
 } from '../protocol/index.ts';
@@ -51,7 +51,7 @@ export interface GradnetNodeOptions {
   chainId: number;
   /** The RoundLedger address: it scopes topics (and the EIP-712 domain the validator checks). */
   ledger: Address;
-  validator: UpdateValidator;
+  validator: GossipValidator;
   /** Extra bytes this node serves by hash, e.g. a CheckpointStore (`getBytes(hash)`). */
   blobStore?: BlobSource;
   blob?: BlobExchangeOptions;

@@ -44,9 +44,9 @@ export {
   type Verdict,
   type ValidatedUpdate,
   type ValidateOptions,
-  type UpdateValidatorOptions,
-  UpdateValidator,
-  createUpdateValidator,
+  type GossipValidatorOptions,
+  GossipValidator,
+  createGossipValidator,
 } from './validator.ts';
 export { INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
 export { BlobRequest, BlobResponse } from './generated/gradnet.ts';

@@ -116,7 +116,7 @@ export interface ValidateOptions {
   signal?: AbortSignal;
 }
 
-export interface UpdateValidatorOptions {
+export interface GossipValidatorOptions {
   domain: GradnetDomain;
   directory: NodeDirectory;
   /** Current round, base model, parameter count and norm bound; undefined while not yet known. */
@@ -151,10 +151,10 @@ function refuse(reason: Exclude<ValidationReason, 'valid'>, detail: string, evid
 }
 
 /**
- * Validates gossip messages before anything is kept or forwarded. It never throws: every path
+ * Validates every gossip message (updates, heartbeats, round openings, model announcements) before anything is kept or forwarded. It never throws: every path
  * ends in a verdict with a reason, and every reason is counted.
  */
-export class UpdateValidator {
+export class GossipValidator {
   private readonly counter: Counter<'kind' | 'outcome' | 'reason'>;
   private readonly firstSeen = new Map<number, Map<Address, SignedUpdate & { digest: Hex }>>();
   private readonly evidenceKept: EquivocationEvidence[] = [];
@@ -163,7 +163,7 @@ export class UpdateValidator {
   private readonly now: () => number;
   readonly registry: Registry;
 
-  constructor(private readonly options: UpdateValidatorOptions) {
+  constructor(private readonly options: GossipValidatorOptions) {
     this.registry = options.registry ?? new Registry();
     this.maxMessageBytes = options.maxMessageBytes ?? MAX_GOSSIP_MESSAGE_BYTES;
     this.maxClockSkewMs = options.maxClockSkewMs ?? 5 * 60_000;
@@ -364,6 +364,6 @@ function sameAddress(a: Address | undefined, b: Address): boolean {
   return a !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-export function createUpdateValidator(options: UpdateValidatorOptions): UpdateValidator {
-  return new UpdateValidator(options);
+export function createGossipValidator(options: GossipValidatorOptions): GossipValidator {
+  return new GossipValidator(options);
 }

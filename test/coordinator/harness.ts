@@ -10,7 +10,7 @@ import { connectGradnet, startDevnet, type Devnet, type GradnetChain } from '../
 import { initBackend, initialParams, loadMnist, shardFor, trainLocal, type Dataset, type MnistSplits } from '../../core/ml/index.ts';
 import { createGradnetNode, type GradnetNode } from '../../core/p2p/index.ts';
 import {
-  createUpdateValidator,
+  createGossipValidator,
   gradnetDomain,
   nodeKeyAddress,
   signUpdate,
@@ -100,7 +100,7 @@ export interface TestPeer {
 
 /** A libp2p peer with `owner`'s node key, dialling `bootstrap`; it validates like any peer. */
 export async function startPeer(network: TestNetwork, owner: Owner, bootstrap: string[], context: () => ValidationContext | undefined): Promise<TestPeer> {
-  const validator = createUpdateValidator({ domain: network.domain, directory: owner.chain.registry, context, isCoordinator: () => true });
+  const validator = createGossipValidator({ domain: network.domain, directory: owner.chain.registry, context, isCoordinator: () => true });
   const node = createGradnetNode({
     privateKey: owner.nodePrivateKey,
     chainId: network.devnet.chainId,

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import { generatePrivateKey } from 'viem/accounts';
 import { ChainInputError } from '../../core/chain/index.ts';
-import { createUpdateValidator, encodeUpdate, nodeKeyAddress, signUpdate } from '../../core/protocol/index.ts';
+import { createGossipValidator, encodeUpdate, nodeKeyAddress, signUpdate } from '../../core/protocol/index.ts';
 import { encodeDelta } from '../../core/tensor/index.ts';
 import { updateValidationContext } from '../../coordinator/adapters.ts';
 import { maxSamplesPerUpdate, parseCoordinatorConfig } from '../../coordinator/config.ts';
@@ -24,7 +24,7 @@ describe('coordinator: sample counts are bounded, and an input error is never re
     assert.equal(maxSamplesPerUpdate(config), 100 * 64, "the daemon's defaults");
     const fixture = runnerFixture();
     const domain = fixture.ports.model.domain;
-    const validator = createUpdateValidator({
+    const validator = createGossipValidator({
       domain,
       directory: { isActive: async () => true },
       context: () => updateValidationContext(config, { round: 1, baseHash: GENESIS }, 3),

@@ -5,7 +5,7 @@ import { generatePrivateKey } from 'viem/accounts';
 import { connectGradnet, type GradnetChain } from '../../core/chain/index.ts';
 import { BLOB_PROTOCOL, createGradnetNode, type GradnetNode } from '../../core/p2p/index.ts';
 import { waitFor } from '../../core/process/index.ts';
-import { createUpdateValidator, gradnetDomain } from '../../core/protocol/index.ts';
+import { createGossipValidator, gradnetDomain } from '../../core/protocol/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
 import { TOPOLOGY_STAKE, type Topology } from './topology.ts';
 
@@ -74,7 +74,10 @@ async function killPeer(topology: Topology, index: number, phase: PeerPhase): Pr
   if (daemon === undefined) throw new Error(`${peer.name} is not running`);
   const before = daemon.lines.length;
   daemon.killOn(PEER_PHASES[phase]);
-  const exited = await Promise.race([daemon.child.exited, sleep(REACH_TIMEOUT_MS, 'timeout' as const)]);
+  // The timer is cancelled once the kill lands: a pending one would keep a finished benchmark alive.
+  const timer = new AbortController();
+  const exited = await Promise.race([daemon.child.exited, sleep(REACH_TIMEOUT_MS, 'timeout' as const, { signal: timer.signal })]);
+  timer.abort();
   if (exited === 'timeout') throw new Error(`${peer.name} did not reach "${phase}" within ${REACH_TIMEOUT_MS / 1000} s`);
   const last = daemon.lines.slice(before).findLast((line) => PEER_PHASES[phase].test(String(line.msg)));
   topology.startPeer(index);
@@ -189,7 +192,7 @@ function strangerNode(topology: Topology): GradnetNode {
     privateKey: generatePrivateKey(),
     chainId: deployments.chainId,
     ledger,
-    validator: createUpdateValidator({ domain: gradnetDomain(deployments.chainId, ledger), directory: topology.chain.registry, context: () => undefined, isCoordinator: () => false }),
+    validator: createGossipValidator({ domain: gradnetDomain(deployments.chainId, ledger), directory: topology.chain.registry, context: () => undefined, isCoordinator: () => false }),
   });
 }
 

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { keccak256, type Hex } from 'viem';
-import { contentHash, createUpdateValidator } from '../../../core/protocol/index.ts';
+import { contentHash, createGossipValidator } from '../../../core/protocol/index.ts';
 import { BlobFetchError, MemoryBlobStore, createGradnetNode, type BlobSource, type GradnetNode } from '../../../core/p2p/index.ts';
 import { DOMAIN, LEDGER, MemoryDirectory, context, newNodeKey } from '../protocol/fixtures.ts';
 
@@ -30,7 +30,7 @@ class GatedSource implements BlobSource {
 
 function node(options: { blobStore?: BlobSource; blob?: Parameters<typeof createGradnetNode>[0]['blob'] } = {}): GradnetNode {
   const key = newNodeKey();
-  const validator = createUpdateValidator({ domain: DOMAIN, directory: new MemoryDirectory(), context: () => context(), isCoordinator: () => false });
+  const validator = createGossipValidator({ domain: DOMAIN, directory: new MemoryDirectory(), context: () => context(), isCoordinator: () => false });
   return createGradnetNode({ privateKey: key.privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, ...options });
 }
 

@@ -4,11 +4,11 @@ import { keccak256, toHex } from 'viem';
 import { encodeDelta } from '../../../core/tensor/index.ts';
 import {
   contentHash,
-  createUpdateValidator,
+  createGossipValidator,
   encodeUpdate,
   signUpdate,
   type SignedUpdate,
-  type UpdateValidator,
+  type GossipValidator,
   type ValidationContext,
   type ValidationReason,
 } from '../../../core/protocol/index.ts';
@@ -24,7 +24,7 @@ const coordinators = new Set<string>();
 interface Peer {
   key: TestNode;
   node: GradnetNode;
-  validator: UpdateValidator;
+  validator: GossipValidator;
   updates: UpdateEvent[];
 }
 
@@ -33,7 +33,7 @@ const started: GradnetNode[] = [];
 async function startPeer(options: { registered?: boolean; bootstrap?: string[] } = {}): Promise<Peer> {
   const key = newNodeKey();
   if (options.registered ?? true) directory.active.add(key.address);
-  const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: (address) => coordinators.has(address) });
+  const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: (address) => coordinators.has(address) });
   const node = createGradnetNode({ privateKey: key.privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, bootstrap: options.bootstrap });
   started.push(node);
   await node.start({ signal: AbortSignal.timeout(30_000) });

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createUpdateValidator } from '../../../core/protocol/index.ts';
+import { createGossipValidator } from '../../../core/protocol/index.ts';
 import { NodeNotRunningError, P2PConfigError, createGradnetNode, type GradnetNode, type GradnetNodeOptions } from '../../../core/p2p/index.ts';
 import { DOMAIN, LEDGER, MemoryDirectory, context, newNodeKey } from '../protocol/fixtures.ts';
 
@@ -10,7 +10,7 @@ after(async () => {
 });
 
 function options(overrides: Partial<GradnetNodeOptions> = {}): GradnetNodeOptions {
-  const validator = createUpdateValidator({ domain: DOMAIN, directory: new MemoryDirectory(), context: () => context(), isCoordinator: () => false });
+  const validator = createGossipValidator({ domain: DOMAIN, directory: new MemoryDirectory(), context: () => context(), isCoordinator: () => false });
   return { privateKey: newNodeKey().privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, ...overrides };
 }
 

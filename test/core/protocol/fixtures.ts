@@ -2,13 +2,13 @@ import { keccak256, toHex, type Address, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { encodeDelta, type CodecId } from '../../../core/tensor/index.ts';
 import {
-  createUpdateValidator,
+  createGossipValidator,
   gradnetDomain,
   nodeKeyAddress,
   signUpdate,
   type NodeDirectory,
   type SignedUpdate,
-  type UpdateValidator,
+  type GossipValidator,
   type ValidationContext,
 } from '../../../core/protocol/index.ts';
 
@@ -63,8 +63,8 @@ export async function makeUpdate(
   });
 }
 
-export function makeValidator(directory: NodeDirectory, round = 3, coordinators: Address[] = []): UpdateValidator {
-  return createUpdateValidator({
+export function makeValidator(directory: NodeDirectory, round = 3, coordinators: Address[] = []): GossipValidator {
+  return createGossipValidator({
     domain: DOMAIN,
     directory,
     context: () => context(round),

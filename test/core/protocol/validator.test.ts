@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { keccak256, toHex } from 'viem';
 import { encodeDelta } from '../../../core/tensor/index.ts';
 import {
-  createUpdateValidator,
+  createGossipValidator,
   decodeUpdate,
   encodeHeartbeat,
   encodeModelAnnounce,
@@ -90,7 +90,7 @@ function newNodeKeyActive() {
 }
 
 test('an update claiming more samples than a round allows is rejected', async () => {
-  const validator = createUpdateValidator({ domain: DOMAIN, directory, context: () => ({ ...context(), maxSamples: 1000 }), isCoordinator: () => false });
+  const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => ({ ...context(), maxSamples: 1000 }), isCoordinator: () => false });
   const verdict = await validator.validateUpdate(inline(await makeUpdate(alice, { samples: 5000 })), { from: alice.address });
   assert.equal(verdict.reason, 'samples_exceeded');
   assert.equal((await validator.validateUpdate(inline(await makeUpdate(alice, { samples: 1000 })), { from: alice.address })).outcome, 'accept');
@@ -172,8 +172,8 @@ test('fuzz: 10,000 random and mutated messages never throw and are never accepte
 test("counters live in the caller's prom-client registry, one series per kind and reason", async () => {
   const registry = new Registry();
   const options = { domain: DOMAIN, directory, context: () => context(), isCoordinator: () => false, registry };
-  const first = createUpdateValidator(options);
-  const second = createUpdateValidator(options);
+  const first = createGossipValidator(options);
+  const second = createGossipValidator(options);
   await first.validateUpdate(new Uint8Array([1, 2, 3]), { from: alice.address });
   await second.validateUpdate(new Uint8Array([1, 2, 3]), { from: alice.address });
   const text = await registry.metrics();
