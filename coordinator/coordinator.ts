@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { initialRoundState, silentRoundLogger, type RoundLogger, type RoundState, type Startable } from '../core/round/index.ts';
+import { type StructuredLogger, silentLogger } from '../core/log/index.ts';
+import { initialRoundState, type RoundState, type Startable } from '../core/round/index.ts';
 import { systemClock, type Clock } from '../core/time/index.ts';
 import { createApiSource, type LiveStatus } from './api.ts';
 import { assembleCoordinator, type Assembled, type CoordinatorComponents } from './assemble.ts';
@@ -50,7 +51,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
   readonly done: Promise<void>;
   private readonly components: CoordinatorComponents;
   private readonly clock: Clock;
-  private readonly logger: RoundLogger;
+  private readonly logger: StructuredLogger;
   private readonly metrics: CoordinatorMetrics;
   private readonly lifetime = new AbortController();
   private readonly finished = deferred();
@@ -66,7 +67,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
     this.config = config;
     this.components = components;
     this.clock = components.clock ?? systemClock;
-    this.logger = components.logger ?? silentRoundLogger;
+    this.logger = components.logger ?? silentLogger;
     this.metrics = createCoordinatorMetrics(components.metricsRegistry);
     this.idle = initialRoundState(config.round);
     this.done = this.finished.promise;

@@ -1,6 +1,7 @@
 import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
 import { decodeUpdate, encodeUpdate, equivocationEvidence, updateDigest, type EquivocationEvidence, type GradnetDomain, type Heartbeat } from '../core/protocol/index.ts';
-import { step, type RoundLogger, type RoundState, type StepResult } from '../core/round/index.ts';
+import type { StructuredLogger } from '../core/log/index.ts';
+import { step, type RoundState, type StepResult } from '../core/round/index.ts';
 import { fromFixedPoint } from '../core/units/index.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
@@ -14,7 +15,7 @@ export interface IntakePorts {
   refusals: Pick<RefusalLog, 'record'>;
   metrics: CoordinatorMetrics;
   domain: GradnetDomain;
-  logger: RoundLogger;
+  logger: StructuredLogger;
 }
 
 /** What a message taken in leads to. */

@@ -3,7 +3,8 @@ import type { Hex } from 'viem';
 import type { RoundRecord } from '../core/chain/index.ts';
 import type { Dataset, ModelSpec } from '../core/ml/index.ts';
 import type { GradnetDomain } from '../core/protocol/index.ts';
-import type { RoundGossip, RoundLedger, RoundLogger } from '../core/round/index.ts';
+import type { StructuredLogger } from '../core/log/index.ts';
+import type { RoundGossip, RoundLedger } from '../core/round/index.ts';
 import type { CheckpointStore } from '../core/tensor/index.ts';
 import type { Clock } from '../core/time/index.ts';
 import type { CoordinatorConfig } from './config.ts';
@@ -40,7 +41,7 @@ export interface RunnerPorts {
   slasher: Pick<Slasher, 'drain'>;
   model: { spec: ModelSpec; validation: Dataset; domain: GradnetDomain };
   clock: Clock;
-  logger: RoundLogger;
+  logger: StructuredLogger;
   metrics: CoordinatorMetrics;
   events: Pick<EventEmitter<CoordinatorEvents>, 'emit'>;
   /** Aborted when the coordinator stops; cancels whatever effect is in flight. */

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
-import type { RoundCheckpoints, RoundEvent, RoundJournal, RoundLedger, RoundLogger } from '../core/round/index.ts';
+import type { StructuredLogger } from '../core/log/index.ts';
+import type { RoundCheckpoints, RoundEvent, RoundJournal, RoundLedger } from '../core/round/index.ts';
 import type { Clock } from '../core/time/index.ts';
 import { ChainStateError } from './errors.ts';
 
@@ -15,7 +16,7 @@ const PENDING_POLL_MS = 250;
 export async function waitForOwnPendingTransactions(ports: {
   ledger: Pick<RoundLedger<unknown>, 'pendingTransactionCount'>;
   clock: Clock;
-  logger: RoundLogger;
+  logger: StructuredLogger;
   retryMaxMs: number;
   signal: AbortSignal;
 }): Promise<void> {
@@ -41,7 +42,7 @@ export async function recover(ports: {
   journal: RoundJournal;
   checkpoints: RoundCheckpoints;
   clock: Clock;
-  logger: RoundLogger;
+  logger: StructuredLogger;
 }): Promise<RoundEvent> {
   const { ledger, journal, checkpoints, logger } = ports;
   const onChain = await ledger.roundCount();

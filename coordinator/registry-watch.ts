@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors.ts';
-import type { RoundLogger } from '../core/round/index.ts';
+import type { StructuredLogger } from '../core/log/index.ts';
 import type { Clock } from '../core/time/index.ts';
 import { StoreError } from './errors.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -21,7 +21,7 @@ export interface RegistryWatchPorts {
   nodes: Pick<NodeView, 'sync'>;
   source: RegistryEventSource;
   metrics: Pick<CoordinatorMetrics, 'activeNodes'>;
-  logger: RoundLogger;
+  logger: StructuredLogger;
   clock: Clock;
   signal: AbortSignal;
   pollMs: number;

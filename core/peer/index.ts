@@ -15,7 +15,6 @@ export type {
   PeerChain,
   PeerGossip,
   PeerHeartbeat,
-  PeerLogger,
   PeerPorts,
   PeerRecord,
   PeerStore,

@@ -1,4 +1,5 @@
 import type { Hex } from 'viem';
+import type { StructuredLogger } from '../log/index.ts';
 import type { Clock } from '../time/index.ts';
 
 /** What every call that can hang takes. */
@@ -122,13 +123,6 @@ export interface PeerStore {
   close(): Promise<void>;
 }
 
-/** pino's shape, as much of it as the daemon logs through. */
-export interface PeerLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
 
 /** Everything the peer daemon talks to. */
 export interface PeerPorts<Trained extends TrainedUpdate = TrainedUpdate> {
@@ -140,5 +134,5 @@ export interface PeerPorts<Trained extends TrainedUpdate = TrainedUpdate> {
   auditor: PeerAuditor;
   store: PeerStore;
   clock: Clock;
-  logger: PeerLogger;
+  logger: StructuredLogger;
 }

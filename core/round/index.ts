@@ -8,14 +8,12 @@
 export { commitRetryDelay, parseRoundConfig, quorumFloor, roundConfigSchema, type RoundConfig, type RoundConfigInput } from './config.ts';
 export { RoundConfigError } from './errors.ts';
 export {
-  silentRoundLogger,
   type JournalRound,
   type LedgerRound,
   type RoundCheckpoints,
   type RoundGossip,
   type RoundJournal,
   type RoundLedger,
-  type RoundLogger,
   type RoundRowStatus,
   type Startable,
 } from './ports.ts';

@@ -12,16 +12,6 @@ export interface Startable {
   stop(): Promise<void>;
 }
 
-/** Structured log lines, fields first (pino's shape). */
-export interface RoundLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
-
-/** A logger that drops everything, for runners given none. */
-export const silentRoundLogger: RoundLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** Where a round is in the journal: collecting, aggregated (checkpoint written), commit sent, on chain. */
 export type RoundRowStatus = 'open' | 'aggregated' | 'committing' | 'committed';

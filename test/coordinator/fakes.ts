@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import type { Hex } from 'viem';
 import type { RoundRecord } from '../../core/chain/index.ts';
 import { gradnetDomain } from '../../core/protocol/index.ts';
-import { silentRoundLogger, type LedgerRound, type RoundGossip } from '../../core/round/index.ts';
+import { silentLogger } from '../../core/log/index.ts';
+import { type LedgerRound, type RoundGossip } from '../../core/round/index.ts';
 import { CheckpointStore } from '../../core/tensor/index.ts';
 import { systemClock, type Clock } from '../../core/time/index.ts';
 import { parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/config.ts';
@@ -153,7 +154,7 @@ export function runnerFixture(config: Partial<CoordinatorConfigInput> = {}, cloc
     },
     model: { spec: { name: 'mlp', hidden: 8 }, validation: { images: new Uint8Array(0), labels: new Uint8Array(0), size: 0 }, domain: gradnetDomain(31337, `0x${'1'.repeat(40)}`) },
     clock,
-    logger: silentRoundLogger,
+    logger: silentLogger,
     metrics: createCoordinatorMetrics(),
     events,
     signal: lifetime.signal,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
-import { silentRoundLogger } from '../../core/round/index.ts';
+import { silentLogger } from '../../core/log/index.ts';
 import { ChainStateError } from '../../coordinator/errors.ts';
 import { recover, waitForOwnPendingTransactions } from '../../coordinator/recovery.ts';
 import { CoordinatorStore } from '../../coordinator/store.ts';
@@ -14,7 +14,7 @@ function recovery(held: Hex[] = [GENESIS]) {
   const store = CoordinatorStore.open(':memory:');
   const clock = new FakeClock();
   const checkpoints = { dir: '/data/checkpoints', has: async (modelHash: Hex) => held.includes(modelHash) };
-  return { chain, store, clock, run: () => recover({ ledger: chain, journal: store, checkpoints, clock, logger: silentRoundLogger }) };
+  return { chain, store, clock, run: () => recover({ ledger: chain, journal: store, checkpoints, clock, logger: silentLogger }) };
 }
 
 describe('coordinator recovery (fake chain, in-memory store)', () => {
@@ -89,7 +89,7 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
 
 describe("waiting for the coordinator's own pending transactions", () => {
   const wait = (chain: FakeChain, clock: FakeClock, signal = new AbortController().signal) =>
-    waitForOwnPendingTransactions({ ledger: chain, clock, logger: silentRoundLogger, retryMaxMs: 15_000, signal });
+    waitForOwnPendingTransactions({ ledger: chain, clock, logger: silentLogger, retryMaxMs: 15_000, signal });
 
   it('waits until none is pending', async () => {
     const chain = new FakeChain();

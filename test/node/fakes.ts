@@ -1,22 +1,6 @@
 import type { Hex } from 'viem';
-import type {
-  Abortable,
-  GossipEvent,
-  HeardUpdate,
-  PeerAuditor,
-  PeerChain,
-  PeerGossip,
-  PeerHeartbeat,
-  PeerLogger,
-  PeerRecord,
-  PeerStore,
-  ModelSource,
-  PeerSigner,
-  PeerTrainer,
-  SignedUpdateBytes,
-  TrainedUpdate,
-  UpdateWindow,
-} from '../../core/peer/index.ts';
+import type { StructuredLogger } from '../../core/log/index.ts';
+import type { Abortable, GossipEvent, HeardUpdate, PeerAuditor, PeerChain, PeerGossip, PeerHeartbeat, PeerRecord, PeerStore, ModelSource, PeerSigner, PeerTrainer, SignedUpdateBytes, TrainedUpdate, UpdateWindow } from '../../core/peer/index.ts';
 import type { Clock } from '../../core/time/index.ts';
 
 /** Lets every promise chain that is ready run (the daemon's work, then its next steps). */
@@ -257,7 +241,7 @@ export class MemoryPeerStore implements PeerStore {
   }
 }
 
-export class MemoryLogger implements PeerLogger {
+export class MemoryLogger implements StructuredLogger {
   lines: Array<{ level: string; message: string; fields: object }> = [];
   debug(fields: object, message: string): void {
     this.lines.push({ level: 'debug', message, fields });
