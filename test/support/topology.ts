@@ -171,7 +171,13 @@ export class Topology {
       },
     );
     this.coordinator = coordinator;
-    this.bootstrap = await waitFor('the coordinator', () => address, { timeoutMs: START_TIMEOUT_MS, child: coordinator.child, signal: this.options.signal });
+    try {
+      this.bootstrap = await waitFor('the coordinator', () => address, { timeoutMs: START_TIMEOUT_MS, child: coordinator.child, signal: this.options.signal });
+    } catch (error) {
+      // What the coordinator said last is what explains a failed (re)start.
+      const last = coordinator.lines.slice(-3).map((line) => String(line.msg)).join(' | ');
+      throw new Error(`${(error as Error).message}; its last lines: ${last}`, { cause: error });
+    }
     return coordinator;
   }
 
