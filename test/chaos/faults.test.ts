@@ -53,7 +53,10 @@ describe('chaos: the demo topology under faults', { timeout: 240_000 }, () => {
   });
 
   it('a dead RPC for 10 s', async (t) => {
+    const pollFailures = (): number => topology.coordinatorLog.filter((line) => /^registry poll failed/.test(String(line.msg))).length;
+    const before = pollFailures();
     await survive(t, { kind: 'rpc-outage', ms: 10_000 });
+    assert.ok(pollFailures() > before, 'the coordinator never noticed the outage: is it reaching the chain through the relay?');
   });
 
   let honestFetchDuringSlowLoris: SlowLoris['honestFetch'] | undefined;
