@@ -6,7 +6,7 @@ import type { Logger } from '../core/log/index.ts';
 import { initBackend, initialParams, layoutFor, loadMnist, resolveModelSpec, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import type { GradnetNode } from '../core/p2p/index.ts';
 import { gradnetDomain } from '../core/protocol/index.ts';
-import { CheckpointStore, createCheckpoint, layoutSize } from '../core/tensor/index.ts';
+import { CheckpointStore, genesisCheckpoint, layoutSize } from '../core/tensor/index.ts';
 import type { Clock } from '../core/time/index.ts';
 import { chainPort, gossipPort } from './adapters.ts';
 import type { CoordinatorConfig } from './config.ts';
@@ -105,7 +105,7 @@ async function ensureGenesis(config: CoordinatorConfig, chain: GradnetChain, che
   const genesis = await chain.ledger.genesisModelHash();
   if (await checkpoints.has(genesis)) return;
   const initial = initialParams(spec, config.modelSeed);
-  const checkpoint = createCheckpoint({ layout: initial.layout, params: initial.params, meta: { round: 0, model: spec } });
+  const checkpoint = genesisCheckpoint(initial);
   if (checkpoint.modelHash.toLowerCase() !== genesis.toLowerCase()) {
     throw new CoordinatorConfigError(
       `the ledger's genesis model is ${genesis}, but model ${JSON.stringify(spec)} with seed ${config.modelSeed} hashes to ${checkpoint.modelHash}; set model and modelSeed as they were at deploy`,

@@ -2,19 +2,30 @@ import type { Hex } from 'viem';
 import type { Logger } from 'pino';
 import type { GradnetNode } from '../core/p2p/index.ts';
 import type { Abortable, ModelSource } from '../core/peer/index.ts';
-import { decodeCheckpoint, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import { decodeCheckpoint, TensorError, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
 
 /** Largest checkpoint a node accepts over the blob protocol (the CNN and MLP are far below). */
 const MAX_CHECKPOINT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Gets the checkpoint `hash`: from the local store, or over `/gradnet/blob/1` from connected
- * peers (coordinator or other nodes), verified by decoding it against the model hash before
- * it is stored. Every checkpoint stored here is also served to other peers.
+ * peers (coordinator or other nodes). The hash commits to weights, momentum and meta, so each
+ * peer's bytes are decoded against it before they are taken: a peer serving a damaged or altered
+ * checkpoint is passed over for the next one. A stored file that no longer verifies is dropped
+ * and fetched again instead of failing every later read. Every stored checkpoint is also served.
  */
 export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointStore; p2p: GradnetNode; logger: Logger; signal?: AbortSignal }): Promise<Checkpoint> {
   const { hash, store, p2p, logger } = options;
-  if (await store.has(hash)) return store.get(hash);
+  if (await store.has(hash)) {
+    try {
+      return await store.get(hash);
+    } catch (error) {
+      if (!(error instanceof TensorError)) throw error;
+      logger.warn({ modelHash: hash, err: error }, `stored model ${hash.slice(0, 10)} does not verify (${errorMessage(error)}); dropping it and fetching it again`);
+      await store.delete(hash);
+    }
+  }
   const started = performance.now();
   const bytes = await p2p.fetchBlob(hash, {
     signal: options.signal,

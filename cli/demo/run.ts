@@ -6,7 +6,7 @@ import { connectGradnet, deployGradnet, devOnlyAccounts, fetchChainId } from '..
 import { GradnetError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log/index.ts';
 import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
-import { CheckpointStore, modelHash } from '../../core/tensor/index.ts';
+import { CheckpointStore, genesisCheckpoint } from '../../core/tensor/index.ts';
 import { createKeystore, DEV_CHAIN_ID, importKeystore } from '../../core/wallet/index.ts';
 import { registerNode } from '../actions/register.ts';
 import { fetchRewardStatement } from '../support/rewards.ts';
@@ -65,7 +65,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   try {
     const spec = resolveModelSpec(options.model);
     const genesis = initialParams(spec, MODEL_SEED);
-    const genesisHash = modelHash(genesis.layout, genesis.params);
+    const genesisHash = genesisCheckpoint(genesis).modelHash;
     const accounts = devOnlyAccounts(options.peers + 1);
     const [coordinatorAccount, ...ownerAccounts] = accounts;
 

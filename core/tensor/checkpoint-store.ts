@@ -1,4 +1,4 @@
-import { readFile, stat, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Hex } from 'viem';
 import { writeFileAtomic } from '../files/index.ts';
@@ -46,6 +46,11 @@ export class CheckpointStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointNotFoundError(hash, this.dir);
       throw error;
     }
+  }
+
+  /** Removes a stored checkpoint (one found damaged, so that it is fetched again); absent is fine. */
+  async delete(hash: Hex): Promise<void> {
+    await rm(this.pathOf(hash), { force: true });
   }
 
   async has(hash: Hex): Promise<boolean> {

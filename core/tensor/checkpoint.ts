@@ -4,7 +4,7 @@ import { float32FromLittleEndian, float32ToLittleEndian, modelHash } from './has
 import { assertFinite, layoutSize, validateLayout, type ParameterLayout } from './layout.ts';
 import type { ModelSpec } from './model-spec.ts';
 
-/** What a checkpoint says about the model besides its weights. Extra JSON fields are kept as they are. */
+/** What a checkpoint says about the model besides its weights. Extra JSON fields are kept as they are and committed by the model hash (but UNCOMMITTED_META_FIELDS). */
 export interface CheckpointMeta {
   readonly round: number;
   readonly model: ModelSpec;
@@ -12,7 +12,7 @@ export interface CheckpointMeta {
   readonly [extra: string]: unknown;
 }
 
-/** A model at a round: weights, the outer optimizer's momentum, and metadata, addressed by `modelHash`. */
+/** A model at a round: weights, the outer optimizer's momentum, and metadata, addressed by `modelHash`, which covers all three. */
 export interface Checkpoint {
   readonly modelHash: Hex;
   readonly layout: ParameterLayout;
@@ -36,10 +36,9 @@ interface CheckpointHeader {
   hasMomentum: boolean;
 }
 
-/** Validates the parts and computes the hash that names the checkpoint. */
+/** Validates the parts and computes the hash that names the checkpoint and commits to all of them. */
 export function createCheckpoint(input: CheckpointInput): Checkpoint {
   validateLayout(input.layout);
-  const hash = modelHash(input.layout, input.params);
   if (input.momentum !== undefined) {
     if (!(input.momentum instanceof Float32Array) || input.momentum.length !== input.params.length) {
       throw new InvalidParametersError(
@@ -50,13 +49,18 @@ export function createCheckpoint(input: CheckpointInput): Checkpoint {
     assertFinite(input.momentum, 'checkpoint momentum');
   }
   assertMeta(input.meta);
-  return { ...input, modelHash: hash };
+  return { ...input, modelHash: modelHash(input) };
+}
+
+/** Round 0: a model's initial weights, no momentum yet. Its hash is the ledger's genesis model hash. */
+export function genesisCheckpoint(initial: { layout: ParameterLayout; params: Float32Array; spec: ModelSpec }): Checkpoint {
+  return createCheckpoint({ layout: initial.layout, params: initial.params, meta: { round: 0, model: initial.spec } });
 }
 
 /**
  * Bytes: magic "GNCKPT01", u32 LE header length, header JSON (hash, layout, meta, counts),
- * weights and momentum as little-endian float32, then keccak256 of everything before it so that
- * corruption of the momentum or metadata (which the model hash does not cover) is caught too.
+ * weights and momentum as little-endian float32, then keccak256 of everything before it, which
+ * tells a damaged file (CheckpointCorruptError) from another model (CheckpointHashMismatchError).
  */
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
   const verified = createCheckpoint(checkpoint);
@@ -89,8 +93,8 @@ export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {
 }
 
 /**
- * Decodes and verifies: integrity digest, structure, finite values, and that the weights hash to
- * `expectedHash`. Anything else is refused with an error that names what was expected and found.
+ * Decodes and verifies: integrity digest, structure, finite values, and that weights, momentum
+ * and meta hash to `expectedHash`. Anything else is refused with an error that names what was expected and found.
  */
 export function decodeCheckpoint(bytes: Uint8Array, expectedHashInput: Hex): Checkpoint {
   const expectedHash = String(expectedHashInput).toLowerCase() as Hex;

@@ -17,7 +17,7 @@ export class CheckpointCorruptError extends TensorError {
   }
 }
 
-/** A checkpoint whose weights hash to something other than what the caller asked for. */
+/** A checkpoint whose weights, momentum and meta hash to something other than what the caller asked for. */
 export class CheckpointHashMismatchError extends TensorError {
   readonly expected: string;
   readonly actual: string;
@@ -25,7 +25,7 @@ export class CheckpointHashMismatchError extends TensorError {
   constructor(expected: string, actual: string) {
     super(
       'CHECKPOINT_HASH_MISMATCH',
-      `checkpoint hash mismatch: expected ${expected} but its weights hash to ${actual}; ` +
+      `checkpoint hash mismatch: expected ${expected} but its weights, momentum and meta hash to ${actual}; ` +
         'the file is corrupted or is another model — fetch it again from a peer that announced the expected hash',
     );
     this.expected = expected;

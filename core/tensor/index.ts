@@ -5,8 +5,8 @@
  */
 export { TensorError, InvalidParametersError, CheckpointCorruptError, CheckpointHashMismatchError, CheckpointNotFoundError } from './errors.ts';
 export { type ParameterEntry, type ParameterLayout, type PlacedParameter, shapeSize, validateLayout, layoutSize, placeLayout, assertParameters, assertFinite, sameLayout } from './layout.ts';
-export { canonicalModelBytes, modelHash, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
-export { type Checkpoint, type CheckpointInput, type CheckpointMeta, createCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.ts';
+export { canonicalWeightsBytes, canonicalJson, weightsHash, modelHash, type ModelHashInput, UNCOMMITTED_META_FIELDS, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
+export { type Checkpoint, type CheckpointInput, type CheckpointMeta, createCheckpoint, genesisCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.ts';
 export { type CnnSpec, type MlpSpec, type ModelName, type ModelSpec } from './model-spec.ts';
 export { DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 export { CheckpointStore } from './checkpoint-store.ts';

@@ -18,7 +18,7 @@ import {
   type SignedUpdate,
   type ValidationContext,
 } from '../../core/protocol/index.ts';
-import { encodeDelta, modelHash } from '../../core/tensor/index.ts';
+import { encodeDelta, genesisCheckpoint } from '../../core/tensor/index.ts';
 
 export const MODEL = { name: 'mlp' } as const;
 export const MODEL_SEED = 1;
@@ -60,7 +60,7 @@ export function sharedMnist(): Promise<MnistSplits> {
 export async function startTestNetwork(options: { owners: number }): Promise<TestNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'gradnet-coordinator-'));
   const initial = initialParams(MODEL, MODEL_SEED);
-  const genesisHash = modelHash(initial.layout, initial.params);
+  const genesisHash = genesisCheckpoint(initial).modelHash;
   const devnet = await startDevnet({
     port: 0,
     accounts: options.owners + 1,

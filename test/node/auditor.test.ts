@@ -55,6 +55,21 @@ describe('RoundAuditor', () => {
     assert.equal(result.verdict, 'mismatch');
   });
 
+  it('reports a mismatch when the committed model carries crafted momentum that moves the next round', () => {
+    const parent = genesis();
+    const updates = [0, 1, 2].map((index) => observed(parent, index));
+    const { committed, produced } = committedFrom(parent, updates);
+    const crafted = createCheckpoint({ ...produced, momentum: Float32Array.from(produced.params, (_, i) => (i % 2 === 0 ? 5 : -5)) });
+    const roundTwo = [{ digest: keccak256(toHex('round-2')), delta: vector(20), samples: 640 }];
+    const next = (from: Checkpoint): Float32Array => applyRound({ parent: from, round: 2, updates: roundTwo, aggregation: { rule: 'mean' } }).checkpoint.params;
+    assert.notDeepEqual(next(crafted), next(produced));
+    const auditor = new RoundAuditor({ logger });
+    updates.forEach((update) => auditor.observe(update));
+    const result = auditor.audit({ ...committed, modelHash: crafted.modelHash }, parent, crafted);
+    assert.equal(result.verdict, 'mismatch');
+    assert.equal(result.computedModelHash, produced.modelHash);
+  });
+
   it('picks the round\'s updates out of a superset with the coordinator\'s digest list, checked against the root', () => {
     const parent = genesis();
     const updates = [0, 1, 2].map((index) => observed(parent, index));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connectGradnet, devOnlyAccounts, type GradnetChain } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
-import { createCheckpoint } from '../../core/tensor/index.ts';
+import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { registerNode } from '../../cli/index.ts';
 import { ProcessGroup, freePort, waitFor, type ChildLogLine, type RunningChild } from '../../core/process/index.ts';
 
@@ -27,7 +27,7 @@ describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
   const [coordinatorKey, owner] = devOnlyAccounts(3);
   const nodeKey = devOnlyAccounts(6)[5];
   const genesisInit = initialParams('mlp', 1);
-  const genesis = createCheckpoint({ layout: genesisInit.layout, params: genesisInit.params, meta: { round: 0, model: genesisInit.spec } });
+  const genesis = genesisCheckpoint(genesisInit);
   const coordinatorLines: ChildLogLine[] = [];
   let workDir = '';
   let rpcUrl = '';

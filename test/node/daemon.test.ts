@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connectGradnet, devOnlyAccounts } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
-import { CheckpointStore, createCheckpoint } from '../../core/tensor/index.ts';
+import { CheckpointStore, genesisCheckpoint } from '../../core/tensor/index.ts';
 import { registerNode } from '../../cli/index.ts';
 import { ProcessGroup, freePort, waitFor, type ChildLogLine } from '../../core/process/index.ts';
 import { startRpcRelay } from '../support/rpc-relay.ts';
@@ -18,7 +18,7 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
   const [coordinatorKey, owner, stranger] = devOnlyAccounts(3);
   const nodeKey = devOnlyAccounts(5)[4];
   const genesisInit = initialParams('mlp', 1);
-  const genesis = createCheckpoint({ layout: genesisInit.layout, params: genesisInit.params, meta: { round: 0, model: genesisInit.spec } });
+  const genesis = genesisCheckpoint(genesisInit);
   let rpcUrl = '';
   let deploymentsFile = '';
   let workDir = '';

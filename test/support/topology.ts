@@ -5,7 +5,7 @@ import { connectGradnet, devOnlyAccounts, type DevOnlyAccount, type GradnetChain
 import type { Logger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { freePort, ProcessGroup, waitFor, type ChildLogLine, type RunningChild } from '../../core/process/index.ts';
-import { modelHash } from '../../core/tensor/index.ts';
+import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { startRpcRelay, type RpcRelay } from './rpc-relay.ts';
 
 /**
@@ -116,7 +116,7 @@ export class Topology {
       const port = await freePort();
       const devnet = group.start({
         name: 'devnet',
-        args: ['devnet', '--port', String(port), '--accounts', String(1 + peerCount), '--genesis-hash', modelHash(genesis.layout, genesis.params), '--deployments', deploymentsFile],
+        args: ['devnet', '--port', String(port), '--accounts', String(1 + peerCount), '--genesis-hash', genesisCheckpoint(genesis).modelHash, '--deployments', deploymentsFile],
       });
       await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: START_TIMEOUT_MS, child: devnet, signal: options.signal });
       const rpcUrl = `http://127.0.0.1:${port}`;

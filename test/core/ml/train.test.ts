@@ -16,7 +16,7 @@ import {
   type Dataset,
   type MnistSplits,
 } from '../../../core/ml/index.ts';
-import { InvalidParametersError, layoutSize, modelHash } from '../../../core/tensor/index.ts';
+import { InvalidParametersError, layoutSize, weightsHash } from '../../../core/tensor/index.ts';
 
 let mnist: MnistSplits;
 let shard: Dataset;
@@ -48,10 +48,10 @@ describe('models and local training', () => {
 
   it('initialises identically from a seed on every machine (pinned hashes)', () => {
     const mlp = initialParams('mlp', 42);
-    assert.equal(modelHash(mlp.layout, mlp.params), '0x40e1e427df158ad4a9bc9710d5bd27a6eb212250a90ea2336c30f5e0630d3580');
+    assert.equal(weightsHash(mlp.layout, mlp.params), '0x40e1e427df158ad4a9bc9710d5bd27a6eb212250a90ea2336c30f5e0630d3580');
     const cnn = initialParams({ name: 'cnn' }, 42);
-    assert.equal(modelHash(cnn.layout, cnn.params), '0x9dbb206462817664c75214d23cb5e032948116048d9f7640df03cc55fab843b7');
-    assert.notEqual(modelHash(mlp.layout, initialParams('mlp', 43).params), modelHash(mlp.layout, mlp.params));
+    assert.equal(weightsHash(cnn.layout, cnn.params), '0x9dbb206462817664c75214d23cb5e032948116048d9f7640df03cc55fab843b7');
+    assert.notEqual(weightsHash(mlp.layout, initialParams('mlp', 43).params), weightsHash(mlp.layout, mlp.params));
     assert.ok(mlp.params.subarray(784 * 128, 784 * 128 + 128).every((bias) => bias === 0));
     const limit = Math.sqrt(6 / (784 + 128));
     assert.ok(mlp.params.subarray(0, 784 * 128).every((weight) => Math.abs(weight) <= limit));

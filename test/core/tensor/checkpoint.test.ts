@@ -12,10 +12,12 @@ import {
   createCheckpoint,
   decodeCheckpoint,
   encodeCheckpoint,
+  genesisCheckpoint,
   InvalidParametersError,
   modelHash,
   type ParameterLayout,
 } from '../../../core/tensor/index.ts';
+import { forgeCheckpoint } from './forged-checkpoint.ts';
 
 const layout: ParameterLayout = [
   { name: 'dense/kernel', shape: [4, 3] },
@@ -28,7 +30,7 @@ const checkpoint = createCheckpoint({ layout, params, momentum, meta: { round: 3
 
 describe('checkpoint encoding', () => {
   it('round-trips weights, momentum and metadata under the model hash', () => {
-    assert.equal(checkpoint.modelHash, modelHash(layout, params));
+    assert.equal(checkpoint.modelHash, modelHash({ layout, params, momentum, meta: checkpoint.meta }));
     const decoded = decodeCheckpoint(encodeCheckpoint(checkpoint), checkpoint.modelHash);
     assert.equal(decoded.modelHash, checkpoint.modelHash);
     assert.deepEqual(decoded.layout, layout);
@@ -62,11 +64,37 @@ describe('checkpoint encoding', () => {
   it('refuses corrupted, truncated and foreign bytes', () => {
     const bytes = encodeCheckpoint(checkpoint);
     const flipped = bytes.slice();
-    flipped[bytes.length - 40] ^= 0x01; // inside the momentum, which the model hash does not cover
+    flipped[bytes.length - 40] ^= 0x01; // inside the momentum: the integrity digest catches it before the hash
     assert.throws(() => decodeCheckpoint(flipped, checkpoint.modelHash), CheckpointCorruptError);
     assert.throws(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), checkpoint.modelHash), CheckpointCorruptError);
     assert.throws(() => decodeCheckpoint(new TextEncoder().encode('{"not":"a checkpoint"} padding padding padding padding'), checkpoint.modelHash), /magic/);
     assert.throws(() => decodeCheckpoint(bytes, 'nope' as Hex), CheckpointCorruptError);
+  });
+
+  it('refuses a well-formed file claiming the hash with altered momentum or meta', () => {
+    const nudged = momentum.slice();
+    nudged[5] += 0.5;
+    const forgeries = {
+      momentum: forgeCheckpoint(checkpoint, { momentum: nudged }),
+      'no momentum': forgeCheckpoint(checkpoint, { momentum: undefined }),
+      'meta.model': forgeCheckpoint(checkpoint, { meta: { ...checkpoint.meta, model: { name: 'cnn', filters: [4, 8], kernelSize: 3 } } }),
+      'meta.round': forgeCheckpoint(checkpoint, { meta: { ...checkpoint.meta, round: 9 } }),
+      'meta.aggregation': forgeCheckpoint(checkpoint, { meta: { ...checkpoint.meta, aggregation: { rule: 'nonsense' } } }),
+    };
+    for (const [what, bytes] of Object.entries(forgeries)) {
+      assert.throws(() => decodeCheckpoint(bytes, checkpoint.modelHash), CheckpointHashMismatchError, what);
+    }
+    const annotated = forgeCheckpoint(checkpoint, { meta: { ...checkpoint.meta, evaluation: { accuracy: 0.5 } } });
+    assert.deepEqual(decodeCheckpoint(annotated, checkpoint.modelHash).meta.evaluation, { accuracy: 0.5 });
+  });
+
+  it('names round 0 by weights and model spec: the genesis hash a ledger is deployed with', () => {
+    const spec = { name: 'mlp', hidden: 3 } as const;
+    const genesis = genesisCheckpoint({ layout, params, spec });
+    assert.deepEqual(genesis.meta, { round: 0, model: spec });
+    assert.equal(genesis.momentum, undefined);
+    assert.equal(genesis.modelHash, modelHash({ layout, params, meta: { round: 0, model: spec } }));
+    assert.notEqual(genesisCheckpoint({ layout, params, spec: { name: 'mlp', hidden: 4 } }).modelHash, genesis.modelHash);
   });
 
   it('refuses NaN weights, mismatched momentum and a bad round', () => {
@@ -118,5 +146,8 @@ describe('CheckpointStore', () => {
     await assert.rejects(store.get(checkpoint.modelHash), CheckpointCorruptError);
     await assert.rejects(store.get(`0x${'56'.repeat(32)}`), CheckpointNotFoundError);
     await assert.rejects(store.get('../../etc/passwd' as Hex), CheckpointCorruptError);
+    await store.delete(checkpoint.modelHash);
+    assert.equal(await store.has(checkpoint.modelHash), false);
+    await store.delete(checkpoint.modelHash);
   });
 });
