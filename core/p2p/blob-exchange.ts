@@ -1,4 +1,4 @@
-import type { Libp2p, PeerId, Stream } from '@libp2p/interface';
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface';
 import { Queue, lpStream } from '@libp2p/utils';
 import { bytesToHex, hexToBytes, type Hex } from 'viem';
 import { BlobRequest, BlobResponse, contentHash } from '../protocol/index.ts';
@@ -14,8 +14,12 @@ export interface BlobExchangeOptions {
   timeoutMs?: number;
   /** Outgoing fetches at once, across peers. Default 4. */
   maxConcurrentFetches?: number;
-  /** Incoming requests served at once; more are answered BUSY. Default 8. */
+  /** Incoming requests served at once, across peers, counted once a request has been read; more are answered BUSY. Default 8. */
   maxConcurrentServes?: number;
+  /** Incoming streams one peer may hold open at once, read or not; more are answered BUSY. Default 4. */
+  maxStreamsPerPeer?: number;
+  /** Time an incoming stream has to send its request before it is dropped. Default 3 s. */
+  requestTimeoutMs?: number;
   /** Largest blob this node fetches or serves. Default 64 MiB. */
   maxBlobBytes?: number;
 }
@@ -49,14 +53,20 @@ class PeerFailure extends Error {
  * `/gradnet/blob/1`: request {hash, maxBytes}; response header {status, size}; then the bytes in
  * length-prefixed chunks. The client checks the declared size against its bound before
  * allocating, counts bytes as they come, and verifies the hash before handing anything out.
+ * The server keeps a slow-loris off its serving slots: a stream takes one only once its request
+ * has arrived, a stream that sends none within `requestTimeoutMs` is dropped, and one peer holds
+ * at most `maxStreamsPerPeer` streams, so silent streams cost a peer its own share, not everyone's.
  */
 export class BlobExchange {
   private readonly chunkBytes: number;
   private readonly timeoutMs: number;
   private readonly maxBlobBytes: number;
   private readonly maxConcurrentServes: number;
+  private readonly maxStreamsPerPeer: number;
+  private readonly requestTimeoutMs: number;
   private readonly fetchQueue: Queue<Uint8Array>;
   private serving = 0;
+  private readonly streamsByPeer = new Map<string, number>();
 
   constructor(
     private readonly libp2p: Libp2p,
@@ -67,12 +77,15 @@ export class BlobExchange {
     this.timeoutMs = positive('timeoutMs', options.timeoutMs ?? 30_000);
     this.maxBlobBytes = positive('maxBlobBytes', options.maxBlobBytes ?? 64 * 1024 * 1024);
     this.maxConcurrentServes = positive('maxConcurrentServes', options.maxConcurrentServes ?? 8);
+    this.maxStreamsPerPeer = positive('maxStreamsPerPeer', options.maxStreamsPerPeer ?? 4);
+    this.requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? 3000);
     this.fetchQueue = new Queue({ concurrency: positive('maxConcurrentFetches', options.maxConcurrentFetches ?? 4) });
   }
 
   async start(): Promise<void> {
-    await this.libp2p.handle(BLOB_PROTOCOL, (stream) => this.serve(stream), {
-      maxInboundStreams: this.maxConcurrentServes * 2,
+    // Past the per-peer cap a stream is still accepted, to be answered BUSY rather than reset.
+    await this.libp2p.handle(BLOB_PROTOCOL, (stream, connection) => this.serve(stream, connection), {
+      maxInboundStreams: this.maxStreamsPerPeer * 2,
     });
   }
 
@@ -137,46 +150,65 @@ export class BlobExchange {
     }
   }
 
-  private async serve(stream: Stream): Promise<void> {
+  private async serve(stream: Stream, connection: Connection): Promise<void> {
+    const peer = connection.remotePeer.toString();
+    const open = this.streamsByPeer.get(peer) ?? 0;
+    this.streamsByPeer.set(peer, open + 1);
     const signal = AbortSignal.timeout(this.timeoutMs);
     const lp = lpStream(stream, { maxDataLength: REQUEST_MAX_BYTES });
     const respond = (status: BlobResponse.Status, size = 0): Promise<void> => lp.write(BlobResponse.encode({ status, size }), { signal });
-    this.serving++;
     try {
-      let request: BlobRequest;
-      try {
-        request = BlobRequest.decode((await lp.read({ signal })).subarray());
-      } catch {
-        await respond(BlobResponse.Status.BAD_REQUEST);
-        return;
-      }
-      if (request.hash.byteLength !== 32) {
-        await respond(BlobResponse.Status.BAD_REQUEST);
-        return;
-      }
-      if (this.serving > this.maxConcurrentServes) {
+      if (open >= this.maxStreamsPerPeer) {
         await respond(BlobResponse.Status.BUSY);
         return;
       }
-      const bytes = await this.lookup(bytesToHex(request.hash), signal);
-      if (bytes === undefined) {
-        await respond(BlobResponse.Status.NOT_FOUND);
+      const request = await this.readRequest(lp);
+      if (request === undefined) {
+        await respond(BlobResponse.Status.BAD_REQUEST);
         return;
       }
-      if (bytes.byteLength > Math.min(request.maxBytes, this.maxBlobBytes)) {
-        await respond(BlobResponse.Status.TOO_LARGE, bytes.byteLength);
+      if (this.serving >= this.maxConcurrentServes) {
+        await respond(BlobResponse.Status.BUSY);
         return;
       }
-      await respond(BlobResponse.Status.OK, bytes.byteLength);
-      for (let offset = 0; offset < bytes.byteLength; offset += this.chunkBytes) {
-        await lp.write(bytes.subarray(offset, offset + this.chunkBytes), { signal });
+      this.serving++;
+      try {
+        const bytes = await this.lookup(bytesToHex(request.hash), signal);
+        if (bytes === undefined) {
+          await respond(BlobResponse.Status.NOT_FOUND);
+          return;
+        }
+        if (bytes.byteLength > Math.min(request.maxBytes, this.maxBlobBytes)) {
+          await respond(BlobResponse.Status.TOO_LARGE, bytes.byteLength);
+          return;
+        }
+        await respond(BlobResponse.Status.OK, bytes.byteLength);
+        for (let offset = 0; offset < bytes.byteLength; offset += this.chunkBytes) {
+          await lp.write(bytes.subarray(offset, offset + this.chunkBytes), { signal });
+        }
+        await stream.close({ signal });
+      } finally {
+        this.serving--;
       }
-      await stream.close({ signal });
     } catch (error) {
-      // A peer that hangs up or stalls must not hurt the server; drop the stream.
+      // A peer that hangs up, stalls or sends no request must not hurt the server; drop the stream.
       stream.abort(error as Error);
     } finally {
-      this.serving--;
+      const left = (this.streamsByPeer.get(peer) ?? 1) - 1;
+      if (left === 0) this.streamsByPeer.delete(peer);
+      else this.streamsByPeer.set(peer, left);
+    }
+  }
+
+  /** The request, or undefined when what came is not one; throws when nothing came within requestTimeoutMs. */
+  private async readRequest(lp: ReturnType<typeof lpStream>): Promise<BlobRequest | undefined> {
+    const deadline = AbortSignal.timeout(this.requestTimeoutMs);
+    try {
+      const request = BlobRequest.decode((await lp.read({ signal: deadline })).subarray());
+      return request.hash.byteLength === 32 ? request : undefined;
+    } catch (error) {
+      if (deadline.aborted) throw error;
+      return undefined;
     }
   }
 
