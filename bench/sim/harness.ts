@@ -2,7 +2,7 @@ import type { Hex } from 'viem';
 import { applyRound, type RoundAggregationInput } from '../../core/audit/index.ts';
 import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
 import { payRound } from '../../core/rewards/index.ts';
-import { createCheckpoint, errorFeedbackStart, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
+import { errorFeedbackStart, genesisCheckpoint, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
 import { FIXED_POINT_SCALE, fromFixedPoint } from '../../core/units/index.ts';
 import { attackNeedsOwnUpdate, craftAttack, type AttackName, type AttackOptions } from './attacks.ts';
 import { SimulationError } from './errors.ts';
@@ -89,7 +89,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
   const wire = new SimulatedWire({ peers, seed: config.seed, maxNorm: config.maxNorm });
   const samples = config.inner.innerSteps * config.inner.batchSize;
 
-  let checkpoint: Checkpoint = createCheckpoint({ layout: config.layout, params: config.initial, meta: { round: 0, model: config.spec } });
+  let checkpoint: Checkpoint = genesisCheckpoint({ layout: config.layout, params: config.initial, spec: config.spec });
   const curve: SimulationResult['curve'] = [];
   const refused: Record<string, number> = {};
   let payloadBytes = 0;

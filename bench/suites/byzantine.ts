@@ -1,5 +1,5 @@
 import { aggregationRuleNames, DEFAULT_RULE, type AggregationRuleInput, type AggregationRuleName } from '../../core/aggregate/index.ts';
-import { weightsHash } from '../../core/tensor/index.ts';
+import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { pngPathFor, robustnessChart, writeChartPng, type RobustnessCell } from '../plot/index.ts';
 import { alieZMax, attackNames, buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation, type AttackOptions } from '../sim/index.ts';
 
@@ -21,7 +21,7 @@ const ATTACK_OPTIONS: AttackOptions = { signflipScale: 4, alieZ: alieZMax(PEERS,
 export async function run({ jsonFile }: { jsonFile: string }): Promise<Record<string, unknown>> {
   const world = await buildWorld({ model: MODEL, peers: PEERS, seed: SEED });
   // Every cell starts from the same genesis, so first-round honest training is done once for all.
-  const cache = new PinnedModelUpdateCache(weightsHash(world.layout, world.initial));
+  const cache = new PinnedModelUpdateCache(genesisCheckpoint({ layout: world.layout, params: world.initial, spec: world.spec }).modelHash);
   progress(`byzantine: ${MODEL} on ${world.backend}, ${PEERS} peers (${MALICIOUS} malicious) × ${ROUNDS} rounds, ${aggregationRuleNames.length} rules × ${attackNames.length} attacks + clean`);
 
   const cells: (RobustnessCell & { seconds: number; refused: Record<string, number> })[] = [];

@@ -1,5 +1,5 @@
 import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
-import { CODEC_IDS, DEFAULT_TOPK_FRACTION, weightsHash, type CodecId } from '../../core/tensor/index.ts';
+import { CODEC_IDS, DEFAULT_TOPK_FRACTION, genesisCheckpoint, type CodecId } from '../../core/tensor/index.ts';
 import { compressionChart, pngPathFor, writeChartPng } from '../plot/index.ts';
 import { buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation } from '../sim/index.ts';
 
@@ -23,7 +23,7 @@ const CURVE_TEST_LIMIT = 1000;
  */
 export async function run({ jsonFile }: { jsonFile: string }): Promise<Record<string, unknown>> {
   const world = await buildWorld({ model: MODEL, peers: PEERS, seed: SEED });
-  const cache = new PinnedModelUpdateCache(weightsHash(world.layout, world.initial));
+  const cache = new PinnedModelUpdateCache(genesisCheckpoint({ layout: world.layout, params: world.initial, spec: world.spec }).modelHash);
   progress(`compression: ${MODEL} on ${world.backend}, ${PEERS} IID peers × ${ROUNDS} rounds, codecs ${CODEC_IDS.join(', ')}`);
 
   const measure = async (codec: CodecId, topkFraction?: number): Promise<{ bytesPerUpdate: number; accuracy: number }> => {

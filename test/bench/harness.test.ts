@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { initBackend, initialParams, loadMnist, sliceExamples, type Dataset } from '../../core/ml/index.ts';
-import { weightsHash } from '../../core/tensor/index.ts';
+import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { PinnedModelUpdateCache, runSimulation, type SimulationConfig } from '../../bench/sim/index.ts';
 
 // A model small enough that a few rounds of 4 peers take about a second.
@@ -50,7 +50,7 @@ describe('simulation harness', () => {
   });
 
   it('shares only first-round training between runs from the same genesis, with identical results', async () => {
-    const cache = new PinnedModelUpdateCache(weightsHash(base.layout, base.initial));
+    const cache = new PinnedModelUpdateCache(genesisCheckpoint({ layout: base.layout, params: base.initial, spec: base.spec }).modelHash);
     const first = await runSimulation({ ...base, cache });
     assert.equal(cache.hits, 0);
     const second = await runSimulation({ ...base, cache });
