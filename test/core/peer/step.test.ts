@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { seededRandom } from '../../support/random.ts';
 import { initialPeerState, nextWakeAt, step, type PeerConfig, type PeerEffect, type PeerEvent, type PeerState } from '../../../core/peer/index.ts';
+import { runSteps } from '../../support/state-machine.ts';
 
 const NODE: Hex = `0x${'11'.repeat(20)}`;
 const GENESIS: Hex = `0x${'00'.repeat(32)}`;
@@ -11,17 +12,8 @@ const DIGEST: Hex = `0x${'dd'.repeat(32)}`;
 const OTHER_DIGEST: Hex = `0x${'ee'.repeat(32)}`;
 const config: PeerConfig = { nodeKey: NODE, pollMs: 1_000, heartbeatMs: 5_000, republishAfterMs: 5_000, audit: true, backoff: { baseMs: 500, maxMs: 15_000 } };
 
-/** Runs events through the machine, checking that no step mutates its input state. */
 function run(events: readonly PeerEvent[], state: PeerState = initialPeerState(config)): { state: PeerState; effects: PeerEffect[] } {
-  const effects: PeerEffect[] = [];
-  for (const event of events) {
-    const before = structuredClone(state);
-    const result = step(state, event);
-    assert.deepEqual(state, before, `step mutated its input on ${event.type}`);
-    state = result.state;
-    effects.push(...result.effects);
-  }
-  return { state, effects };
+  return runSteps(step, events, state);
 }
 
 const types = (effects: readonly PeerEffect[]): string[] => effects.map((effect) => effect.type);

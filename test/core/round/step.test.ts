@@ -14,6 +14,7 @@ import {
   type RoundEvent,
   type RoundState,
 } from '../../../core/round/index.ts';
+import { runSteps } from '../../support/state-machine.ts';
 
 const config = { quorum: 2, deadlineMs: 1_000, maxWaitMs: 5_000, livenessMs: 3_000, retryBaseMs: 100, retryMaxMs: 400 };
 const node = (i: number): Hex => `0x${i.toString(16).padStart(40, '0')}`;
@@ -21,17 +22,8 @@ const digest = (i: number): Hex => `0x${i.toString(16).padStart(64, 'd')}`;
 const GENESIS: Hex = `0x${'00'.repeat(32)}`;
 const MODEL: Hex = `0x${'ab'.repeat(32)}`;
 
-/** Runs events through the machine, checking that no step mutates its input state. */
 function run(events: readonly RoundEvent[], state: RoundState = initialRoundState(config)): { state: RoundState; effects: RoundEffect[] } {
-  const effects: RoundEffect[] = [];
-  for (const event of events) {
-    const before = structuredClone(state);
-    const result = step(state, event);
-    assert.deepEqual(state, before, `step mutated its input on ${event.type}`);
-    state = result.state;
-    effects.push(...result.effects);
-  }
-  return { state, effects };
+  return runSteps(step, events, state);
 }
 
 const started: RoundEvent = { type: 'start', now: 0, round: 1, baseHash: GENESIS };
