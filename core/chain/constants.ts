@@ -8,8 +8,6 @@ export const ROLES = {
   minter: keccak256(toHex('MINTER_ROLE')),
   /** RoundLedger: may commit rounds. */
   coordinator: keccak256(toHex('COORDINATOR_ROLE')),
-  /** NodeRegistry: may slash stakes. */
-  slasher: keccak256(toHex('SLASHER_ROLE')),
 } as const;
 
 /** Deployment defaults shared by `deployGradnet`, `gradnet devnet` and the Ignition module. */
@@ -18,6 +16,8 @@ export const DEPLOY_DEFAULTS = {
   unbondingPeriodSeconds: 3_600,
   maxRewardBudget: parseEther('10000'),
   vaultFunding: parseEther('1000000'),
+  /** Share of a slashed stake paid to whoever proves the equivocation, in basis points (10%). */
+  slashBountyBps: 1_000,
   /** Placeholder genesis for chains whose first model is not fixed; pass modelHash(initial model). */
   genesisModelHash: keccak256(toHex('gradnet:genesis')),
 } as const;

@@ -26,10 +26,10 @@ export interface DeployOptions {
   rpcUrl: string;
   /** Private key of the deployer, who becomes admin and minter. */
   deployerKey: Hex;
-  /** Receives COORDINATOR_ROLE (ledger) and SLASHER_ROLE (registry); default the deployer. */
+  /** Receives COORDINATOR_ROLE (ledger); default the deployer. */
   coordinator?: Address;
-  /** Receives slashed stake; default the deployer. */
-  treasury?: Address;
+  /** Share of a slashed stake paid to whoever proves the equivocation, in basis points (fixed at deployment). */
+  slashBountyBps?: number;
   /** Model hash of round 0. */
   genesisModelHash?: Hex;
   minStake?: bigint;
@@ -74,13 +74,16 @@ export async function deployGradnet(options: DeployOptions): Promise<DeployResul
   const file = options.deploymentsFile ?? deploymentsFile(clients.chainId);
   const settings = {
     coordinator: getAddress(options.coordinator ?? deployer),
-    treasury: getAddress(options.treasury ?? deployer),
     genesisModelHash: options.genesisModelHash ?? DEPLOY_DEFAULTS.genesisModelHash,
     minStake: options.minStake ?? DEPLOY_DEFAULTS.minStake,
     unbondingPeriod: BigInt(options.unbondingPeriodSeconds ?? DEPLOY_DEFAULTS.unbondingPeriodSeconds),
     maxRewardBudget: options.maxRewardBudget ?? DEPLOY_DEFAULTS.maxRewardBudget,
     vaultFunding: options.vaultFunding ?? DEPLOY_DEFAULTS.vaultFunding,
+    slashBountyBps: options.slashBountyBps ?? DEPLOY_DEFAULTS.slashBountyBps,
   };
+  if (!Number.isInteger(settings.slashBountyBps) || settings.slashBountyBps < 0 || settings.slashBountyBps > 10_000) {
+    throw new ChainInputError('the slash bounty must be a whole number of basis points from 0 to 10000 (1000 = 10%)', settings.slashBountyBps);
+  }
   if (!/^0x[0-9a-fA-F]{64}$/.test(settings.genesisModelHash) || /^0x0{64}$/.test(settings.genesisModelHash)) {
     throw new ChainInputError('the genesis model hash must be a non-zero 32-byte hex string', settings.genesisModelHash);
   }
@@ -102,7 +105,7 @@ export async function deployGradnet(options: DeployOptions): Promise<DeployResul
   }
 
   log(`deploying through Ignition to ${options.rpcUrl} (chain ${clients.chainId}) from ${deployer}`);
-  const deployments = await deployWithIgnition(clients, options, settings);
+  const deployments = await deployWithIgnition(clients, options, { ...settings, slashBountyBps: BigInt(settings.slashBountyBps) });
   await writeDeployments(deployments, file);
   log(`wrote ${file}`);
   return { deployments, file, reused: false };
@@ -139,11 +142,6 @@ async function reconcile(clients: ChainClients, deployments: Deployments, settin
   if (!(await hasRole(ledger, coordinatorRole))) {
     await grantRole(ledger, coordinatorRole);
     log(`granted COORDINATOR_ROLE to ${settings.coordinator}`);
-  }
-  const slasherRole = { role: ROLES.slasher, account: settings.coordinator, signal };
-  if (!(await hasRole(registry, slasherRole))) {
-    await grantRole(registry, slasherRole);
-    log(`granted SLASHER_ROLE to ${settings.coordinator}`);
   }
   if (options.minStake !== undefined && (await minStake(registry, { signal })) !== settings.minStake) {
     await setMinStake(registry, { newMinStake: settings.minStake, signal });

@@ -37,7 +37,15 @@ export {
   TransactionTimeoutError,
 } from './errors.ts';
 export { LedgerClient, type CommittedRound, type RoundRecord } from './ledger.ts';
-export { RegistryClient, RegistryReader, type RegisteredNode } from './registry.ts';
+export {
+  NODE_KEY_BINDING_TYPES,
+  RegistryClient,
+  RegistryReader,
+  registryDomain,
+  signNodeKeyBinding,
+  type RegisteredNode,
+  type SignedUpdateEvidence,
+} from './registry.ts';
 export { TokenClient } from './token.ts';
 export {
   abortable,
@@ -71,7 +79,8 @@ export {
   roundCount,
   setMinStake,
   setUnbondingPeriod,
-  slash,
+  slashedFor,
+  slashEquivocation,
   totalRewardBudget,
   totalSupply,
   transfer,

@@ -1,4 +1,4 @@
-import { zeroAddress, type Address, type Hex } from 'viem';
+import { zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import {
   contractAt,
   increaseStake,
@@ -10,7 +10,7 @@ import {
   register,
   requestExit,
   rotateNodeKey,
-  slash,
+  slashEquivocation,
   unbondingPeriod,
   withdraw,
   type ActionOptions,
@@ -19,8 +19,52 @@ import {
   type SentTransaction,
 } from './actions/index.ts';
 import type { ChainClients } from './clients.ts';
-import { ChainInputError } from './errors.ts';
+import { NoAccountError } from './errors.ts';
 import { TokenClient } from './token.ts';
+
+/** The EIP-712 type a node key signs to consent to being bound to an owner (NodeRegistry's NODE_KEY_BINDING_TYPEHASH). */
+export const NODE_KEY_BINDING_TYPES = { NodeKeyBinding: [{ name: 'owner', type: 'address' }] } as const;
+
+/** The NodeRegistry's own EIP-712 domain: a binding signed for one chain and registry never verifies on another. */
+export function registryDomain(chainId: number, registry: Address) {
+  return { name: 'gradnet NodeRegistry', version: '1', chainId, verifyingContract: registry } as const;
+}
+
+/** The node key's signature over `owner`, which `register` and `rotateNodeKey` require (it proves the owner holds the key). */
+export function signNodeKeyBinding(nodeKey: LocalAccount, binding: { owner: Address; chainId: number; registry: Address }): Promise<Hex> {
+  return nodeKey.signTypedData({
+    domain: registryDomain(binding.chainId, binding.registry),
+    types: NODE_KEY_BINDING_TYPES,
+    primaryType: 'NodeKeyBinding',
+    message: { owner: binding.owner },
+  });
+}
+
+/** One signed update as evidence: the fields core/protocol signs (EIP-712 `Update`) and the signature. */
+export interface SignedUpdateEvidence {
+  round: number;
+  baseModelHash: Hex;
+  nodeKey: Address;
+  samples: number;
+  trainLoss: number;
+  codec: string;
+  payloadDigest: Hex;
+  payloadSize: number;
+  signature: Hex;
+}
+
+function updateTuple(update: SignedUpdateEvidence) {
+  return {
+    round: BigInt(update.round),
+    baseModelHash: update.baseModelHash,
+    nodeKey: update.nodeKey,
+    samples: BigInt(update.samples),
+    trainLoss: BigInt(update.trainLoss),
+    codec: update.codec,
+    payloadDigest: update.payloadDigest,
+    payloadSize: BigInt(update.payloadSize),
+  };
+}
 
 /** A registered node as the registry reports it. */
 export interface RegisteredNode {
@@ -114,7 +158,7 @@ export class RegistryReader {
   }
 }
 
-/** Write side of NodeRegistry for an owner wallet (and for the slasher). */
+/** Write side of NodeRegistry for an owner wallet (and for anyone reporting equivocation). */
 export class RegistryClient {
   readonly address: Address;
   readonly #registry: ContractAt<'NodeRegistry'>;
@@ -126,11 +170,14 @@ export class RegistryClient {
     this.#token = new TokenClient(clients, addresses.token);
   }
 
-  /** Registers `nodeKey` for the client's account with `stake`, approving the registry first when needed. */
-  async register(nodeKey: Address, stake: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
-    if (nodeKey === zeroAddress) throw new ChainInputError('the node key must not be the zero address', nodeKey);
+  /**
+   * Registers `nodeKey` for the client's account with `stake`, approving the registry first when
+   * needed; the node key signs the owner address so that nobody else can bind it.
+   */
+  async register(nodeKey: LocalAccount, stake: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
+    const nodeKeySignature = await this.#bindingSignature(nodeKey);
     await this.#token.ensureAllowance(this.address, stake, options);
-    return register(this.#registry, { nodeKey, stake, signal: options.signal });
+    return register(this.#registry, { nodeKey: nodeKey.address, stake, nodeKeySignature, signal: options.signal });
   }
 
   async increaseStake(amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
@@ -138,8 +185,9 @@ export class RegistryClient {
     return increaseStake(this.#registry, { amount, signal: options.signal });
   }
 
-  rotateNodeKey(newKey: Address, options: ActionOptions = {}): Promise<SentTransaction> {
-    return rotateNodeKey(this.#registry, { newKey, signal: options.signal });
+  /** Replaces the owner's node key with `newKey`, which signs the owner address. */
+  async rotateNodeKey(newKey: LocalAccount, options: ActionOptions = {}): Promise<SentTransaction> {
+    return rotateNodeKey(this.#registry, { newKey: newKey.address, nodeKeySignature: await this.#bindingSignature(newKey), signal: options.signal });
   }
 
   requestExit(options: ActionOptions = {}): Promise<SentTransaction> {
@@ -150,8 +198,23 @@ export class RegistryClient {
     return withdraw(this.#registry, options);
   }
 
-  /** Slashes `amount` of `owner`'s stake with the hash of the evidence; needs SLASHER_ROLE. */
-  slash(owner: Address, amount: bigint, evidence: Hex, options: ActionOptions = {}): Promise<SentTransaction> {
-    return slash(this.#registry, { owner, amount, evidence, signal: options.signal });
+  /**
+   * Proves that one node key signed two different updates for one round and base model: the
+   * registry checks both signatures, takes the node's stake and pays the client's account a bounty.
+   */
+  slashEquivocation(first: SignedUpdateEvidence, second: SignedUpdateEvidence, options: ActionOptions = {}): Promise<SentTransaction> {
+    return slashEquivocation(this.#registry, {
+      first: updateTuple(first),
+      firstSignature: first.signature,
+      second: updateTuple(second),
+      secondSignature: second.signature,
+      signal: options.signal,
+    });
+  }
+
+  #bindingSignature(nodeKey: LocalAccount): Promise<Hex> {
+    const { account, chainId } = this.#registry.clients;
+    if (account === undefined) throw new NoAccountError('NodeRegistry.register');
+    return signNodeKeyBinding(nodeKey, { owner: account.address, chainId, registry: this.address });
   }
 }

@@ -4,5 +4,5 @@ import { defineGradnetModule, GRADNET_MODULE_ID } from '../../core/chain/index.t
 // The module `gradnet deploy` deploys too (core/chain defines it), for
 // `npx hardhat ignition deploy ignition/modules/Gradnet.ts`. The defaults serve that command;
 // `gradnet deploy` passes every parameter explicitly. Override with `--parameters params.json`:
-// {"Gradnet": {"coordinator": "0x…", "treasury": "0x…", "genesisModelHash": "0x…", …}}.
+// {"Gradnet": {"coordinator": "0x…", "genesisModelHash": "0x…", "slashBountyBps": 1000, …}}.
 export default buildModule(GRADNET_MODULE_ID, defineGradnetModule);

@@ -1,95 +1,182 @@
 import assert from 'node:assert/strict';
-import { maxUint256, parseEther, zeroAddress } from 'viem';
-import { deployGradnet, hash, MIN_STAKE, networkHelpers, ROLES, UNBONDING_PERIOD, viem } from './fixture.ts';
+import hre from 'hardhat';
+import { getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { NODE_KEY_BINDING_TYPES, registryDomain, signNodeKeyBinding } from '../../core/chain/index.ts';
+import { evidenceHashOf, gradnetDomain, signUpdate, updateDigest, type GradnetDomain, type SignedUpdate } from '../../core/protocol/index.ts';
+import { deployGradnet, hash, MIN_STAKE, networkHelpers, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet } from './fixture.ts';
 
-const key = (label: string) => `0x${hash(label).slice(26)}` as const;
-const NODE_A = key('node a');
-const NODE_B = key('node b');
-const NODE_C = key('node c');
+/** A node key as a daemon holds it: the private key signs updates, the account signs the binding. */
+interface NodeKey {
+  privateKey: Hex;
+  account: LocalAccount;
+  address: Address;
+}
+
+function nodeKey(label: string): NodeKey {
+  const privateKey = hash(label);
+  const account = privateKeyToAccount(privateKey);
+  return { privateKey, account, address: account.address };
+}
+const NODE_A = nodeKey('node a');
+const NODE_B = nodeKey('node b');
+const NODE_C = nodeKey('node c');
+const BASE = hash('base model');
+
+type Wallet = Gradnet['alice'];
+
+// Coverage runs instrumented bytecode, whose gas means nothing.
+const itMeasuresGas = hre.globalOptions.coverage === true ? it.skip : it;
+
+/** `key`'s consent to be bound to `owner` in this deployment's registry domain (or `where` else). */
+async function binding(g: Gradnet, key: NodeKey, owner: Address, where: { chainId?: number; registry?: Address } = {}): Promise<Hex> {
+  return signNodeKeyBinding(key.account, { owner, chainId: where.chainId ?? (await g.publicClient.getChainId()), registry: where.registry ?? g.registry.address });
+}
+
+/** `wallet` registers `key` with the key's signature. */
+async function registerNode(g: Gradnet, wallet: Wallet, key: NodeKey, stake = MIN_STAKE): Promise<Hex> {
+  return g.registry.write.register([key.address, stake, await binding(g, key, wallet.account.address)], { account: wallet.account });
+}
 
 async function registeredFixture() {
   const g = await deployGradnet();
-  await g.registry.write.register([NODE_A, MIN_STAKE], { account: g.alice.account });
+  await registerNode(g, g.alice, NODE_A);
   return g;
+}
+
+/** The protocol's update domain of this deployment: the RoundLedger names it. */
+async function protocolDomain(g: Gradnet): Promise<GradnetDomain> {
+  return gradnetDomain(await g.publicClient.getChainId(), g.ledger.address);
+}
+
+/** An update signed exactly as a daemon signs it (core/protocol's signUpdate). */
+function signed(key: NodeKey, domain: GradnetDomain, round: number, payloadLabel: string, base = BASE): Promise<SignedUpdate> {
+  return signUpdate({
+    privateKey: key.privateKey,
+    domain,
+    round,
+    baseModelHash: base,
+    samples: 600,
+    trainLoss: 0.412,
+    codec: 'topk',
+    payload: new TextEncoder().encode(payloadLabel),
+  });
+}
+
+/** The contract's Update tuple of a signed update. */
+function tuple(update: SignedUpdate) {
+  return {
+    round: BigInt(update.round),
+    baseModelHash: update.baseModelHash,
+    nodeKey: update.nodeKey,
+    samples: BigInt(update.samples),
+    trainLoss: BigInt(update.trainLoss),
+    codec: update.codec,
+    payloadDigest: update.payloadDigest,
+    payloadSize: BigInt(update.payloadSize),
+  };
+}
+
+function slashEquivocation(g: Gradnet, first: SignedUpdate, second: SignedUpdate, by: Wallet = g.reporter): Promise<Hex> {
+  return g.registry.write.slashEquivocation([tuple(first), first.signature, tuple(second), second.signature], { account: by.account });
+}
+
+async function gasOf(g: Gradnet, tx: Promise<Hex>): Promise<bigint> {
+  return (await g.publicClient.getTransactionReceipt({ hash: await tx })).gasUsed;
 }
 
 describe('NodeRegistry', () => {
   describe('deployment', () => {
-    it('stores its parameters and refuses zero addresses', async () => {
-      const { registry, token, treasury, admin } = await networkHelpers.loadFixture(deployGradnet);
+    it('stores its parameters and refuses zero addresses and a bounty above 100%', async () => {
+      const { registry, token, ledger, vault, admin } = await networkHelpers.loadFixture(deployGradnet);
       assert.equal(await registry.read.minStake(), MIN_STAKE);
       assert.equal(await registry.read.unbondingPeriod(), UNBONDING_PERIOD);
-      assert.equal((await registry.read.treasury()).toLowerCase(), treasury.account.address.toLowerCase());
-      assert.equal((await registry.read.token()).toLowerCase(), token.address.toLowerCase());
-      const a = admin.account.address;
-      const t = token.address;
-      await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [zeroAddress, 1n, 1n, a, a]), registry, 'ZeroAddress', ['token']);
-      await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, 1n, zeroAddress, a]), registry, 'ZeroAddress', ['treasury']);
-      await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, 1n, a, zeroAddress]), registry, 'ZeroAddress', ['admin']);
+      assert.equal(await registry.read.token(), getAddress(token.address));
+      assert.equal(await registry.read.roundLedger(), getAddress(ledger.address));
+      assert.equal(await registry.read.rewardVault(), getAddress(vault.address));
+      assert.equal(await registry.read.slashBountyBps(), SLASH_BOUNTY_BPS);
+      const [a, t, l, v] = [admin.account.address, token.address, ledger.address, vault.address];
+      const deploy = (args: [Address, bigint, bigint, Address, Address, bigint, Address]) => viem.deployContract('NodeRegistry', args);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([zeroAddress, 1n, 1n, l, v, 0n, a]), registry, 'ZeroAddress', ['token']);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([t, 1n, 1n, zeroAddress, v, 0n, a]), registry, 'ZeroAddress', ['roundLedger']);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([t, 1n, 1n, l, zeroAddress, 0n, a]), registry, 'ZeroAddress', ['rewardVault']);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([t, 1n, 1n, l, v, 0n, zeroAddress]), registry, 'ZeroAddress', ['admin']);
       const tooLong = 365n * 86_400n + 1n;
-      await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('NodeRegistry', [t, 1n, tooLong, a, a]), registry, 'UnbondingPeriodTooLong', [tooLong]);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([t, 1n, tooLong, l, v, 0n, a]), registry, 'UnbondingPeriodTooLong', [tooLong]);
+      await viem.assertions.revertWithCustomErrorWithArgs(deploy([t, 1n, 1n, l, v, 10_001n, a]), registry, 'BountyTooHigh', [10_001n]);
     });
   });
 
   describe('register', () => {
     it('binds the node key to the owner, pulls the stake and makes the node active', async () => {
-      const { registry, token, alice } = await networkHelpers.loadFixture(deployGradnet);
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const { registry, token, alice } = g;
       const before = await token.read.balanceOf([alice.account.address]);
-      await viem.assertions.emitWithArgs(
-        registry.write.register([NODE_A, MIN_STAKE], { account: alice.account }),
-        registry,
-        'NodeRegistered',
-        [alice.account.address, NODE_A, MIN_STAKE],
-      );
+      await viem.assertions.emitWithArgs(registerNode(g, alice, NODE_A), registry, 'NodeRegistered', [alice.account.address, NODE_A.address, MIN_STAKE]);
       assert.equal(await token.read.balanceOf([alice.account.address]), before - MIN_STAKE);
       assert.equal(await token.read.balanceOf([registry.address]), MIN_STAKE);
-      assert.equal(await registry.read.isActive([NODE_A]), true);
-      assert.equal((await registry.read.ownerOf([NODE_A])).toLowerCase(), alice.account.address.toLowerCase());
-      const info = await registry.read.nodeOf([alice.account.address]);
-      assert.deepEqual({ ...info, nodeKey: info.nodeKey.toLowerCase() }, { nodeKey: NODE_A, stake: MIN_STAKE, unbondingEndsAt: 0n, active: true });
+      assert.equal(await registry.read.isActive([NODE_A.address]), true);
+      assert.equal(await registry.read.ownerOf([NODE_A.address]), getAddress(alice.account.address));
+      assert.deepEqual(await registry.read.nodeOf([alice.account.address]), { nodeKey: NODE_A.address, stake: MIN_STAKE, unbondingEndsAt: 0n, active: true });
       assert.equal(await registry.read.nodeCount(), 1n);
     });
 
+    it('refuses a key that did not sign this owner in this registry on this chain: nobody can squat a node key', async () => {
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const { registry, alice, bob, ledger } = g;
+      const notNodeA = (signer: Address) => signer !== NODE_A.address;
+      const attempts: [string, Hex][] = [
+        // Bob front-runs Alice's registration with the signature she is about to send.
+        ['the binding Alice was given', await binding(g, NODE_A, alice.account.address)],
+        ['a binding Bob signed himself', await binding(g, NODE_B, bob.account.address)],
+        ['a binding for another chain', await binding(g, NODE_A, bob.account.address, { chainId: 1 })],
+        ['a binding for another registry', await binding(g, NODE_A, bob.account.address, { registry: ledger.address })],
+      ];
+      for (const [, signature] of attempts) {
+        await viem.assertions.revertWithCustomErrorWithArgs(registry.write.register([NODE_A.address, MIN_STAKE, signature], { account: bob.account }), registry, 'NodeKeySignatureInvalid', [NODE_A.address, notNodeA]);
+      }
+      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.register([NODE_A.address, MIN_STAKE, '0x1234'], { account: bob.account }), registry, 'NodeKeySignatureInvalid', [NODE_A.address, zeroAddress]);
+      assert.equal(await registry.read.ownerOf([NODE_A.address]), zeroAddress);
+      await registerNode(g, alice, NODE_A);
+      assert.equal(await registry.read.ownerOf([NODE_A.address]), getAddress(alice.account.address));
+    });
+
+    it('signs the digest the registry computes (EIP-712 NodeKeyBinding in the registry domain)', async () => {
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const domain = registryDomain(await g.publicClient.getChainId(), g.registry.address);
+      const expected = hashTypedData({ domain, types: NODE_KEY_BINDING_TYPES, primaryType: 'NodeKeyBinding', message: { owner: g.alice.account.address } });
+      assert.equal(await g.registry.read.nodeKeyBindingDigest([g.alice.account.address]), expected);
+    });
+
     it('refuses a zero key, a stake below the minimum, a second node and a taken key', async () => {
-      const { registry, alice, bob } = await networkHelpers.loadFixture(registeredFixture);
-      await viem.assertions.revertWithCustomError(registry.write.register([zeroAddress, MIN_STAKE], { account: bob.account }), registry, 'ZeroNodeKey');
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.register([NODE_B, MIN_STAKE - 1n], { account: bob.account }),
-        registry,
-        'StakeBelowMinimum',
-        [MIN_STAKE - 1n, MIN_STAKE],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.register([NODE_B, MIN_STAKE], { account: alice.account }),
-        registry,
-        'AlreadyRegistered',
-        [alice.account.address, NODE_A],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.register([NODE_A, MIN_STAKE], { account: bob.account }),
-        registry,
-        'NodeKeyTaken',
-        [NODE_A, alice.account.address],
-      );
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice, bob } = g;
+      await viem.assertions.revertWithCustomError(registry.write.register([zeroAddress, MIN_STAKE, '0x'], { account: bob.account }), registry, 'ZeroNodeKey');
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, bob, NODE_B, MIN_STAKE - 1n), registry, 'StakeBelowMinimum', [MIN_STAKE - 1n, MIN_STAKE]);
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, alice, NODE_B), registry, 'AlreadyRegistered', [alice.account.address, NODE_A.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, bob, NODE_A), registry, 'NodeKeyTaken', [NODE_A.address, alice.account.address]);
     });
 
     it('refuses a stake that does not fit 88 bits', async () => {
-      const { registry, token, bob } = await networkHelpers.loadFixture(deployGradnet);
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const { registry, token, bob } = g;
       const huge = 2n ** 88n;
       await token.write.mint([bob.account.address, huge]);
       await token.write.approve([registry.address, maxUint256], { account: bob.account });
-      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.register([NODE_B, huge], { account: bob.account }), registry, 'StakeTooLarge', [huge]);
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, bob, NODE_B, huge), registry, 'StakeTooLarge', [huge]);
     });
 
     it('fails cleanly without an allowance', async () => {
-      const { registry, token, outsider } = await networkHelpers.loadFixture(deployGradnet);
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const { registry, token, outsider } = g;
       await token.write.mint([outsider.account.address, MIN_STAKE]);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.register([NODE_C, MIN_STAKE], { account: outsider.account }),
-        token,
-        'ERC20InsufficientAllowance',
-        [registry.address, 0n, MIN_STAKE],
-      );
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, outsider, NODE_C), token, 'ERC20InsufficientAllowance', [registry.address, 0n, MIN_STAKE]);
+    });
+
+    itMeasuresGas('costs at most 150,000 gas (a typical registration, not the first ever)', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const gas = await gasOf(g, registerNode(g, g.bob, NODE_B));
+      assert.ok(gas <= 150_000n, `register used ${gas} gas`);
     });
   });
 
@@ -97,14 +184,14 @@ describe('NodeRegistry', () => {
     it('adds to the stake and re-activates a node below a raised minimum', async () => {
       const { registry, admin, alice } = await networkHelpers.loadFixture(registeredFixture);
       await registry.write.setMinStake([MIN_STAKE * 2n], { account: admin.account });
-      assert.equal(await registry.read.isActive([NODE_A]), false);
+      assert.equal(await registry.read.isActive([NODE_A.address]), false);
       await viem.assertions.emitWithArgs(
         registry.write.increaseStake([MIN_STAKE], { account: alice.account }),
         registry,
         'StakeIncreased',
         [alice.account.address, MIN_STAKE, MIN_STAKE * 2n],
       );
-      assert.equal(await registry.read.isActive([NODE_A]), true);
+      assert.equal(await registry.read.isActive([NODE_A.address]), true);
     });
 
     it('refuses zero, unregistered owners and exiting nodes', async () => {
@@ -124,31 +211,33 @@ describe('NodeRegistry', () => {
 
   describe('rotateNodeKey', () => {
     it('moves activity to the new key and retires the old one for good', async () => {
-      const { registry, alice, bob } = await networkHelpers.loadFixture(registeredFixture);
-      await viem.assertions.emitWithArgs(registry.write.rotateNodeKey([NODE_B], { account: alice.account }), registry, 'NodeKeyRotated', [alice.account.address, NODE_A, NODE_B]);
-      assert.equal(await registry.read.isActive([NODE_A]), false);
-      assert.equal(await registry.read.isActive([NODE_B]), true);
-      assert.equal((await registry.read.ownerOf([NODE_A])).toLowerCase(), alice.account.address.toLowerCase());
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.rotateNodeKey([NODE_A], { account: alice.account }),
-        registry,
-        'NodeKeyTaken',
-        [NODE_A, alice.account.address],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.register([NODE_A, MIN_STAKE], { account: bob.account }),
-        registry,
-        'NodeKeyTaken',
-        [NODE_A, alice.account.address],
-      );
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice, bob } = g;
+      const rotate = async (key: NodeKey) => registry.write.rotateNodeKey([key.address, await binding(g, key, alice.account.address)], { account: alice.account });
+      await viem.assertions.emitWithArgs(rotate(NODE_B), registry, 'NodeKeyRotated', [alice.account.address, NODE_A.address, NODE_B.address]);
+      assert.equal(await registry.read.isActive([NODE_A.address]), false);
+      assert.equal(await registry.read.isActive([NODE_B.address]), true);
+      assert.equal(await registry.read.ownerOf([NODE_A.address]), getAddress(alice.account.address));
+      await viem.assertions.revertWithCustomErrorWithArgs(rotate(NODE_A), registry, 'NodeKeyTaken', [NODE_A.address, alice.account.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(registerNode(g, bob, NODE_A), registry, 'NodeKeyTaken', [NODE_A.address, alice.account.address]);
     });
 
-    it('refuses a zero key, unregistered owners and exiting nodes', async () => {
-      const { registry, alice, bob } = await networkHelpers.loadFixture(registeredFixture);
-      await viem.assertions.revertWithCustomError(registry.write.rotateNodeKey([zeroAddress], { account: alice.account }), registry, 'ZeroNodeKey');
-      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.rotateNodeKey([NODE_C], { account: bob.account }), registry, 'NotRegistered', [bob.account.address]);
+    it('refuses a key that did not sign the owner, a zero key, unregistered owners and exiting nodes', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice, bob } = g;
+      // Rotating onto someone else's key would squat it as surely as registering it.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        registry.write.rotateNodeKey([NODE_C.address, await binding(g, NODE_C, bob.account.address)], { account: alice.account }),
+        registry,
+        'NodeKeySignatureInvalid',
+        [NODE_C.address, (signer: Address) => signer !== NODE_C.address],
+      );
+      await viem.assertions.revertWithCustomError(registry.write.rotateNodeKey([zeroAddress, '0x'], { account: alice.account }), registry, 'ZeroNodeKey');
+      const bobsBinding = await binding(g, NODE_C, bob.account.address);
+      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.rotateNodeKey([NODE_C.address, bobsBinding], { account: bob.account }), registry, 'NotRegistered', [bob.account.address]);
       await registry.write.requestExit({ account: alice.account });
-      await viem.assertions.revertWithCustomError(registry.write.rotateNodeKey([NODE_C], { account: alice.account }), registry, 'NodeExiting');
+      const alicesBinding = await binding(g, NODE_C, alice.account.address);
+      await viem.assertions.revertWithCustomError(registry.write.rotateNodeKey([NODE_C.address, alicesBinding], { account: alice.account }), registry, 'NodeExiting');
     });
   });
 
@@ -160,7 +249,7 @@ describe('NodeRegistry', () => {
       const block = await publicClient.getBlock({ blockNumber: (await publicClient.getTransactionReceipt({ hash: hashTx })).blockNumber });
       const endsAt = block.timestamp + UNBONDING_PERIOD;
       assert.equal((await registry.read.nodeOf([alice.account.address])).unbondingEndsAt, endsAt);
-      assert.equal(await registry.read.isActive([NODE_A]), false);
+      assert.equal(await registry.read.isActive([NODE_A.address]), false);
       await viem.assertions.revertWithCustomErrorWithArgs(registry.write.requestExit({ account: alice.account }), registry, 'NodeExiting', [alice.account.address, endsAt]);
       await viem.assertions.revertWithCustomErrorWithArgs(
         registry.write.withdraw({ account: alice.account }),
@@ -178,13 +267,14 @@ describe('NodeRegistry', () => {
     });
 
     it('lets a withdrawn owner register again with a new key without listing it twice', async () => {
-      const { registry, alice } = await networkHelpers.loadFixture(registeredFixture);
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice } = g;
       await registry.write.requestExit({ account: alice.account });
       await networkHelpers.time.increase(UNBONDING_PERIOD);
       await registry.write.withdraw({ account: alice.account });
-      await registry.write.register([NODE_C, MIN_STAKE], { account: alice.account });
+      await registerNode(g, alice, NODE_C);
       assert.equal(await registry.read.nodeCount(), 1n);
-      assert.equal(await registry.read.isActive([NODE_C]), true);
+      assert.equal(await registry.read.isActive([NODE_C.address]), true);
     });
 
     it('refuses withdraw without exit and for unregistered owners, and exit for unregistered owners', async () => {
@@ -195,66 +285,120 @@ describe('NodeRegistry', () => {
     });
   });
 
-  describe('slash', () => {
-    it('moves slashed stake to the treasury and deactivates a node below the minimum', async () => {
-      const { registry, token, alice, coordinator, treasury } = await networkHelpers.loadFixture(registeredFixture);
-      const evidence = hash('equivocation');
+  describe('slashEquivocation', () => {
+    it('computes the digest core/protocol signs (same EIP-712 Update type and gradnet domain)', async () => {
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const domain = await protocolDomain(g);
+      const update = await signed(NODE_A, domain, 7, 'payload');
+      assert.equal(await g.registry.read.updateDigest([tuple(update)]), updateDigest(update, domain));
+    });
+
+    it('takes the whole stake of a key that signed two updates for one round: a bounty to the reporter, the rest to the vault', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, token, vault, alice, reporter } = g;
+      const domain = await protocolDomain(g);
+      const first = await signed(NODE_A, domain, 3, 'first payload');
+      const second = await signed(NODE_A, domain, 3, 'second payload');
+      const [vaultBefore, reporterBefore] = await Promise.all([token.read.balanceOf([vault.address]), token.read.balanceOf([reporter.account.address])]);
+      const bounty = (MIN_STAKE * SLASH_BOUNTY_BPS) / 10_000n;
       await viem.assertions.emitWithArgs(
-        registry.write.slash([alice.account.address, 10n, evidence], { account: coordinator.account }),
+        slashEquivocation(g, first, second),
         registry,
         'NodeSlashed',
-        [alice.account.address, 10n, evidence, coordinator.account.address],
+        [alice.account.address, NODE_A.address, 3n, evidenceHashOf(updateDigest(first, domain), updateDigest(second, domain)), MIN_STAKE, bounty, reporter.account.address],
       );
-      assert.equal(await token.read.balanceOf([treasury.account.address]), 10n);
-      assert.equal((await registry.read.nodeOf([alice.account.address])).stake, MIN_STAKE - 10n);
-      assert.equal(await registry.read.isActive([NODE_A]), false);
-      await registry.write.increaseStake([10n], { account: alice.account });
-      assert.equal(await registry.read.isActive([NODE_A]), true);
+      assert.equal(await token.read.balanceOf([reporter.account.address]), reporterBefore + bounty);
+      assert.equal(await token.read.balanceOf([vault.address]), vaultBefore + MIN_STAKE - bounty);
+      assert.equal(await token.read.balanceOf([registry.address]), 0n);
+      assert.equal((await registry.read.nodeOf([alice.account.address])).stake, 0n);
+      assert.equal(await registry.read.isActive([NODE_A.address]), false);
+      assert.equal(await registry.read.slashedFor([NODE_A.address, 3n]), true);
+      assert.equal(await registry.read.slashedFor([NODE_A.address, 4n]), false);
+      await viem.assertions.revertWithCustomErrorWithArgs(slashEquivocation(g, second, first), registry, 'AlreadySlashed', [NODE_A.address, 3n]);
+      // A topped-up node is not slashed twice for one offence, and an empty stake has nothing to take.
+      await registry.write.increaseStake([MIN_STAKE], { account: alice.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(slashEquivocation(g, first, second), registry, 'AlreadySlashed', [NODE_A.address, 3n]);
+      await slashEquivocation(g, await signed(NODE_A, domain, 4, 'a'), await signed(NODE_A, domain, 4, 'b'));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        slashEquivocation(g, await signed(NODE_A, domain, 5, 'a'), await signed(NODE_A, domain, 5, 'b')),
+        registry,
+        'NothingToSlash',
+        [alice.account.address],
+      );
     });
 
     it('still reaches an unbonding node, and a fully slashed node withdraws nothing', async () => {
-      const { registry, token, alice, coordinator } = await networkHelpers.loadFixture(registeredFixture);
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, token, alice } = g;
+      const domain = await protocolDomain(g);
       await registry.write.requestExit({ account: alice.account });
-      await registry.write.slash([alice.account.address, MIN_STAKE, hash('e')], { account: coordinator.account });
+      await slashEquivocation(g, await signed(NODE_A, domain, 1, 'a'), await signed(NODE_A, domain, 1, 'b'));
       await networkHelpers.time.increase(UNBONDING_PERIOD);
       const balance = await token.read.balanceOf([alice.account.address]);
       await viem.assertions.emitWithArgs(registry.write.withdraw({ account: alice.account }), registry, 'StakeWithdrawn', [alice.account.address, 0n]);
       assert.equal(await token.read.balanceOf([alice.account.address]), balance);
     });
 
-    it('is for SLASHER_ROLE only and refuses zero, excess and unknown owners', async () => {
-      const { registry, alice, bob, coordinator, outsider } = await networkHelpers.loadFixture(registeredFixture);
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.slash([alice.account.address, 1n, hash('e')], { account: outsider.account }),
-        registry,
-        'AccessControlUnauthorizedAccount',
-        [outsider.account.address, ROLES.slasher],
-      );
-      await viem.assertions.revertWithCustomError(registry.write.slash([alice.account.address, 0n, hash('e')], { account: coordinator.account }), registry, 'ZeroAmount');
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.slash([alice.account.address, MIN_STAKE + 1n, hash('e')], { account: coordinator.account }),
-        registry,
-        'SlashExceedsStake',
-        [alice.account.address, MIN_STAKE + 1n, MIN_STAKE],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.slash([bob.account.address, 1n, hash('e')], { account: coordinator.account }),
-        registry,
-        'NotRegistered',
-        [bob.account.address],
-      );
+    it('refuses forged, mismatched, same-update, other-chain and other-deployment evidence', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, ledger, alice } = g;
+      const domain = await protocolDomain(g);
+      const first = await signed(NODE_A, domain, 3, 'first payload');
+      const second = await signed(NODE_A, domain, 3, 'second payload');
+      const notNodeA = (signer: Address) => signer !== NODE_A.address;
+      const refuse = (a: SignedUpdate, b: SignedUpdate, error: Parameters<typeof viem.assertions.revertWithCustomErrorWithArgs>[2], args: unknown[]) =>
+        viem.assertions.revertWithCustomErrorWithArgs(slashEquivocation(g, a, b), registry, error as never, args as never);
+
+      // Forged: a field changed after signing, or another key signing in NODE_A's name.
+      await refuse(first, { ...second, samples: second.samples + 1 }, 'UpdateSignatureInvalid', [NODE_A.address, notNodeA]);
+      const impostor = await signed(NODE_B, domain, 3, 'second payload');
+      await refuse(first, { ...impostor, nodeKey: NODE_A.address }, 'UpdateSignatureInvalid', [NODE_A.address, notNodeA]);
+      await refuse(first, { ...second, signature: '0x1234' }, 'UpdateSignatureInvalid', [NODE_A.address, zeroAddress]);
+      // Signed for another chain, or for another deployment's RoundLedger.
+      const otherChain = gradnetDomain(1, ledger.address);
+      await refuse(first, await signed(NODE_A, otherChain, 3, 'second payload'), 'UpdateSignatureInvalid', [NODE_A.address, notNodeA]);
+      await refuse(await signed(NODE_A, otherChain, 3, 'a'), await signed(NODE_A, otherChain, 3, 'b'), 'UpdateSignatureInvalid', [NODE_A.address, notNodeA]);
+      const otherDeployment = gradnetDomain(domain.chainId, registry.address);
+      await refuse(await signed(NODE_A, otherDeployment, 3, 'a'), await signed(NODE_A, otherDeployment, 3, 'b'), 'UpdateSignatureInvalid', [NODE_A.address, notNodeA]);
+      // Not the same round, base model or key; or the same update twice.
+      await refuse(first, await signed(NODE_A, domain, 4, 'second payload'), 'EvidenceRoundsDiffer', [3n, 4n]);
+      await refuse(first, await signed(NODE_A, domain, 3, 'second payload', hash('another base')), 'EvidenceBaseModelsDiffer', [BASE, hash('another base')]);
+      await refuse(first, impostor, 'EvidenceKeysDiffer', [NODE_A.address, NODE_B.address]);
+      await refuse(first, first, 'EvidenceSameUpdate', [updateDigest(first, domain)]);
+      // Keys that are not a node's current key: never registered, or rotated out.
+      await refuse(await signed(NODE_C, domain, 3, 'a'), await signed(NODE_C, domain, 3, 'b'), 'NotCurrentNodeKey', [NODE_C.address]);
+      await registry.write.rotateNodeKey([NODE_B.address, await binding(g, NODE_B, alice.account.address)], { account: alice.account });
+      await refuse(first, second, 'NotCurrentNodeKey', [NODE_A.address]);
+      assert.equal((await registry.read.nodeOf([alice.account.address])).stake, MIN_STAKE);
+    });
+
+    it('never slashes an honest node: one update per round, re-sent as is', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice } = g;
+      const domain = await protocolDomain(g);
+      const updates = await Promise.all([1, 2, 3].map((round) => signed(NODE_A, domain, round, `round ${round} payload`)));
+      for (const a of updates) {
+        for (const b of updates) await viem.assertions.revertWithCustomError(slashEquivocation(g, a, b), registry, a === b ? 'EvidenceSameUpdate' : 'EvidenceRoundsDiffer');
+      }
+      assert.equal((await registry.read.nodeOf([alice.account.address])).stake, MIN_STAKE);
+      assert.equal(await registry.read.isActive([NODE_A.address]), true);
+    });
+
+    itMeasuresGas('costs at most 120,000 gas (the reporter\'s first GRAD: its balance slot is created)', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const domain = await protocolDomain(g);
+      const gas = await gasOf(g, slashEquivocation(g, await signed(NODE_A, domain, 3, 'a'), await signed(NODE_A, domain, 3, 'b')));
+      assert.ok(gas <= 120_000n, `slashEquivocation used ${gas} gas`);
     });
   });
 
   describe('admin settings', () => {
-    it('changes minStake, unbondingPeriod and treasury for DEFAULT_ADMIN_ROLE only', async () => {
-      const { registry, admin, outsider, bob } = await networkHelpers.loadFixture(deployGradnet);
+    it('changes minStake and unbondingPeriod for DEFAULT_ADMIN_ROLE only', async () => {
+      const { registry, admin, outsider } = await networkHelpers.loadFixture(deployGradnet);
       await viem.assertions.emitWithArgs(registry.write.setMinStake([5n], { account: admin.account }), registry, 'MinStakeChanged', [5n]);
       await viem.assertions.emitWithArgs(registry.write.setUnbondingPeriod([7n], { account: admin.account }), registry, 'UnbondingPeriodChanged', [7n]);
-      await viem.assertions.emitWithArgs(registry.write.setTreasury([bob.account.address], { account: admin.account }), registry, 'TreasuryChanged', [bob.account.address]);
       assert.equal(await registry.read.minStake(), 5n);
       assert.equal(await registry.read.unbondingPeriod(), 7n);
-      await viem.assertions.revertWithCustomErrorWithArgs(registry.write.setTreasury([zeroAddress], { account: admin.account }), registry, 'ZeroAddress', ['treasury']);
       await viem.assertions.revertWithCustomErrorWithArgs(
         registry.write.setUnbondingPeriod([365n * 86_400n + 1n], { account: admin.account }),
         registry,
@@ -262,11 +406,7 @@ describe('NodeRegistry', () => {
         [365n * 86_400n + 1n],
       );
       assert.equal(await registry.read.MAX_UNBONDING_PERIOD(), 365n * 86_400n);
-      for (const call of [
-        registry.write.setMinStake([1n], { account: outsider.account }),
-        registry.write.setUnbondingPeriod([1n], { account: outsider.account }),
-        registry.write.setTreasury([outsider.account.address], { account: outsider.account }),
-      ]) {
+      for (const call of [registry.write.setMinStake([1n], { account: outsider.account }), registry.write.setUnbondingPeriod([1n], { account: outsider.account })]) {
         await viem.assertions.revertWithCustomErrorWithArgs(call, registry, 'AccessControlUnauthorizedAccount', [outsider.account.address, ROLES.admin]);
       }
     });
@@ -274,20 +414,21 @@ describe('NodeRegistry', () => {
 
   describe('enumeration', () => {
     it('lists owners in registration order, page by page', async () => {
-      const { registry, alice, bob, carol } = await networkHelpers.loadFixture(registeredFixture);
-      await registry.write.register([NODE_B, MIN_STAKE], { account: bob.account });
-      await registry.write.register([NODE_C, parseEther('150')], { account: carol.account });
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice, bob, carol } = g;
+      await registerNode(g, bob, NODE_B);
+      await registerNode(g, carol, NODE_C, parseEther('150'));
       const [owners, nodes] = await registry.read.listNodes([0n, 10n]);
-      assert.deepEqual(owners.map((o) => o.toLowerCase()), [alice, bob, carol].map((w) => w.account.address.toLowerCase()));
+      assert.deepEqual(owners, [alice, bob, carol].map((w) => getAddress(w.account.address)));
       assert.equal(nodes[2].stake, parseEther('150'));
       const [page] = await registry.read.listNodes([1n, 1n]);
-      assert.deepEqual(page.map((o) => o.toLowerCase()), [bob.account.address.toLowerCase()]);
+      assert.deepEqual(page, [getAddress(bob.account.address)]);
       const [tail] = await registry.read.listNodes([2n, 5n]);
       assert.equal(tail.length, 1);
       const [none] = await registry.read.listNodes([9n, 5n]);
       assert.equal(none.length, 0);
       assert.equal(await registry.read.isActive([zeroAddress]), false);
-      assert.equal(await registry.read.ownerOf([key('never')]), zeroAddress);
+      assert.equal(await registry.read.ownerOf([nodeKey('never').address]), zeroAddress);
     });
   });
 });

@@ -14,6 +14,7 @@ export const MIN_STAKE = parseEther('100');
 export const UNBONDING_PERIOD = 3_600n;
 export const MAX_REWARD_BUDGET = parseEther('1000');
 export const VAULT_FUNDING = parseEther('50000');
+export const SLASH_BOUNTY_BPS = 1_000n;
 export const GENESIS = keccak256(toHex('test genesis model'));
 export const ZERO_HASH = `0x${'00'.repeat(32)}` as Hex;
 
@@ -25,19 +26,19 @@ export function hash(label: string): Hex {
 }
 
 export async function deployGradnet() {
-  const [admin, coordinator, alice, bob, carol, dave, treasury, outsider] = await viem.getWalletClients();
+  const [admin, coordinator, alice, bob, carol, dave, reporter, outsider] = await viem.getWalletClients();
   // Ignition's result type maps contract names through generated artifact typings, which the
   // type check does not load; only the addresses are used.
   const deployed: Record<'token' | 'registry' | 'ledger' | 'vault', { address: Address }> = await ignition.deploy(GradnetModule, {
     parameters: {
       Gradnet: {
         coordinator: coordinator.account.address,
-        treasury: treasury.account.address,
         genesisModelHash: GENESIS,
         minStake: MIN_STAKE,
         unbondingPeriod: UNBONDING_PERIOD,
         maxRewardBudget: MAX_REWARD_BUDGET,
         vaultFunding: VAULT_FUNDING,
+        slashBountyBps: SLASH_BOUNTY_BPS,
       },
     },
   });
@@ -52,7 +53,7 @@ export async function deployGradnet() {
     await token.write.mint([wallet.account.address, parseEther('1000')]);
     await token.write.approve([registry.address, parseEther('1000')], { account: wallet.account });
   }
-  return { token, registry, ledger, vault, publicClient, admin, coordinator, alice, bob, carol, dave, treasury, outsider };
+  return { token, registry, ledger, vault, publicClient, admin, coordinator, alice, bob, carol, dave, reporter, outsider };
 }
 
 export type Gradnet = Awaited<ReturnType<typeof deployGradnet>>;

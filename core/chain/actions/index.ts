@@ -36,7 +36,8 @@ export {
   rotateNodeKey,
   setMinStake,
   setUnbondingPeriod,
-  slash,
+  slashedFor,
+  slashEquivocation,
   unbondingPeriod,
   withdraw,
 } from './registry.ts';

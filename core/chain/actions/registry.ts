@@ -63,9 +63,12 @@ export function unbondingPeriod(registry: NodeRegistry, { signal }: ActionOption
 export type RegisterParameters = FunctionParameters<'NodeRegistry', 'register'> & ActionOptions;
 export type RegisterErrorType = WriteErrorType<'NodeRegistry'>;
 
-/** Registers `nodeKey` for the sending account with `stake`, which the registry must be approved to take. */
-export function register(registry: NodeRegistry, { nodeKey, stake, signal }: RegisterParameters): Promise<SentTransaction> {
-  return writeAndWait(registry, 'register', [nodeKey, stake], signal);
+/**
+ * Registers `nodeKey` for the sending account with `stake`, which the registry must be approved to
+ * take; `nodeKeySignature` is the node key's EIP-712 signature over the owner (signNodeKeyBinding).
+ */
+export function register(registry: NodeRegistry, { nodeKey, stake, nodeKeySignature, signal }: RegisterParameters): Promise<SentTransaction> {
+  return writeAndWait(registry, 'register', [nodeKey, stake, nodeKeySignature], signal);
 }
 
 export type IncreaseStakeParameters = FunctionParameters<'NodeRegistry', 'increaseStake'> & ActionOptions;
@@ -78,8 +81,9 @@ export function increaseStake(registry: NodeRegistry, { amount, signal }: Increa
 export type RotateNodeKeyParameters = FunctionParameters<'NodeRegistry', 'rotateNodeKey'> & ActionOptions;
 export type RotateNodeKeyErrorType = WriteErrorType<'NodeRegistry'>;
 
-export function rotateNodeKey(registry: NodeRegistry, { newKey, signal }: RotateNodeKeyParameters): Promise<SentTransaction> {
-  return writeAndWait(registry, 'rotateNodeKey', [newKey], signal);
+/** Replaces the sending account's node key with `newKey`, which signed the owner (signNodeKeyBinding). */
+export function rotateNodeKey(registry: NodeRegistry, { newKey, nodeKeySignature, signal }: RotateNodeKeyParameters): Promise<SentTransaction> {
+  return writeAndWait(registry, 'rotateNodeKey', [newKey, nodeKeySignature], signal);
 }
 
 export type RequestExitErrorType = WriteErrorType<'NodeRegistry'>;
@@ -96,12 +100,24 @@ export function withdraw(registry: NodeRegistry, { signal }: ActionOptions = {})
   return writeAndWait(registry, 'withdraw', [], signal);
 }
 
-export type SlashParameters = FunctionParameters<'NodeRegistry', 'slash'> & ActionOptions;
-export type SlashErrorType = WriteErrorType<'NodeRegistry'>;
+export type SlashEquivocationParameters = FunctionParameters<'NodeRegistry', 'slashEquivocation'> & ActionOptions;
+export type SlashEquivocationErrorType = WriteErrorType<'NodeRegistry'>;
 
-/** Slashes `amount` of `owner`'s stake with the hash of the evidence; needs SLASHER_ROLE. */
-export function slash(registry: NodeRegistry, { owner, amount, evidence, signal }: SlashParameters): Promise<SentTransaction> {
-  return writeAndWait(registry, 'slash', [owner, amount, evidence], signal);
+/**
+ * Proves that one node key signed two different updates for one round and base model; the registry
+ * checks both signatures, takes the node's whole stake and pays the sender the reporter's bounty.
+ */
+export function slashEquivocation(registry: NodeRegistry, { first, firstSignature, second, secondSignature, signal }: SlashEquivocationParameters): Promise<SentTransaction> {
+  return writeAndWait(registry, 'slashEquivocation', [first, firstSignature, second, secondSignature], signal);
+}
+
+export type SlashedForParameters = FunctionParameters<'NodeRegistry', 'slashedFor'> & ActionOptions;
+export type SlashedForReturnType = ViewReturnType<'NodeRegistry', 'slashedFor'>;
+export type SlashedForErrorType = ReadErrorType<'NodeRegistry'>;
+
+/** Whether `nodeKey` was already slashed for equivocating in `round`. */
+export function slashedFor(registry: NodeRegistry, { nodeKey, round, signal }: SlashedForParameters): Promise<SlashedForReturnType> {
+  return readView(registry, 'slashedFor', [nodeKey, round], signal);
 }
 
 export type SetMinStakeParameters = FunctionParameters<'NodeRegistry', 'setMinStake'> & ActionOptions;

@@ -4,7 +4,7 @@ import type { ActionOptions } from './options.ts';
 import { readView, type ViewReturnType } from './read.ts';
 import { writeAndWait, type SentTransaction } from './write.ts';
 
-// OpenZeppelin AccessControl: the token (MINTER_ROLE), the registry (SLASHER_ROLE) and the ledger
+// OpenZeppelin AccessControl: the token (MINTER_ROLE), the registry (admin only) and the ledger
 // (COORDINATOR_ROLE). Role ids are in ROLES.
 
 /** The contracts that grant roles. */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import {
   balanceOf,
   claim,
@@ -21,6 +22,7 @@ import {
   ROLES,
   roundCount,
   RpcUnreachableError,
+  signNodeKeyBinding,
   startDevnet,
   type ChainClients,
   type ClaimErrorType,
@@ -125,7 +127,9 @@ describe('typed chain actions on a devnet', () => {
     await assert.rejects(commitRound(asOutsider, { record }), (error: unknown) => error instanceof ContractRevertError && error.errorName === 'AccessControlUnauthorizedAccount');
     // No allowance: the revert comes from inside GradToken and is still decoded.
     const registry = contractAt(outsider, 'NodeRegistry', devnet.deployments.contracts.NodeRegistry.address);
-    await assert.rejects(register(registry, { nodeKey: outsider.account!.address, stake: parseEther('100') }), (error: unknown) => {
+    const nodeKey = privateKeyToAccount(generatePrivateKey());
+    const nodeKeySignature = await signNodeKeyBinding(nodeKey, { owner: outsider.account!.address, chainId: outsider.chainId, registry: registry.address });
+    await assert.rejects(register(registry, { nodeKey: nodeKey.address, stake: parseEther('100'), nodeKeySignature }), (error: unknown) => {
       assert.ok(error instanceof ContractRevertError);
       assert.equal(error.errorName, 'ERC20InsufficientAllowance');
       assert.match(error.message, /NodeRegistry\.register reverted/);

@@ -7,11 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, toHex } from 'viem';
 import {
   ChainError,
+  ChainInputError,
   connectGradnet,
   ContractMissingError,
   deployGradnet,
   DevnetError,
   devOnlyAccounts,
+  nodeRegistryAbi,
   ROLES,
   RpcUnreachableError,
   startDevnet,
@@ -64,11 +66,16 @@ describe('startDevnet and deployGradnet', () => {
     const options = { rpcUrl: devnet.rpcUrl, deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file, genesisModelHash: keccak256(toHex('another model')) };
     await assert.rejects(deployGradnet(options), (error: unknown) => error instanceof ChainError && error.code === 'DEPLOYMENT_MISMATCH');
     const otherFile = join(dir, 'fresh.json');
-    const fresh = await deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true });
+    await assert.rejects(deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true, slashBountyBps: 10_001 }), (error: unknown) => error instanceof ChainInputError && error.value === 10_001);
+    const fresh = await deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true, slashBountyBps: 2_500 });
     assert.equal(fresh.reused, false);
     assert.notEqual(fresh.deployments.contracts.RoundLedger.address, devnet.deployments.contracts.RoundLedger.address);
     const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, deploymentsFile: otherFile });
     assert.equal(await chain.ledger.genesisModelHash(), options.genesisModelHash);
+    const registry = { address: fresh.deployments.contracts.NodeRegistry.address, abi: nodeRegistryAbi } as const;
+    assert.equal(await chain.clients.publicClient.readContract({ ...registry, functionName: 'slashBountyBps' }), 2_500n);
+    assert.equal(await chain.clients.publicClient.readContract({ ...registry, functionName: 'roundLedger' }), fresh.deployments.contracts.RoundLedger.address);
+    assert.equal(await chain.clients.publicClient.readContract({ ...registry, functionName: 'rewardVault' }), fresh.deployments.contracts.RewardVault.address);
   });
 
   it('names the unreachable RPC URL and writes no address book', async () => {

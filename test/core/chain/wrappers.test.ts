@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { getAddress, keccak256, parseEther, toHex, zeroHash, type Address, type Hex } from 'viem';
+import { keccak256, parseEther, toHex, zeroHash, type Address, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import {
   ChainInputError,
   connectGradnet,
@@ -19,9 +20,11 @@ import {
   type GradnetChain,
   type RoundRecord,
 } from '../../../core/chain/index.ts';
+import { gradnetDomain, signUpdate } from '../../../core/protocol/index.ts';
 import { FixedPointError, fromFixedPoint, toFixedPoint } from '../../../core/units/index.ts';
 
-const nodeKey = (label: string): Address => getAddress(`0x${keccak256(toHex(label)).slice(26)}`);
+const nodePrivateKey = (label: string): Hex => keccak256(toHex(label));
+const nodeKey = (label: string): LocalAccount => privateKeyToAccount(nodePrivateKey(label));
 
 describe('contract wrappers on a devnet', () => {
   let dir: string;
@@ -51,11 +54,11 @@ describe('contract wrappers on a devnet', () => {
     const key = nodeKey('wrapper node');
     const sent = await owner.registryClient.register(key, parseEther('100'));
     assert.ok(sent.gasUsed > 0n);
-    assert.equal(await owner.registry.isActive(key), true);
-    assert.equal(await owner.registry.ownerOf(key), devnet.accounts[1].address);
-    assert.equal(await owner.registry.ownerOf(nodeKey('unknown')), undefined);
+    assert.equal(await owner.registry.isActive(key.address), true);
+    assert.equal(await owner.registry.ownerOf(key.address), devnet.accounts[1].address);
+    assert.equal(await owner.registry.ownerOf(nodeKey('unknown').address), undefined);
     const [node] = await owner.registry.listNodes();
-    assert.deepEqual(node, { owner: devnet.accounts[1].address, nodeKey: key, stake: parseEther('100'), unbondingEndsAt: 0, active: true });
+    assert.deepEqual(node, { owner: devnet.accounts[1].address, nodeKey: key.address, stake: parseEther('100'), unbondingEndsAt: 0, active: true });
     assert.deepEqual(await owner.registry.nodeOf(devnet.accounts[1].address), node);
     assert.equal(await owner.registry.unbondingPeriod(), 3_600);
   });
@@ -63,9 +66,9 @@ describe('contract wrappers on a devnet', () => {
   it('caches registry answers for the TTL and refreshes after it', async () => {
     let now = 0;
     const reader = new RegistryReader(readOnly.clients, devnet.deployments.contracts.NodeRegistry.address, { ttlMs: 1_000, now: () => now });
-    const key = nodeKey('cached node');
+    const key = nodeKey('cached node').address;
     assert.equal(await reader.isActive(key), false);
-    await outsider.registryClient.register(key, parseEther('100'));
+    await outsider.registryClient.register(nodeKey('cached node'), parseEther('100'));
     assert.equal(await reader.isActive(key), false, 'still the cached answer');
     now = 1_001;
     assert.equal(await reader.isActive(key), true, 'refreshed after the TTL');
@@ -207,10 +210,26 @@ describe('contract wrappers on a devnet', () => {
     }
   });
 
-  it('slashes through RegistryClient with SLASHER_ROLE', async () => {
+  it('slashes through RegistryClient with two updates the node key signed for one round, for anyone', async () => {
     const ownerAddress = devnet.accounts[1].address;
-    await coordinator.registryClient.slash(ownerAddress, parseEther('1'), keccak256(toHex('evidence')));
+    const domain = gradnetDomain(devnet.chainId, devnet.deployments.contracts.RoundLedger.address);
+    const update = (payload: string) => signUpdate({
+      privateKey: nodePrivateKey('wrapper node'),
+      domain,
+      round: 1,
+      baseModelHash: keccak256(toHex('base')),
+      samples: 600,
+      trainLoss: 0.5,
+      codec: 'topk',
+      payload: new TextEncoder().encode(payload),
+    });
+    const first = await update('first');
+    await assert.rejects(coordinator.registryClient.slashEquivocation(first, first), (error: unknown) => error instanceof ContractRevertError && error.errorName === 'EvidenceSameUpdate');
+    const reporter = devnet.accounts[0].address;
+    const before = await coordinator.token.balanceOf(reporter);
+    await coordinator.registryClient.slashEquivocation(first, await update('second'));
     coordinator.registry.invalidate();
-    assert.equal((await coordinator.registry.nodeOf(ownerAddress)).stake, parseEther('99'));
+    assert.equal((await coordinator.registry.nodeOf(ownerAddress)).stake, 0n);
+    assert.equal(await coordinator.token.balanceOf(reporter), before + parseEther('10'), 'the 10% bounty');
   });
 });
