@@ -5,10 +5,12 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connectGradnet, startDevnet, type GradnetChain } from '../../core/chain/index.ts';
+import { gradnetDomain, signUpdate } from '../../core/protocol/index.ts';
 
-// Gas of the three hot transactions, measured on the in-process Hardhat (EDR) chain served by
+// Gas of the hot transactions, measured on the in-process Hardhat (EDR) chain served by
 // startDevnet. commitRound is measured for rounds with 1, 10, 100 and 1000 contributors, each
-// with a real rewards tree of that many leaves; claim uses a proof from the 1000-leaf tree.
+// with a real rewards tree of that many leaves; claim uses a proof from the 1000-leaf tree;
+// slashEquivocation proves two updates signed as a daemon signs them.
 
 const CONTRIBUTOR_COUNTS = [1, 10, 100, 1000] as const;
 const LEAF_ENCODING = ['address', 'uint256', 'uint256', 'uint256'];
@@ -24,13 +26,31 @@ function rewardsTree(size: number, round: number, holder: Address): StandardMerk
   return StandardMerkleTree.of(leaves, LEAF_ENCODING);
 }
 
+const nodeKey = (label: string): Hex => keccak256(toHex(label));
+
 /** Gas of a typical registration: the very first one also creates the registry's token balance and enumeration array, so the second is measured. */
 async function gasOfRegister(firstOwner: GradnetChain, secondOwner: GradnetChain): Promise<number> {
   const stake = parseEther('100');
-  const nodeKey = (label: string): Address => privateKeyToAccount(keccak256(toHex(label))).address;
-  await firstOwner.registryClient.register(nodeKey('gas-bench-node-1'), stake);
+  await firstOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-1')), stake);
   await secondOwner.token.approve(secondOwner.registryClient.address, stake);
-  const sent = await secondOwner.registryClient.register(nodeKey('gas-bench-node-2'), stake);
+  const sent = await secondOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-2')), stake);
+  return Number(sent.gasUsed);
+}
+
+/** Gas of proving that gas-bench-node-1 signed two different updates for one round (the reporter already holds GRAD). */
+async function gasOfSlashEquivocation(reporter: GradnetChain): Promise<number> {
+  const domain = gradnetDomain(reporter.clients.chainId, reporter.deployments.contracts.RoundLedger.address);
+  const update = (payload: string) => signUpdate({
+    privateKey: nodeKey('gas-bench-node-1'),
+    domain,
+    round: 1,
+    baseModelHash: keccak256(toHex('gas-bench-base')),
+    samples: 600,
+    trainLoss: 0.3,
+    codec: 'topk',
+    payload: new TextEncoder().encode(payload),
+  });
+  const sent = await reporter.registryClient.slashEquivocation(await update('first'), await update('second'));
   return Number(sent.gasUsed);
 }
 
@@ -91,11 +111,13 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
       cumulativeRounds: emptyLeaf[3],
       proof: tree.getProof(emptyIndex) as Hex[],
     });
+    const slashEquivocation = await gasOfSlashEquivocation(await connect(ownerB.privateKey));
     const commits = Object.values(commitRound);
     const spread = (Math.max(...commits) - Math.min(...commits)) / Math.min(...commits);
     return {
       suite: 'gas',
       register,
+      slashEquivocation,
       claim: Number(claimed.gasUsed),
       commitRound,
       commitRoundSpread: Number(spread.toFixed(5)),

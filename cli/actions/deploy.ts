@@ -6,7 +6,7 @@ export interface DeployFlags {
   rpcUrl?: string;
   deployerKeyEnv: string;
   coordinator?: Address;
-  treasury?: Address;
+  slashBountyBps?: number;
   genesisHash?: Hex;
   minStake?: bigint;
   unbondingPeriod?: number;
@@ -26,7 +26,7 @@ export async function deploy(flags: DeployFlags): Promise<void> {
     rpcUrl,
     deployerKey: deployerKey as Hex,
     coordinator: flags.coordinator,
-    treasury: flags.treasury,
+    slashBountyBps: flags.slashBountyBps,
     genesisModelHash: flags.genesisHash,
     minStake: flags.minStake,
     unbondingPeriodSeconds: flags.unbondingPeriod,

@@ -1,10 +1,10 @@
-import { zeroAddress, type Address, type Hex } from 'viem';
-import { privateKeyToAddress } from 'viem/accounts';
+import { zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { fetchChainId } from '../../core/chain/index.ts';
 import { walletConfigSchema, type WalletConfig } from '../../core/config/index.ts';
 import { GradnetError } from '../../core/errors.ts';
 import { createLogger, type Logger } from '../../core/log/index.ts';
-import { createKeystore, devKeyVariable, DEV_CHAIN_ID, findKeystore, loadKey, parsePrivateKey, resolvePassword } from '../../core/wallet/index.ts';
+import { createKeystore, devKeyVariable, DEV_CHAIN_ID, findKeystore, loadKey, parsePrivateKey, resolvePassword, unlockKeystore } from '../../core/wallet/index.ts';
 import { openChain } from '../support/chain.ts';
 import { readSettings } from '../support/settings.ts';
 import { formatTokens } from '../support/table.ts';
@@ -49,7 +49,8 @@ export async function registerNode(input: RegisterNodeInput): Promise<RegisterNo
   const env = input.env ?? process.env;
   const chainId = await fetchChainId(config.rpcUrl, { signal: input.signal });
   const owner = await loadKey({ role: 'owner', keystoreDir: config.keystoreDir, select: input.owner, passwordFile: config.passwordFile, chainId, env, logger, interactive: true });
-  const nodeKey = await nodeAddress(input, chainId, env);
+  const node = await nodeAccount(input, chainId, env);
+  const nodeKey = node.address;
   const chain = await openChain(config, { account: owner.privateKey, signal: input.signal });
 
   const current = await chain.registry.nodeOf(owner.address);
@@ -72,21 +73,27 @@ export async function registerNode(input: RegisterNodeInput): Promise<RegisterNo
   logger.info({ step: 1, of: 2, spender: chain.registryClient.address }, `[1/2] approving ${formatTokens(input.stake)} GRAD for the NodeRegistry`);
   await chain.token.ensureAllowance(chain.registryClient.address, input.stake, { signal: input.signal });
   logger.info({ step: 2, of: 2, nodeKey }, `[2/2] registering node ${nodeKey}`);
-  const sent = await chain.registryClient.register(nodeKey, input.stake, { signal: input.signal });
+  const sent = await chain.registryClient.register(node, input.stake, { signal: input.signal });
   logger.info({ owner: owner.address, nodeKey, txHash: sent.hash, block: sent.blockNumber.toString() }, `registered node ${nodeKey} for owner ${owner.address} (tx ${sent.hash})`);
   return { owner: owner.address, nodeKey, alreadyRegistered: false, txHash: sent.hash };
 }
 
-/** The node key's address: only the address is needed to register, so the node keystore stays locked. */
-async function nodeAddress(input: RegisterNodeInput, chainId: number, env: Record<string, string | undefined>): Promise<Address> {
+/**
+ * The node key, unlocked: it signs the owner address, without which the registry refuses to bind
+ * it (so nobody can register a key they do not hold). Its keystore shares the password sources of
+ * the owner's.
+ */
+async function nodeAccount(input: RegisterNodeInput, chainId: number, env: Record<string, string | undefined>): Promise<LocalAccount> {
   const { config } = input;
   if (input.newNode === true) {
     const password = await resolvePassword({ passwordFile: config.passwordFile, env, prompt: { message: 'Password for the new node key', confirm: true } });
     const entry = await createKeystore({ dir: config.keystoreDir, role: 'node', password });
     input.logger.info({ nodeKey: entry.address, file: entry.file }, `created node key ${entry.address}`);
-    return entry.address;
+    return privateKeyToAccount((await unlockKeystore(entry, password)).privateKey);
   }
   const raw = env[devKeyVariable('node')];
-  if (raw !== undefined && raw !== '' && chainId === DEV_CHAIN_ID && input.node === undefined) return privateKeyToAddress(parsePrivateKey(raw));
-  return (await findKeystore(config.keystoreDir, 'node', input.node)).address;
+  if (raw !== undefined && raw !== '' && chainId === DEV_CHAIN_ID && input.node === undefined) return privateKeyToAccount(parsePrivateKey(raw));
+  const entry = await findKeystore(config.keystoreDir, 'node', input.node);
+  const password = await resolvePassword({ passwordFile: config.passwordFile, env, prompt: { message: `Password for node keystore ${entry.label} (${entry.address})` } });
+  return privateKeyToAccount((await unlockKeystore(entry, password)).privateKey);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { DeployFlags } from '../actions/deploy.ts';
 import { action } from '../support/action.ts';
-import { parseAddress, parseHash, parseSeconds, parseTokens } from '../support/parse.ts';
+import { integer, parseAddress, parseHash, parseSeconds, parseTokens } from '../support/parse.ts';
 
 /** `gradnet deploy`: deploys (or reuses) the contracts on any JSON-RPC endpoint. */
 export function deployCommand(): Command {
@@ -9,8 +9,8 @@ export function deployCommand(): Command {
     .description('deploy gradnet through Ignition to a JSON-RPC endpoint (idempotent) and write deployments/<chainId>.json')
     .option('--rpc-url <url>', 'JSON-RPC endpoint (default $GRADNET_RPC_URL)')
     .option('--deployer-key-env <name>', 'environment variable holding the deployer private key', 'GRADNET_DEPLOYER_KEY')
-    .option('--coordinator <address>', 'receives COORDINATOR_ROLE and SLASHER_ROLE (default the deployer)', parseAddress)
-    .option('--treasury <address>', 'receives slashed stake (default the deployer)', parseAddress)
+    .option('--coordinator <address>', 'receives COORDINATOR_ROLE (default the deployer)', parseAddress)
+    .option('--slash-bounty-bps <bps>', 'share of a slashed stake paid to whoever proves the equivocation, in basis points (default 1000 = 10%)', integer({ max: 10_000, what: 'basis points from 0 to 10000' }))
     .option('--genesis-hash <hash>', 'model hash of round 0', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)

@@ -10,7 +10,7 @@ export function devnetCommand(): Command {
     .option('--port <port>', 'JSON-RPC port on 127.0.0.1', parsePort, 8545)
     .option('--accounts <n>', 'DEV-ONLY accounts to unlock and fund', parsePositiveInt, 10)
     .addOption(new Option('--fund <grad>', 'GRAD minted to each account').argParser(parseTokens).default(parseTokens('10000'), '10000'))
-    .option('--coordinator <address>', 'coordinator address (COORDINATOR_ROLE, SLASHER_ROLE); default account 0', parseAddress)
+    .option('--coordinator <address>', 'coordinator address (COORDINATOR_ROLE); default account 0', parseAddress)
     .option('--genesis-hash <hash>', 'model hash of round 0 (default: a fixed placeholder)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)
