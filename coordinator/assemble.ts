@@ -70,9 +70,7 @@ export async function assembleCoordinator(
     metrics.activeNodes.set(await nodes.sync(clock.now(), signal));
     const slasher = new Slasher({
       store,
-      reader: chain.registry,
       writer: chain.registryClient,
-      amount: config.slashAmount,
       backoff: { baseMs: config.round.retryBaseMs, maxMs: config.round.retryMaxMs },
     });
     const { node, gossip } = gossipPort({ config, chain, domain, checkpoints, nodes, metrics, parameterCount: layoutSize(layoutFor(spec)) });

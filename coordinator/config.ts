@@ -22,7 +22,7 @@ export const coordinatorConfigSchema = z.object({
   rpcUrl: z.string().url().default('http://127.0.0.1:8545'),
   /** Address book; `deployments/<chainId>.json` of the RPC's chain when unset. */
   deployments: z.string().min(1).optional(),
-  /** The coordinator wallet: needs COORDINATOR_ROLE on the RoundLedger and SLASHER_ROLE on the NodeRegistry. */
+  /** The coordinator wallet: needs COORDINATOR_ROLE on the RoundLedger (slashing by proof needs no role). */
   privateKey: hex32,
   /** The libp2p identity (secp256k1, 32 bytes); the wallet key when unset. */
   p2pPrivateKey: hex32.optional(),
@@ -107,8 +107,6 @@ export const coordinatorConfigSchema = z.object({
     })
     .strict()
     .default({}),
-  /** Stake taken from an equivocating node's owner, in wei; its whole stake when unset. */
-  slashAmount: wei.optional(),
   /** Stop after this many rounds committed by this process (demos and tests); run forever when unset. */
   maxRounds: z.number().int().positive().optional(),
 }).strict();

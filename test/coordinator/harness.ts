@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Address, Hex } from 'viem';
-import { generatePrivateKey } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import type { Coordinator } from '../../coordinator/index.ts';
 import { connectGradnet, startDevnet, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
 import { initBackend, initialParams, loadMnist, shardFor, trainLocal, type Dataset, type MnistSplits } from '../../core/ml/index.ts';
@@ -55,7 +55,7 @@ export function sharedMnist(): Promise<MnistSplits> {
 /**
  * A devnet on a free port with gradnet deployed (genesis = the seeded MLP), `owners` owner
  * wallets (DEV-ONLY accounts 1..n) each registering a fresh node key with the minimum stake.
- * Account 0 deploys and holds the coordinator and slasher roles.
+ * Account 0 deploys and holds the coordinator role.
  */
 export async function startTestNetwork(options: { owners: number }): Promise<TestNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'gradnet-coordinator-'));
@@ -73,7 +73,7 @@ export async function startTestNetwork(options: { owners: number }): Promise<Tes
       const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, account: account.privateKey, deployments: devnet.deployments });
       const nodePrivateKey = generatePrivateKey();
       const nodeKey = nodeKeyAddress(nodePrivateKey);
-      await chain.registryClient.register(nodeKey, await chain.registry.minStake());
+      await chain.registryClient.register(privateKeyToAccount(nodePrivateKey), await chain.registry.minStake());
       owners.push({ index, owner: account.address, ownerKey: account.privateKey, nodeKey, nodePrivateKey, chain });
     }
   } catch (error) {
