@@ -44,6 +44,7 @@ export {
   registryDomain,
   signNodeKeyBinding,
   type RegisteredNode,
+  updateStruct,
   type SignedUpdateEvidence,
 } from './registry.ts';
 export { TokenClient } from './token.ts';

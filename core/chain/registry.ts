@@ -53,7 +53,8 @@ export interface SignedUpdateEvidence {
   signature: Hex;
 }
 
-function updateTuple(update: SignedUpdateEvidence) {
+/** The NodeRegistry's `Update` struct of a signed update (its fields as the contract types them). */
+export function updateStruct(update: Omit<SignedUpdateEvidence, 'signature'>) {
   return {
     round: BigInt(update.round),
     baseModelHash: update.baseModelHash,
@@ -204,9 +205,9 @@ export class RegistryClient {
    */
   slashEquivocation(first: SignedUpdateEvidence, second: SignedUpdateEvidence, options: ActionOptions = {}): Promise<SentTransaction> {
     return slashEquivocation(this.#registry, {
-      first: updateTuple(first),
+      first: updateStruct(first),
       firstSignature: first.signature,
-      second: updateTuple(second),
+      second: updateStruct(second),
       secondSignature: second.signature,
       signal: options.signal,
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import hre from 'hardhat';
 import { getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { NODE_KEY_BINDING_TYPES, registryDomain, signNodeKeyBinding } from '../../core/chain/index.ts';
+import { NODE_KEY_BINDING_TYPES, registryDomain, signNodeKeyBinding, updateStruct } from '../../core/chain/index.ts';
 import { evidenceHashOf, gradnetDomain, signUpdate, updateDigest, type GradnetDomain, type SignedUpdate } from '../../core/protocol/index.ts';
 import { deployGradnet, hash, MIN_STAKE, networkHelpers, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet } from './fixture.ts';
 
@@ -63,22 +63,8 @@ function signed(key: NodeKey, domain: GradnetDomain, round: number, payloadLabel
   });
 }
 
-/** The contract's Update tuple of a signed update. */
-function tuple(update: SignedUpdate) {
-  return {
-    round: BigInt(update.round),
-    baseModelHash: update.baseModelHash,
-    nodeKey: update.nodeKey,
-    samples: BigInt(update.samples),
-    trainLoss: BigInt(update.trainLoss),
-    codec: update.codec,
-    payloadDigest: update.payloadDigest,
-    payloadSize: BigInt(update.payloadSize),
-  };
-}
-
 function slashEquivocation(g: Gradnet, first: SignedUpdate, second: SignedUpdate, by: Wallet = g.reporter): Promise<Hex> {
-  return g.registry.write.slashEquivocation([tuple(first), first.signature, tuple(second), second.signature], { account: by.account });
+  return g.registry.write.slashEquivocation([updateStruct(first), first.signature, updateStruct(second), second.signature], { account: by.account });
 }
 
 async function gasOf(g: Gradnet, tx: Promise<Hex>): Promise<bigint> {
@@ -290,7 +276,7 @@ describe('NodeRegistry', () => {
       const g = await networkHelpers.loadFixture(deployGradnet);
       const domain = await protocolDomain(g);
       const update = await signed(NODE_A, domain, 7, 'payload');
-      assert.equal(await g.registry.read.updateDigest([tuple(update)]), updateDigest(update, domain));
+      assert.equal(await g.registry.read.updateDigest([updateStruct(update)]), updateDigest(update, domain));
     });
 
     it('takes the whole stake of a key that signed two updates for one round: a bounty to the reporter, the rest to the vault', async () => {
