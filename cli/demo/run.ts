@@ -117,6 +117,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       modelSeed: MODEL_SEED,
       round: { quorum: options.peers, deadlineMs: 1000, maxWaitMs: 120_000 },
       nodes: { pollMs: 1000 },
+      // The peers' local training, which bounds the samples an update may claim.
+      training: { innerSteps: options.innerSteps },
     }, null, 2));
     let coordinatorReady: { api: string; addresses: string[]; peerId: string } | undefined;
     const coordinator = children.start({
