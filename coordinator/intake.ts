@@ -49,11 +49,9 @@ export function takeUpdate(ports: IntakePorts, state: RoundState, event: UpdateE
     peerId: event.peer,
   };
   metrics.bytesReceived.inc(update.payloadSize);
-  let evidence = false;
   for (const effect of result.effects) {
     if (effect.type === 'equivocation') {
-      const first = store.acceptedUpdateOf(update.round, update.nodeKey);
-      if (first) evidence = recordEquivocation(ports, equivocationEvidence(decodeUpdate(first.message), update, ports.domain), now);
+      const evidence = recordAgainstStored(ports, event, now);
       store.insertUpdate({ ...base, verdict: 'rejected', reason: 'equivocation', message: null });
       metrics.updatesRejected.inc({ reason: 'equivocation' });
       return { step: result, evidence };
@@ -63,20 +61,16 @@ export function takeUpdate(ports: IntakePorts, state: RoundState, event: UpdateE
         store.insertUpdate({ ...base, verdict: 'rejected', reason: effect.reason, message: null });
         metrics.updatesRejected.inc({ reason: effect.reason });
       }
-      return { step: result, evidence };
+      return { step: result, evidence: false };
     }
   }
   if (!store.insertUpdate({ ...base, verdict: 'accepted', reason: null, message: encodeUpdate(update, { inline: true }) })) {
     // The store already holds an update of this node for this round that the state machine was
     // not given (the round was re-collected after a failed aggregation): the first stays.
-    const first = store.acceptedUpdateOf(update.round, update.nodeKey);
-    if (first && first.digest.toLowerCase() !== digest.toLowerCase()) {
-      evidence = recordEquivocation(ports, equivocationEvidence(decodeUpdate(first.message), update, ports.domain), now);
-    }
-    return { step: null, evidence };
+    return { step: null, evidence: recordAgainstStored(ports, event, now) };
   }
   metrics.updatesAccepted.inc();
-  return { step: result, evidence };
+  return { step: result, evidence: false };
 }
 
 /** A heartbeat: the node is live (stored for /nodes, and told to the state machine). */
@@ -98,6 +92,14 @@ export function takeRefusal(ports: IntakePorts, state: RoundState, event: Refuse
     ports.logger.debug({ reason: event.reason, detail: event.detail, peer: event.peer }, 'update refused');
   }
   return { step: null, evidence };
+}
+
+/** Evidence from the update of this node the store accepted first for the round, when `event`'s differs from it. */
+function recordAgainstStored(ports: IntakePorts, event: UpdateEvent, now: number): boolean {
+  const { update, digest } = event;
+  const first = ports.store.acceptedUpdateOf(update.round, update.nodeKey);
+  if (!first || first.digest.toLowerCase() === digest.toLowerCase()) return false;
+  return recordEquivocation(ports, equivocationEvidence(decodeUpdate(first.message), update, ports.domain), now);
 }
 
 /** Stores slashing evidence (pending); false when the store already had it. */
