@@ -9,8 +9,8 @@ import type { PeerChain } from '../core/peer/index.ts';
 export function ledgerChain(chain: GradnetChain): PeerChain {
   const coordinators = new Map<string, Promise<boolean>>();
   return {
-    roundCount: () => chain.ledger.roundCount(),
-    latestModelHash: () => chain.ledger.latestModelHash(),
+    roundCount: (options) => chain.ledger.roundCount(options),
+    latestModelHash: (options) => chain.ledger.latestModelHash(options),
     isActive: (nodeKey) => chain.registry.isActive(nodeKey),
     isCoordinator: (address: Address) => {
       const key = address.toLowerCase();

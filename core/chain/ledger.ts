@@ -67,12 +67,12 @@ export class LedgerClient {
     return this.#fromBlock;
   }
 
-  async roundCount(): Promise<number> {
-    return Number(await roundCount(this.#ledger));
+  async roundCount(options: ActionOptions = {}): Promise<number> {
+    return Number(await roundCount(this.#ledger, options));
   }
 
-  latestModelHash(): Promise<Hex> {
-    return latestModelHash(this.#ledger);
+  latestModelHash(options: ActionOptions = {}): Promise<Hex> {
+    return latestModelHash(this.#ledger, options);
   }
 
   genesisModelHash(): Promise<Hex> {
