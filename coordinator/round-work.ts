@@ -21,7 +21,10 @@ export interface RoundWorkSettings {
   validationLimit: number;
   scoreBatch: number;
   budgetPerRound: bigint;
-  /** Share of the budget one node may earn at most. */
+  /**
+   * Share of the budget one OWNER may earn at most, all its node keys together (payRound's
+   * capShare); the config still calls it `rewards.capPerNode`.
+   */
   capPerNode: number;
 }
 
@@ -76,6 +79,9 @@ export async function produceRound(input: {
   }
   const parent = await input.checkpoints.get(input.baseHash);
   const decoded = rows.map((row) => decodeRow(row, parent.params.length));
+  // Owners first: the cap is per owner, so payRound must know who owns each node key.
+  const owners: (Hex | null)[] = [];
+  for (const update of decoded) owners.push(await input.ownerOf(update.row.nodeKey));
   const applied = applyRound({
     parent,
     round,
@@ -85,8 +91,9 @@ export async function produceRound(input: {
   const evaluation = await evaluate({ spec: settings.spec, params: applied.checkpoint.params, data: settings.validation, limit: settings.validationLimit, signal });
   const scored = await payRound({
     params: parent.params,
-    updates: decoded.map((update) => ({
+    updates: decoded.map((update, index) => ({
       nodeKey: update.row.nodeKey,
+      owner: owners[index],
       digest: update.row.digest,
       payloadDigest: update.payloadDigest,
       delta: update.delta,
@@ -100,7 +107,7 @@ export async function produceRound(input: {
   });
   const byOwner = new Map<Hex, Omit<RewardRow, 'round'>>();
   for (const [index, update] of decoded.entries()) {
-    const owner = await input.ownerOf(update.row.nodeKey);
+    const owner = owners[index];
     if (owner === null) continue;
     const score = scored.scores[index];
     const counted = score.score > 0;

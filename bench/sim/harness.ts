@@ -202,7 +202,8 @@ async function rewardRound(
 ): Promise<{ peer: number; reward: bigint }[]> {
   const { rewards } = await payRound({
     params,
-    updates: accepted.map((update, arrival) => ({ ...update, arrival })),
+    // Each simulated peer is registered by an owner of its own.
+    updates: accepted.map((update, arrival) => ({ ...update, owner: update.nodeKey, arrival })),
     setAside,
     evaluateLoss: async (candidate) => (await evaluate({ spec: config.spec, params: candidate, data: config.scoring })).loss,
     budgetWei: config.rewards.budget,

@@ -17,9 +17,9 @@ export interface RewardAllocation {
 /** Scores as integers on a common scale (the largest = 2^52), so the split is exact bigint arithmetic. */
 const SCORE_UNITS = 2 ** 52;
 
-function checkShares(shares: readonly RewardShare[], budgetWei: bigint, capPerNodeWei: bigint): void {
+function checkShares(shares: readonly RewardShare[], budgetWei: bigint, capWei: bigint): void {
   if (budgetWei < 0n) throw new RewardsError(`reward budget ${budgetWei} wei is negative`, budgetWei);
-  if (capPerNodeWei < 0n) throw new RewardsError(`per-node cap ${capPerNodeWei} wei is negative`, capPerNodeWei);
+  if (capWei < 0n) throw new RewardsError(`cap per earner ${capWei} wei is negative`, capWei);
   const keys = new Set<string>();
   for (const share of shares) {
     if (!(Number.isFinite(share.score) && share.score >= 0)) {
@@ -31,13 +31,13 @@ function checkShares(shares: readonly RewardShare[], budgetWei: bigint, capPerNo
 }
 
 /**
- * Splits `budgetWei` in proportion to score, no earner above `capPerNodeWei`: capped earners take
+ * Splits `budgetWei` in proportion to score, no earner above `capWei`: capped earners take
  * the cap and the rest is re-split among the others until no new earner hits it. Each split
  * floors, then hands the leftover wei one each to the largest remainders (ties to the earlier
  * input), so the total never exceeds the budget and the same inputs always give the same wei.
  */
-export function allocateRewards(shares: readonly RewardShare[], budgetWei: bigint, capPerNodeWei: bigint): RewardAllocation {
-  checkShares(shares, budgetWei, capPerNodeWei);
+export function allocateRewards(shares: readonly RewardShare[], budgetWei: bigint, capWei: bigint): RewardAllocation {
+  checkShares(shares, budgetWei, capWei);
   const maxScore = Math.max(0, ...shares.map((share) => share.score));
   const weights = shares.map((share) => (maxScore > 0 ? BigInt(Math.floor((share.score / maxScore) * SCORE_UNITS)) : 0n));
   const rewards = shares.map(() => 0n);
@@ -48,13 +48,13 @@ export function allocateRewards(shares: readonly RewardShare[], budgetWei: bigin
     const open = weights.flatMap((weight, i) => (weight > 0n && !capped[i] ? [i] : []));
     const totalWeight = open.reduce((sum, i) => sum + weights[i], 0n);
     if (open.length === 0 || remaining === 0n) break;
-    const overCap = open.filter((i) => remaining * weights[i] > capPerNodeWei * totalWeight);
+    const overCap = open.filter((i) => remaining * weights[i] > capWei * totalWeight);
     if (overCap.length > 0) {
       // Cap these first, then split what is left among the rest in the next pass.
       for (const i of overCap) {
-        rewards[i] = capPerNodeWei;
+        rewards[i] = capWei;
         capped[i] = true;
-        remaining -= capPerNodeWei;
+        remaining -= capWei;
       }
       continue;
     }
@@ -64,7 +64,7 @@ export function allocateRewards(shares: readonly RewardShare[], budgetWei: bigin
     const byRemainder = [...exact].sort((a, b) => (a.rest === b.rest ? a.i - b.i : a.rest > b.rest ? -1 : 1));
     for (const part of byRemainder) {
       if (leftover === 0n) break;
-      if (rewards[part.i] < capPerNodeWei) {
+      if (rewards[part.i] < capWei) {
         rewards[part.i] += 1n;
         leftover -= 1n;
       }

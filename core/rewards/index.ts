@@ -5,10 +5,10 @@
  * proofs. The coordinator, auditors and bench/sim run the same policy.
  *
  * A round:
- *   payRound({ params: parent, updates: [{ nodeKey, digest, payloadDigest, delta, arrival }],
+ *   payRound({ params: parent, updates: [{ nodeKey, owner: ownerOf(nodeKey), digest, payloadDigest, delta, arrival }],
  *              setAside: the aggregation stats' `rejected`, evaluateLoss, budgetWei, capShare })
- *     (scoreUpdates, then allocateRewards under the cap)
- *   → accumulateRewards(previous, [{ owner: ownerOf(nodeKey), reward, samples, counted: score > 0 }])
+ *     (scoreUpdates, then allocateRewards among owners under the cap, then each owner's part among its updates)
+ *   → accumulateRewards(previous, [{ owner, reward, samples, counted: score > 0 }])
  *   → rewardsRoot(cumulative) into commitRound; buildRewardsTree + rewardProof for the API.
  */
 export { allocateRewards, type RewardAllocation, type RewardShare } from './allocate.ts';

@@ -6,6 +6,12 @@ import { scoreUpdates, type UpdateScore } from './score.ts';
 /** An accepted update of the round, as the round transition saw it. */
 export interface PayoutUpdate {
   nodeKey: Hex;
+  /**
+   * The owner wallet the registry binds the node key to: the earner the cap applies to, so all the
+   * nodes of one owner share one cap. Null when no owner is known (the key left the registry): the
+   * update is still scored, but earns nothing and its share goes to the others.
+   */
+  owner: Hex | null;
   /** The EIP-712 digest: how the aggregation stats name the update. */
   digest: Hex;
   /** The payload's digest: two updates with the same one carry the same payload (a copy). */
@@ -25,8 +31,8 @@ export interface PayoutOptions {
   evaluateLoss: (params: Float32Array) => Promise<number>;
   budgetWei: bigint;
   /**
-   * Largest share of the budget one earner may take, in (0, 1]. Earners are node keys; the node
-   * registry binds one node per owner, so this caps each owner.
+   * Largest share of the budget one owner may take, in (0, 1], over all its updates together:
+   * running K node keys earns no more than running one (Sybils gain nothing).
    */
   capShare: number;
   signal?: AbortSignal;
@@ -37,7 +43,7 @@ export interface RoundPayout {
   baseLoss: number;
   /** In the order of `updates`. */
   scores: UpdateScore[];
-  /** Wei each update earns, in the order of `updates`. */
+  /** Wei each update earns, in the order of `updates`; an owner's updates share its allocation by score. */
   rewards: bigint[];
   /** What no one could take: no positive scores, or every scorer at the cap. */
   unallocated: bigint;
@@ -47,8 +53,10 @@ export interface RoundPayout {
  * The round's scoring and payout, as the coordinator commits it and bench/sim simulates it:
  * each accepted update is scored by the loss its share removes on the held-out batch (see
  * scoreUpdates: copies, synthetic consensus updates and updates the rule set aside earn nothing),
- * then the budget is split by score in exact wei under the cap (taken to fixed point first).
- * Deterministic for a deterministic `evaluateLoss`, so an auditor can recompute the rewards root.
+ * then the budget is split in exact wei among owners by the sum of their updates' scores, under
+ * the cap (taken to fixed point first), and each owner's part among its updates by score.
+ * Deterministic for a deterministic `evaluateLoss` and the same owners, so an auditor can
+ * recompute the rewards root.
  */
 export async function payRound(options: PayoutOptions): Promise<RoundPayout> {
   const setAside = new Set(options.setAside.map((digest) => digest.toLowerCase()));
@@ -65,10 +73,42 @@ export async function payRound(options: PayoutOptions): Promise<RoundPayout> {
     evaluateLoss: options.evaluateLoss,
     signal: options.signal,
   });
+  const rewards = splitByOwner(options.updates, scores, options.budgetWei, scaleByFraction(options.budgetWei, options.capShare));
+  return { baseLoss, scores, rewards: rewards.perUpdate, unallocated: rewards.unallocated };
+}
+
+/**
+ * The cap applies to owners: allocate among owners (scores summed, in order of first appearance),
+ * then split each owner's allocation among its own updates by score (no cap inside one owner, so
+ * all of it is handed out). Updates without an owner take no part.
+ */
+function splitByOwner(
+  updates: readonly PayoutUpdate[],
+  scores: readonly UpdateScore[],
+  budgetWei: bigint,
+  capWei: bigint,
+): { perUpdate: bigint[]; unallocated: bigint } {
+  const byOwner = new Map<string, number[]>();
+  updates.forEach((update, index) => {
+    if (update.owner === null) return;
+    const owner = update.owner.toLowerCase();
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), index]);
+  });
+  const owners = [...byOwner];
   const allocation = allocateRewards(
-    scores.map((score) => ({ key: score.nodeKey.toLowerCase(), score: score.score })),
-    options.budgetWei,
-    scaleByFraction(options.budgetWei, options.capShare),
+    owners.map(([owner, indices]) => ({ key: owner, score: indices.reduce((sum, index) => sum + scores[index].score, 0) })),
+    budgetWei,
+    capWei,
   );
-  return { baseLoss, scores, rewards: allocation.rewards.map((entry) => entry.reward), unallocated: allocation.unallocated };
+  const perUpdate = updates.map(() => 0n);
+  owners.forEach(([, indices], position) => {
+    const ownerWei = allocation.rewards[position].reward;
+    const split = allocateRewards(
+      indices.map((index) => ({ key: String(index), score: scores[index].score })),
+      ownerWei,
+      ownerWei,
+    );
+    indices.forEach((index, i) => (perUpdate[index] = split.rewards[i].reward));
+  });
+  return { perUpdate, unallocated: allocation.unallocated };
 }
