@@ -22,6 +22,7 @@ import {
   encodeModelAnnounce,
   encodeRoundOpen,
   encodeUpdate,
+  encodeVerdict,
   gradnetTopics,
   nodeKeyAddress,
   nodeKeyBytes,
@@ -32,6 +33,7 @@ import {
   type ModelAnnounce,
   type RoundOpen,
   type SignedUpdate,
+  type SignedVerdict,
   type TopicKind,
   type GossipValidator,
   type ValidationReason,
@@ -81,6 +83,7 @@ export interface GradnetNodeEvents {
   heartbeat: [Heartbeat & { peer: string }];
   'round-open': [RoundOpen & { peer: string }];
   'model-announce': [ModelAnnounce & { peer: string }];
+  verdict: [SignedVerdict & { peer: string }];
   refused: [RefusedEvent];
 }
 
@@ -282,6 +285,11 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     return this.publish('model-announce', encodeModelAnnounce(announce), options);
   }
 
+  /** Gossips an auditor's signed verdict on a committed round. */
+  publishVerdict(verdict: SignedVerdict, options: SignalOption = {}): Promise<PublishResult> {
+    return this.publish('verdict', encodeVerdict(verdict), options);
+  }
+
   /** Fetches bytes by hash from connected peers (or `options.peers`), verified before returned. */
   async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
     const exchange = this.exchange;
@@ -331,14 +339,14 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       };
       const data = message.data;
       const validator = this.options.validator;
-      const verdict: Verdict<object> =
-        kind === 'update'
-          ? await validator.validateUpdate(data, validateOptions)
-          : kind === 'heartbeat'
-            ? await validator.validateHeartbeat(data, validateOptions)
-            : kind === 'round-open'
-              ? await validator.validateRoundOpen(data, validateOptions)
-              : await validator.validateModelAnnounce(data, validateOptions);
+      const validateKind: Record<TopicKind, () => Promise<Verdict<object>>> = {
+        update: () => validator.validateUpdate(data, validateOptions),
+        heartbeat: () => validator.validateHeartbeat(data, validateOptions),
+        'round-open': () => validator.validateRoundOpen(data, validateOptions),
+        'model-announce': () => validator.validateModelAnnounce(data, validateOptions),
+        verdict: () => validator.validateVerdict(data, validateOptions),
+      };
+      const verdict = await validateKind[kind]();
       const peer = propagationSource.toString();
       if (verdict.outcome !== 'accept') {
         const refused: RefusedEvent = { kind, outcome: verdict.outcome, reason: verdict.reason, detail: verdict.detail, peer, evidence: verdict.evidence };
@@ -357,7 +365,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   }
 
   private deliver(kind: TopicKind, verdict: object, peer: string): void {
-    const accepted = verdict as Partial<ValidatedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce }>;
+    const accepted = verdict as Partial<ValidatedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce; verdict: SignedVerdict }>;
     if (kind === 'update' && accepted.update && accepted.delta && accepted.digest) {
       this.emit('update', { update: accepted.update, delta: accepted.delta, digest: accepted.digest, peer });
     } else if (kind === 'heartbeat' && accepted.heartbeat) {
@@ -366,6 +374,8 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       this.emit('round-open', { ...accepted.roundOpen, peer });
     } else if (kind === 'model-announce' && accepted.modelAnnounce) {
       this.emit('model-announce', { ...accepted.modelAnnounce, peer });
+    } else if (kind === 'verdict' && accepted.verdict) {
+      this.emit('verdict', { ...accepted.verdict, peer });
     }
   }
 }

@@ -50,3 +50,25 @@ export {
 } from './validator.ts';
 export { INLINE_PAYLOAD_LIMIT, MAX_GOSSIP_MESSAGE_BYTES, MESSAGE_FIELDS_BYTES } from './limits.ts';
 export { BlobRequest, BlobResponse } from './generated/gradnet.ts';
+export {
+  VERDICT_KINDS,
+  type VerdictKind,
+  verdictCode,
+  verdictKindOf,
+  isVerdictAgainst,
+  VERDICT_TYPES,
+  type VerdictFields,
+  type SignedVerdict,
+  type SignVerdictInput,
+  MAX_VERDICT_BYTES,
+  assertVerdictFields,
+  verdictDigest,
+  signVerdict,
+  recoverVerdictSigner,
+  encodeVerdict,
+  decodeVerdict,
+  type CommittedVerdictSubject,
+  type VerdictLedger,
+  type VerdictProblem,
+  checkVerdict,
+} from './verdict.ts';

@@ -7,6 +7,7 @@ import { MAX_GOSSIP_MESSAGE_BYTES } from './limits.ts';
 import { equivocationEvidence, type EquivocationEvidence } from './evidence.ts';
 import { TOPIC_KINDS, type TopicKind } from './topics.ts';
 import { decodeUpdate, recoverUpdateSigner, updateDigest, type GradnetDomain, type SignedUpdate } from './update.ts';
+import { checkVerdict, decodeVerdict, type SignedVerdict, type VerdictLedger } from './verdict.ts';
 
 /** Who may publish: registered, active node keys. The chain's RegistryReader satisfies it. */
 export interface NodeDirectory {
@@ -55,6 +56,8 @@ export const VALIDATION_REASONS = [
   'samples_exceeded',
   'clock_skew',
   'not_coordinator',
+  'unknown_round',
+  'wrong_commitment',
   'internal_error',
 ] as const;
 export type ValidationReason = (typeof VALIDATION_REASONS)[number];
@@ -83,6 +86,9 @@ const OUTCOME_OF: Record<ValidationReason, ValidationOutcome> = {
   samples_exceeded: 'reject',
   clock_skew: 'ignore',
   not_coordinator: 'reject',
+  // A verdict may race the commit it names, or name a round since voided and committed again.
+  unknown_round: 'ignore',
+  wrong_commitment: 'ignore',
   // A bug of ours must not penalise the sender.
   internal_error: 'ignore',
 };
@@ -131,6 +137,8 @@ export interface GossipValidatorOptions {
   maxClockSkewMs?: number;
   now?: () => number;
   onEquivocation?: (evidence: EquivocationEvidence) => void;
+  /** The committed rounds verdicts are checked against; without it verdicts are ignored (`no_context`). */
+  ledger?: VerdictLedger;
 }
 
 const COUNTER_NAME = 'gradnet_gossip_validation_total';
@@ -212,6 +220,20 @@ export class GossipValidator {
       const modelAnnounce = this.decodeBounded(data, decodeModelAnnounce);
       await this.requireCoordinator(options.from);
       return { modelAnnounce };
+    });
+  }
+
+  /** An auditor's verdict: from its signer, signed in this domain, by an active node, on exactly what the ledger committed. */
+  async validateVerdict(data: Uint8Array, options: ValidateOptions): Promise<Verdict<{ verdict: SignedVerdict }>> {
+    return this.guard('verdict', async () => {
+      const verdict = this.decodeBounded(data, decodeVerdict);
+      if (!sameAddress(options.from, verdict.nodeKey)) refuse('from_mismatch', `verdict of ${verdict.nodeKey} published by ${options.from}`);
+      const ledger = this.options.ledger;
+      if (ledger === undefined) refuse('no_context', 'this node reads no ledger to check verdicts against');
+      const problem = await checkVerdict(verdict, { domain: this.options.domain, ledger, signal: options.signal });
+      if (problem !== undefined) refuse(problem.reason, problem.detail);
+      await this.requireActive(verdict.nodeKey, options.signal);
+      return { verdict };
     });
   }
 
