@@ -15,8 +15,9 @@ export interface RefusalLogOptions {
 
 /**
  * Refused gossip, counted per round, peer and reason rather than stored a row per message, and
- * written in batches: a flood of junk from fresh peer ids costs neither a database row nor a
- * disk sync per message. A round keeps counts for at most `maxPeersPerRound` peers; the rest
+ * written in batches (within FLUSH_AFTER_MS, and by the runner the moment a round is committed, so
+ * a committed round's counts are complete): a flood of junk from fresh peer ids costs neither a
+ * database row nor a disk sync per message. A round keeps counts for at most `maxPeersPerRound` peers; the rest
  * are counted together under OTHER_PEERS, so the table grows with rounds, not with messages.
  */
 export class RefusalLog {

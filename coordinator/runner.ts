@@ -173,6 +173,9 @@ export class RoundRunner {
 
   private announceModel(effect: Extract<RoundEffect, { type: 'announceModel' }>): void {
     const { config, store, gossip, clock, logger, metrics, events } = this.ports;
+    // The round's refusals are all counted now: written before anyone hears it is committed, so
+    // /rounds/:id is complete at once rather than up to a second later.
+    this.refusals.flush();
     const row = store.getRound(effect.round);
     const contributors = store.acceptedUpdates(effect.round).map((update) => update.nodeKey);
     store.recordRoundAttendance(effect.round, contributors);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, it } from 'node:test';
 import type { RefusedEvent } from '../../core/p2p/index.ts';
 import { createApiSource } from '../../coordinator/api.ts';
@@ -47,6 +48,32 @@ describe('coordinator: refused gossip is counted per peer and reason, and the AP
     await new Promise((resolve) => setTimeout(resolve, 1200));
     assert.equal(fixture.store.refusalTotals(1).messages, 1);
     await runner.stop();
+  });
+
+  it('writes a round\'s counts when the round is committed, before anyone hears of it', async () => {
+    const fixture = runnerFixture();
+    fixture.store.openRound(1, GENESIS, Date.now());
+    fixture.store.markAggregated(1, result(1), new Map(), [], Date.now());
+    // The commit waits for the test, so refusals arrive while round 1 is being committed.
+    let land = (): void => undefined;
+    const landed = new Promise<void>((resolve) => (land = resolve));
+    const commitRound = fixture.chain.commitRound.bind(fixture.chain);
+    fixture.chain.commitRound = async (record) => {
+      await landed;
+      return commitRound(record);
+    };
+    const counted: number[] = [];
+    fixture.events.on('roundCommitted', () => counted.push(fixture.store.refusalTotals(1).messages));
+    const runner = new RoundRunner(fixture.ports);
+    const committed = once(fixture.events, 'roundCommitted');
+    await runner.start({ type: 'resumeCommit', now: Date.now(), round: 1, baseHash: GENESIS, modelHash: result(1).modelHash });
+    runner.onRefused(refused('cheat', 'equivocation'));
+    runner.onRefused(refused('cheat', 'equivocation'));
+    land();
+    await committed;
+    await runner.stop();
+    assert.deepEqual(counted, [2], 'in the database when roundCommitted is emitted, not a second later');
+    assert.equal(fixture.store.getRound(1)?.state, 'committed');
   });
 
   it('adds to the counts a round already has, keeping the first and last time and the node key', () => {
