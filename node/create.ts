@@ -12,6 +12,7 @@ import { loadKey } from '../core/wallet/index.ts';
 import { LedgerAuditor, type AuditResult } from './auditor.ts';
 import { PeerDaemon } from './daemon.ts';
 import { NodeNotRegisteredError } from './errors.ts';
+import { EvidenceReporter, registryEvidenceChain } from './evidence-reporter.ts';
 import { UpdateWindowSource, libp2pGossip } from './gossip.ts';
 import { ledgerChain } from './ledger-chain.ts';
 import { CheckpointModels } from './model-sync.ts';
@@ -48,7 +49,8 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const env = components.env ?? process.env;
   const chainId = await fetchChainId(config.rpcUrl);
   const key = await loadKey({ role: 'node', keystoreDir: config.keystoreDir, select: config.node, passwordFile: config.passwordFile, chainId, env, logger, interactive: components.interactive });
-  const connected = await connectGradnet({ rpcUrl: config.rpcUrl, deploymentsFile: config.deployments, signal });
+  // The node key's account sends the equivocation proofs this node finds (and earns their bounty).
+  const connected = await connectGradnet({ rpcUrl: config.rpcUrl, deploymentsFile: config.deployments, account: key.privateKey, signal });
   const chain = ledgerChain(connected);
   if (!(await chain.isActive(key.address, { signal }))) throw new NodeNotRegisteredError(key.address, chainId);
 
@@ -69,12 +71,13 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const domain = gradnetDomain(chainId, connected.deployments.contracts.RoundLedger.address);
   // The validator reads the open round from the window the daemon sets: built before both.
   const window = new UpdateWindowSource({ maxNorm: config.maxUpdateNorm });
+  const reporter = new EvidenceReporter({ chain: registryEvidenceChain(connected), nodeKey: key.address, logger, backoff: RETRY_BACKOFF });
   const validator = createGossipValidator({
     domain,
     directory: { isActive: (nodeKey, signal) => chain.isActive(nodeKey, { signal }) },
     context: () => window.current(),
     isCoordinator: (address) => chain.isCoordinator(address),
-    onEquivocation: (evidence) => logger.warn({ nodeKey: evidence.nodeKey, round: evidence.round, evidenceHash: evidence.evidenceHash }, `equivocation by ${evidence.nodeKey} in round ${evidence.round}`),
+    onEquivocation: (evidence) => reporter.report(evidence),
   });
   const p2p = createGradnetNode({
     privateKey: key.privateKey,
@@ -98,10 +101,17 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     models,
     logger,
   });
+  const gossip = libp2pGossip({ p2p, window, domain, logger });
+  // The reporter lives as long as the gossip that feeds it evidence.
+  const stopGossip = gossip.stop;
+  gossip.stop = async () => {
+    await reporter.stop();
+    await stopGossip();
+  };
   return new PeerDaemon({
     config: peerConfigOf(config, key.address),
     chain,
-    gossip: libp2pGossip({ p2p, window, domain, logger }),
+    gossip,
     models,
     trainer,
     signer: new UpdateSigner({ privateKey: key.privateKey, domain }),
