@@ -5,6 +5,7 @@ import { daemonCommand } from './commands/daemon.ts';
 import { demoCommand } from './commands/demo.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
+import { explorerCommand } from './commands/explorer.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { rewardsCommand } from './commands/rewards.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     statusCommand(),
     coordinatorCommand(),
     demoCommand(),
+    explorerCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -1,0 +1,128 @@
+import type { Address } from 'viem';
+import {
+  contractAt,
+  getRoundCommittedEvents,
+  nodeRegistryAbi,
+  rewardVaultAbi,
+  type ContractAt,
+  type GradnetChain,
+  type RegisteredNode,
+} from '../core/chain/index.ts';
+import type { RoundSummary } from './model.ts';
+
+/** What the chain says at one block: rounds, nodes, slashes and payouts. */
+export interface ChainState {
+  blockNumber: number;
+  roundCount: number;
+  latestModelHash: string;
+  /** Every committed round, oldest first. */
+  rounds: RoundSummary[];
+  nodes: RegisteredNode[];
+  /** Owners whose stake was taken for equivocation. */
+  slashed: Set<string>;
+  /** Wei the vault paid each owner (lower-case address), and in all. */
+  paidByOwner: Map<string, bigint>;
+  rewardsPaid: bigint;
+  rewardsCommitted: bigint;
+}
+
+/**
+ * Reads the chain for the explorer. Logs are read incrementally (each refresh asks only for the
+ * blocks after the last one it read), so a ledger with hundreds of rounds costs one log query
+ * per new block, not one per round.
+ */
+export class ChainView {
+  readonly chainId: number;
+  /** The address book, name → address. */
+  readonly contracts: Record<string, string>;
+  readonly #chain: GradnetChain;
+  readonly #ledger: ContractAt<'RoundLedger'>;
+  readonly #rounds = new Map<number, RoundSummary>();
+  readonly #slashed = new Set<string>();
+  readonly #paid = new Map<string, bigint>();
+  /** The next block whose logs are still to read. */
+  #fromBlock: bigint;
+
+  constructor(chain: GradnetChain) {
+    this.#chain = chain;
+    this.chainId = chain.clients.chainId;
+    this.contracts = Object.fromEntries(Object.entries(chain.deployments.contracts).map(([name, contract]) => [name, contract.address]));
+    this.#ledger = contractAt(chain.clients, 'RoundLedger', chain.deployments.contracts.RoundLedger.address);
+    const deployed = Math.min(...Object.values(chain.deployments.contracts).map((contract) => contract.blockNumber));
+    this.#fromBlock = BigInt(deployed);
+  }
+
+  /** The current block number (the cheap question a watcher asks before anything else). */
+  async blockNumber(signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
+    return Number(await this.#chain.clients.publicClient.getBlockNumber({ cacheTime: 0 }));
+  }
+
+  /** Everything at the latest block; only the logs of blocks not read before are fetched. */
+  async read(signal?: AbortSignal): Promise<ChainState> {
+    const { publicClient } = this.#chain.clients;
+    const { contracts } = this.#chain.deployments;
+    const blockNumber = await this.blockNumber(signal);
+    const toBlock = BigInt(blockNumber);
+    if (toBlock >= this.#fromBlock) {
+      const range = { fromBlock: this.#fromBlock, toBlock, strict: true } as const;
+      const [committed, slashes, claims] = await Promise.all([
+        getRoundCommittedEvents(this.#ledger, { fromBlock: this.#fromBlock, signal }),
+        publicClient.getContractEvents({ address: contracts.NodeRegistry.address, abi: nodeRegistryAbi, eventName: 'NodeSlashed', ...range }),
+        publicClient.getContractEvents({ address: contracts.RewardVault.address, abi: rewardVaultAbi, eventName: 'RewardClaimed', ...range }),
+      ]);
+      // The round events are read up to 'latest', which may be past toBlock: keyed by round, a
+      // round read twice is stored once.
+      for (const { args, blockNumber: block, transactionHash } of committed) {
+        this.#rounds.set(Number(args.roundId), {
+          round: Number(args.roundId),
+          status: 'committed',
+          modelHash: args.modelHash,
+          parentHash: args.parentHash,
+          contributors: args.contributors,
+          samples: Number(args.totalSamples),
+          loss: Number(args.loss),
+          accuracy: args.accuracy,
+          reward: args.rewardBudget.toString(),
+          block: Number(block),
+          committedMs: Number(args.committedAt) * 1000,
+          txHash: transactionHash,
+        });
+      }
+      for (const { args } of slashes) this.#slashed.add(args.owner.toLowerCase());
+      for (const { args } of claims) {
+        const owner = args.owner.toLowerCase();
+        this.#paid.set(owner, (this.#paid.get(owner) ?? 0n) + args.payout);
+      }
+      this.#fromBlock = toBlock + 1n;
+    }
+    const [roundCount, latestModelHash, nodes, rewardsCommitted] = await Promise.all([
+      this.#chain.ledger.roundCount({ signal }),
+      this.#chain.ledger.latestModelHash({ signal }),
+      this.#chain.registry.listNodes(),
+      this.#chain.ledger.totalRewardBudget(),
+    ]);
+    const rounds = [...this.#rounds.values()].filter((round) => round.round <= roundCount).sort((a, b) => a.round - b.round);
+    return {
+      blockNumber,
+      roundCount,
+      latestModelHash,
+      rounds,
+      nodes,
+      slashed: new Set(this.#slashed),
+      paidByOwner: new Map(this.#paid),
+      rewardsPaid: [...this.#paid.values()].reduce((sum, paid) => sum + paid, 0n),
+      rewardsCommitted,
+    };
+  }
+
+  /** What the vault has paid `owner` (read from the contract, the figure `gradnet rewards` uses). */
+  async claimed(owner: Address): Promise<bigint> {
+    return (await this.#chain.vault.claimed(owner)).reward;
+  }
+
+  /** The rewards root the ledger holds for `round`. */
+  rewardsRootOf(round: number): Promise<string> {
+    return this.#chain.ledger.rewardsRootOf(round);
+  }
+}
