@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getAddress, isAddress, type Hex } from 'viem';
+import { lazyExplorerHandler } from '../explorer/index.ts';
 import { ApiRequestError } from './errors.ts';
 import type { Page } from './store.ts';
 
@@ -30,12 +31,17 @@ const MAX_ITEMS_PAGE = 1000;
 /**
  * Serves the coordinator's read-only API: `GET /status`, `/rounds[?limit&before]`,
  * `/rounds/:round[?limit&offset]`, `/rounds/:round/refusals[?limit&offset]`, `/nodes`,
- * `/rewards/:owner`, `/metrics`. JSON bodies carry bigints as
+ * `/rewards/:owner`, `/metrics`; with `explorer`, the network explorer's page at `/`. JSON bodies carry bigints as
  * decimal strings. Errors are JSON `{ error, code }` with a 4xx/5xx status, never a crash.
  */
-export async function startApiServer(options: { host: string; port: number; source: ApiSource }): Promise<ApiServer> {
+export async function startApiServer(options: { host: string; port: number; source: ApiSource; explorer?: { rpcUrl: string; deploymentsFile?: string } }): Promise<ApiServer> {
+  // The network explorer's page at `/` (its assets and JSON under /explorer/), connected on its first request.
+  const page = options.explorer;
+  const explorer = page && lazyExplorerHandler(() => ({ ...page, coordinatorUrl: url }));
   const server: Server = createServer((request, response) => {
-    handle(options.source, request, response).catch((error: unknown) => sendError(response, error));
+    (explorer?.handle(request, response) ?? Promise.resolve(false))
+      .then((served) => (served ? undefined : handle(options.source, request, response)))
+      .catch((error: unknown) => sendError(response, error));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -46,10 +52,12 @@ export async function startApiServer(options: { host: string; port: number; sour
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
   return {
-    url: `http://${host}:${address.port}`,
+    url,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        explorer?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
