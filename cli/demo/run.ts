@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Address, Hex } from 'viem';
-import { connectGradnet, deployGradnet, devOnlyAccounts, fetchChainId } from '../../core/chain/index.ts';
+import { parseEther, type Address, type Hex } from 'viem';
+import { NoAccountError, connectGradnet, deployGradnet, devOnlyAccounts, fetchChainId, type GradnetChain } from '../../core/chain/index.ts';
 import { GradnetError } from '../../core/errors.ts';
 import type { Logger } from '../../core/log/index.ts';
 import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
@@ -49,6 +49,18 @@ export interface DemoResult {
 const MODEL_SEED = 1;
 /** What a failed wait tells the user who ran `gradnet demo`. */
 const WAIT_HINT: Pick<WaitOptions, 'hint'> = { hint: "run with --verbose to see the children's logs" };
+/** The dev chain's ETH each fresh node key gets for gas: far more than a few slashing proofs cost. */
+const NODE_KEY_GAS = parseEther('1');
+
+/** Sends NODE_KEY_GAS from the deployer to each node key (fresh keys hold no ETH). */
+async function fundNodeKeysWithGas(chain: GradnetChain, nodeKeys: readonly Address[]): Promise<void> {
+  const { walletClient, publicClient, account, receiptTimeoutMs } = chain.clients;
+  if (walletClient === undefined || account === undefined) throw new NoAccountError('funding the node keys with gas');
+  for (const to of nodeKeys) {
+    const hash = await walletClient.sendTransaction({ account, chain: walletClient.chain, to, value: NODE_KEY_GAS });
+    await publicClient.waitForTransactionReceipt({ hash, timeout: receiptTimeoutMs });
+  }
+}
 
 /**
  * The whole network on one machine: a devnet (or the chain at `rpcUrl`), funded owners with
@@ -103,6 +115,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       signal,
     })));
     say(`[${elapsed()}] registered ${peers.length} nodes with ${formatTokens(stake)} GRAD stake each`);
+    // A node key pays the gas of the equivocation proofs its daemon sends (node/evidence-reporter.ts).
+    await fundNodeKeysWithGas(chain, peers.map((peer) => peer.node));
 
     // 4. The coordinator.
     const coordinatorDir = join(workDir, 'coordinator');
