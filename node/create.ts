@@ -70,8 +70,9 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const store = new CheckpointStore(join(config.dataDir, 'checkpoints'));
   const domain = gradnetDomain(chainId, connected.deployments.contracts.RoundLedger.address);
   // The validator reads the open round from the window the daemon sets: built before both.
-  const window = new UpdateWindowSource({ maxNorm: config.maxUpdateNorm });
+  const window = new UpdateWindowSource();
   const reporter = new EvidenceReporter({ chain: registryEvidenceChain(connected), nodeKey: key.address, logger, backoff: RETRY_BACKOFF });
+  await reporter.checkGas();
   const validator = createGossipValidator({
     domain,
     directory: { isActive: (nodeKey, signal) => chain.isActive(nodeKey, { signal }) },

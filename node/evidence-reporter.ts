@@ -1,5 +1,6 @@
 import type { Address, Hex } from 'viem';
 import {
+  NoAccountError,
   RpcUnreachableError,
   TransactionTimeoutError,
   contractAt,
@@ -18,6 +19,8 @@ export interface EvidenceChain {
   slashEquivocation(first: SignedUpdateEvidence, second: SignedUpdateEvidence, options: { signal: AbortSignal }): Promise<{ hash: Hex }>;
   /** Whether the registry already slashed `nodeKey` for `round` (someone else may have proved it first). */
   slashedFor(nodeKey: Address, round: number, options: { signal: AbortSignal }): Promise<boolean>;
+  /** The node key's ETH balance, in wei: what it has to pay gas with. */
+  gasBalance(options: { signal: AbortSignal }): Promise<bigint>;
 }
 
 /** What became of one piece of evidence. */
@@ -80,6 +83,13 @@ export class EvidenceReporter {
     this.queue = this.queue.then(() => this.prove(evidence));
   }
 
+  /** Warns when the node key holds no ETH: it could not pay for a proof (an unreadable balance is no news). */
+  async checkGas(): Promise<void> {
+    const { chain, logger, nodeKey } = this.options;
+    const balance = await chain.gasBalance({ signal: this.lifetime.signal }).catch(() => undefined);
+    if (balance === 0n) logger.warn({ nodeKey }, `node key ${nodeKey} holds no ETH: it cannot pay for the equivocation proofs it finds (and earn their bounty); send it a little for gas`);
+  }
+
   /** Stops retrying and waits for the proof in flight to settle; later evidence is ignored. */
   async stop(): Promise<void> {
     this.lifetime.abort(new Error('evidence reporter stopping'));
@@ -127,5 +137,10 @@ export function registryEvidenceChain(chain: GradnetChain): EvidenceChain {
   return {
     slashEquivocation: (first, second, options) => chain.registryClient.slashEquivocation(first, second, options),
     slashedFor: (nodeKey, round, options) => slashedFor(registry, { nodeKey, round: BigInt(round), signal: options.signal }),
+    gasBalance: async () => {
+      const { account, publicClient } = chain.clients;
+      if (account === undefined) throw new NoAccountError('NodeRegistry.slashEquivocation');
+      return publicClient.getBalance({ address: account.address });
+    },
   };
 }

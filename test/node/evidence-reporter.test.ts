@@ -49,6 +49,12 @@ class FakeRegistry implements EvidenceChain {
   async slashedFor(nodeKey: Address, round: number): Promise<boolean> {
     return this.slashed.has(`${nodeKey.toLowerCase()}:${round}`);
   }
+
+  balance = 10n ** 18n;
+
+  async gasBalance(): Promise<bigint> {
+    return this.balance;
+  }
 }
 
 function reporterWith(registry: FakeRegistry, extra: { logger?: StructuredLogger } = {}) {
@@ -149,6 +155,19 @@ describe('node: the evidence reporter proves equivocation on chain', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.deepEqual(outcomes, []);
     assert.deepEqual(registry.sent, []);
+  });
+
+  it('warns when the node key holds no ETH to pay for a proof, and only then', async () => {
+    const registry = new FakeRegistry();
+    const warnings: string[] = [];
+    const { reporter } = reporterWith(registry, { logger: { debug() {}, info() {}, warn: (_fields, message) => warnings.push(message), error() {} } });
+    await reporter.checkGas();
+    assert.deepEqual(warnings, []);
+    registry.balance = 0n;
+    await reporter.checkGas();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /holds no ETH: it cannot pay for the equivocation proofs/);
+    await reporter.stop();
   });
 
   it("leaves evidence against this daemon's own key to the others, and says so loudly", async () => {
