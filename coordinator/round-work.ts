@@ -1,15 +1,8 @@
 import type { Address, Hex } from 'viem';
-import { applyRound, type RoundAggregation } from '../core/audit/index.ts';
-import { evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
+import { applyRound, settleRound, validationFingerprint, type RoundAggregation, type RoundScoring } from '../core/audit/index.ts';
+import { currentBackend, evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { decodeUpdate } from '../core/protocol/index.ts';
-import {
-  accumulateRewards,
-  payRound,
-  rewardsRoot,
-  type CumulativeRewards,
-  type RoundContribution,
-  type UpdateScore,
-} from '../core/rewards/index.ts';
+import { accumulateRewards, type CumulativeRewards, type RoundContribution, type UpdateScore } from '../core/rewards/index.ts';
 import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
 import { RoundInputError, StoreError } from './errors.ts';
 import type { AcceptedUpdateRow, CoordinatorStore, RewardRow, RoundResult } from './store.ts';
@@ -82,14 +75,23 @@ export async function produceRound(input: {
   // Owners first: the cap is per owner, so payRound must know who owns each node key.
   const owners: (Hex | null)[] = [];
   for (const update of decoded) owners.push(await input.ownerOf(update.row.nodeKey));
+  // Recorded in the checkpoint so auditors score on the same batch, budget and cap (core/audit settleRound).
+  const scoring: RoundScoring = {
+    scoreBatch: settings.scoreBatch,
+    budgetWei: settings.budgetPerRound,
+    capShare: settings.capPerNode,
+    validation: validationFingerprint(settings.validation, settings.scoreBatch),
+    backend: currentBackend() ?? 'unknown',
+  };
   const applied = applyRound({
     parent,
     round,
     updates: decoded.map((update) => ({ digest: update.row.digest, delta: update.delta, samples: update.samples })),
     aggregation: settings.aggregation,
+    scoring,
   });
   const evaluation = await evaluate({ spec: settings.spec, params: applied.checkpoint.params, data: settings.validation, limit: settings.validationLimit, signal });
-  const scored = await payRound({
+  const settled = await settleRound({
     params: parent.params,
     updates: decoded.map((update, index) => ({
       nodeKey: update.row.nodeKey,
@@ -97,33 +99,18 @@ export async function produceRound(input: {
       digest: update.row.digest,
       payloadDigest: update.payloadDigest,
       delta: update.delta,
+      samples: update.samples,
       arrival: update.row.id,
     })),
     setAside: applied.aggregation.stats.rejected,
     evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,
-    budgetWei: settings.budgetPerRound,
-    capShare: settings.capPerNode,
+    budgetWei: scoring.budgetWei,
+    capShare: scoring.capShare,
+    // The rows of this round are not in the store yet: the committed ones are the previous figures.
+    previous: cumulativeOf(store.rewardRowsAsOf(round).filter((row) => row.round < round)),
     signal,
   });
-  const byOwner = new Map<Hex, Omit<RewardRow, 'round'>>();
-  for (const [index, update] of decoded.entries()) {
-    const owner = owners[index];
-    if (owner === null) continue;
-    const score = scored.scores[index];
-    const counted = score.score > 0;
-    const entry = byOwner.get(owner) ?? { owner, amount: 0n, samples: 0, counted: false, score: 0 };
-    byOwner.set(owner, {
-      owner,
-      amount: entry.amount + scored.rewards[index],
-      samples: entry.samples + (counted ? update.samples : 0),
-      counted: entry.counted || counted,
-      score: entry.score + score.score,
-    });
-  }
-  const rewards = [...byOwner.values()].sort((a, b) => (a.owner.toLowerCase() < b.owner.toLowerCase() ? -1 : 1));
-  const rewardBudget = rewards.reduce((sum, reward) => sum + reward.amount, 0n);
-  // The rows of this round are not in the store yet: fold them in after the committed ones.
-  const cumulative = cumulativeOf([...store.rewardRowsAsOf(round).filter((row) => row.round < round), ...rewards.map((reward) => ({ ...reward, round }))]);
+  const { payout: scored, rewards, rewardBudget } = settled;
 
   const checkpoint: Checkpoint = {
     ...applied.checkpoint,
@@ -134,7 +121,7 @@ export async function produceRound(input: {
   const result: RoundResult = {
     modelHash: checkpoint.modelHash,
     updatesRoot: applied.updatesRoot,
-    rewardsRoot: rewardsRoot(cumulative),
+    rewardsRoot: settled.rewardsRoot,
     contributors: rows.length,
     totalSamples: totalSamplesOf(round, decoded.map((update) => update.samples)),
     loss: evaluation.loss,

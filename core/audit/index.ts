@@ -1,10 +1,12 @@
 /**
  * The round transition that the coordinator performs and every peer can replay: the one place
- * that turns a parent checkpoint and a set of updates into the next checkpoint and updates root.
+ * that turns a parent checkpoint and a set of updates into the next checkpoint and updates root,
+ * and the one place that turns the round's scores into per-owner rewards and the rewards root.
  */
 export {
   applyRound,
   checkpointAggregation,
+  checkpointUpdates,
   parseRoundAggregation,
   roundAggregationSchema,
   updatesRoot,
@@ -14,4 +16,14 @@ export {
   type RoundAggregation,
   type RoundAggregationInput,
 } from './round-transition.ts';
+export {
+  settleRound,
+  checkpointScoring,
+  scoringMeta,
+  validationFingerprint,
+  type RoundScoring,
+  type SettleUpdate,
+  type OwnerReward,
+  type SettledRound,
+} from './round-rewards.ts';
 export { AuditError, AuditConfigError, AuditInputError } from './errors.ts';

@@ -12,6 +12,7 @@ import {
 } from '../aggregate/index.ts';
 import { createCheckpoint, type Checkpoint } from '../tensor/index.ts';
 import { AuditConfigError, AuditInputError } from './errors.ts';
+import { scoringMeta, type RoundScoring } from './round-rewards.ts';
 
 /**
  * Everything that decides how a round's updates become the next model. The coordinator writes it
@@ -58,9 +59,15 @@ export interface ApplyRoundInput {
   parent: Checkpoint;
   /** The round being produced (parent.meta.round + 1). */
   round: number;
-  /** The accepted updates, decoded; their order does not matter. */
+  /**
+   * The accepted updates, decoded, in acceptance order. The order does not change the model (the
+   * aggregation sorts by digest) but is recorded as `meta.updates`: it is the scoring's arrival
+   * order, and the list tells an auditor which updates to fetch.
+   */
   updates: readonly AggregationUpdate[];
   aggregation: RoundAggregationInput | RoundAggregation;
+  /** How the round's rewards are scored, recorded as `meta.scoring` for auditors (see settleRound). */
+  scoring?: RoundScoring;
   /** Extra metadata to record in the checkpoint (evaluation figures and so on); it does not affect the hash. */
   meta?: Record<string, unknown>;
 }
@@ -101,9 +108,24 @@ export function applyRound(input: ApplyRoundInput): AppliedRound {
       model: parent.meta.model,
       parentHash: parent.modelHash,
       aggregation: settings,
+      updates: updates.map((update) => update.digest.toLowerCase()),
+      ...(input.scoring === undefined ? {} : { scoring: scoringMeta(input.scoring) }),
     },
   });
   return { checkpoint, aggregation, updatesRoot: updatesRoot(updates.map((update) => update.digest)) };
+}
+
+/**
+ * The included update digests a checkpoint records, in acceptance order; undefined for a
+ * checkpoint that records none (genesis, or one produced before they were recorded).
+ */
+export function checkpointUpdates(checkpoint: Checkpoint): Hex[] | undefined {
+  const updates = checkpoint.meta.updates;
+  if (updates === undefined) return undefined;
+  if (!Array.isArray(updates) || !updates.every((digest) => typeof digest === 'string' && /^0x[0-9a-f]{64}$/.test(digest))) {
+    throw new AuditConfigError(`checkpoint ${checkpoint.modelHash} records malformed update digests`, checkpoint.modelHash);
+  }
+  return updates as Hex[];
 }
 
 /** The zero root commits an empty update set (a round nobody contributed to). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { keccak256, toHex, type Hex } from 'viem';
-import { applyRound, AuditConfigError, checkpointAggregation, AuditInputError, EMPTY_UPDATES_ROOT, updatesRoot } from '../../../core/audit/index.ts';
+import { applyRound, AuditConfigError, checkpointAggregation, checkpointUpdates, AuditInputError, EMPTY_UPDATES_ROOT, updatesRoot } from '../../../core/audit/index.ts';
 import { createCheckpoint, decodeCheckpoint, encodeCheckpoint, type Checkpoint } from '../../../core/tensor/index.ts';
 
 const layout = [
@@ -27,13 +27,20 @@ function update(seed: number) {
 describe('applyRound', () => {
   const updates = [1, 2, 3, 4, 5, 6, 7].map(update);
 
-  it('gives the same checkpoint hash and updates root for any arrival order', () => {
+  it('gives the same weights, momentum and updates root for any arrival order, and records that order (the scoring\'s) under the hash', () => {
     const first = applyRound({ parent: genesis(), round: 1, updates, aggregation: {} });
     const reversed = applyRound({ parent: genesis(), round: 1, updates: [...updates].reverse(), aggregation: {} });
-    assert.equal(first.checkpoint.modelHash, reversed.checkpoint.modelHash);
-    assert.equal(first.updatesRoot, reversed.updatesRoot);
+    assert.deepEqual(Buffer.from(first.checkpoint.params.buffer), Buffer.from(reversed.checkpoint.params.buffer));
     assert.deepEqual(Buffer.from(first.checkpoint.momentum!.buffer), Buffer.from(reversed.checkpoint.momentum!.buffer));
+    assert.equal(first.updatesRoot, reversed.updatesRoot);
     assert.equal(first.checkpoint.meta.parentHash, genesis().modelHash);
+    assert.deepEqual(checkpointUpdates(first.checkpoint), updates.map((entry) => entry.digest.toLowerCase()));
+    assert.deepEqual(checkpointUpdates(reversed.checkpoint), [...updates].reverse().map((entry) => entry.digest.toLowerCase()));
+    // Who of two equal payloads came first decides who is paid: the order is committed with the model.
+    assert.notEqual(first.checkpoint.modelHash, reversed.checkpoint.modelHash);
+    const replayed = applyRound({ parent: genesis(), round: 1, updates: checkpointUpdates(reversed.checkpoint)!.map((digest) => updates.find((entry) => entry.digest === digest)!), aggregation: {} });
+    assert.equal(replayed.checkpoint.modelHash, reversed.checkpoint.modelHash);
+    assert.equal(checkpointUpdates(genesis()), undefined);
   });
 
   it('replays a chain of rounds from encoded checkpoints to the same hashes', () => {
