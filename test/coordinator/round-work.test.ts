@@ -75,6 +75,6 @@ describe('coordinator: producing a round pays owners, not node keys', { timeout:
     assert.equal(rewardOf(honest), cap);
     assert.equal(produced.rewards.length, 2);
     assert.equal(produced.result.rewardBudget, 2n * cap, 'the rest of the budget stays unallocated');
-    assert.equal(produced.result.stats.unallocated, (BUDGET - 2n * cap).toString());
+    assert.equal((produced.result.stats as { unallocated: string }).unallocated, (BUDGET - 2n * cap).toString());
   });
 });
