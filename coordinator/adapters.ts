@@ -1,4 +1,4 @@
-import type { Address, Hex } from 'viem';
+import { parseAbiItem, type Address, type Hex } from 'viem';
 import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
 import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
 import { createGossipValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
@@ -8,6 +8,8 @@ import { maxSamplesPerUpdate, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
 import type { CoordinatorChain } from './ports.ts';
+
+const ROUNDS_VOIDED = parseAbiItem('event RoundsVoided(uint256 indexed fromRound, uint256 throughRound, bytes32 restoredModelHash)');
 
 /** The runner's chain port over core/chain's wrappers and `account`'s transaction counts. */
 export function chainPort(chain: GradnetChain, account: Address): CoordinatorChain {
@@ -29,6 +31,12 @@ export function chainPort(chain: GradnetChain, account: Address): CoordinatorCha
       return (await publicClient.getContractEvents({ address: chain.registry.address, abi: nodeRegistryAbi, fromBlock, toBlock })).length;
     },
     invalidateRegistry: () => chain.registry.invalidate(),
+    async lastVoid() {
+      const events = await publicClient.getContractEvents({ address: chain.ledger.address, abi: [ROUNDS_VOIDED], eventName: 'RoundsVoided', fromBlock: BigInt(chain.deployments.contracts.RoundLedger.blockNumber) });
+      const last = events.at(-1);
+      if (last === undefined) return undefined;
+      return { fromRound: Number(last.args.fromRound), throughRound: Number(last.args.throughRound), restoredModelHash: last.args.restoredModelHash as Hex, txHash: last.transactionHash };
+    },
     ownerOf: (nodeKey) => chain.registry.ownerOf(nodeKey),
   };
 }

@@ -13,6 +13,7 @@ import type { NodeView } from './node-view.ts';
 import type { RegistryEventSource } from './registry-watch.ts';
 import type { Slasher } from './slashing.ts';
 import type { CoordinatorStore } from './store.ts';
+import type { VoidChain } from './voids.ts';
 
 // What the round runner is given: core/round's ports as the coordinator fills them in.
 
@@ -24,8 +25,8 @@ export interface CoordinatorEvents {
   halted: [{ reason: string }];
 }
 
-/** The chain as the runner uses it: the ledger and its account, registry events, node owners. */
-export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource {
+/** The chain as the runner uses it: the ledger and its account, its last void, registry events, node owners. */
+export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource, Pick<VoidChain, 'lastVoid'> {
   ownerOf(nodeKey: Hex): Promise<Hex | undefined>;
 }
 

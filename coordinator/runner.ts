@@ -10,6 +10,7 @@ import type { RunnerPorts } from './ports.ts';
 import { RefusalLog } from './refusals.ts';
 import { RegistryWatch } from './registry-watch.ts';
 import { aggregateRound, commitRound } from './round-effects.ts';
+import { VoidFollower } from './voids.ts';
 
 /** When the collecting round closes at the latest, given quorum (as its openRound effect announced). */
 function deadlineOf(state: CollectingState): number {
@@ -28,6 +29,7 @@ export class RoundRunner {
   private readonly intake: IntakePorts;
   private readonly registry: RegistryWatch;
   private readonly refusals: RefusalLog;
+  private readonly voids: VoidFollower;
   private readonly tasks = new Set<Promise<unknown>>();
   private state: RoundState;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -56,12 +58,24 @@ export class RoundRunner {
       everyPoll: () => this.reannounce(),
       synced: () => this.reportActiveSet(),
     });
+    this.voids = new VoidFollower({
+      chain: ports.chain,
+      store: ports.store,
+      checkpoints: ports.checkpoints,
+      clock: ports.clock,
+      logger: ports.logger,
+      pollMs: ports.config.nodes.pollMs,
+      state: () => this.state,
+      rebase: (first) => this.rebase(first),
+      track: (work) => this.track(work),
+    });
     this.ended = this.endWith.promise;
   }
 
   /** Begins with `first` (from recovery): watches the registry, then sends what slashes are pending. */
   async start(first: RoundEvent): Promise<void> {
     await this.registry.start();
+    this.voids.start();
     this.reportActiveSet();
     this.dispatch(first);
     this.drainSlashes();
@@ -73,6 +87,7 @@ export class RoundRunner {
     this.stopped = true;
     clearTimeout(this.wakeTimer);
     this.registry.stop();
+    this.voids.stop();
     await Promise.allSettled([...this.tasks]);
   }
 
@@ -136,7 +151,8 @@ export class RoundRunner {
       case 'aggregate':
         return this.track(aggregateRound(this.ports, effect).then((next) => this.dispatch(next)));
       case 'commit':
-        return this.track(commitRound(this.ports, effect).then((next) => this.dispatch(next)));
+        // A commit that finds the chain's head moved back under it (a challenge voided rounds) restarts from the head.
+        return this.track(this.voids.explained(commitRound(this.ports, effect)).then((next) => next && this.dispatch(next)));
       case 'commitRetryScheduled':
         metrics.commitErrors.inc();
         logger.warn({ round: effect.round, attempt: effect.attempt, retryAt: new Date(effect.at).toISOString(), error: effect.error }, 'commit failed; retrying');
@@ -162,6 +178,15 @@ export class RoundRunner {
     logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open');
     this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline }));
     events.emit('roundOpened', { round: effect.round, baseHash: effect.baseHash, deadline: effect.deadline, reopened: effect.reopened });
+    if (!effect.reopened) this.voids.resumeKept(effect.round, effect.baseHash);
+  }
+
+  /** After a void: the state machine starts again from `first`, keeping what it knows of the nodes. */
+  private rebase(first: RoundEvent): void {
+    if (this.stopped) return;
+    const { lastSeen, activeSet } = this.state;
+    this.state = { ...initialRoundState(this.ports.config.round), lastSeen, activeSet };
+    this.dispatch(first);
   }
 
   /** Peers that joined after the round opened learn about it from the re-announcement. */
@@ -259,6 +284,7 @@ export class RoundRunner {
     this.stopped = true;
     clearTimeout(this.wakeTimer);
     this.registry.stop();
+    this.voids.stop();
     this.endWith.reject(error);
   }
 }

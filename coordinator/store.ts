@@ -250,6 +250,18 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (round, peer_id, reason)
   );
   `,
+  // Committed rounds a challenge voided on chain, as they were committed, kept for the record
+  // (the rounds table holds the round again once it is collected anew).
+  `
+  CREATE TABLE voided_rounds (
+    round INTEGER NOT NULL,
+    base_hash TEXT NOT NULL,
+    model_hash TEXT,
+    rewards_root TEXT,
+    tx_hash TEXT,
+    voided_ms INTEGER NOT NULL
+  );
+  `,
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -633,6 +645,61 @@ export class CoordinatorStore implements RoundJournal {
         nowMs,
         round,
       ]);
+    });
+  }
+
+  /**
+   * A challenge voided rounds `fromRound` onwards on chain: they are copied to voided_rounds,
+   * their rewards and scores go, rounds after `fromRound` leave the rounds table, and `fromRound`
+   * is open again on its own base (the chain's head now) with its accepted updates kept, since
+   * the nodes that signed them never sign that round again. The accepted updates of later rounds
+   * stay too: `replayableUpdates` hands them back if their round opens again on the same base.
+   * Returns the committed rounds it voided.
+   */
+  markRoundsVoided(fromRound: number, nowMs: number): number[] {
+    return this.transaction(() => {
+      const voided = this.all("SELECT round FROM rounds WHERE round >= ? AND state = 'committed' ORDER BY round", [fromRound]).map((row) => Number(row.round));
+      this.run(
+        "INSERT INTO voided_rounds (round, base_hash, model_hash, rewards_root, tx_hash, voided_ms) SELECT round, base_hash, model_hash, rewards_root, tx_hash, ? FROM rounds WHERE round >= ? AND state = 'committed'",
+        [nowMs, fromRound],
+      );
+      this.run('DELETE FROM rewards WHERE round >= ?', [fromRound]);
+      this.run('UPDATE updates SET score = NULL WHERE round >= ?', [fromRound]);
+      this.run('DELETE FROM rounds WHERE round > ?', [fromRound]);
+      this.run(
+        `UPDATE rounds SET state = 'open', opened_ms = ?, closed_ms = NULL, committed_ms = NULL, model_hash = NULL, updates_root = NULL, rewards_root = NULL,
+           contributors = NULL, total_samples = NULL, loss = NULL, accuracy = NULL, reward_budget = NULL, stats = NULL, tx_hash = NULL, commit_attempts = 0, last_error = NULL
+         WHERE round = ?`,
+        [nowMs, fromRound],
+      );
+      return voided;
+    });
+  }
+
+  /** Voided rounds as they were committed, newest void first. */
+  voidedRounds(): { round: number; baseHash: Hex; modelHash: Hex | null; rewardsRoot: Hex | null; txHash: Hex | null; voidedMs: number }[] {
+    return this.all('SELECT * FROM voided_rounds ORDER BY voided_ms DESC, round').map((row) => ({
+      round: Number(row.round),
+      baseHash: String(row.base_hash) as Hex,
+      modelHash: optionalString<Hex>(row.model_hash),
+      rewardsRoot: optionalString<Hex>(row.rewards_root),
+      txHash: optionalString<Hex>(row.tx_hash),
+      voidedMs: Number(row.voided_ms),
+    }));
+  }
+
+  /**
+   * The accepted updates of `round` that were kept from before a void and fit it as it opens on
+   * `baseHash`: handed back to the round, since gossip drops their re-sends as duplicates. Those
+   * on another base can never join it and are rejected (reason `voided_base`).
+   */
+  replayableUpdates(round: number, baseHash: Hex): AcceptedUpdateRow[] {
+    return this.transaction(() => {
+      const fits = (update: AcceptedUpdateRow): boolean => update.baseHash?.toLowerCase() === baseHash.toLowerCase();
+      const accepted = this.acceptedUpdates(round);
+      const stale = accepted.filter((update) => !fits(update)).map((update) => update.digest);
+      if (stale.length > 0) this.rejectAcceptedUpdates(round, 'voided_base', stale);
+      return accepted.filter(fits);
     });
   }
 

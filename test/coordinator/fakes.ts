@@ -18,6 +18,7 @@ import { createCoordinatorMetrics } from '../../coordinator/metrics.ts';
 import { NodeView } from '../../coordinator/node-view.ts';
 import type { CoordinatorChain, RunnerPorts } from '../../coordinator/ports.ts';
 import { CoordinatorStore } from '../../coordinator/store.ts';
+import type { VoidedRounds } from '../../coordinator/voids.ts';
 import { hash } from './rows.ts';
 
 export const GENESIS = hash(0xaaaa);
@@ -31,6 +32,8 @@ export class FakeChain implements CoordinatorChain {
   pending: number[] = [];
   /** Errors successive commitRound calls throw (then they succeed). */
   commitFailures: Error[] = [];
+  /** RoundsVoided events, oldest first (`voidFrom` adds one). */
+  readonly voids: VoidedRounds[] = [];
 
   async roundCount(): Promise<number> {
     this.calls.push('roundCount');
@@ -73,6 +76,18 @@ export class FakeChain implements CoordinatorChain {
 
   async ownerOf(): Promise<Hex | undefined> {
     return undefined;
+  }
+
+  async lastVoid(): Promise<VoidedRounds | undefined> {
+    return this.voids.at(-1);
+  }
+
+  /** A challenge voids round `fromRound` and every later one: the head moves back to `fromRound - 1`. */
+  voidFrom(fromRound: number): VoidedRounds {
+    const voided = { fromRound, throughRound: this.rounds.length, restoredModelHash: this.rounds[fromRound - 2]?.modelHash ?? GENESIS, txHash: hash(0x9000 + this.voids.length + 1) };
+    this.rounds.splice(fromRound - 1);
+    this.voids.push(voided);
+    return voided;
   }
 
   /** A round lands on chain (sent by this coordinator before a crash, or by the test). */

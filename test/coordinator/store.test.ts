@@ -15,12 +15,12 @@ describe('CoordinatorStore', () => {
   it('migrates a fresh file, and reopening keeps the data and the schema version', () => {
     const path = join(dir, 'reopen.db');
     const store = CoordinatorStore.open(path);
-    assert.equal(store.schemaVersion(), 2);
+    assert.equal(store.schemaVersion(), 3);
     store.openRound(1, hash(1001), 10);
     assert.equal(store.insertUpdate(update(1, 1, 11)), true);
     store.close();
     const again = CoordinatorStore.open(path);
-    assert.equal(again.schemaVersion(), 2);
+    assert.equal(again.schemaVersion(), 3);
     assert.equal(again.getRound(1)?.state, 'open');
     assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.message ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
     again.close();
