@@ -114,9 +114,10 @@ export class Topology {
       const genesis = initialParams('mlp', MODEL_SEED);
       const deploymentsFile = join(workDir, 'deployments.json');
       const port = await freePort();
+      // Every account holds ETH: the node keys pay the gas of the equivocation proofs their daemons send.
       const devnet = group.start({
         name: 'devnet',
-        args: ['devnet', '--port', String(port), '--accounts', String(1 + peerCount), '--genesis-hash', genesisCheckpoint(genesis).modelHash, '--deployments', deploymentsFile],
+        args: ['devnet', '--port', String(port), '--accounts', String(1 + 2 * peerCount), '--genesis-hash', genesisCheckpoint(genesis).modelHash, '--deployments', deploymentsFile],
       });
       await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: START_TIMEOUT_MS, child: devnet, signal: options.signal });
       const rpcUrl = `http://127.0.0.1:${port}`;
