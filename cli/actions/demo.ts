@@ -15,6 +15,8 @@ export interface DemoFlags {
   topkFraction?: number;
   timeout: number;
   keep?: boolean;
+  explorer?: boolean;
+  explorerPort: number;
   verbose?: boolean;
 }
 
@@ -44,6 +46,7 @@ export async function runDemoAndReport(flags: DemoFlags): Promise<void> {
       topkFraction: flags.topkFraction,
       timeoutMs: flags.timeout * 1000,
       keep: flags.keep === true,
+      explorerPort: flags.explorer === true ? flags.explorerPort : undefined,
       logger,
       say,
       signal: controller.signal,

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import type { DemoFlags } from '../actions/demo.ts';
 import { action } from '../support/action.ts';
-import { integer, parsePositiveNumber } from '../support/parse.ts';
+import { integer, parsePort, parsePositiveNumber } from '../support/parse.ts';
 
 /** `gradnet demo`: the whole network on this machine, trained for a few rounds, then paid and audited. */
 export function demoCommand(): Command {
@@ -17,6 +17,8 @@ export function demoCommand(): Command {
     .addOption(new Option('--codec <codec>', 'update compression').choices(['fp32', 'fp16', 'int8', 'topk']).default('topk'))
     .option('--topk-fraction <x>', 'fraction of coordinates topk sends, error feedback keeps the rest (default: the daemon\'s, 0.1)', parsePositiveNumber)
     .option('--timeout <seconds>', 'give up after this long', integer({ min: 10, max: 86_400 }), 900)
+    .option('--explorer', 'serve the network explorer beside the demo and print its URL')
+    .option('--explorer-port <port>', 'port of the explorer on 127.0.0.1, 0 for any', parsePort, 7080)
     .option('--keep', 'keep the work directory (keystores, checkpoints, databases) for inspection')
     .option('--verbose', 'forward every child process log line to stderr')
     .action(action(async (flags: DemoFlags) => (await import('../actions/demo.ts')).runDemoAndReport(flags)));

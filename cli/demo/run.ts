@@ -13,6 +13,7 @@ import { fetchRewardStatement } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
 import { childFields, freePort, ProcessGroup, waitFor, type ChildLogLine, type WaitOptions } from '../../core/process/index.ts';
+import { startExplorer, type ExplorerServer } from '../../explorer/index.ts';
 import { fromFixedPoint } from '../../core/units/index.ts';
 
 export interface DemoOptions {
@@ -30,6 +31,8 @@ export interface DemoOptions {
   timeoutMs: number;
   /** Keep the work directory (keystores, checkpoints, databases) instead of deleting it. */
   keep: boolean;
+  /** Serve the network explorer beside the demo on this port of 127.0.0.1 (0: any free one). */
+  explorerPort?: number;
   logger: Logger;
   /** A line per round and the final report, for people (stdout in text mode). */
   say: (line: string) => void;
@@ -73,6 +76,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const { logger, say, signal } = options;
   const workDir = await mkdtemp(join(tmpdir(), 'gradnet-demo-'));
   const children = new ProcessGroup(logger);
+  let explorer: ExplorerServer | undefined;
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)}s`;
   try {
     const spec = resolveModelSpec(options.model);
@@ -147,6 +151,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const ready = await waitFor('the coordinator to start', () => coordinatorReady, { timeoutMs: 90_000, child: coordinator, signal, ...WAIT_HINT });
     const bootstrap = ready.addresses.map((address) => (address.includes('/p2p/') ? address : `${address}/p2p/${ready.peerId}`));
     say(`[${elapsed()}] coordinator up: API ${ready.api}, libp2p ${bootstrap[0]}`);
+    if (options.explorerPort !== undefined) {
+      explorer = await startExplorer({ rpcUrl, deploymentsFile, coordinatorUrl: ready.api, host: '127.0.0.1', port: options.explorerPort, signal });
+      say(`[${elapsed()}] explorer at ${explorer.url}: open it to watch the network train (it stops with the demo)`);
+    }
 
     // 5. One daemon per peer.
     const audits: DemoResult['audits'] = [];
@@ -216,6 +224,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const rounds = (await fetchRoundRows(chain.ledger)).filter((row) => row.round >= firstRound && row.round <= lastRound);
     return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir };
   } finally {
+    await explorer?.close();
     await children.stopAll();
     if (!options.keep) await rm(workDir, { recursive: true, force: true });
   }
