@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import type { Abortable, PeerTrainer } from '../core/peer/index.ts';
-import { encodeDelta, errorFeedbackStart, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
+import { encodeDelta, errorFeedbackStart, isSparseCodec, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
 
 export interface TrainerOptions {
   /** This node's shard of the training split. */
@@ -12,7 +12,7 @@ export interface TrainerOptions {
   batchSize: number;
   learningRate: number;
   codec: CodecId;
-  /** topk only: fraction of coordinates sent each round. */
+  /** Sparse codecs only (topk, topksign): fraction of coordinates sent each round. */
   topkFraction: number;
   /** Seeds batch order together with the node key and round, so a node's update is reproducible. */
   seed: number;
@@ -69,7 +69,7 @@ export class Trainer implements PeerTrainer<PreparedUpdate> {
     }).finally(() => progress.stop());
     const encoded = encodeDelta(options.codec, result.delta, {
       residual: options.codec === 'fp32' ? undefined : residual,
-      k: options.codec === 'topk' ? options.topkFraction : undefined,
+      k: isSparseCodec(options.codec) ? options.topkFraction : undefined,
     });
     const trainMs = Math.round(performance.now() - started);
     options.logger.info(

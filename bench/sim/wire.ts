@@ -9,7 +9,7 @@ import {
   type ValidationContext,
   type ValidationReason,
 } from '../../core/protocol/index.ts';
-import { encodeDelta, type CodecId } from '../../core/tensor/index.ts';
+import { encodeDelta, isSparseCodec, type CodecId } from '../../core/tensor/index.ts';
 import { SimulationError } from './errors.ts';
 
 /** A hardhat-style local chain and a fixed ledger address: the signatures need a domain, nothing is sent to a chain. */
@@ -65,7 +65,7 @@ export class SimulatedWire {
     if (!context) throw new SimulationError('open a round before sending updates', peer);
     const encoded = encodeDelta(update.codec, update.delta, {
       residual: this.residuals[peer],
-      k: update.codec === 'topk' ? update.topkFraction : undefined,
+      k: isSparseCodec(update.codec) ? update.topkFraction : undefined,
     });
     this.residuals[peer] = encoded.residual;
     const signed = await signUpdate({

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
+import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');
@@ -53,8 +53,8 @@ export const daemonConfigSchema = z.object({
   shardScheme: z.enum(['iid', 'dirichlet']).default('iid'),
   shardAlpha: z.number().positive().default(0.5),
   dataSeed: z.number().int().nonnegative().default(1),
-  codec: z.enum(['fp32', 'fp16', 'int8', 'topk']).default('topk'),
-  /** Fraction of coordinates top-k keeps (error feedback carries the rest to the next round). */
+  codec: z.enum(CODEC_IDS).default(DEFAULT_CODEC),
+  /** Fraction of coordinates the sparse codecs (topk, topksign) keep (error feedback carries the rest to the next round). */
   topkFraction: z.number().gt(0).max(1).default(DEFAULT_TOPK_FRACTION),
   heartbeatSeconds: z.number().positive().default(10),
   /** How often the ledger is polled for committed rounds. */

@@ -1,9 +1,20 @@
 /**
- * Default fraction of coordinates `topk` keeps, for the daemon, the demo and the benchmarks: 10%.
- * In `bench compression` (MLP, 4 peers, 10 rounds, error feedback) it sends 35.8× fewer bytes
- * than fp32 for 0.31 pp of accuracy; 3% loses 0.99 pp for 99×, 30% loses nothing for 15×.
+ * The payload encodings an update may use. core/tensor implements them; the list lives here so
+ * that core/config and the CLI offer exactly these without loading the codecs.
  */
-export const DEFAULT_TOPK_FRACTION = 0.1;
+export const CODEC_IDS = ['fp32', 'fp16', 'int8', 'topk', 'topksign'] as const;
+export type CodecId = (typeof CODEC_IDS)[number];
+
+/**
+ * The codec and kept fraction the daemon, the demo and the benchmarks use unless told otherwise:
+ * the best that `bench compression` measured at 100× fewer bytes than fp32 (4 peers, 10 rounds,
+ * error feedback). Signs alone (topksign) beat 4-bit values (topk) at the same bytes: the bits a
+ * magnitude costs buy more coordinates instead. See the README's compression rows for the figures.
+ */
+export const DEFAULT_CODEC: CodecId = 'topksign';
+
+/** Default fraction of coordinates the sparse codecs (topk, topksign) keep; see DEFAULT_CODEC. */
+export const DEFAULT_TOPK_FRACTION = 0.044;
 
 /**
  * Default bound on the L2 norm of an update's decoded delta, for the daemon and the coordinator

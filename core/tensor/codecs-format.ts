@@ -1,8 +1,7 @@
+import { CODEC_IDS, type CodecId } from '../defaults/index.ts';
 import { TensorError } from './errors.ts';
 
-/** The payload encodings an update may use. */
-export const CODEC_IDS = ['fp32', 'fp16', 'int8', 'topk'] as const;
-export type CodecId = (typeof CODEC_IDS)[number];
+export { CODEC_IDS, type CodecId };
 
 /** A payload that cannot be encoded or decoded as asked: wrong codec tag, size, or count. */
 export class CodecError extends TensorError {
@@ -23,7 +22,7 @@ export const HEADER_BYTES = 5;
 /** Values quantised to int8 share one float32 scale per block of this many values. */
 export const QUANT_BLOCK = 256;
 
-const CODEC_TAGS: Record<CodecId, number> = { fp32: 1, fp16: 2, int8: 3, topk: 4 };
+const CODEC_TAGS: Record<CodecId, number> = { fp32: 1, fp16: 2, int8: 3, topk: 4, topksign: 5 };
 
 export function writeHeader(view: DataView, codec: CodecId, length: number): void {
   view.setUint8(0, CODEC_TAGS[codec]);

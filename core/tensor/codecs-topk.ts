@@ -1,31 +1,74 @@
-import { CodecError, HEADER_BYTES, QUANT_BLOCK, blockCount, readHeader, writeHeader } from './codecs-format.ts';
+import { CodecError, HEADER_BYTES, QUANT_BLOCK, blockCount, readHeader, writeHeader, type CodecId } from './codecs-format.ts';
 import type { EncodedDense } from './codecs-dense.ts';
 
 /**
- * Top-k sparsification, packed for size: what a topk update costs per kept coordinate decides
- * how many coordinates a byte budget buys, and a denser update loses less accuracy.
+ * Top-k sparsification, packed for size: what an update costs per kept coordinate decides how
+ * many coordinates a byte budget buys, and a denser update loses less accuracy. Two codecs share
+ * the selection, the index code and the layout, and differ in how a kept value is coded:
  *
- * - Values: sign and a VALUE_BITS−1-bit magnitude level m, decoded as (m + 1) × scale, with one
- *   float32 scale (max |value| / levels) per block of QUANT_BLOCK kept values. Every kept value
- *   is among the largest, so no level is spent on zero; the rounding error is carried to the next
- *   round by error feedback.
+ * - `topk`: sign and a 3-bit magnitude level m, decoded as (m + 1) × scale, with one float32
+ *   scale (max |value| / 8) per block of QUANT_BLOCK kept values. Every kept value is among the
+ *   largest, so no level is spent on zero.
+ * - `topksign`: the sign alone (1 bit), decoded as ± scale, with scale the mean |value| of the
+ *   block's kept values (the one level that minimises the squared error given the signs). In
+ *   `bench compression` the magnitude bits bought nothing that the same bytes spent on more
+ *   coordinates did not buy better: error feedback carries the rounding to the next round.
  * - Indices: the gaps between consecutive kept indices (minus one), Golomb–Rice coded with the
  *   parameter the encoder finds cheapest for this vector: about log2(1/k) + 1.5 bits per index
- *   instead of a byte or more.
+ *   (within a few percent of the entropy of k-sparse positions) instead of a byte or more.
  *
  * Layout: header | u32 count | u8 rice parameter | f32 scale × ceil(count / QUANT_BLOCK)
- *         | values, VALUE_BITS each, LSB first, padded to a byte | Rice bit stream, padded to a byte.
+ *         | values, valueBits each, LSB first, padded to a byte | Rice bit stream, padded to a byte.
+ * Encoding is deterministic (the selection breaks ties by index, the scales are summed in index
+ * order), so the same delta always gives the same bytes and every receiver the same floats.
  */
+export type SparseCodecId = Extract<CodecId, 'topk' | 'topksign'>;
+
+interface ValueCode {
+  readonly bits: number;
+  /** The block's float32 scale from its kept magnitudes, in index order. */
+  scale(magnitudes: ArrayLike<number>): number;
+  /** The code of one kept value (sign in the top bit) and what it decodes to. */
+  quantise(value: number, scale: number): number;
+  dequantise(code: number, scale: number): number;
+}
+
+const MAGNITUDE_LEVELS = 8;
+
+const VALUE_CODES: Record<SparseCodecId, ValueCode> = {
+  topk: {
+    bits: 4,
+    scale: (magnitudes) => {
+      let maxAbs = 0;
+      for (let i = 0; i < magnitudes.length; i++) maxAbs = Math.max(maxAbs, magnitudes[i]);
+      return Math.fround(maxAbs / MAGNITUDE_LEVELS);
+    },
+    quantise: (value, scale) => {
+      const level = scale === 0 ? 0 : Math.max(0, Math.min(MAGNITUDE_LEVELS - 1, Math.round(Math.abs(value) / scale) - 1));
+      return (value < 0 ? MAGNITUDE_LEVELS : 0) + level;
+    },
+    dequantise: (code, scale) => Math.fround((code >= MAGNITUDE_LEVELS ? -1 : 1) * ((code % MAGNITUDE_LEVELS) + 1) * scale),
+  },
+  topksign: {
+    bits: 1,
+    scale: (magnitudes) => {
+      let sum = 0;
+      for (let i = 0; i < magnitudes.length; i++) sum += magnitudes[i];
+      return Math.fround(sum / magnitudes.length);
+    },
+    quantise: (value) => (value < 0 ? 1 : 0),
+    dequantise: (code, scale) => (code === 1 ? -scale : scale),
+  },
+};
+
 const COUNT_BYTES = 4;
 const RICE_PARAMETER_BYTES = 1;
 const FIXED_BYTES = HEADER_BYTES + COUNT_BYTES + RICE_PARAMETER_BYTES;
-const TOPK_VALUE_BITS = 4;
-const MAGNITUDE_LEVELS = 2 ** (TOPK_VALUE_BITS - 1);
 /** Gaps are below 2^32, so a larger parameter never pays. */
 const MAX_RICE_PARAMETER = 31;
 
-function valueBytes(count: number): number {
-  return Math.ceil((count * TOPK_VALUE_BITS) / 8);
+function valueBytes(count: number, code: ValueCode): number {
+  return Math.ceil((count * code.bits) / 8);
 }
 
 /** Most bits the Rice stream of `count` gaps can take in a `length`-element vector: unary parts sum to at most length >> r. */
@@ -33,10 +76,10 @@ function maxRiceBits(count: number, length: number, parameter: number): number {
   return count * (1 + parameter) + Math.floor(length / 2 ** parameter);
 }
 
-export function topkMaxPayloadBytes(length: number): number {
+export function topkMaxPayloadBytes(codec: SparseCodecId, length: number): number {
   let largest = 0;
   for (let parameter = 0; parameter <= MAX_RICE_PARAMETER; parameter++) largest = Math.max(largest, maxRiceBits(length, length, parameter));
-  return FIXED_BYTES + blockCount(length) * 4 + valueBytes(length) + Math.ceil(largest / 8);
+  return FIXED_BYTES + blockCount(length) * 4 + valueBytes(length, VALUE_CODES[codec]) + Math.ceil(largest / 8);
 }
 
 /** Number of coordinates a fraction k of `length` selects: at least one, at most all. */
@@ -160,7 +203,7 @@ class BitReader {
   ) {}
 
   read(): number {
-    if (this.offset >= this.end) throw new CodecError(`topk payload ends inside its bit stream at byte ${this.offset}`, this.offset);
+    if (this.offset >= this.end) throw new CodecError(`payload ends inside its bit stream at byte ${this.offset}; it was truncated or forged`, this.offset);
     const value = (this.bytes[this.offset] >>> this.bit) & 1;
     if (++this.bit === 8) {
       this.bit = 0;
@@ -182,7 +225,9 @@ class BitReader {
   }
 }
 
-export function encodeTopk(values: Float32Array, fraction: number): EncodedDense {
+/** Top-k of `values` coded as `codec`; `decoded` is what every receiver will decode, for error feedback. */
+export function encodeTopk(codec: SparseCodecId, values: Float32Array, fraction: number): EncodedDense {
+  const code = VALUE_CODES[codec];
   const count = topkCount(values.length, fraction);
   const indices = selectTopIndices(values, count);
   const gaps = new Uint32Array(count);
@@ -190,28 +235,26 @@ export function encodeTopk(values: Float32Array, fraction: number): EncodedDense
   const parameter = cheapestRiceParameter(gaps);
   const blocks = blockCount(count);
   const valuesAt = FIXED_BYTES + blocks * 4;
-  const indicesAt = valuesAt + valueBytes(count);
+  const indicesAt = valuesAt + valueBytes(count, code);
   const payload = new Uint8Array(indicesAt + Math.ceil(riceBits(gaps, parameter) / 8));
   const view = new DataView(payload.buffer);
-  writeHeader(view, 'topk', values.length);
+  writeHeader(view, codec, values.length);
   view.setUint32(HEADER_BYTES, count, true);
   view.setUint8(HEADER_BYTES + COUNT_BYTES, parameter);
 
   const decoded = new Float32Array(values.length);
   const valueWriter = new BitWriter(payload, valuesAt);
+  const magnitudes = new Float64Array(QUANT_BLOCK);
   for (let block = 0; block < blocks; block++) {
     const from = block * QUANT_BLOCK;
     const to = Math.min(count, from + QUANT_BLOCK);
-    let maxAbs = 0;
-    for (let i = from; i < to; i++) maxAbs = Math.max(maxAbs, Math.abs(values[indices[i]]));
-    const scale = Math.fround(maxAbs / MAGNITUDE_LEVELS);
+    for (let i = from; i < to; i++) magnitudes[i - from] = Math.abs(values[indices[i]]);
+    const scale = code.scale(magnitudes.subarray(0, to - from));
     view.setFloat32(FIXED_BYTES + block * 4, scale, true);
     for (let i = from; i < to; i++) {
-      const value = values[indices[i]];
-      const level = scale === 0 ? 0 : Math.max(0, Math.min(MAGNITUDE_LEVELS - 1, Math.round(Math.abs(value) / scale) - 1));
-      const negative = value < 0 ? 1 : 0;
-      valueWriter.write(negative * MAGNITUDE_LEVELS + level, TOPK_VALUE_BITS);
-      decoded[indices[i]] = dequantise(negative, level, scale);
+      const valueCode = code.quantise(values[indices[i]], scale);
+      valueWriter.write(valueCode, code.bits);
+      decoded[indices[i]] = code.dequantise(valueCode, scale);
     }
   }
 
@@ -224,31 +267,28 @@ export function encodeTopk(values: Float32Array, fraction: number): EncodedDense
   return { payload, decoded };
 }
 
-function dequantise(negative: number, level: number, scale: number): number {
-  return Math.fround((negative === 1 ? -1 : 1) * (level + 1) * scale);
-}
-
-export function decodeTopk(payload: Uint8Array, expectedLength: number): Float32Array {
-  const view = readHeader(payload, 'topk', expectedLength);
+export function decodeTopk(codec: SparseCodecId, payload: Uint8Array, expectedLength: number): Float32Array {
+  const code = VALUE_CODES[codec];
+  const view = readHeader(payload, codec, expectedLength);
   if (payload.byteLength < FIXED_BYTES) {
-    throw new CodecError(`a topk payload needs ${FIXED_BYTES} bytes before its values, got ${payload.byteLength}`, payload.byteLength);
+    throw new CodecError(`a ${codec} payload needs ${FIXED_BYTES} bytes before its values, got ${payload.byteLength}`, payload.byteLength);
   }
   const count = view.getUint32(HEADER_BYTES, true);
   if (count > expectedLength) {
-    throw new CodecError(`topk payload selects ${count} coordinates of a ${expectedLength}-element vector`, count);
+    throw new CodecError(`${codec} payload selects ${count} coordinates of a ${expectedLength}-element vector`, count);
   }
   const parameter = view.getUint8(HEADER_BYTES + COUNT_BYTES);
   if (parameter > MAX_RICE_PARAMETER) {
-    throw new CodecError(`topk Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
+    throw new CodecError(`${codec} Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
   }
   const blocks = blockCount(count);
   const valuesAt = FIXED_BYTES + blocks * 4;
-  const indicesAt = valuesAt + valueBytes(count);
+  const indicesAt = valuesAt + valueBytes(count, code);
   // Each gap costs at least 1 + r bits; their unary parts cannot add up beyond the vector.
   const smallest = indicesAt + Math.ceil((count * (1 + parameter)) / 8);
   const largest = indicesAt + Math.ceil(maxRiceBits(count, expectedLength, parameter) / 8);
   if (payload.byteLength < smallest || payload.byteLength > largest) {
-    throw new CodecError(`topk payload of ${count} coordinates cannot be ${payload.byteLength} bytes long`, payload.byteLength);
+    throw new CodecError(`${codec} payload of ${count} coordinates cannot be ${payload.byteLength} bytes long`, payload.byteLength);
   }
   const out = new Float32Array(expectedLength);
   const valueReader = new BitReader(payload, valuesAt, indicesAt);
@@ -260,21 +300,20 @@ export function decodeTopk(payload: Uint8Array, expectedLength: number): Float32
     while (indexReader.read() === 1) {
       quotient++;
       if (quotient * divisor >= expectedLength) {
-        throw new CodecError(`topk index ${i} has a gap beyond the ${expectedLength}-element vector`, quotient);
+        throw new CodecError(`${codec} index ${i} has a gap beyond the ${expectedLength}-element vector`, quotient);
       }
     }
     const index = previous + 1 + quotient * divisor + indexReader.readBits(parameter);
     if (index >= expectedLength) {
-      throw new CodecError(`topk index ${index} is outside a ${expectedLength}-element vector`, index);
+      throw new CodecError(`${codec} index ${index} is outside a ${expectedLength}-element vector`, index);
     }
-    const code = valueReader.readBits(TOPK_VALUE_BITS);
     const scale = view.getFloat32(FIXED_BYTES + Math.floor(i / QUANT_BLOCK) * 4, true);
-    out[index] = dequantise(code >= MAGNITUDE_LEVELS ? 1 : 0, code % MAGNITUDE_LEVELS, scale);
+    out[index] = code.dequantise(valueReader.readBits(code.bits), scale);
     previous = index;
   }
   const end = indexReader.finish();
   if (end.offset !== payload.byteLength || !end.cleanPadding) {
-    throw new CodecError(`topk payload has ${payload.byteLength - end.offset} trailing bytes or non-zero padding after its last index`, payload.byteLength - end.offset);
+    throw new CodecError(`${codec} payload has ${payload.byteLength - end.offset} trailing bytes or non-zero padding after its last index`, payload.byteLength - end.offset);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
-import { HEADER_BYTES, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
+import { CODEC_IDS, HEADER_BYTES, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 import {
   decodeFp16,
   decodeFp32,
@@ -10,10 +10,15 @@ import {
   int8PayloadBytes,
   type EncodedDense,
 } from './codecs-dense.ts';
-import { decodeTopk, encodeTopk, topkMaxPayloadBytes } from './codecs-topk.ts';
+import { decodeTopk, encodeTopk, topkMaxPayloadBytes, type SparseCodecId } from './codecs-topk.ts';
 
 export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
+export type { SparseCodecId } from './codecs-topk.ts';
 
+/** Whether `codec` sends a top-k selection, and so takes the kept fraction `k` (topk, topksign). */
+export function isSparseCodec(codec: CodecId): codec is SparseCodecId {
+  return codec === 'topk' || codec === 'topksign';
+}
 
 export interface EncodeOptions {
   /**
@@ -22,7 +27,7 @@ export interface EncodeOptions {
    * then be measured from errorFeedbackStart(base, residual), not from the base model.
    */
   residual?: Float32Array;
-  /** topk only: fraction of coordinates to keep, in (0, 1]. */
+  /** Sparse codecs only (topk, topksign): fraction of coordinates to keep, in (0, 1]; DEFAULT_TOPK_FRACTION if absent. */
   k?: number;
 }
 
@@ -52,7 +57,7 @@ export function errorFeedbackStart(base: Float32Array, residual: Float32Array | 
 
 function assertCodec(codec: unknown): asserts codec is CodecId {
   if (!isCodecId(codec)) {
-    throw new CodecError(`unknown codec ${JSON.stringify(codec)}; use one of fp32, fp16, int8, topk`, codec);
+    throw new CodecError(`unknown codec ${JSON.stringify(codec)}; use one of ${CODEC_IDS.join(', ')}`, codec);
   }
 }
 
@@ -60,8 +65,8 @@ function assertCodec(codec: unknown): asserts codec is CodecId {
 export function encodeDelta(codec: CodecId, delta: Float32Array, options: EncodeOptions = {}): EncodedDelta {
   assertCodec(codec);
   if (!(delta instanceof Float32Array)) throw new CodecError('delta must be a Float32Array', delta);
-  if (codec !== 'topk' && options.k !== undefined) {
-    throw new CodecError(`option k applies to topk only, not ${codec}`, options.k);
+  if (!isSparseCodec(codec) && options.k !== undefined) {
+    throw new CodecError(`option k applies to the sparse codecs (topk, topksign) only, not ${codec}`, options.k);
   }
   let corrected = delta;
   if (options.residual !== undefined) {
@@ -95,7 +100,8 @@ function encodeWith(codec: CodecId, values: Float32Array, fraction: number): Enc
     case 'int8':
       return encodeInt8(values);
     case 'topk':
-      return encodeTopk(values, fraction);
+    case 'topksign':
+      return encodeTopk(codec, values, fraction);
   }
 }
 
@@ -118,7 +124,8 @@ export function decodeDelta(codec: CodecId, payload: Uint8Array, expectedLength:
     case 'int8':
       return decodeInt8(payload, expectedLength);
     case 'topk':
-      return decodeTopk(payload, expectedLength);
+    case 'topksign':
+      return decodeTopk(codec, payload, expectedLength);
   }
 }
 
@@ -133,7 +140,8 @@ export function maxPayloadBytes(codec: CodecId, length: number): number {
     case 'int8':
       return int8PayloadBytes(length);
     case 'topk':
-      return topkMaxPayloadBytes(length);
+    case 'topksign':
+      return topkMaxPayloadBytes(codec, length);
   }
 }
 

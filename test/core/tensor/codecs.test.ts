@@ -1,6 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODEC_IDS, CodecError, decodeDelta, encodeDelta, errorFeedbackStart, maxPayloadBytes } from '../../../core/tensor/index.ts';
+import {
+  CODEC_IDS,
+  CodecError,
+  DEFAULT_CODEC,
+  DEFAULT_TOPK_FRACTION,
+  decodeDelta,
+  encodeDelta,
+  errorFeedbackStart,
+  isCodecId,
+  isSparseCodec,
+  maxPayloadBytes,
+  type CodecId,
+} from '../../../core/tensor/index.ts';
 
 /** Deterministic gradient-like vector: mostly small values with a heavy tail, like a pseudo-gradient. */
 function syntheticDelta(length: number, seed: number): Float32Array {
@@ -131,6 +143,110 @@ test('topk decoding refuses a bad Rice parameter, non-zero padding and gaps beyo
   assert.deepEqual([...decodeDelta('topk', valid, 8)], [0, 0, 0, -2, 0, 0, 0, 0]);
 });
 
+test('topksign sends signs and one mean magnitude per block: 100× smaller than fp32 at k = 4.4%', () => {
+  const delta = syntheticDelta(100_000, 8);
+  const { payload, residual } = encodeDelta('topksign', delta, { k: 0.044 });
+  const ratio = (delta.length * 4) / payload.byteLength;
+  assert.ok(ratio >= 100, `ratio ${ratio}`);
+  const decoded = decodeDelta('topksign', payload, delta.length);
+  const kept = [...decoded.keys()].filter((i) => decoded[i] !== 0);
+  assert.equal(kept.length, 4400);
+  // A block's kept values share one magnitude: the mean of their |value|.
+  const firstBlock = kept.slice(0, 256);
+  const mean = firstBlock.reduce((sum, i) => sum + Math.abs(delta[i]), 0) / firstBlock.length;
+  for (const i of firstBlock) {
+    assert.equal(Math.abs(decoded[i]), Math.fround(mean));
+    assert.equal(Math.sign(decoded[i]), Math.sign(delta[i]));
+  }
+  assert.ok(residual);
+  for (let i = 0; i < delta.length; i++) assert.ok(Math.abs(decoded[i] + residual[i] - delta[i]) < 1e-9, `index ${i}`);
+  assert.ok(relativeError(decoded, delta) < 1, `relative error ${relativeError(decoded, delta)}`);
+});
+
+test('topksign error feedback transmits, over rounds, what one round drops', () => {
+  const delta = syntheticDelta(5000, 9);
+  let residual: Float32Array | undefined;
+  const sent = new Float32Array(delta.length);
+  const rounds = 60;
+  for (let round = 0; round < rounds; round++) {
+    const encoded = encodeDelta('topksign', delta, { k: 0.05, residual });
+    residual = encoded.residual;
+    const decoded = decodeDelta('topksign', encoded.payload, delta.length);
+    for (let i = 0; i < sent.length; i++) sent[i] += decoded[i];
+  }
+  const total = delta.map((value) => value * rounds);
+  assert.ok(relativeError(sent, total) < 0.1, `relative error ${relativeError(sent, total)}`);
+});
+
+test('topksign decodes a hand-made payload: one negative coordinate at index 3', () => {
+  // tag 5, 8 elements, 1 coordinate, Rice parameter 0, scale 2.0, sign bit 1, gap 3 = unary 1110.
+  const payload = new Uint8Array([5, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x40, 0x01, 0b0000_0111]);
+  assert.deepEqual([...decodeDelta('topksign', payload, 8)], [0, 0, 0, -2, 0, 0, 0, 0]);
+  assert.throws(() => decodeDelta('topk', payload, 8), /tag 5 is not the topk tag 4/);
+});
+
+test('the sparse codecs encode deterministically: the same delta gives the same bytes', () => {
+  const delta = syntheticDelta(20_000, 10);
+  // Ties at the threshold are taken in index order.
+  delta.fill(1e-3, 100, 400);
+  for (const codec of ['topk', 'topksign'] as const) {
+    const first = encodeDelta(codec, delta, { k: 0.02 });
+    const second = encodeDelta(codec, Float32Array.from(delta), { k: 0.02 });
+    assert.deepEqual(second.payload, first.payload);
+    assert.deepEqual(decodeDelta(codec, second.payload, delta.length), decodeDelta(codec, first.payload, delta.length));
+  }
+});
+
+test('fuzz: a mutated, truncated or random sparse payload decodes to the model size or throws CodecError', () => {
+  let state = 0x2545f491;
+  const next = (bound: number): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % bound;
+  };
+  const length = 500;
+  for (const codec of ['topk', 'topksign'] as const) {
+    const valid = encodeDelta(codec, syntheticDelta(length, 11), { k: 0.05 }).payload;
+    const bound = maxPayloadBytes(codec, length);
+    for (let trial = 0; trial < 3000; trial++) {
+      let payload: Uint8Array;
+      const kind = trial % 4;
+      if (kind === 0) {
+        payload = Uint8Array.from(valid);
+        for (let flips = 1 + next(4); flips > 0; flips--) payload[next(payload.length)] ^= 1 << next(8);
+      } else if (kind === 1) {
+        payload = valid.subarray(0, next(valid.length));
+      } else if (kind === 2) {
+        payload = new Uint8Array(valid.length + 1 + next(8));
+        payload.set(valid);
+        for (let i = valid.length; i < payload.length; i++) payload[i] = next(256);
+      } else {
+        // A valid header and count, then noise: the stream decoders must stay inside the payload.
+        payload = new Uint8Array(10 + next(bound - 10));
+        for (let i = 10; i < payload.length; i++) payload[i] = next(256);
+        payload.set(valid.subarray(0, 5));
+        new DataView(payload.buffer).setUint32(5, next(length + 1), true);
+        payload[9] = next(12);
+      }
+      try {
+        const decoded = decodeDelta(codec, payload, length);
+        assert.equal(decoded.length, length);
+        assert.ok(payload.byteLength <= bound, 'anything that decodes fits the receivers\' size bound');
+      } catch (error) {
+        assert.ok(error instanceof CodecError, `${codec} trial ${trial}: ${String(error)}`);
+      }
+    }
+  }
+});
+
+test('the default codec is a known sparse codec and its fraction is a valid k', () => {
+  assert.ok(isCodecId(DEFAULT_CODEC));
+  assert.ok(isSparseCodec(DEFAULT_CODEC as CodecId));
+  assert.ok(DEFAULT_TOPK_FRACTION > 0 && DEFAULT_TOPK_FRACTION <= 1);
+  assert.throws(() => encodeDelta('int8', new Float32Array(3), { k: 0.1 }), /sparse codecs/);
+});
+
 test('error feedback starts local training from base + residual', () => {
   const base = new Float32Array([1, 2, 3]);
   assert.equal(errorFeedbackStart(base, undefined), base);
@@ -155,6 +271,8 @@ test('decoding refuses wrong codec, wrong length, truncation and trailing bytes 
   const huge = new Uint8Array(10);
   huge.set([4, 10, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0]);
   assert.throws(() => decodeDelta('topk', huge, 10), /selects/);
+  huge[0] = 5;
+  assert.throws(() => decodeDelta('topksign', huge, 10), /topksign payload selects/);
   assert.throws(() => decodeDelta('nope' as never, new Uint8Array(5), 1), /unknown codec/);
 });
 
