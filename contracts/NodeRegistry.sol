@@ -13,7 +13,8 @@ import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 /// @notice Stake-backed registration of gradnet nodes. See {INodeRegistry}.
 /// @dev Storage is laid out for a cheap `register`: one slot per owner (key, stake, listed flag),
 ///      one slot per key (its owner) and one enumeration entry; the unbonding time lives in a
-///      separate mapping that only `requestExit` writes. Two EIP-712 domains: the registry's own
+///      separate mapping that only `requestExit` writes; the minimum stake, the unbonding period and
+///      the running total of active stake share one slot, which `register` reads anyway. Two EIP-712 domains: the registry's own
 ///      (OpenZeppelin's EIP712) for node-key bindings, and the protocol's update domain, which names
 ///      the RoundLedger, rebuilt per slash so that a chain fork's evidence never verifies here.
 contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
@@ -40,6 +41,14 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
         bool listed;
     }
 
+    // The stake of every registered node that is not exiting is in `totalActiveStake`: register and
+    // increaseStake add, requestExit and slashing a non-exiting node subtract.
+    struct Params {
+        uint88 minStake;
+        uint64 unbondingPeriod;
+        uint96 totalActiveStake;
+    }
+
     /// @notice The staking token.
     IERC20 public immutable token;
     /// @notice The RoundLedger that names the protocol's EIP-712 update domain (fixed at deployment).
@@ -48,10 +57,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     address public immutable rewardVault;
     /// @notice Share of a slashed stake paid to whoever submitted the evidence, in basis points.
     uint256 public immutable slashBountyBps;
-    /// @notice Smallest stake an active node may hold.
-    uint256 public minStake;
-    /// @notice Seconds between `requestExit` and `withdraw`.
-    uint64 public unbondingPeriod;
+    Params private _params;
 
     mapping(address owner => Node) private _nodes;
     mapping(address owner => uint64) private _unbondingEndsAt;
@@ -85,8 +91,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
         roundLedger = ledger;
         rewardVault = vault;
         slashBountyBps = bountyBps;
-        minStake = initialMinStake;
-        unbondingPeriod = initialUnbondingPeriod;
+        _params = Params({minStake: _toStake(initialMinStake), unbondingPeriod: initialUnbondingPeriod, totalActiveStake: 0});
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -96,10 +101,11 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
         Node storage node = _nodes[msg.sender];
         if (node.nodeKey != address(0)) revert AlreadyRegistered(msg.sender, node.nodeKey);
         _claimKey(nodeKey, nodeKeySignature);
-        uint256 minimum = minStake;
-        if (stake < minimum) revert StakeBelowMinimum(stake, minimum);
+        Params memory params = _params;
+        if (stake < params.minStake) revert StakeBelowMinimum(stake, params.minStake);
         node.nodeKey = nodeKey;
         node.stake = _toStake(stake);
+        _params.totalActiveStake = params.totalActiveStake + uint96(stake);
         if (!node.listed) {
             node.listed = true;
             _owners.push(msg.sender);
@@ -114,6 +120,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
         Node storage node = _requireNotExiting(msg.sender);
         uint256 stake = uint256(node.stake) + amount;
         node.stake = _toStake(stake);
+        _params.totalActiveStake += uint96(amount);
         emit StakeIncreased(msg.sender, amount, stake);
         token.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -131,8 +138,10 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     /// @inheritdoc INodeRegistry
     function requestExit() external {
         Node storage node = _requireNotExiting(msg.sender);
-        uint64 endsAt = uint64(block.timestamp) + unbondingPeriod;
+        Params memory params = _params;
+        uint64 endsAt = uint64(block.timestamp) + params.unbondingPeriod;
         _unbondingEndsAt[msg.sender] = endsAt;
+        _params.totalActiveStake = params.totalActiveStake - node.stake;
         emit ExitRequested(msg.sender, node.nodeKey, endsAt);
     }
 
@@ -179,6 +188,8 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
         if (amount == 0) revert NothingToSlash(owner);
         _slashed[nodeKey][round] = true;
         node.stake = 0;
+        // An exiting node's stake already left the active total.
+        if (_unbondingEndsAt[owner] == 0) _params.totalActiveStake -= uint96(amount);
         uint256 bounty = amount * slashBountyBps / BPS;
         bytes32 evidence = firstDigest < secondDigest
             ? keccak256(abi.encodePacked(firstDigest, secondDigest))
@@ -191,7 +202,7 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     /// @notice Sets the minimum stake; nodes below it become inactive until they top up.
     /// @param newMinStake The new minimum.
     function setMinStake(uint256 newMinStake) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        minStake = newMinStake;
+        _params.minStake = _toStake(newMinStake);
         emit MinStakeChanged(newMinStake);
     }
 
@@ -199,17 +210,35 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     /// @param newPeriod Seconds, at most MAX_UNBONDING_PERIOD.
     function setUnbondingPeriod(uint64 newPeriod) external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (newPeriod > MAX_UNBONDING_PERIOD) revert UnbondingPeriodTooLong(newPeriod);
-        unbondingPeriod = newPeriod;
+        _params.unbondingPeriod = newPeriod;
         emit UnbondingPeriodChanged(newPeriod);
     }
 
 
     /// @inheritdoc INodeRegistry
-    function isActive(address nodeKey) public view returns (bool) {
-        if (nodeKey == address(0)) return false;
-        address owner = _keyOwner[nodeKey];
-        Node storage node = _nodes[owner];
-        return node.nodeKey == nodeKey && _unbondingEndsAt[owner] == 0 && node.stake >= minStake;
+    function minStake() external view returns (uint256) {
+        return _params.minStake;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function unbondingPeriod() external view returns (uint64) {
+        return _params.unbondingPeriod;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function totalActiveStake() external view returns (uint256) {
+        return _params.totalActiveStake;
+    }
+
+    /// @inheritdoc INodeRegistry
+    function isActive(address nodeKey) public view returns (bool active) {
+        (active,) = _activeStake(nodeKey);
+    }
+
+    /// @inheritdoc INodeRegistry
+    function activeStakeOf(address nodeKey) external view returns (uint256) {
+        (bool active, uint256 stake) = _activeStake(nodeKey);
+        return active ? stake : 0;
     }
 
     /// @inheritdoc INodeRegistry
@@ -263,6 +292,14 @@ contract NodeRegistry is INodeRegistry, AccessControl, EIP712 {
     /// @inheritdoc INodeRegistry
     function slashedFor(address nodeKey, uint64 round) external view returns (bool) {
         return _slashed[nodeKey][round];
+    }
+
+    function _activeStake(address nodeKey) private view returns (bool active, uint256 stake) {
+        if (nodeKey == address(0)) return (false, 0);
+        address owner = _keyOwner[nodeKey];
+        Node storage node = _nodes[owner];
+        stake = node.stake;
+        active = node.nodeKey == nodeKey && _unbondingEndsAt[owner] == 0 && stake >= _params.minStake;
     }
 
     /// @dev Binds a never-used key to the caller for good, once the key has signed the caller's address.

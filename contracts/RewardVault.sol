@@ -14,6 +14,9 @@ import {IRoundLedger} from "./interfaces/IRoundLedger.sol";
 ///      it up with a plain transfer) rather than by a mint in every `commitRound`, which keeps the
 ///      ledger's commit free of token calls. The ledger's `totalRewardBudget` says how much the
 ///      committed rounds have promised; keep the vault's balance above what is still unclaimed.
+///      Claims are paid only under final rounds (past their challenge window), and their total never
+///      exceeds the cumulative budget of the final rounds: a rewards root that over-promises pays at
+///      most what the rounds declared, so one bad commit cannot drain the pool.
 contract RewardVault is IRewardVault {
     using SafeERC20 for IERC20;
 
@@ -30,6 +33,9 @@ contract RewardVault is IRewardVault {
     IRoundLedger public immutable ledger;
 
     mapping(address owner => Account) private _accounts;
+    // Everything paid so far, plus one: the slot is never zero, so each payout rewrites it (about 5k
+    // gas) instead of the first one creating it (about 22k).
+    uint256 private _paidPlusOne = 1;
 
     /// @param rewardToken The reward token.
     /// @param roundLedger The ledger.
@@ -49,12 +55,13 @@ contract RewardVault is IRewardVault {
         uint256 cumulativeRounds,
         bytes32[] calldata proof
     ) external {
-        bytes32 root = ledger.rewardsRootOf(roundId);
-        if (root == bytes32(0)) revert NoRewardsRoot(roundId);
+        IRoundLedger.ClaimTerms memory terms = ledger.claimTermsOf(roundId);
+        if (terms.rewardsRoot == bytes32(0)) revert NoRewardsRoot(roundId);
+        if (!terms.isFinal) revert RoundNotFinal(roundId);
         bytes32 leaf = keccak256(
             bytes.concat(keccak256(abi.encode(owner, cumulativeReward, cumulativeSamples, cumulativeRounds)))
         );
-        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert InvalidProof(roundId, owner);
+        if (!MerkleProof.verifyCalldata(proof, terms.rewardsRoot, leaf)) revert InvalidProof(roundId, owner);
 
         Account memory account = _accounts[owner];
         if (cumulativeReward < account.reward) {
@@ -70,6 +77,13 @@ contract RewardVault is IRewardVault {
             revert NothingToClaim(owner, roundId);
         }
 
+        if (payout > 0) {
+            uint256 paidPlusOne = _paidPlusOne + payout;
+            if (paidPlusOne - 1 > terms.finalBudget) {
+                revert ClaimExceedsBudget(roundId, paidPlusOne - 1, terms.finalBudget);
+            }
+            _paidPlusOne = paidPlusOne;
+        }
         _accounts[owner] = Account({
             reward: SafeCast.toUint128(cumulativeReward),
             samples: SafeCast.toUint64(cumulativeSamples),
@@ -77,6 +91,11 @@ contract RewardVault is IRewardVault {
         });
         emit RewardClaimed(owner, roundId, payout, cumulativeReward, cumulativeSamples, cumulativeRounds);
         if (payout > 0) token.safeTransfer(owner, payout);
+    }
+
+    /// @inheritdoc IRewardVault
+    function totalPaid() external view returns (uint256) {
+        return _paidPlusOne - 1;
     }
 
     /// @inheritdoc IRewardVault

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../core/files/index.ts';
 
-export const EXPORTED_CONTRACTS = ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault'] as const;
+export const EXPORTED_CONTRACTS = ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault', 'RoundChallenges', 'GradnetTimelock'] as const;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 

@@ -165,7 +165,7 @@ interface INodeRegistry {
     /// @notice The unbonding period exceeds MAX_UNBONDING_PERIOD (365 days).
     /// @param unbondingPeriod The period given.
     error UnbondingPeriodTooLong(uint64 unbondingPeriod);
-    /// @notice A stake does not fit the registry's 88-bit stake field.
+    /// @notice A stake (or the minimum stake) does not fit the registry's 88-bit stake field.
     /// @param stake The stake that would result.
     error StakeTooLarge(uint256 stake);
 
@@ -215,6 +215,21 @@ interface INodeRegistry {
     /// @return True once slashed.
     function slashedFor(address nodeKey, uint64 round) external view returns (bool);
 
+    /// @notice Smallest stake an active node may hold.
+    /// @return Tokens (wei).
+    function minStake() external view returns (uint256);
+    /// @notice Seconds between `requestExit` and `withdraw` for exits requested from now on.
+    /// @return Seconds.
+    function unbondingPeriod() external view returns (uint64);
+    /// @notice The stake of every registered node that is not exiting (nodes left below a raised
+    ///         `minStake` included, so it bounds the stake `activeStakeOf` can sum to). Challenges
+    ///         measure their threshold against it.
+    /// @return Tokens (wei).
+    function totalActiveStake() external view returns (uint256);
+    /// @notice The stake behind `nodeKey` when it is active (see `isActive`), else 0.
+    /// @param nodeKey The key.
+    /// @return Tokens (wei).
+    function activeStakeOf(address nodeKey) external view returns (uint256);
     /// @notice Whether `nodeKey` is the current key of a node that is not exiting and holds at least `minStake`.
     /// @param nodeKey The key.
     /// @return True when it may take part in rounds.

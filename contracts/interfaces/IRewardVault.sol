@@ -40,6 +40,15 @@ interface IRewardVault {
     /// @notice The round has no rewards root (not committed, or committed without one).
     /// @param roundId The round.
     error NoRewardsRoot(uint256 roundId);
+    /// @notice The round is still inside its challenge window (or was voided): its rewards are not claimable yet.
+    /// @param roundId The round.
+    error RoundNotFinal(uint256 roundId);
+    /// @notice Paying this claim would take the total paid beyond the cumulative reward budget of the final
+    ///         rounds: the rewards root promises more than the rounds declared.
+    /// @param roundId The round claimed under.
+    /// @param totalPaid What the vault would have paid in total.
+    /// @param finalBudget The cumulative budget of the final rounds that bounds it.
+    error ClaimExceedsBudget(uint256 roundId, uint256 totalPaid, uint256 finalBudget);
     /// @notice The proof does not lead from the leaf to the round's rewards root.
     /// @param roundId The round.
     /// @param owner The owner of the leaf.
@@ -68,7 +77,7 @@ interface IRewardVault {
     error NothingToClaim(address owner, uint256 roundId);
 
     /// @notice Claims for `owner` under round `roundId`'s rewards root; anyone may submit, only `owner` is paid.
-    /// @param roundId A committed round.
+    /// @param roundId A final round.
     /// @param owner The owner in the leaf, who receives the payout.
     /// @param cumulativeReward The owner's cumulative reward (wei) as of that round.
     /// @param cumulativeSamples The owner's cumulative samples as of that round.
@@ -82,6 +91,10 @@ interface IRewardVault {
         uint256 cumulativeRounds,
         bytes32[] calldata proof
     ) external;
+
+    /// @notice Everything the vault has paid out in claims; never above the final rounds' cumulative budget.
+    /// @return Tokens (wei).
+    function totalPaid() external view returns (uint256);
 
     /// @notice What has been paid to and recorded for `owner`.
     /// @param owner The owner.

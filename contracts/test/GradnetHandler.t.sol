@@ -9,7 +9,8 @@ import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
 import {GradnetSigner} from "./GradnetSigner.t.sol";
 
-/// @notice Random sequences of staking, slashing by proof, rounds and claims by three owners. Actors
+/// @notice Random sequences of staking, slashing by proof, rounds (whose trees may promise more than their
+///         budgets), the passing of time and claims by three owners. Actors
 ///         0 and 1 may equivocate; actor 2 is honest (one update per round) and is attacked with its
 ///         own updates and forgeries. It holds the coordinator and minter roles; ghost variables
 ///         record what it paid and promised.
@@ -156,6 +157,11 @@ contract GradnetHandler is GradnetSigner {
                 rewardBudget: uint128(_bound(budget, 0, ledger.maxRewardBudget()))
             })
         );
+    }
+
+    /// Lets time pass, so that pending rounds become final (or not quite).
+    function passTime(uint256 secondsToPass) external {
+        VM.warp(block.timestamp + _bound(secondsToPass, 0, 2 * ledger.challengeWindow()));
     }
 
     /// Claims for actor 0 or 1 under any committed round, old roots included; a rejected claim is fine.

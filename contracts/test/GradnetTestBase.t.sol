@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {GradToken} from "../GradToken.sol";
 import {NodeRegistry} from "../NodeRegistry.sol";
 import {RewardVault} from "../RewardVault.sol";
+import {RoundChallenges} from "../RoundChallenges.sol";
 import {RoundLedger} from "../RoundLedger.sol";
 import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
 import {GradnetSigner} from "./GradnetSigner.t.sol";
@@ -17,11 +18,16 @@ abstract contract GradnetTestBase is GradnetSigner {
     uint256 internal constant VAULT_FUNDING = 1_000_000 ether;
     uint256 internal constant BOUNTY_BPS = 1_000;
     bytes32 internal constant GENESIS = keccak256("solidity test genesis");
+    uint256 internal constant TOKEN_CAP = 1_000_000_000 ether;
+    uint64 internal constant WINDOW = 1 hours;
+    uint256 internal constant THRESHOLD_BPS = 3_334;
+    uint256 internal constant CHALLENGER_SHARE_BPS = 2_000;
 
     GradToken internal token;
     NodeRegistry internal registry;
     RoundLedger internal ledger;
     RewardVault internal vault;
+    RoundChallenges internal challenges;
 
     error AssertionFailed(string what, uint256 actual, uint256 expected);
 
@@ -33,10 +39,12 @@ abstract contract GradnetTestBase is GradnetSigner {
 
     /// @dev The deployment order of ignition/modules/Gradnet.ts: the registry names the ledger and the vault.
     function _deployContracts() internal {
-        token = new GradToken(address(this));
-        ledger = new RoundLedger(address(this), GENESIS, MAX_BUDGET);
+        token = new GradToken(address(this), TOKEN_CAP);
+        ledger = new RoundLedger(address(this), GENESIS, MAX_BUDGET, WINDOW);
         vault = new RewardVault(token, ledger);
         registry = new NodeRegistry(token, MIN_STAKE, UNBONDING, address(ledger), address(vault), BOUNTY_BPS, address(this));
+        challenges = new RoundChallenges(token, ledger, registry, address(vault), THRESHOLD_BPS, CHALLENGER_SHARE_BPS);
+        ledger.bindChallenges(address(challenges));
         token.mint(address(vault), VAULT_FUNDING);
     }
 
@@ -64,6 +72,11 @@ abstract contract GradnetTestBase is GradnetSigner {
     function _proof(bytes32 sibling) internal pure returns (bytes32[] memory proof) {
         proof = new bytes32[](1);
         proof[0] = sibling;
+    }
+
+    /// @dev Lets every committed round's challenge window pass.
+    function _finalize() internal {
+        VM.warp(block.timestamp + WINDOW);
     }
 
     /// @dev Commits the next round with `rewardsRoot` (the caller must hold COORDINATOR_ROLE).

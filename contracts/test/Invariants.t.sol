@@ -4,10 +4,12 @@ pragma solidity ^0.8.28;
 // Invariant and fuzz entry points follow the runner's naming (invariant_*, testFuzz_*).
 // solhint-disable func-name-mixedcase
 
+import {NodeRegistry} from "../NodeRegistry.sol";
 import {GradnetHandler} from "./GradnetHandler.t.sol";
 import {GradnetTestBase} from "./GradnetTestBase.t.sol";
 
-/// @notice Invariants: tokens are conserved, and no claim pays beyond the cumulative figure.
+/// @notice Invariants: tokens are conserved, no claim pays beyond the cumulative figure nor beyond the
+///         final rounds' budgets, and the registry's total active stake is exact.
 contract GradnetInvariantTest is GradnetTestBase {
     GradnetHandler internal handler;
 
@@ -46,6 +48,32 @@ contract GradnetInvariantTest is GradnetTestBase {
         );
         _eq(token.totalSupply(), VAULT_FUNDING + handler.ghostMinted(), "supply = funding + minted");
         _eq(staked + token.balanceOf(address(vault)) + wallets + bounties, token.totalSupply(), "all tokens accounted");
+    }
+
+    /// The running total of active stake is the stake of every registered node that is not exiting.
+    function invariant_TotalActiveStakeIsExact() external view {
+        uint256 active;
+        for (uint256 i = 0; i < 3; ++i) {
+            NodeRegistry.NodeInfo memory node = registry.nodeOf(handler.actors(i));
+            if (node.nodeKey != address(0) && node.unbondingEndsAt == 0) active += node.stake;
+        }
+        _eq(registry.totalActiveStake(), active, "total active stake");
+    }
+
+    /// The vault never pays more than the cumulative budget of the final rounds.
+    function invariant_ClaimsNeverExceedCommittedBudgets() external view {
+        uint256 paid = vault.claimed(handler.actors(0)).reward + vault.claimed(handler.actors(1)).reward;
+        _eq(vault.totalPaid(), paid, "total paid = sum of claims");
+        uint256 count = ledger.roundCount();
+        uint256 finalBudget = 0;
+        for (uint256 r = count; r > 0; --r) {
+            if (ledger.isFinal(r)) {
+                finalBudget = ledger.claimTermsOf(r).finalBudget;
+                break;
+            }
+        }
+        _isTrue(paid <= finalBudget, "paid <= budget of the final rounds");
+        _isTrue(finalBudget <= ledger.totalRewardBudget(), "final budget <= committed budget");
     }
 
     /// The honest actor signs one update per round and is never slashed, whatever is submitted.

@@ -7,7 +7,8 @@ pragma solidity ^0.8.28;
 import {IRewardVault} from "../interfaces/IRewardVault.sol";
 import {GradnetTestBase} from "./GradnetTestBase.t.sol";
 
-/// @notice Fuzz tests of cumulative claims across two rounds.
+/// @notice Fuzz tests of cumulative claims across two rounds, paid only once final and never beyond the
+///         final rounds' cumulative budget.
 contract RewardVaultFuzzTest is GradnetTestBase {
     address internal constant ALICE = address(0xA11CE);
     address internal constant BOB = address(0xB0B);
@@ -19,14 +20,17 @@ contract RewardVaultFuzzTest is GradnetTestBase {
     /// @dev Commits a round where ALICE has `reward` (cumulative) and BOB a fixed leaf; returns ALICE's sibling.
     function _round(uint256 reward, uint256 samples, uint256 rounds) internal returns (uint256 roundId, bytes32 sibling) {
         sibling = _leaf(BOB, 1 ether, 10, 1);
-        roundId = _commit(_root(_leaf(ALICE, reward, samples, rounds), sibling), 0);
+        roundId = _commit(_root(_leaf(ALICE, reward, samples, rounds), sibling), MAX_BUDGET);
     }
 
     function testFuzz_ClaimsPayTheCumulativeFigureOnce(uint256 first, uint256 growth, bool claimFirst) external {
-        first = _bound(first, 1, 100_000 ether);
-        growth = _bound(growth, 0, 100_000 ether);
+        first = _bound(first, 1, MAX_BUDGET);
+        growth = _bound(growth, 0, MAX_BUDGET);
         (uint256 round1, bytes32 sibling) = _round(first, 100, 1);
         (uint256 round2,) = _round(first + growth, 200, 2);
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.RoundNotFinal.selector, round2));
+        vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
+        _finalize();
 
         if (claimFirst) vault.claim(round1, ALICE, first, 100, 1, _proof(sibling));
         vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
@@ -46,12 +50,37 @@ contract RewardVaultFuzzTest is GradnetTestBase {
     }
 
     function testFuzz_TamperedLeavesNeverPay(uint256 reward, uint256 forged) external {
-        reward = _bound(reward, 1, 100_000 ether);
+        reward = _bound(reward, 1, MAX_BUDGET);
         forged = _bound(forged, 1, type(uint128).max);
         if (forged == reward) forged = reward + 1;
         (uint256 roundId, bytes32 sibling) = _round(reward, 100, 1);
+        _finalize();
         VM.expectRevert(abi.encodeWithSelector(IRewardVault.InvalidProof.selector, roundId, ALICE));
         vault.claim(roundId, ALICE, forged, 100, 1, _proof(sibling));
         _eq(token.balanceOf(ALICE), 0, "nothing paid");
+    }
+
+    /// A root that promises more than the final rounds' budgets pays at most those budgets, in total.
+    function testFuzz_ClaimsNeverExceedTheFinalBudget(uint256 budget, uint256 reward) external {
+        budget = _bound(budget, 0, MAX_BUDGET);
+        reward = _bound(reward, 1, 10 * MAX_BUDGET);
+        bytes32 sibling = _leaf(BOB, reward, 10, 1);
+        uint256 roundId = _commit(_root(_leaf(ALICE, reward, 100, 1), sibling), uint128(budget));
+        _finalize();
+        if (reward > budget) {
+            VM.expectRevert(abi.encodeWithSelector(IRewardVault.ClaimExceedsBudget.selector, roundId, reward, budget));
+        }
+        vault.claim(roundId, ALICE, reward, 100, 1, _proof(sibling));
+        if (reward <= budget) {
+            _eq(vault.totalPaid(), reward, "paid within the budget");
+            // Bob's leaf promises as much again: the two together would exceed the budget unless it covers both.
+            if (2 * reward > budget) {
+                VM.expectRevert(
+                    abi.encodeWithSelector(IRewardVault.ClaimExceedsBudget.selector, roundId, 2 * reward, budget)
+                );
+            }
+            vault.claim(roundId, BOB, reward, 10, 1, _proof(_leaf(ALICE, reward, 100, 1)));
+        }
+        _isTrue(vault.totalPaid() <= budget, "total paid within the final budget");
     }
 }

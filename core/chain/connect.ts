@@ -1,9 +1,11 @@
 import type { Account, Hex } from 'viem';
+import { ChallengesClient } from './challenges.ts';
 import { createChainClients, type ChainClients } from './clients.ts';
 import { CONTRACT_NAMES, loadDeployments, type Deployments } from './deployments.ts';
 import { ChainError, ContractMissingError } from './errors.ts';
 import { LedgerClient } from './ledger.ts';
 import { RegistryClient, RegistryReader } from './registry.ts';
+import { TimelockClient } from './timelock.ts';
 import { TokenClient } from './token.ts';
 import { VaultClient } from './vault.ts';
 
@@ -16,6 +18,8 @@ export interface GradnetChain {
   registryClient: RegistryClient;
   ledger: LedgerClient;
   vault: VaultClient;
+  challenges: ChallengesClient;
+  timelock: TimelockClient;
 }
 
 export interface ConnectOptions {
@@ -46,6 +50,8 @@ export async function connectGradnet(options: ConnectOptions): Promise<GradnetCh
     registryClient: new RegistryClient(clients, { registry: address('NodeRegistry'), token: address('GradToken') }),
     ledger: new LedgerClient(clients, address('RoundLedger'), { fromBlock: deployments.contracts.RoundLedger.blockNumber }),
     vault: new VaultClient(clients, address('RewardVault')),
+    challenges: new ChallengesClient(clients, { challenges: address('RoundChallenges'), token: address('GradToken') }),
+    timelock: new TimelockClient(clients, address('GradnetTimelock')),
   };
 }
 

@@ -1,33 +1,47 @@
-import { getAddress, type Address, type Hex } from 'viem';
+import { encodeFunctionData, getAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
+import { gradnetTimelockBytecode } from './abi/GradnetTimelock.generated.ts';
 import { gradTokenBytecode } from './abi/GradToken.generated.ts';
 import { nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
 import { rewardVaultBytecode } from './abi/RewardVault.generated.ts';
+import { roundChallengesBytecode } from './abi/RoundChallenges.generated.ts';
 import { roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
 import {
   CONTRACT_ABIS,
   contractAt,
+  coordinator,
   genesisModelHash,
-  grantRole,
-  hasRole,
   minStake,
-  setMinStake,
-  setUnbondingPeriod,
   unbondingPeriod,
 } from './actions/index.ts';
 import { createChainClients, type ChainClients } from './clients.ts';
 import { CONTRACT_NAMES, deploymentsFile, loadDeployments, writeDeployments, type ContractName, type DeployedContract, type Deployments } from './deployments.ts';
 import { assertDeployed } from './connect.ts';
-import { DEPLOY_DEFAULTS, LOCAL_CHAIN_IDS, ROLES } from './constants.ts';
+import { DEPLOY_DEFAULTS, LOCAL_CHAIN_IDS } from './constants.ts';
 import { ChainError, ChainInputError, ContractMissingError } from './errors.ts';
 import { defineGradnetModule, GRADNET_MODULE_ID } from './gradnet-module.ts';
+import { TimelockClient } from './timelock.ts';
 
 export interface DeployOptions {
   rpcUrl: string;
-  /** Private key of the deployer, who becomes admin and minter. */
+  /** Private key of the deployer: it wires the contracts, keeps MINTER_ROLE (capped) and hands every admin role to the timelock. */
   deployerKey: Hex;
   /** Receives COORDINATOR_ROLE (ledger); default the deployer. */
   coordinator?: Address;
+  /** Proposer and executor of the timelock that administers every contract; default the deployer. */
+  governor?: Address;
+  /** Seconds an admin action waits in the timelock (default 2 days; the devnet uses 0). */
+  timelockDelaySeconds?: number;
+  /** Seconds each committed round stays challengeable (default 1 hour; the devnet uses 10). */
+  challengeWindowSeconds?: number;
+  /** Tokens minted and posted as the coordinator's bond at deployment (non-zero). */
+  coordinatorBond?: bigint;
+  /** Share of the total active stake whose verdicts void a round, in basis points (1..10000). */
+  challengeThresholdBps?: number;
+  /** Share of a slashed bond paid to the challenger, in basis points (0..10000). */
+  challengerShareBps?: number;
+  /** The token's supply cap (wei). */
+  tokenCap?: bigint;
   /** Share of a slashed stake paid to whoever proves the equivocation, in basis points (fixed at deployment). */
   slashBountyBps?: number;
   /** Model hash of round 0. */
@@ -59,13 +73,16 @@ const BYTECODES: Record<ContractName, Hex> = {
   NodeRegistry: nodeRegistryBytecode,
   RoundLedger: roundLedgerBytecode,
   RewardVault: rewardVaultBytecode,
+  RoundChallenges: roundChallengesBytecode,
+  GradnetTimelock: gradnetTimelockBytecode,
 };
 
 /**
- * Deploys GradToken, NodeRegistry, RoundLedger and RewardVault through Hardhat Ignition to any
- * JSON-RPC endpoint and writes deployments/<chainId>.json atomically. Idempotent: when the
- * address book already points at contracts with code on this chain (and the same genesis), it
- * reuses them and only grants missing roles / updates minStake and the unbonding period.
+ * Deploys the gradnet contracts (token, registry, ledger, vault, challenges, timelock) through
+ * Hardhat Ignition to any JSON-RPC endpoint and writes deployments/<chainId>.json atomically.
+ * Idempotent: when the address book already points at contracts with code on this chain (and the
+ * same genesis), it reuses them and only moves the coordinator role / updates minStake and the
+ * unbonding period, through the timelock (the deployer must be its governor; each change waits its delay).
  */
 export async function deployGradnet(options: DeployOptions): Promise<DeployResult> {
   const log = options.log ?? ((): void => {});
@@ -80,10 +97,26 @@ export async function deployGradnet(options: DeployOptions): Promise<DeployResul
     maxRewardBudget: options.maxRewardBudget ?? DEPLOY_DEFAULTS.maxRewardBudget,
     vaultFunding: options.vaultFunding ?? DEPLOY_DEFAULTS.vaultFunding,
     slashBountyBps: options.slashBountyBps ?? DEPLOY_DEFAULTS.slashBountyBps,
+    governor: getAddress(options.governor ?? deployer),
+    timelockDelay: options.timelockDelaySeconds ?? DEPLOY_DEFAULTS.timelockDelaySeconds,
+    challengeWindow: options.challengeWindowSeconds ?? DEPLOY_DEFAULTS.challengeWindowSeconds,
+    coordinatorBond: options.coordinatorBond ?? DEPLOY_DEFAULTS.coordinatorBond,
+    challengeThresholdBps: options.challengeThresholdBps ?? DEPLOY_DEFAULTS.challengeThresholdBps,
+    challengerShareBps: options.challengerShareBps ?? DEPLOY_DEFAULTS.challengerShareBps,
+    tokenCap: options.tokenCap ?? DEPLOY_DEFAULTS.tokenCap,
   };
-  if (!Number.isInteger(settings.slashBountyBps) || settings.slashBountyBps < 0 || settings.slashBountyBps > 10_000) {
-    throw new ChainInputError('the slash bounty must be a whole number of basis points from 0 to 10000 (1000 = 10%)', settings.slashBountyBps);
+  const bps = (what: string, value: number, min: number): void => {
+    if (!Number.isInteger(value) || value < min || value > 10_000) {
+      throw new ChainInputError(`the ${what} must be a whole number of basis points from ${min} to 10000 (1000 = 10%)`, value);
+    }
+  };
+  bps('slash bounty', settings.slashBountyBps, 0);
+  bps('challenge threshold', settings.challengeThresholdBps, 1);
+  bps("challenger's share", settings.challengerShareBps, 0);
+  for (const [what, value] of [['challenge window', settings.challengeWindow], ['timelock delay', settings.timelockDelay]] as const) {
+    if (!Number.isSafeInteger(value) || value < 0) throw new ChainInputError(`the ${what} must be a whole number of seconds (>= 0)`, value);
   }
+  if (settings.coordinatorBond <= 0n) throw new ChainInputError("the coordinator's bond must be more than 0 wei", settings.coordinatorBond);
   if (!/^0x[0-9a-fA-F]{64}$/.test(settings.genesisModelHash) || /^0x0{64}$/.test(settings.genesisModelHash)) {
     throw new ChainInputError('the genesis model hash must be a non-zero 32-byte hex string', settings.genesisModelHash);
   }
@@ -105,7 +138,22 @@ export async function deployGradnet(options: DeployOptions): Promise<DeployResul
   }
 
   log(`deploying through Ignition to ${options.rpcUrl} (chain ${clients.chainId}) from ${deployer}`);
-  const deployments = await deployWithIgnition(clients, options, { ...settings, slashBountyBps: BigInt(settings.slashBountyBps) });
+  const deployments = await deployWithIgnition(clients, options, {
+    coordinator: settings.coordinator,
+    governor: settings.governor,
+    genesisModelHash: settings.genesisModelHash,
+    minStake: settings.minStake,
+    unbondingPeriod: settings.unbondingPeriod,
+    maxRewardBudget: settings.maxRewardBudget,
+    vaultFunding: settings.vaultFunding,
+    slashBountyBps: BigInt(settings.slashBountyBps),
+    challengeWindow: BigInt(settings.challengeWindow),
+    coordinatorBond: settings.coordinatorBond,
+    challengeThresholdBps: BigInt(settings.challengeThresholdBps),
+    challengerShareBps: BigInt(settings.challengerShareBps),
+    timelockDelay: BigInt(settings.timelockDelay),
+    tokenCap: settings.tokenCap,
+  });
   await writeDeployments(deployments, file);
   log(`wrote ${file}`);
   return { deployments, file, reused: false };
@@ -134,21 +182,22 @@ type Settings = {
   unbondingPeriod: bigint;
 };
 
+// Every change goes through the timelock, the contracts' only admin: each waits its delay.
 async function reconcile(clients: ChainClients, deployments: Deployments, settings: Settings, options: DeployOptions, log: (line: string) => void): Promise<void> {
   const { signal } = options;
   const ledger = contractAt(clients, 'RoundLedger', deployments.contracts.RoundLedger.address);
   const registry = contractAt(clients, 'NodeRegistry', deployments.contracts.NodeRegistry.address);
-  const coordinatorRole = { role: ROLES.coordinator, account: settings.coordinator, signal };
-  if (!(await hasRole(ledger, coordinatorRole))) {
-    await grantRole(ledger, coordinatorRole);
-    log(`granted COORDINATOR_ROLE to ${settings.coordinator}`);
+  const timelock = new TimelockClient(clients, deployments.contracts.GradnetTimelock.address);
+  if ((await coordinator(ledger, { signal })) !== settings.coordinator) {
+    await timelock.run(ledger.address, encodeFunctionData({ abi: ledger.abi, functionName: 'setCoordinator', args: [settings.coordinator] }), { signal });
+    log(`moved COORDINATOR_ROLE to ${settings.coordinator} (the previous coordinator lost it)`);
   }
   if (options.minStake !== undefined && (await minStake(registry, { signal })) !== settings.minStake) {
-    await setMinStake(registry, { newMinStake: settings.minStake, signal });
+    await timelock.run(registry.address, encodeFunctionData({ abi: registry.abi, functionName: 'setMinStake', args: [settings.minStake] }), { signal });
     log(`set minStake to ${settings.minStake}`);
   }
   if (options.unbondingPeriodSeconds !== undefined && (await unbondingPeriod(registry, { signal })) !== settings.unbondingPeriod) {
-    await setUnbondingPeriod(registry, { newPeriod: settings.unbondingPeriod, signal });
+    await timelock.run(registry.address, encodeFunctionData({ abi: registry.abi, functionName: 'setUnbondingPeriod', args: [settings.unbondingPeriod] }), { signal });
     log(`set unbondingPeriod to ${settings.unbondingPeriod}s`);
   }
 }
@@ -204,15 +253,9 @@ async function deployWithIgnition(
     const blockNumber = hash ? Number((await clients.publicClient.getTransactionReceipt({ hash })).blockNumber) : 0;
     return { address: getAddress(deployed.address), blockNumber };
   };
-  return {
-    chainId: clients.chainId,
-    contracts: {
-      GradToken: await located('GradToken'),
-      NodeRegistry: await located('NodeRegistry'),
-      RoundLedger: await located('RoundLedger'),
-      RewardVault: await located('RewardVault'),
-    },
-  };
+  const contracts = {} as Record<ContractName, DeployedContract>;
+  for (const name of CONTRACT_NAMES) contracts[name] = await located(name);
+  return { chainId: clients.chainId, contracts };
 }
 
 interface RpcTransaction {

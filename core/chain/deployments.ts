@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { writeFileAtomic } from '../files/index.ts';
 import { DeploymentsError } from './errors.ts';
 
-/** The four gradnet contracts, by the names tools look them up with. */
-export const CONTRACT_NAMES = ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault'] as const;
+/** The gradnet contracts, by the names tools look them up with (the timelock holds every admin role). */
+export const CONTRACT_NAMES = ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault', 'RoundChallenges', 'GradnetTimelock'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 export interface DeployedContract {
@@ -30,6 +30,8 @@ const deploymentsSchema = z.object({
     NodeRegistry: contractSchema,
     RoundLedger: contractSchema,
     RewardVault: contractSchema,
+    RoundChallenges: contractSchema,
+    GradnetTimelock: contractSchema,
   }),
 });
 

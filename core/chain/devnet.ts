@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { parseEther } from 'viem';
 import { createChainClients } from './clients.ts';
+import { DEVNET_DEPLOY_DEFAULTS } from './constants.ts';
 import { deployGradnet, type DeployOptions } from './deploy.ts';
 import type { Deployments } from './deployments.ts';
 import { DEV_ONLY_MNEMONIC, devOnlyAccounts, type DevOnlyAccount } from './dev-accounts.ts';
@@ -17,7 +18,10 @@ export interface DevnetOptions {
   accounts?: number;
   /** GradToken minted to each account (default 10,000 GRAD). */
   fundAmount?: bigint;
-  /** Deployment settings (coordinator, genesisModelHash, minStake, …); the deployer is account 0. */
+  /**
+   * Deployment settings (coordinator, genesisModelHash, minStake, …); the deployer is account 0. The
+   * devnet's defaults differ from a real deployment's: a 10 s challenge window and no timelock delay.
+   */
   deploy?: Omit<DeployOptions, 'rpcUrl' | 'deployerKey' | 'fresh' | 'signal' | 'log'>;
   /** Stops the devnet when aborted. */
   signal?: AbortSignal;
@@ -81,6 +85,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     const accounts = devOnlyAccounts(accountCount);
     log(`devnet JSON-RPC at ${rpcUrl} (chain ${DEVNET_CHAIN_ID})`);
     const { deployments, file } = await deployGradnet({
+      ...DEVNET_DEPLOY_DEFAULTS,
       ...options.deploy,
       rpcUrl,
       deployerKey: accounts[0].privateKey,

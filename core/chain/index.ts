@@ -1,13 +1,16 @@
 // core/chain: viem clients, typed ABIs, one typed action per contract function (actions/),
 // the wrapper classes over them, the deployments address book, deployment through Ignition and
 // the local devnet.
+export { gradnetTimelockAbi, gradnetTimelockBytecode } from './abi/GradnetTimelock.generated.ts';
 export { gradTokenAbi, gradTokenBytecode } from './abi/GradToken.generated.ts';
 export { nodeRegistryAbi, nodeRegistryBytecode } from './abi/NodeRegistry.generated.ts';
 export { roundLedgerAbi, roundLedgerBytecode } from './abi/RoundLedger.generated.ts';
 export { rewardVaultAbi, rewardVaultBytecode } from './abi/RewardVault.generated.ts';
+export { roundChallengesAbi, roundChallengesBytecode } from './abi/RoundChallenges.generated.ts';
+export { ChallengesClient, VERDICT_CODES, type VerdictSubmission } from './challenges.ts';
 export { createChainClients, fetchChainId, type ChainClientOptions, type ChainClients } from './clients.ts';
 export { assertDeployed, connectGradnet, type ConnectOptions, type GradnetChain } from './connect.ts';
-export { DEPLOY_DEFAULTS, ROLES } from './constants.ts';
+export { DEPLOY_DEFAULTS, DEVNET_DEPLOY_DEFAULTS, ROLES } from './constants.ts';
 export { deployGradnet, type DeployOptions, type DeployResult } from './deploy.ts';
 export { defineGradnetModule, GRADNET_MODULE_ID } from './gradnet-module.ts';
 export {
@@ -36,7 +39,7 @@ export {
   TransactionFailedError,
   TransactionTimeoutError,
 } from './errors.ts';
-export { LedgerClient, type CommittedRound, type RoundRecord } from './ledger.ts';
+export { LedgerClient, type CommittedRound, type RoundRecord, type RoundStatus, type VoidedRound } from './ledger.ts';
 export {
   NODE_KEY_BINDING_TYPES,
   RegistryClient,
@@ -47,25 +50,39 @@ export {
   updateStruct,
   type SignedUpdateEvidence,
 } from './registry.ts';
+export { TimelockClient } from './timelock.ts';
 export { TokenClient } from './token.ts';
 export {
   abortable,
+  activeStakeOf,
   allowance,
   approve,
   balanceOf,
+  bondOf,
+  challengeRound,
+  challengerShareBps,
+  challengeWindow,
   claim,
   claimed,
   commitRound,
+  committedAt,
+  committerOf,
   CONTRACT_ABIS,
   contractAt,
+  coordinator,
   deployedAtBlock,
+  execute,
   genesisModelHash,
+  getMinDelay,
   getRound,
+  getRoundChallengedEvents,
   getRoundCommittedEvents,
+  getRoundsVoidedEvents,
   grantRole,
   hasRole,
   increaseStake,
   isActive,
+  isFinal,
   latestModelHash,
   listNodes,
   maxRewardBudget,
@@ -73,20 +90,28 @@ export {
   mint,
   nodeOf,
   ownerOf,
+  postBond,
   register,
   requestExit,
   rewardsRootOf,
   rotateNodeKey,
   roundCount,
+  schedule,
+  setCoordinator,
   setMinStake,
   setUnbondingPeriod,
   slashedFor,
   slashEquivocation,
+  thresholdBps,
+  totalActiveStake,
+  totalPaid,
   totalRewardBudget,
   totalSupply,
   transfer,
   unbondingPeriod,
+  verdictDigest,
   withdraw,
+  withdrawBond,
 } from './actions/index.ts';
 export type * from './actions/index.ts';
 export { VaultClient, type ClaimedFigures, type RewardClaim } from './vault.ts';

@@ -1,13 +1,19 @@
 import { isHex, zeroHash, type Address, type Hex } from 'viem';
 import { FIXED_POINT_SCALE } from '../units/index.ts';
 import {
+  challengeWindow,
   commitRound,
+  committedAt,
+  committerOf,
   contractAt,
+  coordinator,
   deployedAtBlock,
   genesisModelHash,
   getRound,
   getRoundCommittedEvents,
+  getRoundsVoidedEvents,
   hasRole,
+  isFinal,
   latestModelHash,
   maxRewardBudget,
   rewardsRootOf,
@@ -43,6 +49,16 @@ export interface CommittedRound extends RoundRecord {
   committedAt: number;
   transactionHash: Hex;
 }
+
+/** A commit that a challenge voided: the round id was (or will be) committed again on the restored head. */
+export interface VoidedRound extends CommittedRound {
+  /** The block and transaction of the `RoundsVoided` event that voided it. */
+  voidedInBlock: bigint;
+  voidTransactionHash: Hex;
+}
+
+/** Where a committed round stands: in its challenge window, or final for good. */
+export type RoundStatus = 'pending' | 'final';
 
 const UINT32_MAX = 2 ** 32 - 1;
 
@@ -91,6 +107,44 @@ export class LedgerClient {
     return maxRewardBudget(this.#ledger);
   }
 
+  /** Seconds a committed round stays challengeable before it is final. */
+  async challengeWindow(options: ActionOptions = {}): Promise<number> {
+    return Number(await challengeWindow(this.#ledger, options));
+  }
+
+  /** Unix seconds round `roundId` was committed at (0 for the genesis and rounds older than the ledger's ring of 256). */
+  async committedAt(roundId: number, options: ActionOptions = {}): Promise<number> {
+    return Number(await committedAt(this.#ledger, { roundId: BigInt(roundId), signal: options.signal }));
+  }
+
+  /** Whether round `roundId` is final (committed and its challenge window over) as of the latest block. */
+  isFinal(roundId: number, options: ActionOptions = {}): Promise<boolean> {
+    return isFinal(this.#ledger, { roundId: BigInt(roundId), signal: options.signal });
+  }
+
+  /**
+   * 'final' or 'pending' for committed round `roundId`, as of the latest block (on an idle
+   * automining devnet that block may be older than the wall clock); throws ChainInputError for a
+   * round that is not committed.
+   */
+  async roundStatus(roundId: number, options: ActionOptions = {}): Promise<RoundStatus> {
+    const count = await this.roundCount(options);
+    if (!Number.isSafeInteger(roundId) || roundId < 0 || roundId > count) {
+      throw new ChainInputError(`round ${roundId} is not committed (rounds 0..${count} are); ask for a committed round`, roundId);
+    }
+    return (await this.isFinal(roundId, options)) ? 'final' : 'pending';
+  }
+
+  /** The current coordinator (zero address when the role was revoked). */
+  coordinator(options: ActionOptions = {}): Promise<Address> {
+    return coordinator(this.#ledger, options);
+  }
+
+  /** The coordinator whose bond answers for round `roundId`. */
+  committerOf(roundId: number, options: ActionOptions = {}): Promise<Address> {
+    return committerOf(this.#ledger, { roundId: BigInt(roundId), signal: options.signal });
+  }
+
   /** Whether `account` holds `role` on the ledger (ROLES.coordinator may commit rounds). */
   hasRole(role: Hex, account: Address): Promise<boolean> {
     return hasRole(this.#ledger, { role, account });
@@ -115,16 +169,38 @@ export class LedgerClient {
     return round;
   }
 
-  /** Committed rounds from `fromRound` (default 1) to `toRound` (default latest), in order, from their events. */
+  /**
+   * Committed rounds from `fromRound` (default 1) to `toRound` (default latest), in order, from their
+   * events: for a round id committed again after a void, its latest commit.
+   */
   async listRounds(options: { fromRound?: number; toRound?: number } = {}): Promise<CommittedRound[]> {
     const from = options.fromRound ?? 1;
     const to = options.toRound ?? (await this.roundCount());
     if (to < from) return [];
     const events = await getRoundCommittedEvents(this.#ledger, { fromBlock: await this.#eventsFromBlock(), roundId: from === to ? BigInt(from) : undefined });
-    return events
-      .map(({ args, blockNumber, transactionHash }) => ({ ...toRoundRecord(args), blockNumber, committedAt: Number(args.committedAt), transactionHash }))
-      .filter((round) => round.roundId >= from && round.roundId <= to)
-      .sort((a, b) => a.roundId - b.roundId);
+    // Logs come in chain order, so the last commit of an id is its current one.
+    const latest = new Map<number, CommittedRound>();
+    for (const event of events) {
+      const round = toCommittedRound(event);
+      if (round.roundId >= from && round.roundId <= to) latest.set(round.roundId, round);
+    }
+    return [...latest.values()].sort((a, b) => a.roundId - b.roundId);
+  }
+
+  /** Every commit a challenge voided, in chain order, with the void that took it back. */
+  async listVoidedRounds(options: ActionOptions = {}): Promise<VoidedRound[]> {
+    const fromBlock = await this.#eventsFromBlock();
+    const voids = await getRoundsVoidedEvents(this.#ledger, { fromBlock, signal: options.signal });
+    if (voids.length === 0) return [];
+    const commits = await getRoundCommittedEvents(this.#ledger, { fromBlock, signal: options.signal });
+    const position = (log: { blockNumber: bigint; logIndex: number }): bigint => log.blockNumber * 1_000_000n + BigInt(log.logIndex);
+    const voided: VoidedRound[] = [];
+    for (const commit of commits) {
+      // The first void after the commit that covers its round id took it back.
+      const undo = voids.find((event) => position(event) > position(commit) && event.args.fromRound <= commit.args.roundId && commit.args.roundId <= event.args.throughRound);
+      if (undo) voided.push({ ...toCommittedRound(commit), voidedInBlock: undo.blockNumber, voidTransactionHash: undo.transactionHash });
+    }
+    return voided;
   }
 
   /** Commits the next round (COORDINATOR_ROLE) and waits for the receipt. */
@@ -136,6 +212,10 @@ export class LedgerClient {
     });
     return { ...sent, round: { ...record, blockNumber: sent.blockNumber, committedAt: Number(committed.committedAt), transactionHash: sent.hash } };
   }
+}
+
+function toCommittedRound({ args, blockNumber, transactionHash }: GetRoundCommittedEventsReturnType[number]): CommittedRound {
+  return { ...toRoundRecord(args), blockNumber, committedAt: Number(args.committedAt), transactionHash };
 }
 
 function toRoundRecord(args: GetRoundCommittedEventsReturnType[number]['args']): RoundRecord {

@@ -1,5 +1,6 @@
 import { zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import {
+  activeStakeOf,
   contractAt,
   increaseStake,
   isActive,
@@ -11,6 +12,7 @@ import {
   requestExit,
   rotateNodeKey,
   slashEquivocation,
+  totalActiveStake,
   unbondingPeriod,
   withdraw,
   type ActionOptions,
@@ -130,6 +132,16 @@ export class RegistryReader {
         if (BigInt(owners.length) < PAGE_SIZE) return nodes;
       }
     });
+  }
+
+  /** The stake of every registered, non-exiting node: challenge thresholds are measured against it. */
+  totalActiveStake(): Promise<bigint> {
+    return this.#cached('totalActiveStake', () => totalActiveStake(this.#registry));
+  }
+
+  /** The stake behind `nodeKey` when it is active, else 0n: what its verdict weighs in a challenge. */
+  activeStakeOf(nodeKey: Address): Promise<bigint> {
+    return this.#cached(`activeStake:${nodeKey.toLowerCase()}`, () => activeStakeOf(this.#registry, { nodeKey }));
   }
 
   minStake(): Promise<bigint> {

@@ -1,5 +1,5 @@
 import { isHex, type Address, type Hex } from 'viem';
-import { claim, claimed, contractAt, type ActionOptions, type ClaimReturnType, type ContractAt } from './actions/index.ts';
+import { claim, claimed, contractAt, totalPaid, type ActionOptions, type ClaimReturnType, type ContractAt } from './actions/index.ts';
 import type { ChainClients } from './clients.ts';
 import { ChainInputError } from './errors.ts';
 
@@ -30,7 +30,10 @@ export class VaultClient {
     this.#vault = contractAt(clients, 'RewardVault', address);
   }
 
-  /** Submits a claim (any account may; the payout goes to `reward.owner`) and returns what it paid. */
+  /**
+   * Submits a claim (any account may; the payout goes to `reward.owner`) and returns what it paid.
+   * The round must be final (else the contract reverts RoundNotFinal: wait out its challenge window).
+   */
   async claim(reward: RewardClaim, options: ActionOptions = {}): Promise<ClaimReturnType> {
     if (!Number.isSafeInteger(reward.roundId) || reward.roundId < 1) throw new ChainInputError('a claim needs a committed round id (>= 1)', reward.roundId);
     for (const node of reward.proof) {
@@ -43,6 +46,11 @@ export class VaultClient {
       cumulativeRounds: BigInt(reward.cumulativeRounds),
       signal: options.signal,
     });
+  }
+
+  /** Everything the vault has paid in claims (never above the final rounds' cumulative budget). */
+  totalPaid(options: ActionOptions = {}): Promise<bigint> {
+    return totalPaid(this.#vault, options);
   }
 
   claimed(owner: Address): Promise<ClaimedFigures> {

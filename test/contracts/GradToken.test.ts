@@ -1,16 +1,26 @@
 import assert from 'node:assert/strict';
 import { parseEther, zeroAddress } from 'viem';
-import { deployGradnet, networkHelpers, ROLES, viem } from './fixture.ts';
+import { deployGradnet, networkHelpers, ROLES, TOKEN_CAP, viem } from './fixture.ts';
 
 describe('GradToken', () => {
-  it('is an 18-decimal ERC20 named Gradnet Token (GRAD) whose admin is admin and minter', async () => {
-    const { token, admin, vault } = await networkHelpers.loadFixture(deployGradnet);
+  it('is an 18-decimal capped ERC20 named Gradnet Token (GRAD): the timelock is its admin, the deployer its (capped) minter', async () => {
+    const { token, admin, vault, timelock, coordinator } = await networkHelpers.loadFixture(deployGradnet);
     assert.equal(await token.read.name(), 'Gradnet Token');
     assert.equal(await token.read.symbol(), 'GRAD');
     assert.equal(await token.read.decimals(), 18);
-    assert.equal(await token.read.hasRole([ROLES.admin, admin.account.address]), true);
+    assert.equal(await token.read.cap(), TOKEN_CAP);
+    assert.equal(await token.read.hasRole([ROLES.admin, timelock.address]), true);
+    assert.equal(await token.read.hasRole([ROLES.admin, admin.account.address]), false);
     assert.equal(await token.read.hasRole([ROLES.minter, admin.account.address]), true);
+    assert.equal(await token.read.hasRole([ROLES.minter, coordinator.account.address]), false);
     assert.equal(await token.read.balanceOf([vault.address]), parseEther('50000'));
+  });
+
+  it('never mints beyond the cap, whoever holds MINTER_ROLE', async () => {
+    const { token, outsider } = await networkHelpers.loadFixture(deployGradnet);
+    const supply = await token.read.totalSupply();
+    await token.write.mint([outsider.account.address, TOKEN_CAP - supply]);
+    await viem.assertions.revertWithCustomErrorWithArgs(token.write.mint([outsider.account.address, 1n]), token, 'ERC20ExceededCap', [TOKEN_CAP + 1n, TOKEN_CAP]);
   });
 
   it('mints for MINTER_ROLE and refuses everyone else', async () => {
@@ -25,9 +35,10 @@ describe('GradToken', () => {
     );
   });
 
-  it('refuses a zero admin', async () => {
-    const { token } = await networkHelpers.loadFixture(deployGradnet);
-    await viem.assertions.revertWithCustomError(viem.deployContract('GradToken', [zeroAddress]), token, 'ZeroAdmin');
+  it('refuses a zero admin or cap', async () => {
+    const { token, admin } = await networkHelpers.loadFixture(deployGradnet);
+    await viem.assertions.revertWithCustomError(viem.deployContract('GradToken', [zeroAddress, 1n]), token, 'ZeroAdmin');
+    await viem.assertions.revertWithCustomErrorWithArgs(viem.deployContract('GradToken', [admin.account.address, 0n]), token, 'ERC20InvalidCap', [0n]);
   });
 
   it('accepts an EIP-2612 permit signed by the holder', async () => {

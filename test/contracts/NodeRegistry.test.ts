@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import hre from 'hardhat';
-import { getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
+import { encodeFunctionData, getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { NODE_KEY_BINDING_TYPES, registryDomain, signNodeKeyBinding, updateStruct } from '../../core/chain/index.ts';
 import { evidenceHashOf, gradnetDomain, signUpdate, updateDigest, type GradnetDomain, type SignedUpdate } from '../../core/protocol/index.ts';
-import { deployGradnet, hash, MIN_STAKE, networkHelpers, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet } from './fixture.ts';
+import { deployGradnet, govern, hash, MIN_STAKE, networkHelpers, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet } from './fixture.ts';
 
 /** A node key as a daemon holds it: the private key signs updates, the account signs the binding. */
 interface NodeKey {
@@ -168,8 +168,9 @@ describe('NodeRegistry', () => {
 
   describe('increaseStake', () => {
     it('adds to the stake and re-activates a node below a raised minimum', async () => {
-      const { registry, admin, alice } = await networkHelpers.loadFixture(registeredFixture);
-      await registry.write.setMinStake([MIN_STAKE * 2n], { account: admin.account });
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice } = g;
+      await govern(g, registry.address, encodeFunctionData({ abi: registry.abi, functionName: 'setMinStake', args: [MIN_STAKE * 2n] }));
       assert.equal(await registry.read.isActive([NODE_A.address]), false);
       await viem.assertions.emitWithArgs(
         registry.write.increaseStake([MIN_STAKE], { account: alice.account }),
@@ -379,21 +380,27 @@ describe('NodeRegistry', () => {
   });
 
   describe('admin settings', () => {
-    it('changes minStake and unbondingPeriod for DEFAULT_ADMIN_ROLE only', async () => {
-      const { registry, admin, outsider } = await networkHelpers.loadFixture(deployGradnet);
-      await viem.assertions.emitWithArgs(registry.write.setMinStake([5n], { account: admin.account }), registry, 'MinStakeChanged', [5n]);
-      await viem.assertions.emitWithArgs(registry.write.setUnbondingPeriod([7n], { account: admin.account }), registry, 'UnbondingPeriodChanged', [7n]);
+    it('changes minStake and unbondingPeriod through the timelock only (DEFAULT_ADMIN_ROLE)', async () => {
+      const g = await networkHelpers.loadFixture(deployGradnet);
+      const { registry, admin, outsider, timelock } = g;
+      const set = (functionName: 'setMinStake' | 'setUnbondingPeriod', value: bigint): Hex => encodeFunctionData({ abi: registry.abi, functionName, args: [value] });
+      await viem.assertions.emitWithArgs(govern(g, registry.address, set('setMinStake', 5n)), registry, 'MinStakeChanged', [5n]);
+      await viem.assertions.emitWithArgs(govern(g, registry.address, set('setUnbondingPeriod', 7n)), registry, 'UnbondingPeriodChanged', [7n]);
       assert.equal(await registry.read.minStake(), 5n);
       assert.equal(await registry.read.unbondingPeriod(), 7n);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        registry.write.setUnbondingPeriod([365n * 86_400n + 1n], { account: admin.account }),
+        govern(g, registry.address, set('setUnbondingPeriod', 365n * 86_400n + 1n)),
         registry,
         'UnbondingPeriodTooLong',
         [365n * 86_400n + 1n],
       );
+      await viem.assertions.revertWithCustomErrorWithArgs(govern(g, registry.address, set('setMinStake', 2n ** 88n)), registry, 'StakeTooLarge', [2n ** 88n]);
       assert.equal(await registry.read.MAX_UNBONDING_PERIOD(), 365n * 86_400n);
-      for (const call of [registry.write.setMinStake([1n], { account: outsider.account }), registry.write.setUnbondingPeriod([1n], { account: outsider.account })]) {
-        await viem.assertions.revertWithCustomErrorWithArgs(call, registry, 'AccessControlUnauthorizedAccount', [outsider.account.address, ROLES.admin]);
+      assert.equal(await registry.read.hasRole([ROLES.admin, timelock.address]), true);
+      for (const who of [admin, outsider]) {
+        for (const call of [registry.write.setMinStake([1n], { account: who.account }), registry.write.setUnbondingPeriod([1n], { account: who.account })]) {
+          await viem.assertions.revertWithCustomErrorWithArgs(call, registry, 'AccessControlUnauthorizedAccount', [who.account.address, ROLES.admin]);
+        }
       }
     });
   });

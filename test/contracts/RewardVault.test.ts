@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { parseEther, zeroAddress } from 'viem';
-import { commitRounds, deployGradnet, networkHelpers, proofFor, rewardsTree, VAULT_FUNDING, viem, type Gradnet, type RewardLeaf } from './fixture.ts';
+import { CHALLENGE_WINDOW, commitRounds, deployGradnet, finalize, hash, networkHelpers, proofFor, roundRecord, rewardsTree, VAULT_FUNDING, viem, type Gradnet, type RewardLeaf } from './fixture.ts';
 
-/** Two rounds of cumulative trees: alice earns 10 then 25 GRAD, bob 5 then 5. */
+/** Two final rounds of cumulative trees: alice earns 10 then 25 GRAD, bob 5 then 5. */
 async function roundsFixture() {
   const g = await deployGradnet();
   const alice = g.alice.account.address;
@@ -17,6 +17,7 @@ async function roundsFixture() {
     [g.carol.account.address, parseEther('1'), 100n, 1n],
   ]);
   await commitRounds(g, [round1, round2]);
+  await finalize();
   return { ...g, round1, round2 };
 }
 
@@ -114,6 +115,7 @@ describe('RewardVault', () => {
       rewardsTree([[alice, parseEther('4'), 200n, 3n], [g.bob.account.address, 1n, 1n, 1n]]),
     ];
     await commitRounds(g, trees);
+    await finalize();
     await g.vault.write.claim(claimArgs(1n, proofFor(trees[0], alice)));
     await viem.assertions.emitWithArgs(g.vault.write.claim(claimArgs(2n, proofFor(trees[1], alice))), g.vault, 'RewardClaimed', [alice, 2n, 0n, parseEther('3'), 250n, 2n]);
     assert.deepEqual(await g.vault.read.claimed([alice]), { reward: parseEther('3'), samples: 250n, rounds: 2n });
@@ -125,16 +127,38 @@ describe('RewardVault', () => {
     );
   });
 
-  it('fails with the token error when the vault holds too little', async () => {
+  it('pays only under final rounds: not while the challenge window runs', async () => {
     const g = await networkHelpers.loadFixture(deployGradnet);
     const alice = g.alice.account.address;
-    const tree = rewardsTree([[alice, VAULT_FUNDING + 1n, 1n, 1n], [g.bob.account.address, 1n, 1n, 1n]]);
+    const tree = rewardsTree([[alice, parseEther('10'), 1n, 1n], [g.bob.account.address, 1n, 1n, 1n]]);
     await commitRounds(g, [tree]);
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(1n, proofFor(tree, alice))), g.vault, 'RoundNotFinal', [1n]);
+    await networkHelpers.time.increase(CHALLENGE_WINDOW - 5n);
+    await viem.assertions.revertWithCustomErrorWithArgs(g.vault.write.claim(claimArgs(1n, proofFor(tree, alice))), g.vault, 'RoundNotFinal', [1n]);
+    await networkHelpers.time.increase(5n);
+    await g.vault.write.claim(claimArgs(1n, proofFor(tree, alice)));
+    assert.equal(await g.vault.read.totalPaid(), parseEther('10'));
+  });
+
+  it('never pays beyond the cumulative budget of the final rounds: a root that over-promises pays at most the budgets', async () => {
+    const g = await networkHelpers.loadFixture(deployGradnet);
+    const [alice, bob] = [g.alice.account.address, g.bob.account.address];
+    // The coordinator declares 100 GRAD but its tree promises 80 to each of alice and bob.
+    const tree = rewardsTree([[alice, parseEther('80'), 1n, 1n], [bob, parseEther('80'), 1n, 1n]]);
+    await g.ledger.write.commitRound([roundRecord(1, await g.ledger.read.latestModelHash(), { rewardsRoot: tree.root as `0x${string}`, rewardBudget: parseEther('100') })], { account: g.coordinator.account });
+    // Round 2 is still pending: its budget does not count yet.
+    await finalize();
+    await g.ledger.write.commitRound([roundRecord(2, hash('model 1'), { rewardsRoot: tree.root as `0x${string}`, rewardBudget: parseEther('100') })], { account: g.coordinator.account });
+    await g.vault.write.claim(claimArgs(1n, proofFor(tree, alice)));
     await viem.assertions.revertWithCustomErrorWithArgs(
-      g.vault.write.claim(claimArgs(1n, proofFor(tree, alice))),
-      g.token,
-      'ERC20InsufficientBalance',
-      [g.vault.address, VAULT_FUNDING, VAULT_FUNDING + 1n],
+      g.vault.write.claim(claimArgs(1n, proofFor(tree, bob))),
+      g.vault,
+      'ClaimExceedsBudget',
+      [1n, parseEther('160'), parseEther('100')],
     );
+    await finalize();
+    await g.vault.write.claim(claimArgs(2n, proofFor(tree, bob)));
+    assert.equal(await g.vault.read.totalPaid(), parseEther('160'));
+    assert.equal(await g.token.read.balanceOf([g.vault.address]), VAULT_FUNDING - parseEther('160'));
   });
 });

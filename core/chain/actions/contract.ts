@@ -1,7 +1,9 @@
 import type { AbiParameterToPrimitiveType, Address } from 'viem';
+import { gradnetTimelockAbi } from '../abi/GradnetTimelock.generated.ts';
 import { gradTokenAbi } from '../abi/GradToken.generated.ts';
 import { nodeRegistryAbi } from '../abi/NodeRegistry.generated.ts';
 import { rewardVaultAbi } from '../abi/RewardVault.generated.ts';
+import { roundChallengesAbi } from '../abi/RoundChallenges.generated.ts';
 import { roundLedgerAbi } from '../abi/RoundLedger.generated.ts';
 import type { ChainClients } from '../clients.ts';
 import type { ContractName } from '../deployments.ts';
@@ -12,6 +14,8 @@ export const CONTRACT_ABIS = {
   NodeRegistry: nodeRegistryAbi,
   RoundLedger: roundLedgerAbi,
   RewardVault: rewardVaultAbi,
+  RoundChallenges: roundChallengesAbi,
+  GradnetTimelock: gradnetTimelockAbi,
 } as const;
 
 export type AbiOf<name extends ContractName> = (typeof CONTRACT_ABIS)[name];

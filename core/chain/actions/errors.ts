@@ -24,6 +24,8 @@ type CalledBy<name extends ContractName> = {
   NodeRegistry: 'GradToken';
   RoundLedger: never;
   RewardVault: 'GradToken' | 'RoundLedger';
+  RoundChallenges: 'GradToken' | 'RoundLedger' | 'NodeRegistry';
+  GradnetTimelock: 'GradToken' | 'RoundLedger' | 'NodeRegistry';
 }[name];
 
 /** What a view call on contract `name` can fail with. */
@@ -32,7 +34,7 @@ export type ReadErrorType<name extends ContractName> = ContractRevertError<Rever
 /** What a transaction on contract `name` can fail with. */
 export type WriteErrorType<name extends ContractName> = ReadErrorType<name> | NoAccountError | TransactionFailedError | TransactionTimeoutError;
 
-// Reverts are decoded against every error the four contracts know, since they bubble up across contracts.
+// Reverts are decoded against every error the gradnet contracts know, since they bubble up across contracts.
 const ALL_ERRORS: Abi = dedupeErrors(Object.values(CONTRACT_ABIS).flat());
 
 /** Maps a viem error to a gradnet ChainError: the decoded revert, or the unreachable RPC. */

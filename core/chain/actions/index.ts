@@ -9,22 +9,41 @@ export type { ReadErrorType, RevertErrorName, WriteErrorType } from './errors.ts
 export type { ActionOptions } from './options.ts';
 export type { ViewReturnType } from './read.ts';
 export type { SentTransaction } from './write.ts';
+export {
+  bondOf,
+  challengeRound,
+  challengerShareBps,
+  getRoundChallengedEvents,
+  postBond,
+  thresholdBps,
+  verdictDigest,
+  withdrawBond,
+} from './challenges.ts';
+export type * from './challenges.ts';
 export { grantRole, hasRole, type AccessControlled } from './roles.ts';
 export type * from './roles.ts';
 export {
+  challengeWindow,
   commitRound,
+  committedAt,
+  committerOf,
+  coordinator,
   deployedAtBlock,
   genesisModelHash,
   getRound,
   getRoundCommittedEvents,
+  getRoundsVoidedEvents,
+  isFinal,
   latestModelHash,
   maxRewardBudget,
   rewardsRootOf,
   roundCount,
+  setCoordinator,
   totalRewardBudget,
 } from './ledger.ts';
 export type * from './ledger.ts';
 export {
+  activeStakeOf,
   increaseStake,
   isActive,
   listNodes,
@@ -38,11 +57,14 @@ export {
   setUnbondingPeriod,
   slashedFor,
   slashEquivocation,
+  totalActiveStake,
   unbondingPeriod,
   withdraw,
 } from './registry.ts';
 export type * from './registry.ts';
 export { allowance, approve, balanceOf, mint, totalSupply, transfer } from './token.ts';
 export type * from './token.ts';
-export { claim, claimed } from './vault.ts';
+export { execute, getMinDelay, schedule } from './timelock.ts';
+export type * from './timelock.ts';
+export { claim, claimed, totalPaid } from './vault.ts';
 export type * from './vault.ts';

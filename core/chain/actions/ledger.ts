@@ -105,3 +105,71 @@ export async function commitRound(ledger: RoundLedger, { record, signal }: Commi
   const [event] = parseEventLogs({ abi: ledger.abi, eventName: 'RoundCommitted', logs: sent.receipt.logs });
   return { ...sent, committed: event.args };
 }
+
+export type ChallengeWindowReturnType = ViewReturnType<'RoundLedger', 'challengeWindow'>;
+export type ChallengeWindowErrorType = ReadErrorType<'RoundLedger'>;
+
+/** Seconds a committed round stays challengeable before it is final (fixed at deployment). */
+export function challengeWindow(ledger: RoundLedger, { signal }: ActionOptions = {}): Promise<ChallengeWindowReturnType> {
+  return readView(ledger, 'challengeWindow', [], signal);
+}
+
+export type CommittedAtParameters = FunctionParameters<'RoundLedger', 'committedAt'> & ActionOptions;
+export type CommittedAtReturnType = ViewReturnType<'RoundLedger', 'committedAt'>;
+export type CommittedAtErrorType = ReadErrorType<'RoundLedger'>;
+
+/** When round `roundId` was committed (0 for the genesis and rounds older than the ring); UnknownRound past the latest. */
+export function committedAt(ledger: RoundLedger, { roundId, signal }: CommittedAtParameters): Promise<CommittedAtReturnType> {
+  return readView(ledger, 'committedAt', [roundId], signal);
+}
+
+export type IsFinalParameters = FunctionParameters<'RoundLedger', 'isFinal'> & ActionOptions;
+export type IsFinalReturnType = ViewReturnType<'RoundLedger', 'isFinal'>;
+export type IsFinalErrorType = ReadErrorType<'RoundLedger'>;
+
+/** Whether round `roundId` is final (committed and past its challenge window), as of the latest block. */
+export function isFinal(ledger: RoundLedger, { roundId, signal }: IsFinalParameters): Promise<IsFinalReturnType> {
+  return readView(ledger, 'isFinal', [roundId], signal);
+}
+
+export type CoordinatorReturnType = ViewReturnType<'RoundLedger', 'coordinator'>;
+export type CoordinatorErrorType = ReadErrorType<'RoundLedger'>;
+
+/** The current holder of COORDINATOR_ROLE (the zero address when revoked). */
+export function coordinator(ledger: RoundLedger, { signal }: ActionOptions = {}): Promise<CoordinatorReturnType> {
+  return readView(ledger, 'coordinator', [], signal);
+}
+
+export type CommitterOfParameters = FunctionParameters<'RoundLedger', 'committerOf'> & ActionOptions;
+export type CommitterOfReturnType = ViewReturnType<'RoundLedger', 'committerOf'>;
+export type CommitterOfErrorType = ReadErrorType<'RoundLedger'>;
+
+/** The coordinator whose bond answers for round `roundId`. */
+export function committerOf(ledger: RoundLedger, { roundId, signal }: CommitterOfParameters): Promise<CommitterOfReturnType> {
+  return readView(ledger, 'committerOf', [roundId], signal);
+}
+
+export type SetCoordinatorParameters = FunctionParameters<'RoundLedger', 'setCoordinator'> & ActionOptions;
+export type SetCoordinatorErrorType = WriteErrorType<'RoundLedger'>;
+
+/** Moves COORDINATOR_ROLE to `newCoordinator` and revokes the previous one (admin: the timelock). */
+export function setCoordinator(ledger: RoundLedger, { newCoordinator, signal }: SetCoordinatorParameters): Promise<SentTransaction> {
+  return writeAndWait(ledger, 'setCoordinator', [newCoordinator], signal);
+}
+
+export type GetRoundsVoidedEventsParameters = ActionOptions & {
+  /** First block searched (the ledger's deployment block finds every void). */
+  fromBlock: bigint;
+};
+export type GetRoundsVoidedEventsReturnType = GetContractEventsReturnType<RoundLedger['abi'], 'RoundsVoided', true>;
+export type GetRoundsVoidedEventsErrorType = ReadErrorType<'RoundLedger'>;
+
+/** Every `RoundsVoided` event from `fromBlock` to the latest block, in chain order. */
+export function getRoundsVoidedEvents(ledger: RoundLedger, { fromBlock, signal }: GetRoundsVoidedEventsParameters): Promise<GetRoundsVoidedEventsReturnType> {
+  const { publicClient } = ledger.clients;
+  return withChainErrors(ledger, 'RoundsVoided logs', () => {
+    signal?.throwIfAborted();
+    const logs = publicClient.getContractEvents({ address: ledger.address, abi: ledger.abi, eventName: 'RoundsVoided', fromBlock, toBlock: 'latest', strict: true });
+    return abortable(logs, signal);
+  });
+}

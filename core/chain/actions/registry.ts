@@ -133,3 +133,20 @@ export type SetUnbondingPeriodErrorType = WriteErrorType<'NodeRegistry'>;
 export function setUnbondingPeriod(registry: NodeRegistry, { newPeriod, signal }: SetUnbondingPeriodParameters): Promise<SentTransaction> {
   return writeAndWait(registry, 'setUnbondingPeriod', [newPeriod], signal);
 }
+
+export type TotalActiveStakeReturnType = ViewReturnType<'NodeRegistry', 'totalActiveStake'>;
+export type TotalActiveStakeErrorType = ReadErrorType<'NodeRegistry'>;
+
+/** The stake of every registered, non-exiting node: what challenge thresholds are measured against. */
+export function totalActiveStake(registry: NodeRegistry, { signal }: ActionOptions = {}): Promise<TotalActiveStakeReturnType> {
+  return readView(registry, 'totalActiveStake', [], signal);
+}
+
+export type ActiveStakeOfParameters = FunctionParameters<'NodeRegistry', 'activeStakeOf'> & ActionOptions;
+export type ActiveStakeOfReturnType = ViewReturnType<'NodeRegistry', 'activeStakeOf'>;
+export type ActiveStakeOfErrorType = ReadErrorType<'NodeRegistry'>;
+
+/** The stake behind `nodeKey` when it is active, else 0 (what its verdict weighs in a challenge). */
+export function activeStakeOf(registry: NodeRegistry, { nodeKey, signal }: ActiveStakeOfParameters): Promise<ActiveStakeOfReturnType> {
+  return readView(registry, 'activeStakeOf', [nodeKey], signal);
+}

@@ -4,11 +4,11 @@ import type { ActionOptions } from './options.ts';
 import { readView, type ViewReturnType } from './read.ts';
 import { writeAndWait, type SentTransaction } from './write.ts';
 
-// OpenZeppelin AccessControl: the token (MINTER_ROLE), the registry (admin only) and the ledger
-// (COORDINATOR_ROLE). Role ids are in ROLES.
+// OpenZeppelin AccessControl: the token (MINTER_ROLE), the registry (admin only), the ledger
+// (COORDINATOR_ROLE) and the timelock that is their admin (PROPOSER_ROLE, EXECUTOR_ROLE). Role ids are in ROLES.
 
 /** The contracts that grant roles. */
-export type AccessControlled = 'GradToken' | 'NodeRegistry' | 'RoundLedger';
+export type AccessControlled = 'GradToken' | 'NodeRegistry' | 'RoundLedger' | 'GradnetTimelock';
 
 export type HasRoleParameters = FunctionParameters<AccessControlled, 'hasRole'> & ActionOptions;
 export type HasRoleReturnType = ViewReturnType<AccessControlled, 'hasRole'>;

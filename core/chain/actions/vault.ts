@@ -29,3 +29,11 @@ export type ClaimedErrorType = ReadErrorType<'RewardVault'>;
 export function claimed(vault: RewardVault, { owner, signal }: ClaimedParameters): Promise<ClaimedReturnType> {
   return readView(vault, 'claimed', [owner], signal);
 }
+
+export type TotalPaidReturnType = ViewReturnType<'RewardVault', 'totalPaid'>;
+export type TotalPaidErrorType = ReadErrorType<'RewardVault'>;
+
+/** Everything the vault has paid in claims (never above the final rounds' cumulative budget). */
+export function totalPaid(vault: RewardVault, { signal }: ActionOptions = {}): Promise<TotalPaidReturnType> {
+  return readView(vault, 'totalPaid', [], signal);
+}

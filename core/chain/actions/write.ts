@@ -13,14 +13,16 @@ export interface SentTransaction {
   receipt: TransactionReceipt;
 }
 
-type WriteName<name extends ContractName> = ContractFunctionName<AbiOf<name>, 'nonpayable'>;
+// The timelock's `execute` is payable (it may forward value); gradnet sends none.
+type WriteMutability = 'nonpayable' | 'payable';
+type WriteName<name extends ContractName> = ContractFunctionName<AbiOf<name>, WriteMutability>;
 
 /**
  * Sends a transaction to `functionName` (arguments typed by the contract's ABI) and waits for its
  * receipt. A revert caught at gas estimation comes back as ContractRevertError with the decoded
  * custom error; a failed receipt as TransactionFailedError; no receipt in time as TransactionTimeoutError.
  */
-export async function writeAndWait<name extends ContractName, functionName extends WriteName<name>, const args extends ContractFunctionArgs<AbiOf<name>, 'nonpayable', functionName> & readonly unknown[]>(
+export async function writeAndWait<name extends ContractName, functionName extends WriteName<name>, const args extends ContractFunctionArgs<AbiOf<name>, WriteMutability, functionName> & readonly unknown[]>(
   contract: ContractAt<name>,
   functionName: functionName,
   args: args,

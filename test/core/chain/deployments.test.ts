@@ -12,6 +12,8 @@ const sample: Deployments = {
     NodeRegistry: { address: '0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9', blockNumber: 4 },
     RoundLedger: { address: '0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512', blockNumber: 2 },
     RewardVault: { address: '0xDc64a140Aa3E981100a9becA4E685f962f0cF6C9', blockNumber: 5 },
+    RoundChallenges: { address: '0x5FC8d32690cc91D4c39d9d3abcBD16989F875707', blockNumber: 6 },
+    GradnetTimelock: { address: '0x0165878A594ca255338adfa4d48449f69242Eb8F', blockNumber: 3 },
   },
 };
 
@@ -35,7 +37,7 @@ describe('deployments address book', () => {
     assert.deepEqual(await readdir(dir), ['31337.json']);
     const text = await readFile(file, 'utf8');
     assert.deepEqual(JSON.parse(text), sample);
-    assert.deepEqual(Object.keys(JSON.parse(text).contracts), ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault']);
+    assert.deepEqual(Object.keys(JSON.parse(text).contracts), ['GradToken', 'NodeRegistry', 'RoundLedger', 'RewardVault', 'RoundChallenges', 'GradnetTimelock']);
     assert.deepEqual(await loadDeployments(31337, file), sample);
   });
 

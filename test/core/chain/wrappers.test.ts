@@ -36,7 +36,8 @@ describe('contract wrappers on a devnet', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gradnet-wrappers-'));
-    devnet = await startDevnet({ port: 0, accounts: 3, deploy: { deploymentsFile: join(dir, '31337.json') } });
+    // A one-second challenge window: the next block is at least a second later, so a round is final for the next transaction.
+    devnet = await startDevnet({ port: 0, accounts: 3, deploy: { deploymentsFile: join(dir, '31337.json'), challengeWindowSeconds: 1 } });
     const connect = (account?: Hex): Promise<GradnetChain> => connectGradnet({ rpcUrl: devnet.rpcUrl, account, deployments: devnet.deployments });
     [coordinator, owner, outsider, readOnly] = await Promise.all([
       connect(devnet.accounts[0].privateKey),
