@@ -41,9 +41,9 @@ export function chainPort(chain: GradnetChain, account: Address): CoordinatorCha
   };
 }
 
-/** What updates of the round `open` are validated against: its model, the norm bound and the samples bound. */
-export function updateValidationContext(config: CoordinatorConfig, open: { round: number; baseHash: Hex }, parameterCount: number): ValidationContext {
-  return { round: open.round, baseModelHash: open.baseHash, parameterCount, maxNorm: config.maxUpdateNorm, maxSamples: maxSamplesPerUpdate(config) };
+/** What commitments and updates of the round `open` are validated against: its model, its stage, the norm bound and the samples bound. */
+export function updateValidationContext(config: CoordinatorConfig, open: { round: number; baseHash: Hex; reveal: boolean }, parameterCount: number): ValidationContext {
+  return { round: open.round, baseModelHash: open.baseHash, parameterCount, maxNorm: config.maxUpdateNorm, maxSamples: maxSamplesPerUpdate(config), commitsClosed: open.reveal };
 }
 
 /**
@@ -81,11 +81,13 @@ export function gossipPort(options: {
     blobStore: options.checkpoints,
   });
   const gossip: RoundGossip = {
-    publishRoundOpen: (open) => node.publishRoundOpen(open),
+    // Relays validate the round's updates with these bounds, so they never forward what this coordinator refuses.
+    publishRoundOpen: (open) => node.publishRoundOpen({ ...open, maxUpdateNorm: config.maxUpdateNorm, maxSamples: maxSamplesPerUpdate(config) }),
     publishModelAnnounce: (announce) => node.publishModelAnnounce(announce),
     admitUpdatesFor(open) {
       admitted = open === null ? undefined : updateValidationContext(config, open, options.parameterCount);
     },
+    forgetRound: (round) => validator.forgetRound(round),
   };
   return { node, gossip };
 }

@@ -13,7 +13,11 @@ export interface RoundStatus {
   phase: RoundPhase;
   round: number | null;
   baseHash: Hex | null;
+  /** While collecting: taking commitments (`commit`) or the committed updates (`reveal`). */
+  stage: 'commit' | 'reveal' | null;
   deadline: number | null;
+  /** Commitments taken this collection. */
+  committed: number;
   accepted: number;
   quorum: number;
   halted: string | null;

@@ -106,6 +106,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
 
       const runner = new RoundRunner({ ...parts, config, clock, logger, metrics, events: this, signal });
       this.runner = runner;
+      parts.node.on('commitment', (event) => runner.onCommitment(event));
       parts.node.on('update', (event) => runner.onUpdate(event));
       parts.node.on('heartbeat', (event) => runner.onHeartbeat(event));
       parts.node.on('refused', (event) => runner.onRefused(event));
@@ -113,6 +114,7 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
       this.api = await startApiServer({
         host: config.api.host,
         port: config.api.port,
+        explorer: { rpcUrl: config.rpcUrl, deploymentsFile: config.deployments },
         source: createApiSource({ store: parts.store, nodes: parts.nodes, metrics, live: () => this.liveStatus(parts, runner), now: () => clock.now() }),
       });
       logger.info({ apiUrl: this.apiUrl, peerId: parts.node.peerId, multiaddrs: parts.node.multiaddrs(), resume: first.type }, 'coordinator started');

@@ -1,4 +1,4 @@
-import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
+import type { CommitmentEvent, RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
 import { decodeUpdate, encodeUpdate, equivocationEvidence, updateDigest, type EquivocationEvidence, type GradnetDomain, type Heartbeat } from '../core/protocol/index.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
 import { step, type RoundState, type StepResult } from '../core/round/index.ts';
@@ -73,6 +73,40 @@ export function takeUpdate(ports: IntakePorts, state: RoundState, event: UpdateE
   return { step: result, evidence: false };
 }
 
+/**
+ * A commitment the validator accepted: the state machine decides (refused once the reveal is
+ * open, or when the node committed to another update first), the commitment is journalled, and
+ * only then does the new state take effect. Refused ones are counted with the round's refusals.
+ */
+export function takeCommitment(ports: IntakePorts, state: RoundState, event: CommitmentEvent, now: number): Intake {
+  const { commitment, peer } = event;
+  const result = step(state, { type: 'commitmentAccepted', now, round: commitment.round, nodeKey: commitment.nodeKey, digest: commitment.updateDigest });
+  const ignored = result.effects.find((effect) => effect.type === 'commitmentIgnored');
+  if (ignored !== undefined) {
+    if (ignored.reason !== 'duplicate') {
+      ports.metrics.commitmentsRejected.inc({ reason: ignored.reason });
+      ports.refusals.record({ round: commitment.round, peerId: peer, reason: ignored.reason, nodeKey: commitment.nodeKey }, now);
+    }
+    return { step: result, evidence: false };
+  }
+  const journalled = ports.store.insertCommitment({
+    round: commitment.round,
+    nodeKey: commitment.nodeKey,
+    updateDigest: commitment.updateDigest,
+    signature: commitment.signature,
+    receivedMs: now,
+    peerId: peer,
+  });
+  if (!journalled) {
+    // The journal holds a commitment of this node from before (a round opened again after a
+    // void): the same one counts again, another one never does (the first stays).
+    const kept = ports.store.acceptedCommitments(commitment.round).find((earlier) => earlier.nodeKey === commitment.nodeKey);
+    if (kept?.digest.toLowerCase() !== commitment.updateDigest.toLowerCase()) return { step: null, evidence: false };
+  }
+  ports.metrics.commitmentsAccepted.inc();
+  return { step: result, evidence: false };
+}
+
 /** A heartbeat: the node is live (stored for /nodes, and told to the state machine). */
 export function takeHeartbeat(ports: IntakePorts, state: RoundState, heartbeat: Heartbeat, now: number): Intake {
   ports.nodes.heartbeat(heartbeat.nodeKey, heartbeat.round, now);
@@ -84,8 +118,8 @@ export function takeHeartbeat(ports: IntakePorts, state: RoundState, heartbeat: 
  * ignored) in the round's refusal counts per peer and reason; equivocation evidence is kept.
  */
 export function takeRefusal(ports: IntakePorts, state: RoundState, event: RefusedEvent, now: number): Intake {
-  if (event.kind !== 'update') return { step: null, evidence: false };
-  ports.metrics.updatesRejected.inc({ reason: event.reason });
+  if (event.kind !== 'update' && event.kind !== 'commitment') return { step: null, evidence: false };
+  (event.kind === 'update' ? ports.metrics.updatesRejected : ports.metrics.commitmentsRejected).inc({ reason: event.reason });
   const evidence = event.evidence ? recordEquivocation(ports, event.evidence, now) : false;
   if (event.outcome === 'reject') {
     ports.refusals.record({ round: state.phase === 'idle' ? 0 : state.round, peerId: event.peer, reason: event.reason, nodeKey: event.evidence?.nodeKey ?? null }, now);

@@ -9,6 +9,8 @@ export interface CoordinatorMetrics {
   readonly roundDuration: Histogram;
   readonly updatesAccepted: Counter;
   readonly updatesRejected: Counter<'reason'>;
+  readonly commitmentsAccepted: Counter;
+  readonly commitmentsRejected: Counter<'reason'>;
   readonly bytesReceived: Counter;
   readonly loss: Gauge;
   readonly accuracy: Gauge;
@@ -33,6 +35,13 @@ export function createCoordinatorMetrics(registry: Registry = new Registry()): C
     updatesRejected: new Counter({
       name: 'gradnet_updates_rejected_total',
       help: 'Updates rejected, by the reason the validator or the coordinator gave',
+      labelNames: ['reason'],
+      registers,
+    }),
+    commitmentsAccepted: new Counter({ name: 'gradnet_commitments_accepted_total', help: 'Commitments to an update accepted into a round', registers }),
+    commitmentsRejected: new Counter({
+      name: 'gradnet_commitments_rejected_total',
+      help: 'Commitments refused, by the reason the validator or the coordinator gave (commit_late: the reveal was open)',
       labelNames: ['reason'],
       registers,
     }),

@@ -19,6 +19,8 @@ import type { VoidChain } from './voids.ts';
 
 export interface CoordinatorEvents {
   roundOpened: [{ round: number; baseHash: Hex; deadline: number; reopened: boolean }];
+  /** The round's reveal opened: committed nodes send their updates by `deadline`. */
+  revealOpened: [{ round: number; deadline: number }];
   roundAggregated: [{ round: number; modelHash: Hex; loss: number; accuracy: number; contributors: number }];
   roundCommitted: [{ round: number; modelHash: Hex; txHash: Hex | null }];
   slashed: [{ nodeKey: Hex; evidenceHash: Hex; txHash?: Hex; error?: string }];

@@ -33,7 +33,8 @@ export async function waitForOwnPendingTransactions(ports: {
 /**
  * Where to resume, from the chain (the truth for committed rounds) and the journal: an
  * aggregated round not known committed is committed (the commit checks the chain first);
- * an open round on the chain's latest model resumes with the updates the journal kept;
+ * an open round on the chain's latest model resumes in the stage it was in (taking commitments,
+ * or revealed) with the commitments and updates the journal kept;
  * otherwise the next round opens on the chain's latest model. A journal ahead of the chain
  * (the chain was reset, or is another deployment) is refused with a ChainStateError.
  */
@@ -70,9 +71,10 @@ export async function recover(ports: {
   const round = onChain + 1;
   const open = journal.getRound(round);
   if (open && open.state === 'open' && open.baseHash.toLowerCase() === latestHash.toLowerCase()) {
+    const commitments = journal.acceptedCommitments(round);
     const accepted = journal.acceptedUpdates(round).map((row) => ({ nodeKey: row.nodeKey, digest: row.digest }));
-    logger.info({ round, accepted: accepted.length }, 'resuming the open round with the updates the database kept');
-    return { type: 'start', now, round, baseHash: latestHash, accepted, openedAt: open.openedMs };
+    logger.info({ round, commitments: commitments.length, accepted: accepted.length, revealed: open.revealedMs !== null }, 'resuming the open round with the commitments and updates the database kept');
+    return { type: 'start', now, round, baseHash: latestHash, commitments, accepted, openedAt: open.openedMs, revealedAt: open.revealedMs };
   }
   return { type: 'start', now, round, baseHash: latestHash };
 }

@@ -64,7 +64,12 @@ export async function produceRound(input: {
 }): Promise<ProducedRound> {
   const { round, store, settings, signal } = input;
   const wanted = new Set(input.digests.map((digest) => digest.toLowerCase()));
-  const rows = store.acceptedUpdates(round).filter((row) => wanted.has(row.digest.toLowerCase()));
+  // In commitment order: who committed to a payload first is its author, whoever sent it first
+  // (the scoring's arrival order, recorded in the checkpoint for auditors).
+  const rows = store
+    .acceptedUpdates(round)
+    .filter((row) => wanted.has(row.digest.toLowerCase()))
+    .sort((a, b) => a.commitOrder - b.commitOrder);
   if (rows.length !== wanted.size) {
     throw new StoreError(`round ${round} closed with ${wanted.size} updates but the database holds ${rows.length} of them; the database lost accepted updates`, {
       value: { round, wanted: [...wanted] },
@@ -100,7 +105,7 @@ export async function produceRound(input: {
       payloadDigest: update.payloadDigest,
       delta: update.delta,
       samples: update.samples,
-      arrival: update.row.id,
+      arrival: update.row.commitOrder,
     })),
     setAside: applied.aggregation.stats.rejected,
     evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,

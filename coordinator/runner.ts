@@ -1,20 +1,20 @@
 import { errorMessage } from '../core/errors.ts';
-import type { RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
+import type { CommitmentEvent, RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
 import type { Heartbeat } from '../core/protocol/index.ts';
 import { initialRoundState, nextWakeAt, quorumNeeded, step, type CollectingState, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
 import type { RoundStatus } from './api.ts';
 import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
-import { takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
+import { takeCommitment, takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
 import type { RunnerPorts } from './ports.ts';
 import { RefusalLog } from './refusals.ts';
 import { RegistryWatch } from './registry-watch.ts';
 import { aggregateRound, commitRound } from './round-effects.ts';
 import { VoidFollower } from './voids.ts';
 
-/** When the collecting round closes at the latest, given quorum (as its openRound effect announced). */
+/** When the collecting round's stage ends at the latest, given quorum (as its openRound or openReveal effect announced). */
 function deadlineOf(state: CollectingState): number {
-  return state.openedAt + state.config.deadlineMs;
+  return state.revealedAt === null ? state.openedAt + state.config.deadlineMs : state.revealedAt + state.config.revealMs;
 }
 
 /**
@@ -101,7 +101,9 @@ export class RoundRunner {
       phase: state.phase,
       round: state.phase === 'idle' ? null : state.round,
       baseHash: state.phase === 'idle' || state.phase === 'halted' ? null : state.baseHash,
+      stage: state.phase === 'collecting' ? state.stage : null,
       deadline: state.phase === 'collecting' ? deadlineOf(state) : null,
+      committed: state.phase === 'collecting' ? state.commitments.length : 0,
       accepted: state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.length : 0,
       quorum: quorumNeeded(state, this.ports.clock.now()),
       halted: this.halted,
@@ -112,6 +114,10 @@ export class RoundRunner {
 
   onUpdate(event: UpdateEvent): void {
     this.guarded(() => this.take(takeUpdate(this.intake, this.state, event, this.ports.clock.now())));
+  }
+
+  onCommitment(event: CommitmentEvent): void {
+    this.guarded(() => this.take(takeCommitment(this.intake, this.state, event, this.ports.clock.now())));
   }
 
   onHeartbeat(heartbeat: Heartbeat): void {
@@ -137,7 +143,7 @@ export class RoundRunner {
   private apply(result: StepResult): void {
     if (this.stopped) return;
     this.state = result.state;
-    const collecting = result.state.phase === 'collecting' ? { round: result.state.round, baseHash: result.state.baseHash } : null;
+    const collecting = result.state.phase === 'collecting' ? { round: result.state.round, baseHash: result.state.baseHash, reveal: result.state.stage === 'reveal' } : null;
     this.ports.gossip.admitUpdatesFor(collecting);
     for (const effect of result.effects) this.perform(effect);
     this.scheduleWake();
@@ -148,6 +154,13 @@ export class RoundRunner {
     switch (effect.type) {
       case 'openRound':
         return this.openRound(effect);
+      case 'openReveal':
+        return this.openReveal(effect);
+      case 'forgetRound':
+        // Re-sent commitments and updates must count again: daemons never sign a round twice.
+        this.ports.store.forgetCommitments(effect.round);
+        this.ports.gossip.forgetRound(effect.round);
+        return;
       case 'aggregate':
         return this.track(aggregateRound(this.ports, effect).then((next) => this.dispatch(next)));
       case 'commit':
@@ -165,6 +178,7 @@ export class RoundRunner {
         logger.debug({ event: effect.event, phase: effect.phase, reason: effect.reason }, 'event ignored');
         return;
       case 'updateIgnored':
+      case 'commitmentIgnored':
       case 'equivocation':
         // The intake recorded these: it sees the update itself.
         return;
@@ -174,11 +188,21 @@ export class RoundRunner {
   private openRound(effect: Extract<RoundEffect, { type: 'openRound' }>): void {
     const { store, gossip, metrics, logger, events } = this.ports;
     store.openRound(effect.round, effect.baseHash, effect.openedAt);
+    if (effect.reopened) store.setRevealed(effect.round, null);
     metrics.currentRound.set(effect.round);
-    logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open');
-    this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline }));
+    logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open; taking commitments');
+    this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline, reveal: false }));
     events.emit('roundOpened', { round: effect.round, baseHash: effect.baseHash, deadline: effect.deadline, reopened: effect.reopened });
     if (!effect.reopened) this.voids.resumeKept(effect.round, effect.baseHash);
+  }
+
+  /** Journals the reveal before announcing it: a restart resumes the reveal, never takes commitments after it. */
+  private openReveal(effect: Extract<RoundEffect, { type: 'openReveal' }>): void {
+    const { store, gossip, logger, events } = this.ports;
+    store.setRevealed(effect.round, effect.revealedAt);
+    logger.info({ round: effect.round, deadline: new Date(effect.deadline).toISOString(), reason: effect.reason }, 'reveal open; taking the committed updates');
+    this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline, reveal: true }));
+    events.emit('revealOpened', { round: effect.round, deadline: effect.deadline });
   }
 
   /** After a void: the state machine starts again from `first`, keeping what it knows of the nodes. */
@@ -193,7 +217,7 @@ export class RoundRunner {
   private reannounce(): void {
     const state = this.state;
     if (state.phase !== 'collecting') return;
-    this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline: deadlineOf(state) }));
+    this.publish(() => this.ports.gossip.publishRoundOpen({ round: state.round, baseModelHash: state.baseHash, deadline: deadlineOf(state), reveal: state.stage === 'reveal' }));
   }
 
   private announceModel(effect: Extract<RoundEffect, { type: 'announceModel' }>): void {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { Hex } from 'viem';
-import type { RoundJournal, RoundRowStatus } from '../core/round/index.ts';
+import type { AcceptedCommitment, RoundJournal, RoundRowStatus } from '../core/round/index.ts';
 import { StoreError } from './errors.ts';
 
 /** Lifecycle of a round in the store; the chain is the truth once a round is `committed`. */
@@ -56,6 +56,23 @@ export interface AcceptedUpdateRow extends UpdateRow {
   nodeKey: Hex;
   digest: Hex;
   message: Uint8Array;
+  /**
+   * Where its node's commitment came in the round's commitments (lower = earlier): who committed
+   * to a payload first is its author, whatever order the updates arrived in. The row id for an
+   * update a database kept from before commitments.
+   */
+  commitOrder: number;
+}
+
+/** A commitment the validator accepted, as journalled: the node will send the update `updateDigest`. */
+export interface CommitmentRecord {
+  round: number;
+  nodeKey: Hex;
+  updateDigest: Hex;
+  /** The node key's EIP-712 signature over the commitment. */
+  signature: Hex;
+  receivedMs: number;
+  peerId: string | null;
 }
 
 /** How many messages one peer had refused for one reason in one round. */
@@ -93,6 +110,8 @@ export interface RoundRow extends Partial<RoundResult> {
   state: RoundRowStatus;
   baseHash: Hex;
   openedMs: number;
+  /** When the round's reveal opened; null while it takes commitments. */
+  revealedMs: number | null;
   closedMs: number | null;
   committedMs: number | null;
   txHash: Hex | null;
@@ -261,6 +280,20 @@ const MIGRATIONS: readonly string[] = [
     tx_hash TEXT,
     voided_ms INTEGER NOT NULL
   );
+  `,
+  // Commit, then reveal: each node's commitment per round, and when each round's reveal opened.
+  `
+  CREATE TABLE commitments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    round INTEGER NOT NULL,
+    node_key TEXT NOT NULL,
+    update_digest TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    peer_id TEXT
+  );
+  CREATE UNIQUE INDEX commitments_one_per_node ON commitments (round, node_key);
+  ALTER TABLE rounds ADD COLUMN revealed_ms INTEGER;
   `,
 ];
 
@@ -452,7 +485,43 @@ export class CoordinatorStore implements RoundJournal {
 
   /** The accepted updates of a round, in arrival order. */
   acceptedUpdates(round: number): AcceptedUpdateRow[] {
-    return this.all("SELECT * FROM updates WHERE round = ? AND verdict = 'accepted' ORDER BY id", [round]).map(toUpdate) as AcceptedUpdateRow[];
+    return this.all(
+      `SELECT updates.*, commitments.id AS commit_id FROM updates LEFT JOIN commitments ON commitments.round = updates.round AND commitments.node_key = updates.node_key
+       WHERE updates.round = ? AND verdict = 'accepted' ORDER BY updates.id`,
+      [round],
+    ).map((row) => ({ ...toUpdate(row), commitOrder: optionalNumber(row.commit_id) ?? Number(row.id) }) as AcceptedUpdateRow);
+  }
+
+  // ---- commitments ------------------------------------------------------------------------
+
+  /** Journals a commitment; false (and nothing stored) when the node already has one in the round: the first stays. */
+  insertCommitment(commitment: CommitmentRecord): boolean {
+    const result = this.run(
+      'INSERT INTO commitments (round, node_key, update_digest, signature, received_ms, peer_id) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      [commitment.round, commitment.nodeKey, commitment.updateDigest, commitment.signature, commitment.receivedMs, commitment.peerId],
+    );
+    return Number(result.changes) > 0;
+  }
+
+  /** A round's commitments, in arrival order. */
+  acceptedCommitments(round: number): AcceptedCommitment[] {
+    return this.all('SELECT node_key, update_digest FROM commitments WHERE round = ? ORDER BY id', [round]).map((row) => ({
+      nodeKey: String(row.node_key) as Hex,
+      digest: String(row.update_digest) as Hex,
+    }));
+  }
+
+  /** Drops a round's commitments and reveal: it is collected again from scratch after its aggregation failed. */
+  forgetCommitments(round: number): void {
+    this.transaction(() => {
+      this.run('DELETE FROM commitments WHERE round = ?', [round]);
+      this.run('UPDATE rounds SET revealed_ms = NULL WHERE round = ?', [round]);
+    });
+  }
+
+  /** Records when a round's reveal opened, or (null) that it takes commitments again. */
+  setRevealed(round: number, revealedMs: number | null): void {
+    this.run('UPDATE rounds SET revealed_ms = ? WHERE round = ?', [revealedMs, round]);
   }
 
   /**
@@ -468,8 +537,7 @@ export class CoordinatorStore implements RoundJournal {
 
   /** A node's accepted update in a round, if any. */
   acceptedUpdateOf(round: number, nodeKey: Hex): AcceptedUpdateRow | null {
-    const row = this.get("SELECT * FROM updates WHERE round = ? AND node_key = ? AND verdict = 'accepted'", [round, nodeKey]);
-    return row ? (toUpdate(row) as AcceptedUpdateRow) : null;
+    return this.acceptedUpdates(round).find((update) => update.nodeKey === nodeKey) ?? null;
   }
 
   /** A round's updates (accepted and rejected), in arrival order, without the message bytes; all of them unless a page is asked for. */
@@ -909,6 +977,7 @@ function toRound(row: Row): RoundRow {
     state: String(row.state) as RoundRowStatus,
     baseHash: String(row.base_hash) as Hex,
     openedMs: Number(row.opened_ms),
+    revealedMs: optionalNumber(row.revealed_ms),
     closedMs: optionalNumber(row.closed_ms),
     committedMs: optionalNumber(row.committed_ms),
     txHash: optionalString<Hex>(row.tx_hash),

@@ -11,6 +11,7 @@ import {
   type PeerPorts,
   type PeerState,
   type PeerWorkKind,
+  type SignedCommitmentBytes,
   type SignedUpdateBytes,
   type TrainedUpdate,
 } from '../core/peer/index.ts';
@@ -41,6 +42,8 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
   #trained: Trained | undefined;
   /** The signed update of `state.signed`, in the exact bytes that are (re-)sent. */
   #signed: SignedUpdateBytes | undefined;
+  /** The commitment to `#signed`, gossiped before it, in the exact bytes that are (re-)sent. */
+  #commitment: SignedCommitmentBytes | undefined;
   /** Error feedback carried into the next round's training. */
   #residual: Float32Array | undefined;
   #window = '';
@@ -148,8 +151,8 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
         for (const digest of event.digests) this.#dispatch({ type: 'ownKeyHeard', now, round: event.round, digest });
         return;
       case 'roundOpen':
-        logger.debug({ round: event.round, baseModelHash: event.baseModelHash }, `round ${event.round} opened`);
-        this.#dispatch({ type: 'roundOpenHeard', now, round: event.round, peer: event.peer });
+        logger.debug({ round: event.round, baseModelHash: event.baseModelHash, reveal: event.reveal }, event.reveal ? `round ${event.round} reveals` : `round ${event.round} takes commitments`);
+        this.#dispatch({ type: 'roundOpenHeard', now, round: event.round, baseModelHash: event.baseModelHash, reveal: event.reveal, peer: event.peer });
         return;
       case 'modelAnnounce':
         logger.debug({ round: event.round, modelHash: event.modelHash }, `model of round ${event.round} announced`);
@@ -207,10 +210,20 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
           const signed = await signer.sign(trained, { signal });
           await store.save({ update: signed, residual: trained.residual }, { signal });
           this.#signed = signed;
+          this.#commitment = undefined;
           this.#residual = trained.residual;
           this.#trained = undefined;
           auditor.observeOwn(signed);
           return { type: 'signed', now: clock.now(), round: signed.round, baseModelHash: signed.baseModelHash, digest: signed.digest };
+        });
+      case 'publishCommitment':
+        return this.#work('publishCommitment', async (signal) => {
+          const signed = this.#signed;
+          if (signed === undefined || signed.digest !== effect.digest) throw new Error(`the signed update ${effect.digest} is not held`);
+          if (this.#commitment?.digest !== signed.digest) this.#commitment = await signer.commit(signed, { signal });
+          const sent = await gossip.publishCommitment(this.#commitment, { signal });
+          logger.info({ round: effect.round, digest: effect.digest, recipients: sent.recipients, resend: effect.resend }, `${effect.resend ? 're-sent' : 'gossiped'} the commitment to its update for round ${effect.round}; the update waits for the reveal`);
+          return { type: 'commitmentPublished', now: clock.now(), round: effect.round, digest: effect.digest, updateSubscribers: gossip.updateSubscribers() };
         });
       case 'publish':
         return this.#work('publish', async (signal) => {

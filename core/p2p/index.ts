@@ -9,6 +9,7 @@ export {
   type GradnetNodeOptions,
   type GradnetNodeEvents,
   type UpdateEvent,
+  type CommitmentEvent,
   type RefusedEvent,
   type PublishResult,
   type SignalOption,

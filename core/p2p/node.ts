@@ -18,6 +18,7 @@ import {
   MESSAGE_FIELDS_BYTES,
   TOPIC_KINDS,
   addressFromPeerKey,
+  encodeCommitment,
   encodeHeartbeat,
   encodeModelAnnounce,
   encodeRoundOpen,
@@ -32,6 +33,7 @@ import {
   type Heartbeat,
   type ModelAnnounce,
   type RoundOpen,
+  type SignedCommitment,
   type SignedUpdate,
   type SignedVerdict,
   type TopicKind,
@@ -68,6 +70,13 @@ export interface UpdateEvent extends ValidatedUpdate {
   peer: string;
 }
 
+/** A validated commitment as delivered to the application; `digest` is the commitment's own EIP-712 digest. */
+export interface CommitmentEvent {
+  commitment: SignedCommitment;
+  digest: Hex;
+  peer: string;
+}
+
 export interface RefusedEvent {
   kind: TopicKind;
   outcome: 'reject' | 'ignore';
@@ -84,6 +93,7 @@ export interface GradnetNodeEvents {
   'round-open': [RoundOpen & { peer: string }];
   'model-announce': [ModelAnnounce & { peer: string }];
   verdict: [SignedVerdict & { peer: string }];
+  commitment: [CommitmentEvent];
   refused: [RefusedEvent];
 }
 
@@ -290,6 +300,11 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     return this.publish('verdict', encodeVerdict(verdict), options);
   }
 
+  /** Gossips a commitment to an update, before the update itself (commit, then reveal). */
+  publishCommitment(commitment: SignedCommitment, options: SignalOption = {}): Promise<PublishResult> {
+    return this.publish('commitment', encodeCommitment(commitment), options);
+  }
+
   /** Fetches bytes by hash from connected peers (or `options.peers`), verified before returned. */
   async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
     const exchange = this.exchange;
@@ -345,6 +360,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
         'round-open': () => validator.validateRoundOpen(data, validateOptions),
         'model-announce': () => validator.validateModelAnnounce(data, validateOptions),
         verdict: () => validator.validateVerdict(data, validateOptions),
+        commitment: () => validator.validateCommitment(data, validateOptions),
       };
       const verdict = await validateKind[kind]();
       const peer = propagationSource.toString();
@@ -365,7 +381,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   }
 
   private deliver(kind: TopicKind, verdict: object, peer: string): void {
-    const accepted = verdict as Partial<ValidatedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce; verdict: SignedVerdict }>;
+    const accepted = verdict as Partial<ValidatedUpdate & { heartbeat: Heartbeat; roundOpen: RoundOpen; modelAnnounce: ModelAnnounce; verdict: SignedVerdict; commitment: SignedCommitment }>;
     if (kind === 'update' && accepted.update && accepted.delta && accepted.digest) {
       this.emit('update', { update: accepted.update, delta: accepted.delta, digest: accepted.digest, peer });
     } else if (kind === 'heartbeat' && accepted.heartbeat) {
@@ -376,6 +392,8 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       this.emit('model-announce', { ...accepted.modelAnnounce, peer });
     } else if (kind === 'verdict' && accepted.verdict) {
       this.emit('verdict', { ...accepted.verdict, peer });
+    } else if (kind === 'commitment' && accepted.commitment && accepted.digest) {
+      this.emit('commitment', { commitment: accepted.commitment, digest: accepted.digest, peer });
     }
   }
 }

@@ -20,6 +20,7 @@ export type {
   PeerStore,
   PeerSigner,
   PeerTrainer,
+  SignedCommitmentBytes,
   SignedUpdateBytes,
   TrainedUpdate,
   UpdateWindow,

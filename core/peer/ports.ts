@@ -36,8 +36,18 @@ export interface SignedUpdateBytes {
   bytes: Uint8Array;
 }
 
+/** The commitment to a signed update, as it goes on the wire (re-sent in the same bytes). */
+export interface SignedCommitmentBytes {
+  round: number;
+  baseModelHash: Hex;
+  /** The committed update's digest. */
+  digest: Hex;
+  bytes: Uint8Array;
+}
+
 export type GossipEvent =
-  | { type: 'roundOpen'; round: number; baseModelHash: Hex; peer: string }
+  /** The coordinator's announcement of a round's stage: commitments, or (`reveal`) the committed updates. */
+  | { type: 'roundOpen'; round: number; baseModelHash: Hex; reveal: boolean; peer: string }
   | { type: 'modelAnnounce'; round: number; modelHash: Hex; peer: string }
   | { type: 'update'; update: HeardUpdate }
   /** Two different updates signed by `nodeKey` for `round` (either may have been refused). */
@@ -67,6 +77,7 @@ export interface PeerGossip {
   /** Every validated message from now on goes to `listener`. */
   subscribe(listener: (event: GossipEvent) => void): void;
   acceptUpdatesFor(window: UpdateWindow): void;
+  publishCommitment(commitment: SignedCommitmentBytes, options?: Abortable): Promise<{ recipients: number }>;
   publishUpdate(update: SignedUpdateBytes, options?: Abortable): Promise<{ recipients: number; inline: boolean }>;
   publishHeartbeat(heartbeat: PeerHeartbeat, options?: Abortable): Promise<void>;
   /** Peers subscribed to updates right now. */
@@ -93,6 +104,11 @@ export interface PeerTrainer<Trained extends TrainedUpdate = TrainedUpdate> {
 export interface PeerSigner<Trained extends TrainedUpdate = TrainedUpdate> {
   readonly nodeKey: Hex;
   sign(trained: Trained, options?: Abortable): Promise<SignedUpdateBytes>;
+  /**
+   * The commitment to `update` (signed by the node key). Deterministic: the same update always
+   * gives the same bytes, so a restarted daemon re-sends exactly what it sent before.
+   */
+  commit(update: SignedUpdateBytes, options?: Abortable): Promise<SignedCommitmentBytes>;
 }
 
 /** Replays committed rounds from the updates the peer saw. */

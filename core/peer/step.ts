@@ -16,6 +16,7 @@ export function initialPeerState(config: PeerConfig): PeerState {
     heartbeatAt: Infinity,
     failures: 0,
     coordinatorPeer: null,
+    reveal: null,
     impostor: null,
   };
 }
@@ -40,8 +41,9 @@ function settle(state: PeerState, now: number, effects: PeerEffect[]): PeerStepR
 
 /**
  * Decides the next step of the open round after a chain read, in the order the peer needs them:
- * audit the rounds committed since, hold the round's base model, train and sign once, gossip,
- * and re-send while the coordinator may not have heard.
+ * audit the rounds committed since, hold the round's base model, train and sign once, gossip the
+ * commitment, then (once the reveal is open) the update, and re-send either while the
+ * coordinator may not have heard.
  */
 function advance(state: PeerState, now: number, updateSubscribers: readonly string[], effects: PeerEffect[]): PeerStepResult {
   const { config, open } = state;
@@ -64,6 +66,13 @@ function advance(state: PeerState, now: number, updateSubscribers: readonly stri
   }
   // Signed for this round (or a later one, on a chain that went back): never sign again, only re-send.
   if (signed.round !== open.round || !sameHash(signed.baseModelHash, open.baseModelHash)) return settle(state, now, effects);
+  if (!signed.revealed) {
+    const uncommitted = signed.committedAt === null;
+    const commitUnheard = !signed.commitHeard && updateSubscribers.length > 0 && signed.committedAt !== null && now - signed.committedAt >= config.republishAfterMs;
+    if (!uncommitted && !commitUnheard) return settle(state, now, effects);
+    const publish: PeerEffect = { type: 'publishCommitment', round: signed.round, digest: signed.digest, resend: !uncommitted || signed.restored };
+    return { state: { ...state, work: { kind: 'publishCommitment', round: signed.round, digest: signed.digest } }, effects: [...effects, publish] };
+  }
   const unsent = signed.sentAt === null;
   const unheard = !signed.heard && updateSubscribers.length > 0 && signed.sentAt !== null && now - signed.sentAt >= config.republishAfterMs;
   if (!unsent && !unheard) return settle(state, now, effects);
@@ -101,6 +110,26 @@ function onFailure(state: PeerState, event: Extract<PeerEvent, { type: 'workFail
   };
 }
 
+/** A signed record that this process has not gossiped yet, neither commitment nor update. */
+const UNSENT = { committedAt: null, commitHeard: false, revealed: false, sentAt: null, heard: false } as const;
+
+/**
+ * The coordinator announced a round's stage. A (re)started coordinator may have missed what this
+ * peer sent for the round, so it is sent again. The update may go out once a reveal is announced
+ * after its commitment went out: a reveal already open when the commitment was sent (signed late)
+ * waits for the round to take commitments again, since the coordinator refuses late ones.
+ */
+function onRoundOpen(state: PeerState, event: Extract<PeerEvent, { type: 'roundOpenHeard' }>): PeerState {
+  const { round, baseModelHash, reveal, peer } = event;
+  const revealWasOpen = state.reveal !== null && state.reveal.round === round && sameHash(state.reveal.baseModelHash, baseModelHash);
+  const next: PeerState = { ...state, coordinatorPeer: peer, reveal: reveal ? { round, baseModelHash } : null };
+  const { signed } = state;
+  if (signed === null || signed.round !== round || !sameHash(signed.baseModelHash, baseModelHash)) return next;
+  if (!reveal) return { ...next, signed: { ...signed, commitHeard: false, revealed: false, heard: false } };
+  const revealed = signed.revealed || (!revealWasOpen && signed.committedAt !== null);
+  return { ...next, signed: { ...signed, revealed, heard: false } };
+}
+
 /** Reads the chain now (even in a backoff: the network has news); a step under way is followed by a read or the next poll anyway. */
 function pollNow(state: PeerState): PeerStepResult {
   return state.work === null ? readChain(state) : { state, effects: [] };
@@ -128,7 +157,7 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
   switch (event.type) {
     case 'start': {
       if (state.open !== null || state.work !== null) return ignored(state, event, 'already started');
-      const signed = event.restored === undefined ? null : { ...event.restored, sentAt: null, heard: false, restored: true };
+      const signed = event.restored === undefined ? null : { ...event.restored, ...UNSENT, restored: true };
       return readChain({ ...state, auditedThrough: event.roundCount, signed, heartbeatAt: event.now + state.config.heartbeatMs, pollAt: event.now });
     }
     case 'tick':
@@ -156,9 +185,15 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
     case 'signed': {
       const { work } = state;
       if (work?.kind !== 'sign' || work.round !== event.round) return ignored(state, event, `no signing of round ${event.round} is in flight`);
-      const signed = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest, sentAt: null, heard: false, restored: false };
-      const effects: PeerEffect[] = [{ type: 'publish', round: event.round, digest: event.digest, resend: false }];
-      return { state: { ...state, signed, trained: null, work: { kind: 'publish', round: event.round, digest: event.digest } }, effects };
+      const signed = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest, ...UNSENT, restored: false };
+      const effects: PeerEffect[] = [{ type: 'publishCommitment', round: event.round, digest: event.digest, resend: false }];
+      return { state: { ...state, signed, trained: null, work: { kind: 'publishCommitment', round: event.round, digest: event.digest } }, effects };
+    }
+    case 'commitmentPublished': {
+      const { work, signed } = state;
+      if (work?.kind !== 'publishCommitment' || signed === null || work.digest !== event.digest) return ignored(state, event, `no gossip of the commitment to ${event.digest} is in flight`);
+      const commitHeard = state.coordinatorPeer !== null && event.updateSubscribers.includes(state.coordinatorPeer);
+      return settle({ ...state, signed: { ...signed, committedAt: event.now, commitHeard } }, event.now, []);
     }
     case 'published': {
       const { work, signed } = state;
@@ -166,11 +201,8 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
       const heard = state.coordinatorPeer !== null && event.updateSubscribers.includes(state.coordinatorPeer);
       return settle({ ...state, signed: { ...signed, sentAt: event.now, heard } }, event.now, []);
     }
-    case 'roundOpenHeard': {
-      // A (re)started coordinator opening the round this peer sent for may have missed the update.
-      const signed = state.signed !== null && state.signed.round === event.round ? { ...state.signed, heard: false } : state.signed;
-      return pollNow({ ...state, signed, coordinatorPeer: event.peer });
-    }
+    case 'roundOpenHeard':
+      return pollNow(onRoundOpen(state, event));
     case 'modelAnnounced':
       return pollNow({ ...state, coordinatorPeer: event.peer });
     case 'ownKeyHeard': {

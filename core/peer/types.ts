@@ -23,14 +23,25 @@ export type PeerWork =
   | { kind: 'fetchModel'; modelHash: Hex }
   | { kind: 'train'; round: number; baseModelHash: Hex }
   | { kind: 'sign'; round: number; baseModelHash: Hex }
+  | { kind: 'publishCommitment'; round: number; digest: Hex }
   | { kind: 'publish'; round: number; digest: Hex };
 export type PeerWorkKind = PeerWork['kind'];
 
-/** The one update this peer signed for `round`; it is never replaced by another for that round. */
+/**
+ * The one update this peer signed for `round`; it is never replaced by another for that round.
+ * Its commitment is gossiped first; the update itself only once the coordinator announced the
+ * reveal after the commitment went out, so nobody sees the payload while commitments are taken.
+ */
 export interface SignedRecord {
   round: number;
   baseModelHash: Hex;
   digest: Hex;
+  /** When its commitment was last gossiped; null while it never was (by this process). */
+  committedAt: number | null;
+  /** The coordinator was subscribed when the commitment was last sent. */
+  commitHeard: boolean;
+  /** The coordinator announced the reveal of this round after the commitment was sent: the update may go out. */
+  revealed: boolean;
   /** When it was last gossiped; null while it never was (by this process). */
   sentAt: number | null;
   /** The coordinator was subscribed when it was last sent. */
@@ -63,6 +74,8 @@ export interface PeerState {
   failures: number;
   /** The libp2p peer that announces rounds and models. */
   coordinatorPeer: string | null;
+  /** The round (and model) whose reveal the coordinator last announced open; null while it takes commitments. */
+  reveal: { round: number; baseModelHash: Hex } | null;
   /** Set when someone else signs with this peer's key: nothing is signed or gossiped any more. */
   impostor: { round: number; digest: Hex; reason: string } | null;
 }
@@ -79,9 +92,11 @@ export type PeerEvent =
   | { type: 'trained'; now: number; round: number; baseModelHash: Hex }
   /** The update is signed and written down: it may be gossiped. */
   | { type: 'signed'; now: number; round: number; baseModelHash: Hex; digest: Hex }
+  | { type: 'commitmentPublished'; now: number; round: number; digest: Hex; updateSubscribers: readonly string[] }
   | { type: 'published'; now: number; round: number; digest: Hex; updateSubscribers: readonly string[] }
   | { type: 'workFailed'; now: number; work: PeerWorkKind; error: string }
-  | { type: 'roundOpenHeard'; now: number; round: number; peer: string }
+  /** The coordinator announced `round` on `baseModelHash`: taking commitments, or (`reveal`) the committed updates. */
+  | { type: 'roundOpenHeard'; now: number; round: number; baseModelHash: Hex; reveal: boolean; peer: string }
   | { type: 'modelAnnounced'; now: number; round: number; peer: string }
   /** Gossip carried an update signed with this peer's key (or evidence that two were). */
   | { type: 'ownKeyHeard'; now: number; round: number; digest: Hex };
@@ -99,6 +114,8 @@ export type PeerEffect =
   | { type: 'dropUpdate'; round: number; reason: string }
   /** Sign the trained update and write it down before anything is gossiped; then `signed`. */
   | { type: 'sign'; round: number; baseModelHash: Hex }
+  /** Gossip the commitment to the signed update `digest`, the same bytes every time; then `commitmentPublished`. */
+  | { type: 'publishCommitment'; round: number; digest: Hex; resend: boolean }
   /** Gossip the signed update `digest`, the same bytes every time; then `published`. */
   | { type: 'publish'; round: number; digest: Hex; resend: boolean }
   | { type: 'heartbeat'; round: number; modelHash: Hex; timestamp: number }

@@ -12,11 +12,20 @@ export interface Heartbeat {
   timestamp: number;
 }
 
-/** The coordinator opened `round` on `baseModelHash`; updates are due by `deadline` (unix ms). */
+/**
+ * The coordinator opened `round` on `baseModelHash`. Until `reveal`, it takes commitments; from
+ * then on, the committed updates. `deadline` (unix ms) ends the current stage. Every receiver
+ * validates the round's updates with the bounds announced here, the coordinator's own.
+ */
 export interface RoundOpen {
   round: number;
   baseModelHash: Hex;
   deadline: number;
+  reveal: boolean;
+  /** Largest L2 norm of an update's delta. */
+  maxUpdateNorm: number;
+  /** Most samples one update may claim. */
+  maxSamples: number;
 }
 
 /** The coordinator committed `modelHash` for `round`; its checkpoint is served by hash. */
@@ -72,10 +81,17 @@ export function encodeRoundOpen(message: RoundOpen): Uint8Array {
 
 export function decodeRoundOpen(bytes: Uint8Array): RoundOpen {
   const wire = decodeWith('round-open', () => RoundOpenWire.decode(bytes));
+  if (!Number.isFinite(wire.maxUpdateNorm) || wire.maxUpdateNorm <= 0) {
+    throw new InvalidMessageError(`round-open maxUpdateNorm must be a positive number, got ${wire.maxUpdateNorm}`, wire.maxUpdateNorm);
+  }
+  if (safeInteger('round-open maxSamples', wire.maxSamples) === 0) throw new InvalidMessageError('round-open maxSamples must be positive, got 0', 0);
   return {
     round: safeInteger('round-open round', wire.round),
     baseModelHash: hash32('round-open baseModelHash', wire.baseModelHash),
     deadline: safeInteger('round-open deadline', wire.deadline),
+    reveal: wire.reveal,
+    maxUpdateNorm: wire.maxUpdateNorm,
+    maxSamples: wire.maxSamples,
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * The wire: protobuf messages, gossip topics, EIP-712 signing of updates, gossip validation with
+ * The wire: protobuf messages, gossip topics, EIP-712 signing of updates and of the commitments
+ * gossiped before them (commit, then reveal), gossip validation with
  * a reason for every refusal, equivocation evidence, and the message size limits (limits.ts).
  */
 export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
@@ -32,6 +33,16 @@ export {
   encodeModelAnnounce,
   decodeModelAnnounce,
 } from './announcements.ts';
+export {
+  COMMITMENT_TYPES,
+  type CommitmentFields,
+  type SignedCommitment,
+  commitmentDigest,
+  signCommitment,
+  recoverCommitmentSigner,
+  encodeCommitment,
+  decodeCommitment,
+} from './commitment.ts';
 export { type EquivocationEvidence, evidenceHashOf, equivocationEvidence, verifyEquivocationEvidence } from './evidence.ts';
 export {
   type NodeDirectory,

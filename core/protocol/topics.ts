@@ -2,7 +2,7 @@ import { getAddress, isAddress, type Address } from 'viem';
 import { InvalidMessageError } from './errors.ts';
 
 /** The gossip message kinds, one topic each. */
-export const TOPIC_KINDS = ['update', 'heartbeat', 'round-open', 'model-announce', 'verdict'] as const;
+export const TOPIC_KINDS = ['update', 'heartbeat', 'round-open', 'model-announce', 'verdict', 'commitment'] as const;
 export type TopicKind = (typeof TOPIC_KINDS)[number];
 
 export type GradnetTopics = Readonly<Record<TopicKind, string>>;
@@ -25,6 +25,7 @@ export function gradnetTopics(chainId: number, ledger: Address): GradnetTopics {
     'round-open': `${prefix}/round-open`,
     'model-announce': `${prefix}/model-announce`,
     verdict: `${prefix}/verdict`,
+    commitment: `${prefix}/commitment`,
   };
 }
 

@@ -2,6 +2,7 @@ import { Counter, Registry } from 'prom-client';
 import type { Address, Hex } from 'viem';
 import { decodeDelta, isCodecId, maxPayloadBytes, payloadElementCount } from '../tensor/index.ts';
 import { decodeHeartbeat, decodeModelAnnounce, decodeRoundOpen, type Heartbeat, type ModelAnnounce, type RoundOpen } from './announcements.ts';
+import { commitmentDigest, decodeCommitment, recoverCommitmentSigner, type SignedCommitment } from './commitment.ts';
 import { contentHash } from './content-hash.ts';
 import { MAX_GOSSIP_MESSAGE_BYTES } from './limits.ts';
 import { equivocationEvidence, type EquivocationEvidence } from './evidence.ts';
@@ -27,6 +28,8 @@ export interface ValidationContext {
    * beyond the integer range; set it from the local steps × batch size the round asks for.
    */
   maxSamples?: number;
+  /** The round's reveal is open: commitments are refused (`commit_late`). */
+  commitsClosed?: boolean;
 }
 
 export type ValidationOutcome = 'accept' | 'reject' | 'ignore';
@@ -56,6 +59,8 @@ export const VALIDATION_REASONS = [
   'samples_exceeded',
   'clock_skew',
   'not_coordinator',
+  'commit_late',
+  'commitment_conflict',
   'unknown_round',
   'wrong_commitment',
   'internal_error',
@@ -86,6 +91,11 @@ const OUTCOME_OF: Record<ValidationReason, ValidationOutcome> = {
   samples_exceeded: 'reject',
   clock_skew: 'ignore',
   not_coordinator: 'reject',
+  // A slow honest node may commit once the reveal opened, and a restarted one may re-send a
+  // commitment that lost to one it made before (it cannot have: it never signs twice); neither
+  // must cost an honest node its gossip score. The coordinator refuses both.
+  commit_late: 'ignore',
+  commitment_conflict: 'ignore',
   // A verdict may race the commit it names, or name a round since voided and committed again.
   unknown_round: 'ignore',
   wrong_commitment: 'ignore',
@@ -165,6 +175,8 @@ function refuse(reason: Exclude<ValidationReason, 'valid'>, detail: string, evid
 export class GossipValidator {
   private readonly counter: Counter<'kind' | 'outcome' | 'reason'>;
   private readonly firstSeen = new Map<number, Map<Address, SignedUpdate & { digest: Hex }>>();
+  /** The first commitment of each node per round: the committed update digest. */
+  private readonly commitmentsSeen = new Map<number, Map<Address, Hex>>();
   private readonly evidenceKept: EquivocationEvidence[] = [];
   private readonly maxMessageBytes: number;
   private readonly maxClockSkewMs: number;
@@ -235,6 +247,45 @@ export class GossipValidator {
       await this.requireActive(verdict.nodeKey, options.signal);
       return { verdict };
     });
+  }
+
+  /**
+   * A commitment to an update: from its signer, for the open round and model, before the reveal,
+   * by an active node, signed in this domain; one per node and round (the first stays).
+   */
+  async validateCommitment(data: Uint8Array, options: ValidateOptions): Promise<Verdict<{ commitment: SignedCommitment; digest: Hex }>> {
+    return this.guard('commitment', async () => {
+      const commitment = this.decodeBounded(data, decodeCommitment);
+      const context = this.options.context();
+      if (context === undefined) refuse('no_context', 'no round is open locally yet');
+      if (commitment.round < context.round) refuse('stale_round', `commitment for round ${commitment.round}, round ${context.round} is open`);
+      if (commitment.round > context.round) refuse('future_round', `commitment for round ${commitment.round}, round ${context.round} is open`);
+      if (commitment.baseModelHash.toLowerCase() !== context.baseModelHash.toLowerCase()) {
+        refuse('wrong_base_model', `commitment on ${commitment.baseModelHash}, round ${context.round} starts from ${context.baseModelHash}`);
+      }
+      if (context.commitsClosed === true) refuse('commit_late', `the reveal of round ${context.round} is open; commitments are no longer taken`);
+      if (!sameAddress(options.from, commitment.nodeKey)) refuse('from_mismatch', `commitment of ${commitment.nodeKey} published by ${options.from}`);
+      await this.requireActive(commitment.nodeKey, options.signal);
+      const signer = await recoverCommitmentSigner(commitment, this.options.domain);
+      if (signer !== commitment.nodeKey) refuse('bad_signature', `commitment signature recovers ${signer}, not its node key ${commitment.nodeKey}`);
+      // Claimed only once verified (a forged commitment must not take a node's slot), after the
+      // last await (two racing through validation cannot both pass).
+      const byNode = this.roundMemory(this.commitmentsSeen, commitment.round, context.round);
+      const claimed = byNode.get(commitment.nodeKey);
+      if (claimed?.toLowerCase() === commitment.updateDigest.toLowerCase()) refuse('duplicate', `commitment to ${claimed} was already seen`);
+      if (claimed !== undefined) refuse('commitment_conflict', `${commitment.nodeKey} committed to ${claimed} in round ${commitment.round} first, not ${commitment.updateDigest}`);
+      byNode.set(commitment.nodeKey, commitment.updateDigest);
+      return { commitment, digest: commitmentDigest(commitment, this.options.domain) };
+    });
+  }
+
+  /**
+   * Forgets the commitments and updates seen for `round`: the coordinator collects a round again
+   * after its aggregation failed, and the nodes re-send the same ones, which must count again.
+   */
+  forgetRound(round: number): void {
+    this.firstSeen.delete(round);
+    this.commitmentsSeen.delete(round);
   }
 
   /** Equivocation evidence gathered so far (most recent last, bounded). */
@@ -342,12 +393,7 @@ export class GossipValidator {
    * the first later fails its payload checks: the node signed both.
    */
   private claimSlot(update: SignedUpdate, digest: Hex, openRound: number): void {
-    for (const round of this.firstSeen.keys()) if (round < openRound - 1) this.firstSeen.delete(round);
-    let byNode = this.firstSeen.get(update.round);
-    if (byNode === undefined) {
-      byNode = new Map();
-      this.firstSeen.set(update.round, byNode);
-    }
+    const byNode = this.roundMemory(this.firstSeen, update.round, openRound);
     const first = byNode.get(update.nodeKey);
     if (first === undefined) {
       byNode.set(update.nodeKey, { ...update, payload: undefined, digest });
@@ -361,6 +407,17 @@ export class GossipValidator {
       this.options.onEquivocation?.(evidence);
     }
     refuse('equivocation', `${update.nodeKey} signed two different updates for round ${update.round}`, evidence);
+  }
+
+  /** `memory`'s entry for `round` (created if missing), forgetting rounds long closed. */
+  private roundMemory<T>(memory: Map<number, Map<Address, T>>, round: number, openRound: number): Map<Address, T> {
+    for (const kept of memory.keys()) if (kept < openRound - 1) memory.delete(kept);
+    let byNode = memory.get(round);
+    if (byNode === undefined) {
+      byNode = new Map();
+      memory.set(round, byNode);
+    }
+    return byNode;
   }
 
   private async payloadOf(update: SignedUpdate, options: ValidateOptions): Promise<Uint8Array> {

@@ -18,15 +18,21 @@ export const roundConfigSchema = z
      * the copy check has nothing to copy from), so a lone key would move the model unchecked.
      */
     minQuorum: z.number().int().positive().default(2),
-    /** From opening, how long a round collects before it closes (given quorum). */
+    /** From opening, how long a round takes commitments before its reveal opens (given quorum). */
     deadlineMs: z.number().int().positive().default(30_000),
     /**
-     * Longest a round waits for quorum: it then closes with the updates it has if they are at
-     * least `minQuorum`, and is otherwise re-announced on the same model, keeping its updates.
+     * Longest a round waits for a quorum of commitments: it then opens the reveal if it has at
+     * least `minQuorum`, and is otherwise re-announced on the same model, keeping them.
      */
     maxWaitMs: z.number().int().positive().default(300_000),
-    /** Close before the deadline once every live node has sent its update (and quorum is met). */
+    /** Open the reveal before the deadline once every live node has committed (and quorum is met). */
     closeWhenAllReported: z.boolean().default(true),
+    /**
+     * How long the reveal stays open at most: committed nodes send their updates within it. The
+     * round closes earlier once every committed update arrived; nodes that committed and did not
+     * reveal in time miss the round.
+     */
+    revealMs: z.number().int().positive().default(15_000),
     /** A node is live while its last heartbeat or update is at most this old; after that it is silent and stops counting towards the quorum. */
     livenessMs: z.number().int().positive().default(60_000),
     /** First commit retry after this long, doubling up to retryMaxMs. */

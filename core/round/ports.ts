@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import type { AcceptedUpdate } from './types.ts';
+import type { AcceptedCommitment, AcceptedUpdate } from './types.ts';
 
 // The ports a runner of the round state machine is given: the state machine decides, the runner
 // maps its effects to calls on these. They are shapes, not classes, so that tests pass fakes and
@@ -24,6 +24,8 @@ export interface JournalRound {
   /** Set once the round is aggregated. */
   modelHash?: Hex;
   openedMs: number;
+  /** When the round's reveal opened; null while it takes commitments. */
+  revealedMs: number | null;
   txHash: Hex | null;
 }
 
@@ -36,6 +38,8 @@ export interface RoundJournal {
   /** Records `round` as open on `baseHash` (again, when re-announced). */
   openRound(round: number, baseHash: Hex, openedMs: number): unknown;
   acceptedUpdates(round: number): readonly AcceptedUpdate[];
+  /** The commitments taken for a round, in arrival order. */
+  acceptedCommitments(round: number): readonly AcceptedCommitment[];
   /** Sets aside the accepted updates of a round whose aggregation failed; returns how many. */
   rejectAcceptedUpdates(round: number, reason: string): number;
   /** Records a round the chain holds; `txHash` null when the transaction is not known. */
@@ -65,10 +69,13 @@ export interface RoundLedger<Commitment> {
 
 /** The gossip side of a round: announcements out, and which round incoming updates must be for. */
 export interface RoundGossip {
-  publishRoundOpen(open: { round: number; baseModelHash: Hex; deadline: number }): Promise<unknown>;
+  /** Announces the round's stage (commit, or `reveal`), which ends at `deadline`; the gossip adds the round's update bounds. */
+  publishRoundOpen(open: { round: number; baseModelHash: Hex; deadline: number; reveal: boolean }): Promise<unknown>;
   publishModelAnnounce(announce: { round: number; modelHash: Hex; parentHash: Hex; checkpointSize: number; deadline: number }): Promise<unknown>;
-  /** The round updates are validated against from now on; null while none collects. */
-  admitUpdatesFor(open: { round: number; baseHash: Hex } | null): void;
+  /** The round commitments and updates are validated against from now on (commitments refused once `reveal`); null while none collects. */
+  admitUpdatesFor(open: { round: number; baseHash: Hex; reveal: boolean } | null): void;
+  /** Forgets the commitments and updates seen for `round`, so that re-sent ones are taken again (a re-collected round). */
+  forgetRound(round: number): void;
 }
 
 /** Content-addressed model checkpoints (also served to peers by hash). */

@@ -1,14 +1,16 @@
 import type { Hex } from 'viem';
 import { commitRetryDelay, parseRoundConfig, quorumFloor, type RoundConfigInput } from './config.ts';
 import type {
+  AcceptedCommitment,
   AcceptedUpdate,
   AggregatingState,
-  CloseReason,
   CollectingState,
+  IgnoredCommitmentReason,
   IdleState,
   RoundEffect,
   RoundEvent,
   RoundState,
+  RevealReason,
   StepResult,
 } from './types.ts';
 
@@ -39,13 +41,15 @@ export function liveNodes(state: RoundState, now: number): string[] {
     .sort();
 }
 
+/** Nodes that have done their part so far: committed while collecting, sent an update once closed. */
 function reportedKeys(state: RoundState): Set<string> {
-  return new Set(state.phase === 'collecting' || state.phase === 'aggregating' ? state.updates.map((update) => keyOf(update.nodeKey)) : []);
+  if (state.phase === 'collecting') return new Set(state.commitments.map((commitment) => keyOf(commitment.nodeKey)));
+  return new Set(state.phase === 'aggregating' ? state.updates.map((update) => keyOf(update.nodeKey)) : []);
 }
 
 /**
- * How many updates the round needs now: `quorum`, lowered to the number of nodes that count
- * (those that reported this round, and active-set nodes not silent: heard from within the
+ * How many commitments the round needs now: `quorum`, lowered to the number of nodes that count
+ * (those that committed this round, and active-set nodes not silent: heard from within the
  * liveness window, or not heard from at all yet), but never below `minQuorum`. Slashed and
  * exited nodes leave the active set; failed ones are left out of it by the coordinator.
  */
@@ -60,14 +64,21 @@ export function quorumNeeded(state: RoundState, now: number): number {
   return Math.max(quorumFloor(state.config), Math.min(quorum, counted.size));
 }
 
+/** The first entry of each node, in order. */
+function firstPerNode<T extends { nodeKey: Hex }>(entries: readonly T[]): T[] {
+  const first = new Map<string, T>();
+  for (const entry of entries) if (!first.has(keyOf(entry.nodeKey))) first.set(keyOf(entry.nodeKey), entry);
+  return [...first.values()];
+}
+
 function byDigest(a: AcceptedUpdate, b: AcceptedUpdate): number {
   const left = a.digest.toLowerCase();
   const right = b.digest.toLowerCase();
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-/** Every live node reported (a live node outside the active set, say one just slashed, is not waited for). */
-function allLiveNodesReported(state: CollectingState, now: number): boolean {
+/** Every live node committed (a live node outside the active set, say one just slashed, is not waited for). */
+function allLiveNodesCommitted(state: CollectingState, now: number): boolean {
   const reported = reportedKeys(state);
   const active = state.activeSet === null ? null : new Set(state.activeSet);
   const live = liveNodes(state, now).filter((key) => active === null || active.has(key) || reported.has(key));
@@ -76,43 +87,81 @@ function allLiveNodesReported(state: CollectingState, now: number): boolean {
 
 function openRound(
   state: RoundState,
-  opening: { round: number; baseHash: Hex; now: number; updates: readonly AcceptedUpdate[]; reopened: boolean; openedAt?: number },
+  opening: {
+    round: number;
+    baseHash: Hex;
+    now: number;
+    commitments?: readonly AcceptedCommitment[];
+    updates?: readonly AcceptedUpdate[];
+    reopened: boolean;
+    openedAt?: number;
+    revealedAt?: number | null;
+  },
 ): StepResult {
-  const { round, baseHash, now, updates, reopened } = opening;
+  const { round, baseHash, now, reopened } = opening;
   const openedAt = opening.openedAt ?? now;
-  const next: CollectingState = { phase: 'collecting', ...carried(state), round, baseHash, openedAt, updates };
+  const revealedAt = opening.revealedAt ?? null;
+  const next: CollectingState = {
+    phase: 'collecting',
+    ...carried(state),
+    round,
+    baseHash,
+    stage: revealedAt === null ? 'commit' : 'reveal',
+    openedAt,
+    revealedAt,
+    commitments: opening.commitments ?? [],
+    updates: opening.updates ?? [],
+  };
   const effects: RoundEffect[] = [{ type: 'openRound', round, baseHash, openedAt, deadline: openedAt + state.config.deadlineMs, reopened }];
+  if (revealedAt !== null) effects.push(revealEffect(next, revealedAt, 'deadline'));
   return closeIfDue(next, now, effects);
 }
 
+function revealEffect(state: CollectingState, revealedAt: number, reason: RevealReason): RoundEffect {
+  return { type: 'openReveal', round: state.round, baseHash: state.baseHash, revealedAt, deadline: revealedAt + state.config.revealMs, reason };
+}
+
+/** Re-announces the round's commit stage on the same model from `now`, keeping what it took. */
+function reannounce(state: CollectingState, now: number, effects: RoundEffect[]): StepResult {
+  const { round, baseHash, config } = state;
+  const reopened: RoundEffect = { type: 'openRound', round, baseHash, openedAt: now, deadline: now + config.deadlineMs, reopened: true };
+  return { state: { ...state, stage: 'commit', openedAt: now, revealedAt: null }, effects: [...effects, reopened] };
+}
+
 /**
- * Closes the round once it has the quorum it needs now and either its deadline has passed or
- * every live node has reported; once it has waited its longest, closes it with at least
- * `minQuorum` updates or else re-announces it on the same model.
+ * Moves the round on when it is due. In the commit stage: opens the reveal once it has the
+ * commitments it needs now and either its deadline has passed or every live node has committed;
+ * once it has waited its longest, opens it with at least `minQuorum` commitments or else
+ * re-announces the round. In the reveal stage: closes the round once every committed update
+ * arrived, or when the reveal's time is up with at least `minQuorum` updates; with fewer, the
+ * round takes commitments again (keeping what it has).
  */
 function closeIfDue(state: CollectingState, now: number, effects: RoundEffect[] = []): StepResult {
   const { config } = state;
-  const deadlinePassed = now >= state.openedAt + config.deadlineMs;
-  const waitedLongest = now >= state.openedAt + config.maxWaitMs;
-  let reason: CloseReason | null = null;
-  if (state.updates.length >= quorumNeeded(state, now)) {
-    if (deadlinePassed) reason = 'deadline';
-    else if (config.closeWhenAllReported && allLiveNodesReported(state, now)) reason = 'all-reported';
-  } else if (waitedLongest && state.updates.length >= quorumFloor(config)) {
-    reason = 'max-wait';
+  if (state.stage === 'commit') {
+    const committed = state.commitments.length;
+    const waitedLongest = now >= state.openedAt + config.maxWaitMs;
+    let reason: RevealReason | null = null;
+    if (committed >= quorumNeeded(state, now)) {
+      if (now >= state.openedAt + config.deadlineMs) reason = 'deadline';
+      else if (config.closeWhenAllReported && allLiveNodesCommitted(state, now)) reason = 'all-reported';
+    } else if (waitedLongest && committed >= quorumFloor(config)) {
+      reason = 'max-wait';
+    }
+    if (reason === null) return waitedLongest ? reannounce(state, now, effects) : { state, effects };
+    const revealing: CollectingState = { ...state, stage: 'reveal', revealedAt: now };
+    return closeIfDue(revealing, now, [...effects, revealEffect(revealing, now, reason)]);
   }
-  if (reason !== null) {
+  const allRevealed = state.updates.length >= state.commitments.length;
+  const revealOver = now >= (state.revealedAt ?? now) + config.revealMs;
+  const enough = state.updates.length >= quorumFloor(config);
+  if (enough && (allRevealed || revealOver)) {
     const updates = [...state.updates].sort(byDigest);
     const { round, baseHash } = state;
     const next: AggregatingState = { phase: 'aggregating', ...carried(state), round, baseHash, updates, closedAt: now };
-    return { state: next, effects: [...effects, { type: 'aggregate', round, baseHash, updates, reason }] };
+    return { state: next, effects: [...effects, { type: 'aggregate', round, baseHash, updates, reason: allRevealed ? 'all-revealed' : 'reveal-deadline' }] };
   }
-  if (waitedLongest) {
-    const { round, baseHash } = state;
-    const reopened: RoundEffect = { type: 'openRound', round, baseHash, openedAt: now, deadline: now + config.deadlineMs, reopened: true };
-    return { state: { ...state, openedAt: now }, effects: [...effects, reopened] };
-  }
-  return { state, effects };
+  return revealOver ? reannounce(state, now, effects) : { state, effects };
 }
 
 function halted(state: RoundState, round: number, reason: string): StepResult {
@@ -146,7 +195,26 @@ function onUpdate(state: RoundState, event: Extract<RoundEvent, { type: 'updateA
     }
     return { state: seen, effects: [{ type: 'equivocation', round, nodeKey, firstDigest: earlier.digest, secondDigest: digest }] };
   }
+  // Only the update a node committed to before the reveal counts, whenever it arrives: one sent
+  // early exposes its own payload, and a copy committed after it seen is committed later (the
+  // scoring pays the earlier commitment).
+  const commitment = seen.commitments.find((candidate) => keyOf(candidate.nodeKey) === keyOf(nodeKey));
+  if (commitment === undefined || commitment.digest.toLowerCase() !== digest.toLowerCase()) {
+    return { state: seen, effects: [{ type: 'updateIgnored', round, nodeKey, digest, reason: 'uncommitted' }] };
+  }
   return closeIfDue({ ...seen, updates: [...seen.updates, { nodeKey, digest }] }, event.now);
+}
+
+function onCommitment(state: RoundState, event: Extract<RoundEvent, { type: 'commitmentAccepted' }>): StepResult {
+  const seen = { ...state, lastSeen: markSeen(state.lastSeen, event.nodeKey, event.now) } as RoundState;
+  const { round, nodeKey, digest } = event;
+  const refused = (reason: IgnoredCommitmentReason): StepResult => ({ state: seen, effects: [{ type: 'commitmentIgnored', round, nodeKey, digest, reason }] });
+  if (seen.phase !== 'collecting') return refused('not-collecting');
+  if (round !== seen.round) return refused('wrong-round');
+  const earlier = seen.commitments.find((commitment) => keyOf(commitment.nodeKey) === keyOf(nodeKey));
+  if (earlier) return refused(earlier.digest.toLowerCase() === digest.toLowerCase() ? 'duplicate' : 'conflict');
+  if (seen.stage === 'reveal') return refused('commit_late');
+  return closeIfDue({ ...seen, commitments: [...seen.commitments, { nodeKey, digest }] }, event.now);
 }
 
 function onTick(state: RoundState, now: number): StepResult {
@@ -188,12 +256,15 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       return onTick(state, event.now);
     case 'updateAccepted':
       return onUpdate(state, event);
+    case 'commitmentAccepted':
+      return onCommitment(state, event);
     case 'start': {
       if (state.phase !== 'idle') return ignored(state, event, 'a round is already running');
-      const firstPerNode = new Map<string, AcceptedUpdate>();
-      for (const update of event.accepted ?? []) if (!firstPerNode.has(keyOf(update.nodeKey))) firstPerNode.set(keyOf(update.nodeKey), update);
-      const updates = [...firstPerNode.values()];
-      return openRound(state, { round: event.round, baseHash: event.baseHash, now: event.now, updates, reopened: false, openedAt: event.openedAt });
+      const commitments = firstPerNode(event.commitments ?? []);
+      const committed = new Map(commitments.map((commitment) => [keyOf(commitment.nodeKey), commitment.digest.toLowerCase()]));
+      const updates = firstPerNode(event.accepted ?? []).filter((update) => committed.get(keyOf(update.nodeKey)) === update.digest.toLowerCase());
+      const { round, baseHash, now, openedAt, revealedAt } = event;
+      return openRound(state, { round, baseHash, now, commitments, updates, reopened: false, openedAt, revealedAt });
     }
     case 'resumeCommit': {
       if (state.phase !== 'idle') return ignored(state, event, 'a round is already running');
@@ -209,7 +280,9 @@ export function step(state: RoundState, event: RoundEvent): StepResult {
       if (state.phase !== 'aggregating' || state.round !== event.round) {
         return ignored(state, event, 'no aggregation of this round is running');
       }
-      return openRound(state, { round: state.round, baseHash: state.baseHash, now: event.now, updates: [], reopened: true });
+      const forget: RoundEffect = { type: 'forgetRound', round: state.round };
+      const reopened = openRound(state, { round: state.round, baseHash: state.baseHash, now: event.now, reopened: true });
+      return { state: reopened.state, effects: [forget, ...reopened.effects] };
     }
     case 'commitConfirmed': {
       if (state.phase !== 'committing' || state.round !== event.round) return ignored(state, event, 'no commit of this round is pending');
@@ -246,14 +319,15 @@ export function nextWakeAt(state: RoundState, now: number): number | null {
   if (state.phase === 'committing') return state.retryAt;
   if (state.phase !== 'collecting') return null;
   const { config } = state;
+  if (state.stage === 'reveal') return (state.revealedAt ?? now) + config.revealMs;
   const longest = state.openedAt + config.maxWaitMs;
-  if (state.updates.length < quorumFloor(config)) return longest;
+  if (state.commitments.length < quorumFloor(config)) return longest;
   // Nodes that have not reported and are live now: going silent may lower the quorum needed
   // or leave every live node reported.
   const reported = reportedKeys(state);
   const waitingFor = Object.entries(state.lastSeen).filter(([key, seenAt]) => !reported.has(key) && seenAt >= now - config.livenessMs);
   const silentAt = ([, seenAt]: [string, number]): number => seenAt + config.livenessMs + 1;
-  if (state.updates.length < quorumNeeded(state, now)) {
+  if (state.commitments.length < quorumNeeded(state, now)) {
     const active = new Set(state.activeSet ?? []);
     return Math.min(longest, ...waitingFor.filter(([key]) => active.has(key)).map(silentAt));
   }

@@ -99,19 +99,25 @@ export class FakeChain implements CoordinatorChain {
 }
 
 export class FakeGossip implements RoundGossip {
-  readonly roundOpens: { round: number; baseModelHash: Hex; deadline: number }[] = [];
+  readonly roundOpens: { round: number; baseModelHash: Hex; deadline: number; reveal: boolean }[] = [];
   readonly announces: { round: number; modelHash: Hex; parentHash: Hex }[] = [];
-  admitted: { round: number; baseHash: Hex } | null = null;
+  /** Rounds whose seen commitments and updates the validator was told to forget. */
+  readonly forgotten: number[] = [];
+  admitted: { round: number; baseHash: Hex; reveal: boolean } | null = null;
 
-  async publishRoundOpen(open: { round: number; baseModelHash: Hex; deadline: number }): Promise<void> {
+  async publishRoundOpen(open: { round: number; baseModelHash: Hex; deadline: number; reveal: boolean }): Promise<void> {
     this.roundOpens.push(open);
+  }
+
+  forgetRound(round: number): void {
+    this.forgotten.push(round);
   }
 
   async publishModelAnnounce(announce: { round: number; modelHash: Hex; parentHash: Hex }): Promise<void> {
     this.announces.push(announce);
   }
 
-  admitUpdatesFor(open: { round: number; baseHash: Hex } | null): void {
+  admitUpdatesFor(open: { round: number; baseHash: Hex; reveal: boolean } | null): void {
     this.admitted = open;
   }
 }

@@ -35,7 +35,7 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
     assert.deepEqual(chain.calls.filter((call) => call === 'commitRound'), [], 'recovery itself never sends');
   });
 
-  it('resumes an open round on the chain head with the updates the database kept, from its first opening', async () => {
+  it('resumes an open round on the chain head with the commitments and updates the database kept, in its stage, from its first opening', async () => {
     const { chain, store, clock, run } = recovery([GENESIS, result(1).modelHash]);
     store.openRound(1, GENESIS, 10);
     store.markAggregated(1, result(1), new Map(), [], 20);
@@ -43,6 +43,8 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
     chain.commitOnChain(result(1).modelHash);
     const head = result(1).modelHash;
     store.openRound(2, head, 30);
+    for (const node of [1, 2, 3]) store.insertCommitment({ round: 2, nodeKey: address(node), updateDigest: hash(0x100 + node), signature: hash(7), receivedMs: 31, peerId: null });
+    store.setRevealed(2, 35);
     store.insertUpdate(update(2, 1, 0x101));
     store.insertUpdate(update(2, 2, 0x102));
     assert.deepEqual(await run(), {
@@ -50,11 +52,13 @@ describe('coordinator recovery (fake chain, in-memory store)', () => {
       now: clock.now(),
       round: 2,
       baseHash: head,
+      commitments: [1, 2, 3].map((node) => ({ nodeKey: address(node), digest: hash(0x100 + node) })),
       accepted: [
         { nodeKey: address(1), digest: hash(0x101) },
         { nodeKey: address(2), digest: hash(0x102) },
       ],
       openedAt: 30,
+      revealedAt: 35,
     });
     assert.equal(store.getRound(1)?.state, 'committed', 'a round the chain holds is recorded committed');
   });

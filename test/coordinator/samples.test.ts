@@ -27,7 +27,7 @@ describe('coordinator: sample counts are bounded, and an input error is never re
     const validator = createGossipValidator({
       domain,
       directory: { isActive: async () => true },
-      context: () => updateValidationContext(config, { round: 1, baseHash: GENESIS }, 3),
+      context: () => updateValidationContext(config, { round: 1, baseHash: GENESIS, reveal: true }, 3),
       isCoordinator: () => false,
     });
     const privateKey = generatePrivateKey();
@@ -74,7 +74,7 @@ describe('coordinator: sample counts are bounded, and an input error is never re
     for (const row of [honest, greedy]) fixture.store.insertUpdate(row);
     const closedWith = [honest, greedy].map((row) => ({ nodeKey: row.nodeKey!, digest: row.digest! }));
     // The fake checkpoint store has no model, so aggregation itself fails after the check.
-    await aggregateRound(fixture.ports, { type: 'aggregate', round: 1, baseHash: GENESIS, updates: closedWith, reason: 'deadline' });
+    await aggregateRound(fixture.ports, { type: 'aggregate', round: 1, baseHash: GENESIS, updates: closedWith, reason: 'all-revealed' });
     const reasons = new Map(fixture.store.roundUpdates(1).map((row) => [row.digest, row.reason]));
     assert.equal(reasons.get(greedy.digest), 'samples_exceeded');
     assert.equal(reasons.get(honest.digest), 'aggregation_failed');

@@ -15,12 +15,12 @@ describe('CoordinatorStore', () => {
   it('migrates a fresh file, and reopening keeps the data and the schema version', () => {
     const path = join(dir, 'reopen.db');
     const store = CoordinatorStore.open(path);
-    assert.equal(store.schemaVersion(), 3);
+    assert.equal(store.schemaVersion(), 4);
     store.openRound(1, hash(1001), 10);
     assert.equal(store.insertUpdate(update(1, 1, 11)), true);
     store.close();
     const again = CoordinatorStore.open(path);
-    assert.equal(again.schemaVersion(), 3);
+    assert.equal(again.schemaVersion(), 4);
     assert.equal(again.getRound(1)?.state, 'open');
     assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.message ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
     again.close();
@@ -150,6 +150,29 @@ describe('CoordinatorStore', () => {
       }),
     );
     assert.equal(store.acceptedUpdates(1).length, 0);
+    store.close();
+  });
+});
+
+describe('coordinator store: commitments', () => {
+  it('journals one commitment per node and round, orders updates by commitment, and forgets a re-collected round', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.openRound(1, hash(1001), 1);
+    const commit = (node: number, digest: number) => store.insertCommitment({ round: 1, nodeKey: address(node), updateDigest: hash(digest), signature: hash(7), receivedMs: 2, peerId: 'p' });
+    assert.equal(commit(2, 12), true);
+    assert.equal(commit(1, 11), true);
+    assert.equal(commit(2, 99), false, 'the first commitment of a node stays');
+    assert.deepEqual(store.acceptedCommitments(1), [{ nodeKey: address(2), digest: hash(12) }, { nodeKey: address(1), digest: hash(11) }]);
+    store.insertUpdate(update(1, 1, 11));
+    store.insertUpdate(update(1, 2, 12));
+    const [first, second] = store.acceptedUpdates(1);
+    assert.deepEqual([first.nodeKey, second.nodeKey], [address(1), address(2)], 'arrival order');
+    assert.ok(second.commitOrder < first.commitOrder, 'node 2 committed first: it counts as the author of a shared payload');
+    store.setRevealed(1, 5);
+    assert.equal(store.getRound(1)?.revealedMs, 5);
+    store.forgetCommitments(1);
+    assert.deepEqual([store.acceptedCommitments(1), store.getRound(1)?.revealedMs], [[], null]);
+    assert.equal(commit(2, 12), true, 'taken again once forgotten');
     store.close();
   });
 });

@@ -1,6 +1,23 @@
 import type { Hex } from 'viem';
 import type { StructuredLogger } from '../../core/log/index.ts';
-import type { Abortable, GossipEvent, HeardUpdate, PeerAuditor, PeerChain, PeerGossip, PeerHeartbeat, PeerRecord, PeerStore, ModelSource, PeerSigner, PeerTrainer, SignedUpdateBytes, TrainedUpdate, UpdateWindow } from '../../core/peer/index.ts';
+import type {
+  Abortable,
+  GossipEvent,
+  HeardUpdate,
+  PeerAuditor,
+  PeerChain,
+  PeerGossip,
+  PeerHeartbeat,
+  PeerRecord,
+  PeerStore,
+  ModelSource,
+  PeerSigner,
+  PeerTrainer,
+  SignedCommitmentBytes,
+  SignedUpdateBytes,
+  TrainedUpdate,
+  UpdateWindow,
+} from '../../core/peer/index.ts';
 import type { Clock } from '../../core/time/index.ts';
 
 /** Lets every promise chain that is ready run (the daemon's work, then its next steps). */
@@ -107,8 +124,14 @@ export class FakeChain implements PeerChain {
   }
 }
 
+/**
+ * The network as the daemon sees it. Like a coordinator that hears every node commit, it
+ * announces the reveal of a round once a commitment to it is gossiped (unless `autoReveal` is off).
+ */
 export class FakeGossip implements PeerGossip {
   readonly peerId = 'self';
+  autoReveal = true;
+  commitments: SignedCommitmentBytes[] = [];
   published: SignedUpdateBytes[] = [];
   heartbeats: PeerHeartbeat[] = [];
   windows: UpdateWindow[] = [];
@@ -138,6 +161,13 @@ export class FakeGossip implements PeerGossip {
 
   acceptUpdatesFor(window: UpdateWindow): void {
     this.windows.push(window);
+  }
+
+  async publishCommitment(commitment: SignedCommitmentBytes): Promise<{ recipients: number }> {
+    this.commitments.push(commitment);
+    // After the daemon has taken the publish in, as a reveal comes over the network.
+    if (this.autoReveal) setImmediate(() => this.emit({ type: 'roundOpen', round: commitment.round, baseModelHash: commitment.baseModelHash, reveal: true, peer: 'coordinator' }));
+    return { recipients: this.subscribers.length };
   }
 
   async publishUpdate(update: SignedUpdateBytes): Promise<{ recipients: number; inline: boolean }> {
@@ -186,6 +216,11 @@ export class FakeTrainer implements PeerTrainer {
 export class FakeSigner implements PeerSigner {
   readonly nodeKey = NODE_KEY;
   signed: SignedUpdateBytes[] = [];
+
+  /** Deterministic, as a real signature is: the same update, the same commitment bytes. */
+  async commit(update: SignedUpdateBytes): Promise<SignedCommitmentBytes> {
+    return { round: update.round, baseModelHash: update.baseModelHash, digest: update.digest, bytes: Uint8Array.of(0xc0, ...update.bytes) };
+  }
 
   async sign(trained: TrainedUpdate): Promise<SignedUpdateBytes> {
     const serial = this.signed.length + 1;

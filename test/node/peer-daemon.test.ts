@@ -75,11 +75,31 @@ describe('peer daemon over fake ports', () => {
     await peer.clock.advance(20_000);
     assert.equal(peer.gossip.published.length, 2);
     // It restarts and opens round 1 again.
-    peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, peer: 'coordinator' });
+    peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, reveal: true, peer: 'coordinator' });
     await peer.clock.advance(1_000);
     assert.equal(peer.gossip.published.length, 3);
     assert.equal(peer.signer.signed.length, 1);
     assert.ok(peer.gossip.published.every((sent) => sent === peer.signer.signed[0]), 'the same bytes every time');
+  });
+
+  it('gossips the commitment to its update first and keeps the update to itself until the reveal is announced', async () => {
+    const peer = peerOnFakes();
+    peer.gossip.autoReveal = false;
+    peer.gossip.subscribers = ['coordinator'];
+    await peer.daemon.start();
+    await peer.clock.advance(2_000);
+    assert.equal(peer.signer.signed.length, 1);
+    assert.deepEqual(peer.gossip.commitments, [await peer.signer.commit(peer.signer.signed[0])]);
+    assert.equal(peer.gossip.published.length, 0, 'nobody sees the payload while commitments are taken');
+    // The round is announced taking commitments (a coordinator that restarted): the commitment again, never the update.
+    peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, reveal: false, peer: 'coordinator' });
+    await peer.clock.advance(6_000);
+    assert.equal(peer.gossip.commitments.length, 2);
+    assert.equal(peer.gossip.published.length, 0);
+    peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, reveal: true, peer: 'coordinator' });
+    await peer.clock.advance(10);
+    assert.deepEqual(peer.gossip.published, peer.signer.signed);
+    assert.equal(peer.signer.signed.length, 1);
   });
 
   it('retries a model fetch that fails and never trains without a verified base', async () => {
@@ -163,9 +183,30 @@ describe('peer daemon across restarts', () => {
     assert.deepEqual(second.gossip.published, first.gossip.published, 'the same signed bytes');
     assert.deepEqual(second.auditor.own, first.signer.signed, 'its own update still counts in the audit of the round');
     chain.commit(MODEL_1);
-    await clock.advance(2_000);
+    await clock.advance(3_000);
     assert.deepEqual(second.trainer.calls.map((call) => [call.round, call.residual]), [[2, Float32Array.of(1)]], 'the residual survived the restart');
     assert.equal(second.gossip.published.at(-1)?.round, 2);
+  });
+
+  it('killed between commit and reveal, re-sends the same commitment and then the same update after the reveal, signing nothing', async () => {
+    const first = peerOnFakes();
+    first.gossip.autoReveal = false;
+    await first.daemon.start();
+    await first.clock.advance(2_000);
+    assert.equal(first.gossip.commitments.length, 1);
+    assert.equal(first.gossip.published.length, 0);
+    await first.daemon.stop();
+    const { clock, chain, store } = first;
+    const second = peerOnFakes({ clock, chain, store });
+    second.gossip.autoReveal = false;
+    await second.daemon.start();
+    await clock.advance(2_000);
+    assert.deepEqual(second.gossip.commitments, first.gossip.commitments, 'the same commitment bytes');
+    second.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, reveal: true, peer: 'coordinator' });
+    await clock.advance(10);
+    assert.deepEqual(second.gossip.published, [store.record?.update], 'the update written down before the crash');
+    assert.equal(second.signer.signed.length, 0);
+    assert.equal(second.trainer.calls.length, 0);
   });
 
   it('gossips nothing it has not written down', async () => {

@@ -485,6 +485,9 @@ export interface RoundOpen {
   round: number
   baseModelHash: Uint8Array<ArrayBuffer>
   deadline: number
+  reveal: boolean
+  maxUpdateNorm: number
+  maxSamples: number
 }
 
 export namespace RoundOpen {
@@ -512,6 +515,21 @@ export namespace RoundOpen {
           w.uint64Number(obj.deadline)
         }
 
+        if ((obj.reveal != null && obj.reveal !== false)) {
+          w.uint32(32)
+          w.bool(obj.reveal)
+        }
+
+        if ((obj.maxUpdateNorm != null && obj.maxUpdateNorm !== 0)) {
+          w.uint32(41)
+          w.double(obj.maxUpdateNorm)
+        }
+
+        if ((obj.maxSamples != null && obj.maxSamples !== 0)) {
+          w.uint32(48)
+          w.uint64Number(obj.maxSamples)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -519,7 +537,10 @@ export namespace RoundOpen {
         const obj: any = {
           round: 0,
           baseModelHash: uint8ArrayAlloc(0),
-          deadline: 0
+          deadline: 0,
+          reveal: false,
+          maxUpdateNorm: 0,
+          maxSamples: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -538,6 +559,18 @@ export namespace RoundOpen {
             }
             case 3: {
               obj.deadline = reader.uint64Number()
+              break
+            }
+            case 4: {
+              obj.reveal = reader.bool()
+              break
+            }
+            case 5: {
+              obj.maxUpdateNorm = reader.double()
+              break
+            }
+            case 6: {
+              obj.maxSamples = reader.uint64Number()
               break
             }
             default: {
@@ -576,6 +609,27 @@ export namespace RoundOpen {
               }
               break
             }
+            case 4: {
+              yield {
+                field: `${prefix}.reveal`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.maxUpdateNorm`,
+                value: reader.double()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.maxSamples`,
+                value: reader.uint64Number()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -603,6 +657,21 @@ export namespace RoundOpen {
     value: number
   }
 
+  export interface RoundOpenRevealFieldEvent {
+    field: '$.reveal'
+    value: boolean
+  }
+
+  export interface RoundOpenMaxUpdateNormFieldEvent {
+    field: '$.maxUpdateNorm'
+    value: number
+  }
+
+  export interface RoundOpenMaxSamplesFieldEvent {
+    field: '$.maxSamples'
+    value: number
+  }
+
   export function encode (obj: Partial<RoundOpen>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RoundOpen.codec())
   }
@@ -611,8 +680,189 @@ export namespace RoundOpen {
     return decodeMessage(buf, RoundOpen.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): Generator<RoundOpenRoundFieldEvent | RoundOpenBaseModelHashFieldEvent | RoundOpenDeadlineFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): Generator<RoundOpenRoundFieldEvent | RoundOpenBaseModelHashFieldEvent | RoundOpenDeadlineFieldEvent | RoundOpenRevealFieldEvent | RoundOpenMaxUpdateNormFieldEvent | RoundOpenMaxSamplesFieldEvent> {
     return streamMessage(buf, RoundOpen.codec(), opts)
+  }
+}
+
+export interface Commitment {
+  round: number
+  baseModelHash: Uint8Array<ArrayBuffer>
+  nodeKey: Uint8Array<ArrayBuffer>
+  updateDigest: Uint8Array<ArrayBuffer>
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace Commitment {
+  let _codec: Codec<Commitment>
+
+  export const codec = (): Codec<Commitment> => {
+    if (_codec == null) {
+      _codec = message<Commitment>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.round != null && obj.round !== 0)) {
+          w.uint32(8)
+          w.uint64Number(obj.round)
+        }
+
+        if ((obj.baseModelHash != null && obj.baseModelHash.byteLength > 0)) {
+          w.uint32(18)
+          w.bytes(obj.baseModelHash)
+        }
+
+        if ((obj.nodeKey != null && obj.nodeKey.byteLength > 0)) {
+          w.uint32(26)
+          w.bytes(obj.nodeKey)
+        }
+
+        if ((obj.updateDigest != null && obj.updateDigest.byteLength > 0)) {
+          w.uint32(34)
+          w.bytes(obj.updateDigest)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          round: 0,
+          baseModelHash: uint8ArrayAlloc(0),
+          nodeKey: uint8ArrayAlloc(0),
+          updateDigest: uint8ArrayAlloc(0),
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.round = reader.uint64Number()
+              break
+            }
+            case 2: {
+              obj.baseModelHash = reader.bytes()
+              break
+            }
+            case 3: {
+              obj.nodeKey = reader.bytes()
+              break
+            }
+            case 4: {
+              obj.updateDigest = reader.bytes()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.round`,
+                value: reader.uint64Number()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.baseModelHash`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.nodeKey`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.updateDigest`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface CommitmentRoundFieldEvent {
+    field: '$.round'
+    value: number
+  }
+
+  export interface CommitmentBaseModelHashFieldEvent {
+    field: '$.baseModelHash'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CommitmentNodeKeyFieldEvent {
+    field: '$.nodeKey'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CommitmentUpdateDigestFieldEvent {
+    field: '$.updateDigest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface CommitmentSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<Commitment>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Commitment.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Commitment>): Commitment {
+    return decodeMessage(buf, Commitment.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Commitment>): Generator<CommitmentRoundFieldEvent | CommitmentBaseModelHashFieldEvent | CommitmentNodeKeyFieldEvent | CommitmentUpdateDigestFieldEvent | CommitmentSignatureFieldEvent> {
+    return streamMessage(buf, Commitment.codec(), opts)
   }
 }
 

@@ -101,10 +101,10 @@ describe('gossip over TCP loopback with 5 nodes', { timeout: 120_000 }, () => {
     const refusedAtHub: string[] = [];
     peers[0].node.on('refused', (event) => refusedAtHub.push(`${event.kind}:${event.reason}`));
     await peers[3].node.publishHeartbeat({ nodeKey: peers[3].key.address, round: 3, modelHash: BASE_MODEL, version: '0.1.0', timestamp: Date.now() });
-    await peers[0].node.publishRoundOpen({ round: 3, baseModelHash: BASE_MODEL, deadline: Date.now() + 60_000 });
+    await peers[0].node.publishRoundOpen({ round: 3, baseModelHash: BASE_MODEL, deadline: Date.now() + 60_000, reveal: false, maxUpdateNorm: 100, maxSamples: 6400 });
     await peers[0].node.publishModelAnnounce({ round: 2, modelHash: BASE_MODEL, parentHash: BASE_MODEL, checkpointSize: 1234, deadline: 0 });
     // A node that is not the coordinator cannot open rounds.
-    await peers[2].node.publishRoundOpen({ round: 99, baseModelHash: BASE_MODEL, deadline: 0 });
+    await peers[2].node.publishRoundOpen({ round: 99, baseModelHash: BASE_MODEL, deadline: 0, reveal: false, maxUpdateNorm: 100, maxSamples: 6400 });
     await until(
       () => peers.every((_, i) => (i === 0 ? heard[i].length === 1 : i === 3 ? heard[i].length === 2 : heard[i].length === 3)) && refusedAtHub.length === 1,
       () => `gossip of announcements (heard ${JSON.stringify(heard)}, refused ${refusedAtHub})`,

@@ -23,9 +23,23 @@ const loaded = (now: number, modelHash: Hex = GENESIS): PeerEvent => ({ type: 'm
 const trained = (now: number, round = 1, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'trained', now, round, baseModelHash });
 const signed = (now: number, round = 1, digest: Hex = DIGEST, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'signed', now, round, baseModelHash, digest });
 const published = (now: number, updateSubscribers: string[] = [], digest: Hex = DIGEST): PeerEvent => ({ type: 'published', now, round: 1, digest, updateSubscribers });
+const committed = (now: number, updateSubscribers: string[] = [], digest: Hex = DIGEST): PeerEvent => ({ type: 'commitmentPublished', now, round: 1, digest, updateSubscribers });
+const roundOpen = (now: number, reveal: boolean, round = 1, peer = 'c', baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'roundOpenHeard', now, round, baseModelHash, reveal, peer });
 
-/** Round 1 on genesis: base loaded, trained, confirmed, signed and gossiped once. */
-const contributed: PeerEvent[] = [start(), chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS), trained(10), chainRead(11, 0, GENESIS), signed(12), published(13)];
+/** Round 1 on genesis: base loaded, trained, confirmed, signed, committed, revealed and gossiped once. */
+const contributed: PeerEvent[] = [
+  start(),
+  chainRead(1, 0, GENESIS),
+  loaded(2),
+  chainRead(3, 0, GENESIS),
+  trained(10),
+  chainRead(11, 0, GENESIS),
+  signed(12),
+  committed(13),
+  roundOpen(14, true),
+  chainRead(15, 0, GENESIS),
+  published(16),
+];
 
 describe('peer: one round, step by step', () => {
   const table: Array<{ name: string; events: PeerEvent[]; effects: PeerEffect[] }> = [
@@ -39,7 +53,10 @@ describe('peer: one round, step by step', () => {
     { name: 'with the base held, it trains', events: [start(), chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS)], effects: [{ type: 'train', round: 1, baseModelHash: GENESIS }] },
     { name: 'after training the chain is read again', events: contributed.slice(0, 5), effects: [{ type: 'readChain' }] },
     { name: 'the round still open: sign', events: contributed.slice(0, 6), effects: [{ type: 'sign', round: 1, baseModelHash: GENESIS }] },
-    { name: 'signed and written down: gossip', events: contributed.slice(0, 7), effects: [{ type: 'publish', round: 1, digest: DIGEST, resend: false }] },
+    { name: 'signed and written down: gossip its commitment', events: contributed.slice(0, 7), effects: [{ type: 'publishCommitment', round: 1, digest: DIGEST, resend: false }] },
+    { name: 'committed: the update waits for the reveal', events: contributed.slice(0, 8), effects: [] },
+    { name: 'the reveal announced: the chain is read', events: contributed.slice(0, 9), effects: [{ type: 'readChain' }] },
+    { name: 'the round still open: gossip the update', events: contributed.slice(0, 10), effects: [{ type: 'publish', round: 1, digest: DIGEST, resend: false }] },
     { name: 'gossiped: nothing more to do', events: contributed, effects: [] },
   ];
   for (const row of table) {
@@ -51,8 +68,8 @@ describe('peer: one round, step by step', () => {
 
   it('polls while idle and beats on time', () => {
     const { state } = run(contributed);
-    assert.equal(nextWakeAt(state), 1_013);
-    assert.deepEqual(run([{ type: 'tick', now: 1_013 }], state).effects, [{ type: 'readChain' }]);
+    assert.equal(nextWakeAt(state), 1_016);
+    assert.deepEqual(run([{ type: 'tick', now: 1_016 }], state).effects, [{ type: 'readChain' }]);
     const beat = run([{ type: 'tick', now: 5_000 }], state);
     assert.deepEqual(beat.effects, [{ type: 'heartbeat', round: 1, modelHash: GENESIS, timestamp: 5_000 }, { type: 'readChain' }]);
     assert.equal(beat.state.heartbeatAt, 10_000);
@@ -69,7 +86,7 @@ describe('peer: recovery paths', () => {
     assert.equal(again.state.failures, 2);
     assert.equal(again.state.pollAt, 1_002 + 2_000);
     const recovered = run([{ type: 'tick', now: 3_002 }, ...contributed.slice(1).map((event) => ({ ...event, now: event.now + 4_000 }))], again.state);
-    assert.deepEqual(types(recovered.effects).filter((type) => type === 'recovered' || type === 'publish'), ['publish', 'recovered']);
+    assert.deepEqual(types(recovered.effects).filter((type) => type === 'recovered' || type === 'publish' || type === 'publishCommitment'), ['publishCommitment', 'recovered', 'publish']);
     assert.equal(recovered.state.failures, 0);
   });
 
@@ -101,7 +118,7 @@ describe('peer: recovery paths', () => {
   it('re-sends the same signed update when a coordinator (re)opens the round it sent for', () => {
     const sent = run(contributed, undefined);
     const reopened = run([
-      { type: 'roundOpenHeard', now: 6_000, round: 1, peer: 'coordinator' },
+      roundOpen(6_000, true, 1, 'coordinator'),
       chainRead(6_001, 0, GENESIS, ['coordinator']),
       published(6_002, ['coordinator']),
       { type: 'tick', now: 20_000 },
@@ -114,16 +131,34 @@ describe('peer: recovery paths', () => {
 
   it('waits for the re-send interval and for a subscriber', () => {
     const sent = run(contributed);
-    const early = run([{ type: 'roundOpenHeard', now: 100, round: 1, peer: 'c' }, chainRead(101, 0, GENESIS, ['c'])], sent.state);
-    assert.ok(!types(early.effects).includes('publish'), 'sent 88 ms ago');
-    const alone = run([{ type: 'roundOpenHeard', now: 9_000, round: 1, peer: 'c' }, chainRead(9_001, 0, GENESIS, [])], sent.state);
+    const early = run([roundOpen(100, true), chainRead(101, 0, GENESIS, ['c'])], sent.state);
+    assert.ok(!types(early.effects).includes('publish'), 'sent 85 ms ago');
+    const alone = run([roundOpen(9_000, true), chainRead(9_001, 0, GENESIS, [])], sent.state);
     assert.ok(!types(alone.effects).includes('publish'), 'nobody subscribed');
   });
 
-  it('after a restart, re-sends what it signed before and never signs that round again', () => {
+  it('re-sends its commitment, never its update, while the round takes commitments', () => {
+    const waiting = run(contributed.slice(0, 8));
+    const reannounced = run([roundOpen(6_000, false), chainRead(6_001, 0, GENESIS, ['c'])], waiting.state);
+    assert.deepEqual(reannounced.effects.at(-1), { type: 'publishCommitment', round: 1, digest: DIGEST, resend: true });
+    // The round is collected again after a reveal (say its aggregation failed): commitment first, then the update again on the next reveal.
+    const recollected = run([roundOpen(6_000, false), chainRead(6_001, 0, GENESIS, ['c']), committed(6_002, ['c']), roundOpen(6_003, true), chainRead(6_004, 0, GENESIS, ['c'])], run(contributed).state);
+    assert.deepEqual(types(recollected.effects), ['readChain', 'publishCommitment', 'readChain', 'publish']);
+  });
+
+  it('keeps its update to itself when the reveal it hears was already open as its commitment went out (signed late)', () => {
+    const late = run([...contributed.slice(0, 6), roundOpen(11, true), signed(12), committed(13), roundOpen(14, true), chainRead(15, 0, GENESIS), { type: 'tick', now: 9_000 }, chainRead(9_001, 0, GENESIS, ['c'])]);
+    assert.ok(!types(late.effects).includes('publish'), 'its commitment came too late: the update would be refused, and its payload exposed');
+    const reopened = run([roundOpen(9_100, false), chainRead(9_101, 0, GENESIS, ['c']), committed(9_102, ['c']), roundOpen(9_200, true), chainRead(9_201, 0, GENESIS, ['c'])], late.state);
+    assert.equal(reopened.effects.at(-1)?.type, 'publish', 'the round took commitments again: committed in time, it reveals');
+  });
+
+  it('after a restart, re-sends the commitment and then the update it signed before, and never signs that round again', () => {
     const restored = run([{ type: 'start', now: 0, roundCount: 0, restored: { round: 1, baseModelHash: GENESIS, digest: DIGEST } }, chainRead(1, 0, GENESIS), loaded(2), chainRead(3, 0, GENESIS)]);
-    assert.deepEqual(restored.effects.at(-1), { type: 'publish', round: 1, digest: DIGEST, resend: true });
-    assert.ok(!types(restored.effects).includes('train'));
+    assert.deepEqual(restored.effects.at(-1), { type: 'publishCommitment', round: 1, digest: DIGEST, resend: true });
+    const revealed = run([committed(4), roundOpen(5, true), chainRead(6, 0, GENESIS)], restored.state);
+    assert.deepEqual(revealed.effects.at(-1), { type: 'publish', round: 1, digest: DIGEST, resend: true });
+    assert.ok(!types([...restored.effects, ...revealed.effects]).includes('train'));
   });
 
   it('audits committed rounds in order before working on the open one, unless auditing is off', () => {
@@ -148,7 +183,7 @@ describe('peer: one update per round, ever', () => {
   it('emits at most one sign per round whatever the events', () => {
     const { effects } = run([
       ...contributed,
-      { type: 'roundOpenHeard', now: 20_000, round: 1, peer: 'c' },
+      roundOpen(20_000, true),
       chainRead(20_001, 0, GENESIS, ['c']),
       published(20_002, ['c']),
       trained(20_003),
@@ -178,34 +213,36 @@ describe('peer: invariants under random schedules with crashes', () => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
     let state = step(initialPeerState(config), start()).state;
     let now = 0;
-    let committed = 0;
+    let committedRounds = 0;
     let stored: { round: number; baseModelHash: Hex; digest: Hex } | undefined;
     const sentByRound = new Map<number, Set<Hex>>();
+    // Digests whose commitment went out (in any life of the process).
+    const commitmentSent = new Set<Hex>();
     let serial = 0;
     const seen = { signs: 0, resends: 0 };
     for (let i = 0; i < 300; i++) {
       now += Math.floor(random() * 2_000);
-      if (random() < 0.1 && committed < MODELS.length - 1) committed += 1;
+      if (random() < 0.1 && committedRounds < MODELS.length - 1) committedRounds += 1;
       let event: PeerEvent;
       const work = state.work;
       const roll = random();
       if (roll < 0.05) {
         // A crash: the process starts over from what the store holds.
         state = initialPeerState(config);
-        event = { type: 'start', now, roundCount: committed, restored: stored };
+        event = { type: 'start', now, roundCount: committedRounds, restored: stored };
       } else if (work === null || roll < 0.15) {
         event = pick<PeerEvent>([
           { type: 'tick', now },
-          { type: 'roundOpenHeard', now, round: committed + 1, peer: 'c' },
-          { type: 'modelAnnounced', now, round: committed, peer: 'c' },
-          { type: 'signed', now, round: committed + 1, baseModelHash: MODELS[committed], digest: `0x${(++serial).toString(16).padStart(64, '0')}` },
+          roundOpen(now, random() < 0.5, committedRounds + 1, 'c', MODELS[committedRounds]),
+          { type: 'modelAnnounced', now, round: committedRounds, peer: 'c' },
+          { type: 'signed', now, round: committedRounds + 1, baseModelHash: MODELS[committedRounds], digest: `0x${(++serial).toString(16).padStart(64, '0')}` },
         ]);
       } else if (roll < 0.3) {
         event = { type: 'workFailed', now, work: work.kind, error: 'down' };
       } else {
         switch (work.kind) {
           case 'readChain':
-            event = chainRead(now, committed, MODELS[committed], pick([[], ['c']]));
+            event = chainRead(now, committedRounds, MODELS[committedRounds], pick([[], ['c']]));
             break;
           case 'audit':
             event = { type: 'audited', now, round: work.round };
@@ -220,12 +257,16 @@ describe('peer: invariants under random schedules with crashes', () => {
             // Every signature is a different update (as after re-training).
             event = signed(now, work.round, `0x${(++serial).toString(16).padStart(64, '0')}`, work.baseModelHash);
             break;
+          case 'publishCommitment':
+            event = committed(now, pick([[], ['c']]), work.digest);
+            break;
           case 'publish':
             event = published(now, pick([[], ['c']]), work.digest);
             break;
         }
       }
       const result = step(state, event);
+      if (event.type === 'commitmentPublished' && result.state.signed?.committedAt === event.now) commitmentSent.add(event.digest);
       if (event.type === 'signed' && result.state.signed?.digest === event.digest) stored = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest };
       for (const effect of result.effects) {
         if (effect.type === 'sign') seen.signs += 1;
@@ -237,6 +278,7 @@ describe('peer: invariants under random schedules with crashes', () => {
           sentByRound.set(effect.round, sent);
           assert.equal(sent.size, 1, `seed ${seed}: two different updates gossiped for round ${effect.round}`);
           assert.equal(effect.digest, stored?.digest, `seed ${seed}: gossips an update that was not written down`);
+          assert.ok(commitmentSent.has(effect.digest), `seed ${seed}: gossips an update before its commitment`);
         }
       }
       state = result.state;
@@ -244,7 +286,7 @@ describe('peer: invariants under random schedules with crashes', () => {
     return seen;
   }
 
-  it('never gossips two updates for a round, nor one it did not write down, nor signs a round again', () => {
+  it('never gossips two updates for a round, nor one it did not write down or commit to first, nor signs a round again', () => {
     const total = { signs: 0, resends: 0 };
     for (let seed = 1; seed <= 200; seed++) {
       const seen = schedule(seed);

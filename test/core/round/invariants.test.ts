@@ -7,25 +7,30 @@ import { seededRandom } from '../../support/random.ts';
 const hex = (value: number, bytes: number): Hex => `0x${value.toString(16).padStart(bytes * 2, '0')}`;
 
 /**
- * Drives the machine with thousands of random interleavings of updates (fresh, duplicate,
- * equivocating, stale), heartbeats, ticks and the coordinator's answers to its effects (delayed,
- * failed, duplicated, stray), and checks after every step the properties the coordinator relies
- * on: one commit in flight at a time, every round committed once and in order, every aggregate
- * over at least the quorum needed (which follows the active set, never below minQuorum) of the
- * current round, one per node, and below it only after the longest wait.
+ * Drives the machine with thousands of random interleavings of commitments and updates (fresh,
+ * duplicate, equivocating, uncommitted, stale), heartbeats, ticks and the coordinator's answers
+ * to its effects (delayed, failed, duplicated, stray), and checks after every step the
+ * properties the coordinator relies on: one commit in flight at a time, every round committed
+ * once and in order, no commitment taken once the reveal opened, every reveal over at least the
+ * quorum of commitments needed (which follows the active set, never below minQuorum) and below
+ * it only after the longest wait, every aggregate over at least minQuorum updates of the current
+ * round, one per node, each the one its node committed to before the reveal.
  */
 function simulate(seed: number): { rounds: number; halted: boolean } {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   const quorum = 1 + Math.floor(random() * 4);
   const minQuorum = 1 + Math.floor(random() * 4);
-  const config = { quorum, minQuorum, deadlineMs: 100, maxWaitMs: 400, livenessMs: 300, retryBaseMs: 10, retryMaxMs: 80, closeWhenAllReported: random() < 0.7 };
+  const config = { quorum, minQuorum, deadlineMs: 100, maxWaitMs: 400, revealMs: 60, livenessMs: 300, retryBaseMs: 10, retryMaxMs: 80, closeWhenAllReported: random() < 0.7 };
   let state: RoundState = initialRoundState(config);
   let now = 0;
   const pending: RoundEvent[] = [];
   let currentRound = 1;
   let committedThrough = 0;
   let openedAt = 0;
+  let revealedAt: number | null = null;
+  // The commitments the machine took this collection (node key -> committed digest).
+  let committed = new Map<string, string>();
   let inFlightCommit = false;
   // Commit attempts whose answer the machine has not yet seen even once.
   const unanswered = new Set<number>();
@@ -42,7 +47,12 @@ function simulate(seed: number): { rounds: number; halted: boolean } {
     const before = structuredClone(state);
     const { state: next, effects } = step(state, event);
     assert.deepEqual(state, before, 'step mutated its input');
+    if (event.type === 'commitmentAccepted' && state.phase === 'collecting' && state.stage === 'reveal' && event.round === state.round) {
+      assert.deepEqual(effects.map((effect) => effect.type), ['commitmentIgnored'], 'a commitment taken once the reveal was open');
+    }
+    const took = event.type === 'commitmentAccepted' && !effects.some((effect) => effect.type === 'commitmentIgnored');
     state = next;
+    if (took) committed.set(event.nodeKey.toLowerCase(), event.digest.toLowerCase());
     for (const effect of effects) check(effect, event.now);
     if (state.phase === 'collecting') {
       const keys = state.updates.map((u) => u.nodeKey.toLowerCase());
@@ -50,22 +60,37 @@ function simulate(seed: number): { rounds: number; halted: boolean } {
     }
     const wake = nextWakeAt(state, event.now);
     assert.ok(wake === null || Number.isFinite(wake));
-    if (state.phase === 'collecting') assert.ok(wake !== null && wake <= openedAt + config.maxWaitMs, 'a round waits past its longest wait');
+    if (state.phase === 'collecting') {
+      const latest = revealedAt === null ? openedAt + config.maxWaitMs : revealedAt + config.revealMs;
+      assert.ok(wake !== null && wake <= latest, 'a round waits past its longest wait or its reveal');
+    }
   };
 
   const check = (effect: RoundEffect, at: number): void => {
-    assert.ok(!halted || effect.type === 'updateIgnored' || effect.type === 'eventIgnored', `${effect.type} after halt`);
+    assert.ok(!halted || effect.type === 'updateIgnored' || effect.type === 'commitmentIgnored' || effect.type === 'eventIgnored', `${effect.type} after halt`);
     switch (effect.type) {
       case 'openRound':
         assert.equal(effect.round, committedThrough + 1);
+        if (!effect.reopened) committed = new Map();
         currentRound = effect.round;
         openedAt = effect.openedAt;
+        revealedAt = null;
+        break;
+      case 'forgetRound':
+        committed = new Map();
+        break;
+      case 'openReveal':
+        assert.equal(effect.round, currentRound);
+        revealedAt = effect.revealedAt;
+        assert.ok(committed.size >= quorumFloor(state.config), 'reveal below minQuorum');
+        if (effect.reason === 'max-wait') assert.ok(at >= openedAt + config.maxWaitMs, 'revealed below quorum before the longest wait');
+        else assert.ok(committed.size >= quorumNeeded(state, at), 'reveal below the quorum needed');
         break;
       case 'aggregate': {
         assert.equal(effect.round, currentRound);
         assert.ok(effect.updates.length >= quorumFloor(state.config), 'aggregate below minQuorum');
-        if (effect.reason === 'max-wait') assert.ok(at >= openedAt + config.maxWaitMs, 'closed below quorum before the longest wait');
-        else assert.ok(effect.updates.length >= quorumNeeded(state, at), 'aggregate below the quorum needed');
+        for (const update of effect.updates) assert.equal(committed.get(update.nodeKey.toLowerCase()), update.digest.toLowerCase(), 'an update aggregated that its node did not commit to');
+        revealedAt = null;
         const digests = effect.updates.map((u) => u.digest.toLowerCase());
         assert.deepEqual(digests, [...digests].sort(), 'aggregate not in digest order');
         pending.push(
@@ -118,7 +143,7 @@ function simulate(seed: number): { rounds: number; halted: boolean } {
       const n = Math.floor(random() * 6);
       const round = random() < 0.9 ? currentRound : currentRound + pick([-1, 1]);
       const digest = random() < 0.9 ? hex(n * 1000 + round, 32) : hex(n * 1000 + round + 500, 32);
-      apply({ type: 'updateAccepted', now, round, nodeKey: hex(n + 1, 20), digest });
+      apply({ type: random() < 0.5 ? 'commitmentAccepted' : 'updateAccepted', now, round, nodeKey: hex(n + 1, 20), digest });
     } else if (roll < 0.47) {
       apply({ type: 'heartbeat', now, nodeKey: hex(Math.floor(random() * 6) + 1, 20) });
     } else if (roll < 0.5) {

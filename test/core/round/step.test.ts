@@ -16,7 +16,7 @@ import {
 } from '../../../core/round/index.ts';
 import { runSteps } from '../../support/state-machine.ts';
 
-const config = { quorum: 2, deadlineMs: 1_000, maxWaitMs: 5_000, livenessMs: 3_000, retryBaseMs: 100, retryMaxMs: 400 };
+const config = { quorum: 2, deadlineMs: 1_000, maxWaitMs: 5_000, revealMs: 500, livenessMs: 3_000, retryBaseMs: 100, retryMaxMs: 400 };
 const node = (i: number): Hex => `0x${i.toString(16).padStart(40, '0')}`;
 const digest = (i: number): Hex => `0x${i.toString(16).padStart(64, 'd')}`;
 const GENESIS: Hex = `0x${'00'.repeat(32)}`;
@@ -27,19 +27,25 @@ function run(events: readonly RoundEvent[], state: RoundState = initialRoundStat
 }
 
 const started: RoundEvent = { type: 'start', now: 0, round: 1, baseHash: GENESIS };
+const commit = (i: number, now: number, round = 1, committed = digest(i)): RoundEvent => ({ type: 'commitmentAccepted', now, round, nodeKey: node(i), digest: committed });
 const update = (i: number, now: number, round = 1): RoundEvent => ({ type: 'updateAccepted', now, round, nodeKey: node(i), digest: digest(i) });
+const stageOf = (state: RoundState): string => (state.phase === 'collecting' ? state.stage : state.phase);
 
-describe('round: collecting and closing', () => {
-  it('opens the round with its deadline', () => {
+describe('round: taking commitments, then the committed updates', () => {
+  it('opens the round with its deadline, taking commitments', () => {
     const { state, effects } = run([started]);
-    assert.equal(state.phase, 'collecting');
+    assert.equal(stageOf(state), 'commit');
     assert.deepEqual(effects, [{ type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 0, deadline: 1_000, reopened: false }]);
   });
 
-  it('waits for the deadline once quorum is met, then aggregates the updates sorted by digest', () => {
-    const beforeDeadline = run([started, { type: 'heartbeat', now: 1, nodeKey: node(9) }, update(5, 10), update(3, 20), { type: 'tick', now: 999 }]);
-    assert.equal(beforeDeadline.state.phase, 'collecting');
-    const { state, effects } = run([{ type: 'tick', now: 1_000 }], beforeDeadline.state);
+  it('opens the reveal at the deadline once quorum has committed, then aggregates the committed updates sorted by digest', () => {
+    const beforeDeadline = run([started, { type: 'heartbeat', now: 1, nodeKey: node(9) }, commit(5, 10), commit(3, 20), { type: 'tick', now: 999 }]);
+    assert.equal(stageOf(beforeDeadline.state), 'commit');
+    const revealing = run([{ type: 'tick', now: 1_000 }], beforeDeadline.state);
+    assert.equal(stageOf(revealing.state), 'reveal');
+    assert.deepEqual(revealing.effects, [{ type: 'openReveal', round: 1, baseHash: GENESIS, revealedAt: 1_000, deadline: 1_500, reason: 'deadline' }]);
+    assert.equal(nextWakeAt(revealing.state, 1_000), 1_500);
+    const { state, effects } = run([update(5, 1_100), update(3, 1_200)], revealing.state);
     assert.equal(state.phase, 'aggregating');
     assert.deepEqual(effects, [
       {
@@ -50,78 +56,119 @@ describe('round: collecting and closing', () => {
           { nodeKey: node(3), digest: digest(3) },
           { nodeKey: node(5), digest: digest(5) },
         ],
-        reason: 'deadline',
+        reason: 'all-revealed',
       },
     ]);
   });
 
-  it('does not close at the deadline without quorum, and re-announces after the longest wait keeping its updates', () => {
-    const { state, effects } = run([started, update(1, 10), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }]);
-    assert.equal(state.phase, 'collecting');
-    assert.deepEqual(effects.at(-1), { type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 5_000, deadline: 6_000, reopened: true });
+  it('refuses a commitment once the reveal is open, and an update that matches no commitment, whatever its arrival', () => {
+    const revealing = run([started, commit(1, 10), commit(2, 20)]).state;
+    assert.equal(stageOf(revealing), 'reveal');
+    const { state, effects } = run([commit(3, 21), update(3, 22), { type: 'updateAccepted', now: 23, round: 1, nodeKey: node(2), digest: digest(22) }, update(1, 24)], revealing);
+    assert.deepEqual(effects, [
+      { type: 'commitmentIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'commit_late' },
+      { type: 'updateIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'uncommitted' },
+      { type: 'updateIgnored', round: 1, nodeKey: node(2), digest: digest(22), reason: 'uncommitted' },
+    ]);
     assert.equal(state.phase === 'collecting' && state.updates.length, 1);
-    const closed = run([update(2, 5_100), { type: 'tick', now: 6_000 }], state);
-    assert.equal(closed.state.phase, 'aggregating');
   });
 
-  it('closes early when every live node has reported', () => {
-    const { state, effects } = run([started, { type: 'heartbeat', now: 5, nodeKey: node(1) }, { type: 'heartbeat', now: 5, nodeKey: node(2) }, update(1, 10), update(2, 20)]);
+  it('takes a committed update sent before the reveal (its sender exposed only itself), keeps the first commitment of a node', () => {
+    const { state, effects } = run([started, commit(1, 10), update(1, 11), commit(1, 12), commit(1, 13, 1, digest(77))]);
+    assert.deepEqual(effects.slice(1), [
+      { type: 'commitmentIgnored', round: 1, nodeKey: node(1), digest: digest(1), reason: 'duplicate' },
+      { type: 'commitmentIgnored', round: 1, nodeKey: node(1), digest: digest(77), reason: 'conflict' },
+    ]);
+    assert.equal(state.phase === 'collecting' && state.updates.length, 1);
+  });
+
+  it('closes at the end of the reveal with the updates that came (at least minQuorum); who never revealed misses the round', () => {
+    const waitingFor9: RoundEvent = { type: 'heartbeat', now: 1, nodeKey: node(9) };
+    const revealing = run([started, waitingFor9, commit(1, 10), commit(2, 20), commit(3, 30), { type: 'tick', now: 1_000 }, update(1, 1_100), update(2, 1_200)]).state;
+    assert.equal(stageOf(revealing), 'reveal');
+    const { state, effects } = run([{ type: 'tick', now: 1_500 }], revealing);
     assert.equal(state.phase, 'aggregating');
-    assert.deepEqual(effects.at(-1), {
-      type: 'aggregate',
-      round: 1,
-      baseHash: GENESIS,
-      updates: [
-        { nodeKey: node(1), digest: digest(1) },
-        { nodeKey: node(2), digest: digest(2) },
-      ],
-      reason: 'all-reported',
-    });
+    assert.deepEqual(effects.at(-1), { type: 'aggregate', round: 1, baseHash: GENESIS, updates: [{ nodeKey: node(1), digest: digest(1) }, { nodeKey: node(2), digest: digest(2) }], reason: 'reveal-deadline' });
   });
 
-  it('waits for a live node that has not reported, until it goes stale', () => {
-    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)]);
-    assert.equal(waiting.state.phase, 'collecting');
+  it('takes commitments again when too few committed updates came by the end of the reveal, keeping what it has', () => {
+    const revealing = run([started, { type: 'heartbeat', now: 1, nodeKey: node(9) }, commit(1, 10), commit(2, 20), { type: 'tick', now: 1_000 }, update(1, 1_100)]).state;
+    const { state, effects } = run([{ type: 'tick', now: 1_500 }], revealing);
+    assert.equal(stageOf(state), 'commit');
+    assert.deepEqual(effects, [{ type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 1_500, deadline: 2_500, reopened: true }]);
+    assert.equal(state.phase === 'collecting' && state.commitments.length, 2);
+    const closed = run([commit(3, 1_600), { type: 'tick', now: 2_500 }, update(2, 2_600)], state);
+    assert.equal(closed.state.phase, 'collecting', 'node 3 has not revealed yet');
+    assert.equal(run([update(3, 2_700)], closed.state).state.phase, 'aggregating');
+  });
+
+  it('does not reveal at the deadline without quorum, and re-announces after the longest wait keeping its commitments', () => {
+    const { state, effects } = run([started, commit(1, 10), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }]);
+    assert.equal(stageOf(state), 'commit');
+    assert.deepEqual(effects.at(-1), { type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 5_000, deadline: 6_000, reopened: true });
+    assert.equal(state.phase === 'collecting' && state.commitments.length, 1);
+    const revealed = run([commit(2, 5_100)], state);
+    assert.equal(stageOf(revealed.state), 'reveal');
+  });
+
+  it('reveals early when every live node has committed', () => {
+    const { state, effects } = run([started, { type: 'heartbeat', now: 5, nodeKey: node(1) }, { type: 'heartbeat', now: 5, nodeKey: node(2) }, commit(1, 10), commit(2, 20)]);
+    assert.equal(stageOf(state), 'reveal');
+    assert.deepEqual(effects.at(-1), { type: 'openReveal', round: 1, baseHash: GENESIS, revealedAt: 20, deadline: 520, reason: 'all-reported' });
+  });
+
+  it('waits for a live node that has not committed, until it goes stale', () => {
+    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, commit(1, 10), commit(2, 20)]);
+    assert.equal(stageOf(waiting.state), 'commit');
     assert.equal(nextWakeAt(waiting.state, 20), 1_000);
     const lateCheck = run([{ type: 'tick', now: 500 }], waiting.state);
-    assert.equal(lateCheck.state.phase, 'collecting');
+    assert.equal(stageOf(lateCheck.state), 'commit');
   });
 
-  it('closes when the only silent live node goes stale before the deadline', () => {
+  it('reveals when the only silent live node goes stale before the deadline', () => {
     const long = { ...config, deadlineMs: 10_000, maxWaitMs: 20_000 };
-    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)], initialRoundState(long));
+    const waiting = run([started, { type: 'heartbeat', now: 5, nodeKey: node(3) }, commit(1, 10), commit(2, 20)], initialRoundState(long));
     assert.equal(nextWakeAt(waiting.state, 20), 5 + 3_000 + 1);
     const { state, effects } = run([{ type: 'tick', now: 3_006 }], waiting.state);
-    assert.equal(state.phase, 'aggregating');
+    assert.equal(stageOf(state), 'reveal');
     assert.equal((effects[0] as { reason: string }).reason, 'all-reported');
   });
 
-  it('never closes early when closeWhenAllReported is off', () => {
-    const { state } = run([started, update(1, 10), update(2, 20)], initialRoundState({ ...config, closeWhenAllReported: false }));
-    assert.equal(state.phase, 'collecting');
+  it('never reveals early when closeWhenAllReported is off', () => {
+    const { state } = run([started, commit(1, 10), commit(2, 20)], initialRoundState({ ...config, closeWhenAllReported: false }));
+    assert.equal(stageOf(state), 'commit');
   });
 
   it('ignores duplicates, wrong rounds and late updates, and flags equivocation', () => {
     const { effects, state } = run([
       started,
+      commit(1, 5),
       update(1, 10),
       update(1, 11),
       update(2, 12, 7),
+      commit(2, 12, 7),
       { type: 'updateAccepted', now: 13, round: 1, nodeKey: node(1), digest: digest(99) },
     ]);
     assert.deepEqual(effects.slice(1), [
       { type: 'updateIgnored', round: 1, nodeKey: node(1), digest: digest(1), reason: 'duplicate' },
       { type: 'updateIgnored', round: 7, nodeKey: node(2), digest: digest(2), reason: 'wrong-round' },
+      { type: 'commitmentIgnored', round: 7, nodeKey: node(2), digest: digest(2), reason: 'wrong-round' },
       { type: 'equivocation', round: 1, nodeKey: node(1), firstDigest: digest(1), secondDigest: digest(99) },
     ]);
     assert.equal(state.phase === 'collecting' && state.updates.length, 1);
-    const closed = run([update(2, 20), { type: 'tick', now: 1_000 }, update(3, 1_001)], state);
-    assert.deepEqual(closed.effects.at(-1), { type: 'updateIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'not-collecting' });
+    const closed = run([commit(2, 20), { type: 'tick', now: 1_000 }, update(2, 1_001), update(3, 1_002), commit(3, 1_003)], state);
+    assert.equal(closed.state.phase, 'aggregating');
+    assert.deepEqual(closed.effects.slice(-2), [
+      { type: 'updateIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'not-collecting' },
+      { type: 'commitmentIgnored', round: 1, nodeKey: node(3), digest: digest(3), reason: 'not-collecting' },
+    ]);
   });
 
   it('treats node keys case-insensitively', () => {
-    const { effects } = run([started, update(10, 1), { type: 'updateAccepted', now: 2, round: 1, nodeKey: node(10).toUpperCase().replace('0X', '0x') as Hex, digest: digest(10) }]);
-    assert.equal(effects.at(-1)?.type, 'updateIgnored');
+    const upper = node(10).toUpperCase().replace('0X', '0x') as Hex;
+    const { state, effects } = run([started, commit(10, 1), { type: 'commitmentAccepted', now: 2, round: 1, nodeKey: upper, digest: digest(10) }, { type: 'updateAccepted', now: 3, round: 1, nodeKey: upper, digest: digest(10) }]);
+    assert.deepEqual(effects.map((effect) => effect.type), ['openRound', 'commitmentIgnored']);
+    assert.equal(state.phase === 'collecting' && state.updates.length, 1, 'the update of the upper-case key matches the lower-case commitment');
   });
 });
 
@@ -129,21 +176,22 @@ describe('round: liveness (the quorum follows the active set)', () => {
   const three = { ...config, quorum: 3 };
   const activeSet = (now: number, ...nodes: number[]): RoundEvent => ({ type: 'activeSet', now, nodeKeys: nodes.map(node) });
 
-  it('closes with the nodes left when one leaves the active set (slashed, exited or failed)', () => {
-    const waiting = run([started, activeSet(0, 1, 2, 3), update(1, 10), update(2, 20), { type: 'tick', now: 1_000 }], initialRoundState(three));
-    assert.equal(waiting.state.phase, 'collecting', 'node 3 still counts: it is active and was never heard from');
+  it('reveals with the nodes left when one leaves the active set (slashed, exited or failed)', () => {
+    const waiting = run([started, activeSet(0, 1, 2, 3), commit(1, 10), commit(2, 20), { type: 'tick', now: 1_000 }], initialRoundState(three));
+    assert.equal(stageOf(waiting.state), 'commit', 'node 3 still counts: it is active and was never heard from');
     assert.equal(quorumNeeded(waiting.state, 1_000), 3);
     const { state, effects } = run([activeSet(1_200, 1, 2)], waiting.state);
-    assert.equal(state.phase, 'aggregating');
+    assert.equal(stageOf(state), 'reveal');
     assert.equal((effects.at(-1) as { reason: string }).reason, 'deadline');
   });
 
   it('stops counting a node once it has been silent for livenessMs, and wakes up for that', () => {
-    const waiting = run([started, activeSet(0, 1, 2, 3), { type: 'heartbeat', now: 5, nodeKey: node(3) }, update(1, 10), update(2, 20)], initialRoundState(three));
+    const waiting = run([started, activeSet(0, 1, 2, 3), { type: 'heartbeat', now: 5, nodeKey: node(3) }, commit(1, 10), commit(2, 20)], initialRoundState(three));
     assert.equal(nextWakeAt(waiting.state, 20), 5 + 3_000 + 1, 'not the longest wait: node 3 going silent lowers the quorum');
-    assert.equal(run([{ type: 'tick', now: 3_005 }], waiting.state).state.phase, 'collecting');
-    const { state, effects } = run([{ type: 'tick', now: 3_006 }], waiting.state);
-    assert.equal(state.phase, 'aggregating');
+    assert.equal(stageOf(run([{ type: 'tick', now: 3_005 }], waiting.state).state), 'commit');
+    const revealing = run([{ type: 'tick', now: 3_006 }], waiting.state);
+    assert.equal(stageOf(revealing.state), 'reveal');
+    const { state, effects } = run([update(1, 3_010), update(2, 3_020)], revealing.state);
     const closed = effects.at(-1);
     assert.equal(closed?.type === 'aggregate' && closed.updates.length, 2);
     // Remembered as silent through the next rounds until it is heard from again.
@@ -153,41 +201,57 @@ describe('round: liveness (the quorum follows the active set)', () => {
     assert.equal(quorumNeeded(run(heard(1, 2, 3), next.state).state, 9_000), 3);
   });
 
-  it('closes after the longest wait with at least minQuorum updates instead of re-opening forever', () => {
-    const { state, effects } = run([started, update(1, 10), update(2, 20), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }], initialRoundState(three));
-    assert.equal(state.phase, 'aggregating');
-    assert.deepEqual(effects.map((effect) => effect.type), ['openRound', 'aggregate']);
+  it('reveals after the longest wait with at least minQuorum commitments instead of re-opening forever', () => {
+    const { state, effects } = run([started, commit(1, 10), commit(2, 20), { type: 'tick', now: 4_999 }, { type: 'tick', now: 5_000 }], initialRoundState(three));
+    assert.equal(stageOf(state), 'reveal');
+    assert.deepEqual(effects.map((effect) => effect.type), ['openRound', 'openReveal']);
     assert.equal((effects[1] as { reason: string }).reason, 'max-wait');
   });
 
-  it('never needs fewer than minQuorum updates, however few nodes count', () => {
-    const { state } = run([started, activeSet(0, 1), update(1, 10), { type: 'tick', now: 1_000 }, { type: 'tick', now: 5_000 }], initialRoundState({ ...three, minQuorum: 2 }));
-    assert.equal(state.phase, 'collecting');
+  it('never needs fewer than minQuorum commitments, however few nodes count', () => {
+    const { state } = run([started, activeSet(0, 1), commit(1, 10), { type: 'tick', now: 1_000 }, { type: 'tick', now: 5_000 }], initialRoundState({ ...three, minQuorum: 2 }));
+    assert.equal(stageOf(state), 'commit');
     assert.equal(quorumNeeded(state, 5_000), 2);
-    assert.equal(state.phase === 'collecting' && state.openedAt, 5_000, 're-announced, keeping its update');
-    const alone = run([started, activeSet(0, 1), update(1, 10), { type: 'tick', now: 1_000 }], initialRoundState({ ...three, minQuorum: 1 }));
+    assert.equal(state.phase === 'collecting' && state.openedAt, 5_000, 're-announced, keeping its commitment');
+    const alone = run([started, activeSet(0, 1), commit(1, 10), { type: 'tick', now: 1_000 }, update(1, 1_001)], initialRoundState({ ...three, minQuorum: 1 }));
     assert.equal(alone.state.phase, 'aggregating', 'with minQuorum 1 a lone node carries on');
   });
 
-  it('counts a node that reported even when it has left the active set, and never waits for a live node outside it', () => {
-    const { state } = run([started, activeSet(0, 1, 2, 3), update(1, 10), update(2, 20), update(3, 30), activeSet(40, 1, 2)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
-    assert.equal(state.phase, 'aggregating', 'node 3 reported: its update counts, and every live node has reported');
-    const slashed = run([started, activeSet(0, 1, 2), { type: 'heartbeat', now: 1, nodeKey: node(4) }, update(1, 10), update(2, 20)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
-    assert.equal(slashed.state.phase, 'aggregating', 'node 4 is live but not active: not waited for');
+  it('counts a node that committed even when it has left the active set, and never waits for a live node outside it', () => {
+    const { state } = run([started, activeSet(0, 1, 2, 3), commit(1, 10), commit(2, 20), commit(3, 30), activeSet(40, 1, 2)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
+    assert.equal(stageOf(state), 'reveal', 'node 3 committed: its commitment counts, and every live node has committed');
+    const slashed = run([started, activeSet(0, 1, 2), { type: 'heartbeat', now: 1, nodeKey: node(4) }, commit(1, 10), commit(2, 20)], initialRoundState({ ...three, deadlineMs: 10_000, maxWaitMs: 20_000 }));
+    assert.equal(stageOf(slashed.state), 'reveal', 'node 4 is live but not active: not waited for');
   });
 });
 
 describe('round: restart', () => {
-  it('resumes collecting with the stored updates and opening time, closing at once if due', () => {
+  const commitments = [
+    { nodeKey: node(1), digest: digest(1) },
+    { nodeKey: node(2), digest: digest(2) },
+    { nodeKey: node(1), digest: digest(7) },
+  ];
+
+  it('resumes taking commitments with the stored ones and opening time, revealing at once if due', () => {
+    const { state, effects } = run([{ type: 'start', now: 2_000, round: 4, baseHash: MODEL, commitments, openedAt: 0 }]);
+    assert.equal(stageOf(state), 'reveal');
+    assert.deepEqual(effects, [
+      { type: 'openRound', round: 4, baseHash: MODEL, openedAt: 0, deadline: 1_000, reopened: false },
+      { type: 'openReveal', round: 4, baseHash: MODEL, revealedAt: 2_000, deadline: 2_500, reason: 'deadline' },
+    ]);
+    assert.equal(state.phase === 'collecting' && state.commitments.length, 2, 'the first commitment of a node stays');
+  });
+
+  it('resumes a reveal with its committed updates (an update that matches no commitment is dropped), closing at once if due', () => {
     const accepted = [
       { nodeKey: node(1), digest: digest(1) },
       { nodeKey: node(2), digest: digest(2) },
-      { nodeKey: node(1), digest: digest(7) },
+      { nodeKey: node(3), digest: digest(3) },
     ];
-    const { state, effects } = run([{ type: 'start', now: 2_000, round: 4, baseHash: MODEL, accepted, openedAt: 0 }]);
+    const { state, effects } = run([{ type: 'start', now: 2_000, round: 4, baseHash: MODEL, commitments, accepted, openedAt: 0, revealedAt: 1_900 }]);
     assert.equal(state.phase, 'aggregating');
-    assert.equal(effects[0].type, 'openRound');
-    assert.deepEqual(effects[1], { type: 'aggregate', round: 4, baseHash: MODEL, updates: accepted.slice(0, 2), reason: 'deadline' });
+    assert.deepEqual(effects.map((effect) => effect.type), ['openRound', 'openReveal', 'aggregate']);
+    assert.deepEqual(effects[2], { type: 'aggregate', round: 4, baseHash: MODEL, updates: accepted.slice(0, 2), reason: 'all-revealed' });
   });
 
   it('resumes an aggregated round by committing it', () => {
@@ -203,7 +267,7 @@ describe('round: restart', () => {
 });
 
 describe('round: committing', () => {
-  const aggregating = run([started, update(1, 10), update(2, 20), { type: 'tick', now: 1_000 }]).state;
+  const aggregating = run([started, commit(1, 5), commit(2, 6), { type: 'tick', now: 1_000 }, update(1, 1_010), update(2, 1_020)]).state;
 
   it('commits the aggregated model, then announces it and opens the next round on it', () => {
     const { state, effects } = run(
@@ -277,10 +341,15 @@ describe('round: committing', () => {
     assert.equal(run([update(1, 3_000, 2), { type: 'tick', now: 9_999 }], other.state).state.phase, 'halted');
   });
 
-  it('re-collects the round when aggregation fails', () => {
+  it('re-collects the round from scratch when aggregation fails, forgetting its commitments so the same ones count again', () => {
     const { state, effects } = run([{ type: 'aggregationFailed', now: 1_500, round: 1, reason: 'all updates unusable' }], aggregating);
-    assert.equal(state.phase === 'collecting' && state.updates.length, 0);
-    assert.deepEqual(effects, [{ type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 1_500, deadline: 2_500, reopened: true }]);
+    assert.equal(state.phase === 'collecting' && state.updates.length + state.commitments.length, 0);
+    assert.deepEqual(effects, [
+      { type: 'forgetRound', round: 1 },
+      { type: 'openRound', round: 1, baseHash: GENESIS, openedAt: 1_500, deadline: 2_500, reopened: true },
+    ]);
+    const again = run([commit(1, 1_600), commit(2, 1_700), { type: 'tick', now: 2_500 }, update(1, 2_510), update(2, 2_520)], state);
+    assert.equal(again.state.phase, 'aggregating');
   });
 
   it('ignores stray receipts and results for other rounds or phases', () => {
