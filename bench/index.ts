@@ -10,9 +10,15 @@ import { writeFileAtomic } from '../core/files/index.ts';
 /** A benchmark was asked for that does not exist. */
 export class BenchError extends GradnetError {}
 
+/** What a suite is asked for: where its JSON goes, and the model for the suites that take one (compression). */
+export interface BenchSuiteOptions {
+  jsonFile: string;
+  model?: string;
+}
+
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
 export interface BenchSuite {
-  run(options: { jsonFile: string }): Promise<Record<string, unknown>>;
+  run(options: BenchSuiteOptions): Promise<Record<string, unknown>>;
 }
 
 /** Suites by name, each loaded only when it runs, so that `gradnet bench gas` does not pay for tfjs start-up, and so on. */
@@ -34,11 +40,16 @@ export const benchSuites: BenchSuites = {
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */
-export async function runBenchSuite(name: string, jsonFile: string, suites: BenchSuites = benchSuites): Promise<Record<string, unknown>> {
+export async function runBenchSuite(
+  name: string,
+  jsonFile: string,
+  suites: BenchSuites = benchSuites,
+  options: Omit<BenchSuiteOptions, 'jsonFile'> = {},
+): Promise<Record<string, unknown>> {
   const load = suites[name];
   if (!load) throw new BenchError('UNKNOWN_SUITE', `unknown bench suite "${name}"; known suites: ${Object.keys(suites).join(', ')}`, { value: name });
   await mkdir(dirname(jsonFile), { recursive: true });
-  const result = await (await load()).run({ jsonFile });
+  const result = await (await load()).run({ ...options, jsonFile });
   await writeFileAtomic(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }

@@ -4,10 +4,15 @@ import { CliError } from '../support/errors.ts';
 export interface BenchFlags {
   json?: string;
   outDir: string;
+  /** compression only: the model to measure; a model other than the MLP writes <suite>-<model>.json by default. */
+  model?: string;
 }
 
 /** `gradnet bench <suite>`: one suite to its JSON file, or `all` of them into --out-dir. */
 export async function runBench(suite: string, flags: BenchFlags, suites: BenchSuites): Promise<void> {
+  if (flags.model !== undefined && suite !== 'compression') {
+    throw new CliError('BENCH_MODEL', `--model applies to bench compression only, not ${suite}`, { value: flags.model });
+  }
   if (suite === 'all') {
     if (flags.json !== undefined) throw new CliError('BENCH_ALL_JSON', '`bench all` writes one file per suite; use --out-dir instead of --json', { value: flags.json });
     const outcomes = await runAllBenchSuites(flags.outDir, undefined, suites);
@@ -15,6 +20,7 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     if (Object.values(outcomes).some((outcome) => !outcome.ok)) process.exitCode = 1;
     return;
   }
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}.json`, suites);
+  const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -14,5 +14,6 @@ export function benchCommand(): Command {
     .argument('<suite>', `one of: ${names.join(', ')}, or all`, oneOf([...names, 'all'], 'suite'))
     .option('--json <file>', 'where to write the JSON result (default bench/results/<suite>.json)')
     .option('--out-dir <dir>', 'with `all`: the folder for every <suite>.json and .png', 'bench/results')
-    .action(action(async (suite: string, flags: { json?: string; outDir: string }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
+    .option('--model <model>', 'compression: the model to measure, mlp (default) or cnn (default JSON bench/results/compression-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
+    .action(action(async (suite: string, flags: { json?: string; outDir: string; model?: string }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }
