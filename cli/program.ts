@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { benchCommand } from './commands/bench.ts';
+import { challengeCommand } from './commands/challenge.ts';
 import { coordinatorCommand } from './commands/coordinator.ts';
 import { daemonCommand } from './commands/daemon.ts';
 import { demoCommand } from './commands/demo.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     registerCommand(),
     daemonCommand(),
     roundsCommand(),
+    challengeCommand(),
     rewardsCommand(),
     nodesCommand(),
     statusCommand(),

@@ -1,11 +1,12 @@
 import type { Address } from 'viem';
 import { fetchChainId } from '../../core/chain/index.ts';
 import { ConfigError, walletConfigSchema } from '../../core/config/index.ts';
+import { GradnetError } from '../../core/errors.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { findKeystore, loadKey } from '../../core/wallet/index.ts';
 import { openChain } from '../support/chain.ts';
 import { readSettings } from '../support/settings.ts';
-import { fetchRewardStatement } from '../support/rewards.ts';
+import { fetchRewardStatement, finalAt } from '../support/rewards.ts';
 import { formatTokens, toJson } from '../support/table.ts';
 
 /** `gradnet rewards`: the owner's proven rewards, and with --claim the payout. */
@@ -26,6 +27,13 @@ export async function showRewards(options: { owner?: string; claim?: boolean; js
   const statement = await fetchRewardStatement(chain, config.coordinatorUrl, owner);
   let payout: bigint | undefined;
   if (options.claim === true && statement.claimable > 0n) {
+    const pending = await finalAt(chain.ledger, statement.claim.roundId);
+    if (pending !== null && pending.at * 1000 > Date.now()) {
+      throw new GradnetError(
+        'ROUND_PENDING',
+        `the rewards proof is for round ${statement.claim.roundId}, which is still in its ${pending.windowSeconds} s challenge window: the vault pays from ${new Date(pending.at * 1000).toISOString()} on; claim again then`,
+      );
+    }
     logger.info({ owner, round: statement.claim.roundId }, `claiming ${formatTokens(statement.claimable)} GRAD as of round ${statement.claim.roundId}`);
     const sent = await chain.vault.claim(statement.claim);
     payout = sent.payout;

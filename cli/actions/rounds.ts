@@ -7,7 +7,7 @@ import { fetchRoundRows, renderRounds, roundJson } from '../support/rounds.ts';
 export async function listRounds(options: { last?: number; json?: boolean } & Record<string, unknown>): Promise<void> {
   const config = readSettings(chainConfigSchema, options);
   const chain = await openChain(config);
-  const rows = await fetchRoundRows(chain.ledger, options.last);
+  const rows = await fetchRoundRows(chain.ledger, chain.clients.publicClient, options.last);
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(rows.map(roundJson), null, 2)}\n`);
     return;

@@ -9,7 +9,7 @@ import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type
 import { CheckpointStore, genesisCheckpoint } from '../../core/tensor/index.ts';
 import { createKeystore, DEV_CHAIN_ID, importKeystore } from '../../core/wallet/index.ts';
 import { registerNode } from '../actions/register.ts';
-import { fetchRewardStatement } from '../support/rewards.ts';
+import { fetchRewardStatement, waitUntilFinal } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
 import { formatTokens } from '../support/table.ts';
 import { childFields, freePort, ProcessGroup, waitFor, type ChildLogLine, type WaitOptions } from '../../core/process/index.ts';
@@ -204,11 +204,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const audit = everyRoundMatched && !relevant.some((entry) => entry.verdict === 'mismatch') ? 'match' : 'mismatch';
     say(`[${elapsed()}] audit: ${audit} (${relevant.filter((entry) => entry.verdict === 'match').length} matching replays, ${relevant.filter((entry) => entry.verdict === 'mismatch').length} mismatches, ${relevant.filter((entry) => entry.verdict === 'skipped').length} skipped)`);
 
-    // 8. Claim every owner's rewards, with proofs checked against the chain.
+    // 8. Claim every owner's rewards, with proofs checked against the chain, once the round they
+    // are proven against is final (its challenge window over).
     const rewards: Record<Address, bigint> = {};
-    for (const peer of peers) {
+    const claims = await Promise.all(peers.map(async (peer) => {
       const ownerChain = await connectGradnet({ rpcUrl, deploymentsFile, account: ownerAccounts[peer.index].privateKey, signal });
-      const statement = await fetchRewardStatement(ownerChain, ready.api, peer.owner, signal);
+      return { peer, ownerChain, statement: await fetchRewardStatement(ownerChain, ready.api, peer.owner, signal) };
+    }));
+    const claimRound = Math.max(0, ...claims.map(({ statement }) => statement.claim.roundId));
+    await waitUntilFinal(chain.ledger, claimRound, { say: (line) => say(`[${elapsed()}] ${line}`), signal });
+    for (const { peer, ownerChain, statement } of claims) {
       if (statement.claimable > 0n) await ownerChain.vault.claim(statement.claim, { signal });
       rewards[peer.owner] = (await ownerChain.vault.claimed(peer.owner)).reward;
       say(`[${elapsed()}] ${peer.name} owner ${peer.owner} claimed ${formatTokens(rewards[peer.owner])} GRAD`);
@@ -221,7 +226,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const mnist = await loadMnist({ signal });
     const evaluation = await evaluate({ spec: finalModel.meta.model, params: finalModel.params, data: mnist.test, signal });
 
-    const rounds = (await fetchRoundRows(chain.ledger)).filter((row) => row.round >= firstRound && row.round <= lastRound);
+    const rounds = (await fetchRoundRows(chain.ledger, chain.clients.publicClient)).filter((row) => row.round >= firstRound && row.round <= lastRound);
     return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir };
   } finally {
     await explorer?.close();

@@ -1,7 +1,8 @@
 import { getAddress, type Address, type Hex } from 'viem';
-import type { GradnetChain, RewardClaim } from '../../core/chain/index.ts';
+import type { GradnetChain, LedgerClient, RewardClaim } from '../../core/chain/index.ts';
 import { GradnetError } from '../../core/errors.ts';
 import { verifyRewardProof } from '../../core/rewards/index.ts';
+import { sleep } from '../../core/time/index.ts';
 import { fetchJson } from './http.ts';
 
 /** What an owner has earned as of the latest committed round, checked against the chain. */
@@ -46,4 +47,27 @@ export async function fetchRewardStatement(chain: GradnetChain, coordinatorUrl: 
   }
   const claimed = (await chain.vault.claimed(claim.owner)).reward;
   return { claim, rewardsRoot: root, claimed, claimable: claim.cumulativeReward > claimed ? claim.cumulativeReward - claimed : 0n };
+}
+
+/**
+ * When round `roundId`'s rewards become claimable: unix seconds at which its challenge window
+ * ends (RewardVault pays only against final rounds), or null when it is final already.
+ */
+export async function finalAt(ledger: Pick<LedgerClient, 'challengeWindow' | 'committedAt' | 'isFinal'>, roundId: number, signal?: AbortSignal): Promise<{ at: number; windowSeconds: number } | null> {
+  if (await ledger.isFinal(roundId, { signal })) return null;
+  const [windowSeconds, committedAt] = await Promise.all([ledger.challengeWindow({ signal }), ledger.committedAt(roundId, { signal })]);
+  return { at: committedAt + windowSeconds, windowSeconds };
+}
+
+/**
+ * Waits until round `roundId` is final (`say` tells for how long first). Waits by the clock, not
+ * by polling isFinal: an idle automining chain's latest block keeps an old time, but the claim's
+ * own block is stamped with the time it is mined. One second of margin for the block's rounding.
+ */
+export async function waitUntilFinal(ledger: Pick<LedgerClient, 'challengeWindow' | 'committedAt' | 'isFinal'>, roundId: number, options: { say: (line: string) => void; signal?: AbortSignal }): Promise<void> {
+  const pending = await finalAt(ledger, roundId, options.signal);
+  if (pending === null) return;
+  const waitMs = Math.max(0, pending.at * 1000 - Date.now()) + 1000;
+  options.say(`waiting ${(waitMs / 1000).toFixed(0)} s for round ${roundId} to become final (its ${pending.windowSeconds} s challenge window) before claiming`);
+  await sleep(waitMs, options.signal);
 }

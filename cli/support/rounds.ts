@@ -1,7 +1,14 @@
-import type { Hex } from 'viem';
-import type { CommittedRound, LedgerClient } from '../../core/chain/index.ts';
+import type { Hex, PublicClient } from 'viem';
+import type { CommittedRound, LedgerClient, VoidedRound } from '../../core/chain/index.ts';
 import { formatFixed6, formatTokens, renderTable, shortHex } from './table.ts';
 import { fromFixedPoint } from '../../core/units/index.ts';
+
+/**
+ * Where a commit stands: `pending` while its challenge window runs (it may still be voided),
+ * `final` after (its rewards claimable, for good), `voided` when a challenge took it back (the
+ * round id is, or will be, committed again on the restored head).
+ */
+export type RoundStatus = 'pending' | 'final' | 'voided';
 
 /** One committed round as `gradnet rounds --json` prints it (bigints become decimal strings). */
 export interface RoundRow {
@@ -21,6 +28,9 @@ export interface RoundRow {
   txHash: Hex;
   /** Block time, unix seconds (table only). */
   timestamp?: bigint;
+  status: RoundStatus;
+  /** Unix seconds at which a pending round becomes final (table only). */
+  finalAt?: bigint;
 }
 
 /** The `--json` object of a round: exactly the fields the CLI reference lists, loss and accuracy as decimals. */
@@ -38,12 +48,14 @@ export function roundJson(row: RoundRow): Record<string, string | number> {
     reward: row.reward.toString(),
     blockNumber: Number(row.blockNumber),
     txHash: row.txHash,
+    status: row.status,
   };
 }
 
 export function renderRounds(rows: readonly RoundRow[]): string {
   return renderTable(rows, [
     { header: 'round', value: (row) => String(row.round), align: 'right' },
+    { header: 'status', value: statusText },
     { header: 'model hash', value: (row) => shortHex(row.modelHash) },
     { header: 'contributors', value: (row) => String(row.contributors), align: 'right' },
     { header: 'samples', value: (row) => row.totalSamples.toString(), align: 'right' },
@@ -55,7 +67,13 @@ export function renderRounds(rows: readonly RoundRow[]): string {
   ]);
 }
 
-export function toRoundRow(round: CommittedRound): RoundRow {
+/** `final`, `voided`, or `pending` with when it becomes final. */
+function statusText(row: RoundRow): string {
+  if (row.status !== 'pending' || row.finalAt === undefined) return row.status;
+  return `pending (final at ${new Date(Number(row.finalAt) * 1000).toISOString().slice(11, 19)})`;
+}
+
+export function toRoundRow(round: CommittedRound, status: RoundStatus, finalAt?: bigint): RoundRow {
   return {
     round: round.roundId,
     modelHash: round.modelHash,
@@ -70,12 +88,37 @@ export function toRoundRow(round: CommittedRound): RoundRow {
     blockNumber: round.blockNumber,
     txHash: round.transactionHash,
     timestamp: BigInt(round.committedAt),
+    status,
+    finalAt,
   };
 }
 
-/** The committed rounds from the ledger, oldest first; only the last `last` when given. */
-export async function fetchRoundRows(ledger: LedgerClient, last?: number): Promise<RoundRow[]> {
+/**
+ * The rounds with their status: the current commit of every round id (final once `windowSeconds`
+ * passed since it was committed, as of `now`, the latest block's time: what RoundLedger.isFinal
+ * checks), and the commits challenges voided, each before the commit that replaced it.
+ */
+export function roundRows(current: readonly CommittedRound[], voided: readonly VoidedRound[], finality: { windowSeconds: number; now: bigint }): RoundRow[] {
+  const window = BigInt(finality.windowSeconds);
+  const rows = [
+    ...voided.map((round) => toRoundRow(round, 'voided')),
+    ...current.map((round) => {
+      const finalAt = BigInt(round.committedAt) + window;
+      return finalAt <= finality.now ? toRoundRow(round, 'final') : toRoundRow(round, 'pending', finalAt);
+    }),
+  ];
+  return rows.sort((a, b) => a.round - b.round || (a.blockNumber < b.blockNumber ? -1 : a.blockNumber > b.blockNumber ? 1 : 0));
+}
+
+/** The rounds on the ledger with their status, oldest first; only rounds among the last `last` round ids when given. */
+export async function fetchRoundRows(ledger: LedgerClient, publicClient: Pick<PublicClient, 'getBlock'>, last?: number): Promise<RoundRow[]> {
   const count = await ledger.roundCount();
   const fromRound = last === undefined ? 1 : Math.max(1, count - last + 1);
-  return (await ledger.listRounds({ fromRound, toRound: count })).map(toRoundRow);
+  const [current, voided, windowSeconds, latest] = await Promise.all([
+    ledger.listRounds({ fromRound, toRound: count }),
+    ledger.listVoidedRounds(),
+    ledger.challengeWindow(),
+    publicClient.getBlock({ blockTag: 'latest' }),
+  ]);
+  return roundRows(current, voided.filter((round) => round.roundId >= fromRound), { windowSeconds, now: latest.timestamp });
 }
