@@ -1,162 +1,284 @@
-import type { Hex } from 'viem';
-import type { Logger } from 'pino';
-import { applyRound, checkpointAggregation, updatesRoot } from '../core/audit/index.ts';
-import type { CommittedRound, LedgerClient } from '../core/chain/index.ts';
+import type { Address, Hex } from 'viem';
+import {
+  applyRound,
+  checkpointAggregation,
+  checkpointScoring,
+  checkpointUpdates,
+  settleRound,
+  updatesRoot,
+  validationFingerprint,
+  type AppliedRound,
+} from '../core/audit/index.ts';
+import type { CommittedRound } from '../core/chain/index.ts';
+import { errorMessage } from '../core/errors.ts';
+import type { StructuredLogger } from '../core/log/index.ts';
+import type { Dataset } from '../core/ml/index.ts';
 import type { Abortable, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
-import { decodeUpdate } from '../core/protocol/index.ts';
-import { decodeDelta, payloadElementCount, type Checkpoint, type CheckpointStore } from '../core/tensor/index.ts';
-import type { CheckpointModels } from './model-sync.ts';
+import type { VerdictFields, VerdictKind } from '../core/protocol/index.ts';
+import { EMPTY_REWARDS_ROOT, type CumulativeRewards } from '../core/rewards/index.ts';
+import { maxPayloadBytes, type Checkpoint } from '../core/tensor/index.ts';
+import { backoffDelay, type BackoffOptions, type Clock } from '../core/time/index.ts';
+import type { ArchivedUpdate, UpdateArchive } from './update-archive.ts';
 
-/** An update this node accepted from gossip (or made itself), kept until its round is audited. */
-export type ObservedUpdate = HeardUpdate;
-
-export type AuditVerdict = 'match' | 'mismatch' | 'skipped';
+/** A verdict this node signs, or `abstained`: it could not judge the round and signs nothing (logged with the reason). */
+export type AuditVerdict = VerdictKind | 'abstained';
 
 export interface AuditResult {
   round: number;
   verdict: AuditVerdict;
-  /** Why a round was skipped, or what did not match. */
+  /** What matched, what did not, what was unavailable, or why the node abstained. */
   reason: string;
   chainModelHash: Hex;
+  chainRewardsRoot: Hex;
   computedModelHash?: Hex;
+  computedRewardsRoot?: Hex;
+  /** Updates the round included (from the committed checkpoint), or 0 when not known. */
   updates: number;
 }
 
-/**
- * Replays committed rounds from the updates this node saw. The ledger's updatesRoot tells
- * whether the node holds exactly the round's updates; if so it recomputes the next model with
- * the same deterministic transition the coordinator uses and compares the hash with the chain's.
- */
-export class RoundAuditor {
-  private readonly byRound = new Map<number, Map<Hex, ObservedUpdate>>();
-  private readonly logger: Logger;
-  /** Rounds further back than this are forgotten: a node that missed them cannot audit them anyway. */
-  private readonly keepRounds: number;
-
-  constructor(options: { logger: Logger; keepRounds?: number }) {
-    this.logger = options.logger;
-    this.keepRounds = options.keepRounds ?? 8;
-  }
-
-  observe(update: ObservedUpdate): void {
-    let updates = this.byRound.get(update.round);
-    if (!updates) {
-      updates = new Map();
-      this.byRound.set(update.round, updates);
-      for (const round of this.byRound.keys()) if (round < update.round - this.keepRounds) this.byRound.delete(round);
-    }
-    updates.set(update.digest.toLowerCase() as Hex, update);
-  }
-
-  /**
-   * Audits `committed` given its parent checkpoint and the committed checkpoint (whose meta
-   * records the aggregation settings the coordinator claims to have used). `included` is the
-   * coordinator's list of the round's update digests, when known: it lets a node that also saw
-   * updates the round left out (late ones) pick the right subset. It is not trusted: the subset
-   * must still hash to the updatesRoot on chain.
-   */
-  audit(committed: CommittedRound, parent: Checkpoint, produced: Checkpoint, included?: readonly Hex[]): AuditResult {
-    const round = committed.roundId;
-    const base = { round, chainModelHash: committed.modelHash };
-    let seen = [...(this.byRound.get(round)?.values() ?? [])].filter((update) => update.baseModelHash.toLowerCase() === committed.parentHash.toLowerCase());
-    if (included !== undefined && updatesRoot(seen.map((update) => update.digest)).toLowerCase() !== committed.updatesRoot.toLowerCase()) {
-      const wanted = new Set(included.map((digest) => digest.toLowerCase()));
-      const subset = seen.filter((update) => wanted.has(update.digest.toLowerCase()));
-      if (subset.length === wanted.size) seen = subset;
-    }
-    const result = ((): AuditResult => {
-      if (parent.modelHash.toLowerCase() !== committed.parentHash.toLowerCase()) {
-        return { ...base, verdict: 'skipped', reason: `parent checkpoint ${parent.modelHash} is not the round's parent ${committed.parentHash}`, updates: seen.length };
-      }
-      const root = updatesRoot(seen.map((update) => update.digest));
-      if (root.toLowerCase() !== committed.updatesRoot.toLowerCase()) {
-        return { ...base, verdict: 'skipped', reason: `saw ${seen.length} updates whose root ${root} is not the committed updatesRoot ${committed.updatesRoot} (${committed.contributors} contributors)`, updates: seen.length };
-      }
-      const replayed = applyRound({
-        parent,
-        round,
-        updates: seen.map((update) => ({ digest: update.digest, delta: update.delta, samples: update.samples })),
-        aggregation: checkpointAggregation(produced),
-      });
-      const computed = replayed.checkpoint.modelHash;
-      const verdict: AuditVerdict = computed.toLowerCase() === committed.modelHash.toLowerCase() ? 'match' : 'mismatch';
-      return {
-        ...base,
-        verdict,
-        reason: verdict === 'match' ? 'recomputed model hash equals the committed one' : `recomputed ${computed}, chain has ${committed.modelHash}`,
-        computedModelHash: computed,
-        updates: seen.length,
-      };
-    })();
-    const log = result.verdict === 'mismatch' ? this.logger.error.bind(this.logger) : this.logger.info.bind(this.logger);
-    log({ event: 'audit', ...result }, `audit round ${round}: ${result.verdict}${result.verdict === 'match' ? '' : ` (${result.reason})`}`);
-    this.byRound.delete(round);
-    return result;
-  }
+/** The chain as an auditor reads it. */
+export interface AuditChain {
+  getRound(round: number, options?: Abortable): Promise<CommittedRound>;
+  /** Seconds a committed round can be challenged (RoundLedger.challengeWindow). */
+  challengeWindow(options?: Abortable): Promise<number>;
+  /** The owner the registry binds `nodeKey` to, or undefined. */
+  ownerOf(nodeKey: Address, options?: Abortable): Promise<Address | undefined>;
 }
 
+/** Where the committed and parent models come from. */
+export interface AuditModels {
+  /** The verified checkpoint of `modelHash` (local or fetched by hash from peers). */
+  checkpoint(modelHash: Hex, options?: Abortable): Promise<Checkpoint>;
+  /** The checkpoint when this node already holds it, else undefined (a node audits rounds from models it held). */
+  held(modelHash: Hex): Promise<Checkpoint | undefined>;
+}
+
+/** What scoring needs locally to recompute a rewards root bit for bit. */
+export interface AuditScorer {
+  /** The validation split; the first `scoreBatch` examples are a round's scoring batch. */
+  readonly validation: Dataset;
+  /** The tfjs backend losses are computed on here (losses differ across backends). */
+  backend(): string | undefined;
+  /** Loss of `params` for model `model` (the checkpoint's meta.model) on the first `limit` validation examples. */
+  evaluateLoss(model: unknown, params: Float32Array, limit: number, signal?: AbortSignal): Promise<number>;
+}
+
+export interface LedgerAuditorOptions {
+  logger: StructuredLogger;
+  chain: AuditChain;
+  models: AuditModels;
+  archive: UpdateArchive;
+  /** Without it rewards roots are not recomputed: a round whose model matches gets no verdict. */
+  scorer?: AuditScorer;
+  /** Signs and gossips a verdict (and hands it to the challenger). */
+  publish: (verdict: VerdictFields) => Promise<void>;
+  clock: Clock;
+  /** Aborted when the daemon stops: ends the background retries of audits waiting for inputs. */
+  lifetime: AbortSignal;
+  /** Waits between attempts to fetch a round's missing inputs. Default 250 ms doubling to 2 s. */
+  retry?: BackoffOptions;
+  /** Called with every audit result (the demo collects them; the log has them too). */
+  onAudit?: (result: AuditResult) => void;
+}
+
+/** Rewards trees remembered by root: the cumulative figures a later round adds to. */
+const KEEP_CUMULATIVE = 16;
+
 /**
- * The peer's auditor port: the replay above, fed with the committed round from the ledger, its
- * parent from the local store (a node that never held it cannot replay the round) and its model
- * by hash, and told which updates the round included by the coordinator's API when configured.
+ * Audits committed rounds and signs a verdict on each: `match` when replaying the round gives both
+ * the committed model hash and the committed rewards root, `mismatch` when either differs (or the
+ * round cannot be replayed as committed), `unavailable` when the committed model or an update the
+ * round included cannot be had from any peer before half the challenge window has passed (the
+ * other half is for the verdicts to travel and a challenge to land). The committed checkpoint
+ * names the included updates in acceptance order (its meta, under the model hash); missing ones
+ * are fetched by digest over `/gradnet/blob/1`. A round whose inputs are all at hand is judged
+ * before `audit` returns; otherwise the daemon goes on and the audit keeps trying in the
+ * background until that deadline.
  */
 export class LedgerAuditor implements PeerAuditor {
-  readonly #replay: RoundAuditor;
-  readonly #ledger: Pick<LedgerClient, 'getRound'>;
-  readonly #store: CheckpointStore;
-  readonly #models: Pick<CheckpointModels, 'checkpoint'>;
-  readonly #coordinatorUrl: string | undefined;
-  readonly #onAudit: ((result: AuditResult) => void) | undefined;
+  readonly #options: LedgerAuditorOptions;
+  readonly #retry: BackoffOptions;
+  /** Cumulative reward figures by the rewards root they hash to; the empty tree is the genesis's. */
+  readonly #cumulative = new Map<Hex, CumulativeRewards>([[EMPTY_REWARDS_ROOT, new Map()]]);
 
-  constructor(options: {
-    logger: Logger;
-    ledger: Pick<LedgerClient, 'getRound'>;
-    store: CheckpointStore;
-    models: Pick<CheckpointModels, 'checkpoint'>;
-    coordinatorUrl?: string;
-    onAudit?: (result: AuditResult) => void;
-  }) {
-    this.#replay = new RoundAuditor({ logger: options.logger });
-    this.#ledger = options.ledger;
-    this.#store = options.store;
-    this.#models = options.models;
-    this.#coordinatorUrl = options.coordinatorUrl;
-    this.#onAudit = options.onAudit;
+  constructor(options: LedgerAuditorOptions) {
+    this.#options = options;
+    this.#retry = options.retry ?? { baseMs: 250, maxMs: 2000 };
   }
 
-  observe(update: HeardUpdate): void {
-    this.#replay.observe(update);
-  }
+  /** Gossiped updates reach the archive with their signatures and payloads from the p2p node (HeardUpdate drops both). */
+  observe(_update: HeardUpdate): void {}
 
   observeOwn(signed: SignedUpdateBytes): void {
-    const update = decodeUpdate(signed.bytes);
-    const payload = update.payload ?? new Uint8Array();
-    // The coordinator aggregates what the payload decodes to, so the replay must hold the same.
-    const delta = decodeDelta(update.codec, payload, payloadElementCount(payload) ?? 0);
-    this.#replay.observe({ round: update.round, baseModelHash: update.baseModelHash, nodeKey: update.nodeKey, digest: signed.digest, delta, samples: update.samples });
+    this.#options.archive.keepBytes(signed.bytes, signed.digest);
   }
 
   async audit(round: number, { signal }: Abortable = {}): Promise<void> {
-    const committed = await this.#ledger.getRound(round);
-    if (!(await this.#store.has(committed.parentHash))) return;
-    const parent = await this.#store.get(committed.parentHash);
-    const produced = await this.#models.checkpoint(committed.modelHash, { signal });
-    const result = this.#replay.audit(committed, parent, produced, await this.#includedDigests(round, signal));
-    this.#onAudit?.(result);
+    const { chain, models, clock } = this.#options;
+    const committed = await chain.getRound(round, { signal });
+    const parent = await models.held(committed.parentHash);
+    if (parent === undefined) {
+      await this.#conclude(abstain(committed, `this node does not hold the round's parent model ${committed.parentHash}`, 0));
+      return;
+    }
+    const windowMs = (await chain.challengeWindow({ signal })) * 1000;
+    const deadline = committed.committedAt * 1000 + windowMs / 2;
+    const result = await this.#attempt(committed, parent, { signal, last: clock.now() >= deadline });
+    if (result !== undefined) {
+      await this.#conclude(result);
+      return;
+    }
+    void this.#keepTrying(committed, parent, deadline);
   }
 
-  /** The coordinator's list of a round's update digests, when its API is configured and answers. */
-  async #includedDigests(round: number, signal?: AbortSignal): Promise<Hex[] | undefined> {
-    const api = this.#coordinatorUrl;
-    if (api === undefined) return undefined;
-    try {
-      const timeout = AbortSignal.timeout(5000);
-      const response = await fetch(`${api.replace(/\/$/, '')}/rounds/${round}`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      if (!response.ok) return undefined;
-      const body = (await response.json()) as { digests?: unknown };
-      return Array.isArray(body.digests) && body.digests.every((digest) => typeof digest === 'string') ? (body.digests as Hex[]) : undefined;
-    } catch {
-      return undefined;
+  async #keepTrying(committed: CommittedRound, parent: Checkpoint, deadline: number): Promise<void> {
+    const { clock, lifetime, logger } = this.#options;
+    for (let attempt = 0; !lifetime.aborted; attempt++) {
+      try {
+        await clock.sleep(Math.min(backoffDelay(attempt, this.#retry), Math.max(0, deadline - clock.now())), lifetime);
+        const result = await this.#attempt(committed, parent, { signal: lifetime, last: clock.now() >= deadline });
+        if (result !== undefined) return await this.#conclude(result);
+      } catch (error) {
+        if (lifetime.aborted) return;
+        logger.warn({ event: 'audit-retry', round: committed.roundId, attempt, err: errorMessage(error) }, `audit of round ${committed.roundId} failed, trying again: ${errorMessage(error)}`);
+      }
     }
   }
+
+  /** One try at the round; undefined when inputs are missing and it is not the last try. */
+  async #attempt(committed: CommittedRound, parent: Checkpoint, options: { signal?: AbortSignal; last: boolean }): Promise<AuditResult | undefined> {
+    const { models, archive } = this.#options;
+    let produced: Checkpoint;
+    try {
+      produced = await models.checkpoint(committed.modelHash, { signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      return options.last ? verdictOf(committed, 'unavailable', `no peer served the committed model ${committed.modelHash}: ${errorMessage(error)}`, 0) : undefined;
+    }
+    let included: Hex[] | undefined;
+    try {
+      included = checkpointUpdates(produced);
+    } catch (error) {
+      return verdictOf(committed, 'mismatch', errorMessage(error), 0);
+    }
+    if (included === undefined) return abstain(committed, 'the committed checkpoint does not list its updates (a coordinator older than verdicts)', 0);
+    const root = updatesRoot(included);
+    if (root.toLowerCase() !== committed.updatesRoot.toLowerCase()) {
+      return verdictOf(committed, 'mismatch', `the committed checkpoint lists ${included.length} updates whose root ${root} is not the committed updatesRoot ${committed.updatesRoot}`, included.length);
+    }
+    const maxBytes = maxPayloadBytes('fp32', parent.params.length);
+    const missing: string[] = [];
+    const updates: ArchivedUpdate[] = [];
+    for (const digest of included) {
+      try {
+        updates.push(await archive.fetch(digest, { maxPayloadBytes: maxBytes, signal: options.signal }));
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        missing.push(`${digest}: ${errorMessage(error)}`);
+      }
+    }
+    if (missing.length > 0) {
+      return options.last ? verdictOf(committed, 'unavailable', `${missing.length} of the ${included.length} included updates could not be fetched (${missing.join('; ')})`, included.length) : undefined;
+    }
+    return this.#judge(committed, parent, produced, updates, options.signal);
+  }
+
+  async #judge(committed: CommittedRound, parent: Checkpoint, produced: Checkpoint, updates: ArchivedUpdate[], signal?: AbortSignal): Promise<AuditResult> {
+    const round = committed.roundId;
+    const count = updates.length;
+    const stray = updates.find((entry) => entry.update.round !== round || entry.update.baseModelHash.toLowerCase() !== committed.parentHash.toLowerCase());
+    if (stray !== undefined) {
+      return verdictOf(committed, 'mismatch', `the round includes update ${stray.digest} of round ${stray.update.round} on ${stray.update.baseModelHash}`, count);
+    }
+    let replayed: AppliedRound;
+    try {
+      replayed = applyRound({
+        parent,
+        round,
+        updates: updates.map((entry) => ({ digest: entry.digest, delta: entry.delta, samples: entry.update.samples })),
+        aggregation: checkpointAggregation(produced),
+        scoring: checkpointScoring(produced.meta),
+      });
+    } catch (error) {
+      return verdictOf(committed, 'mismatch', `the round cannot be replayed as committed: ${errorMessage(error)}`, count);
+    }
+    const computedModelHash = replayed.checkpoint.modelHash;
+    if (computedModelHash.toLowerCase() !== committed.modelHash.toLowerCase()) {
+      return { ...verdictOf(committed, 'mismatch', `recomputed model ${computedModelHash}, the ledger has ${committed.modelHash}`, count), computedModelHash };
+    }
+    const rewards = await this.#rewardsRoot(committed, parent, produced, updates, replayed, signal);
+    if ('unknown' in rewards) return { ...abstain(committed, `the model hash matches, but ${rewards.unknown}`, count), computedModelHash };
+    const computedRewardsRoot = rewards.root;
+    if (computedRewardsRoot.toLowerCase() !== committed.rewardsRoot.toLowerCase()) {
+      return { ...verdictOf(committed, 'mismatch', `the model hash matches; recomputed rewards root ${computedRewardsRoot}, the ledger has ${committed.rewardsRoot}`, count), computedModelHash, computedRewardsRoot };
+    }
+    return { ...verdictOf(committed, 'match', 'recomputed model hash and rewards root equal the committed ones', count), computedModelHash, computedRewardsRoot };
+  }
+
+  /** The rewards root the round should have committed, or why this node cannot recompute it bit for bit. */
+  async #rewardsRoot(committed: CommittedRound, parent: Checkpoint, produced: Checkpoint, updates: ArchivedUpdate[], replayed: AppliedRound, signal?: AbortSignal): Promise<{ root: Hex } | { unknown: string }> {
+    const { scorer, chain } = this.#options;
+    const scoring = checkpointScoring(produced.meta);
+    if (scoring === undefined) return { unknown: 'the committed checkpoint records no scoring settings' };
+    if (scorer === undefined) return { unknown: 'this node does not score rounds' };
+    const backend = scorer.backend();
+    if (backend !== scoring.backend) return { unknown: `the round was scored on the ${scoring.backend} backend and this node runs ${backend}, whose losses differ in the last bits` };
+    if (validationFingerprint(scorer.validation, scoring.scoreBatch) !== scoring.validation) return { unknown: `the round was scored on a validation batch (${scoring.validation}) this node does not hold` };
+    const before = await chain.getRound(committed.roundId - 1, { signal });
+    const previous = this.#cumulative.get(before.rewardsRoot.toLowerCase() as Hex);
+    if (previous === undefined) return { unknown: `the cumulative rewards of round ${before.roundId} (root ${before.rewardsRoot}) are not known to this node` };
+    const owners: (Hex | null)[] = [];
+    for (const entry of updates) owners.push((await chain.ownerOf(entry.update.nodeKey, { signal })) ?? null);
+    const settled = await settleRound({
+      params: parent.params,
+      updates: updates.map((entry, index) => ({
+        nodeKey: entry.update.nodeKey,
+        owner: owners[index],
+        digest: entry.digest,
+        payloadDigest: entry.update.payloadDigest,
+        delta: entry.delta,
+        samples: entry.update.samples,
+        // The checkpoint lists the updates in the coordinator's acceptance order.
+        arrival: index,
+      })),
+      setAside: replayed.aggregation.stats.rejected,
+      evaluateLoss: (params) => scorer.evaluateLoss(produced.meta.model, params, scoring.scoreBatch, signal),
+      budgetWei: scoring.budgetWei,
+      capShare: scoring.capShare,
+      previous,
+      signal,
+    });
+    // Remembered whether or not the ledger agrees: it is what this round should have committed,
+    // which the next round (or this round committed again after a challenge) adds to.
+    this.#cumulative.set(settled.rewardsRoot.toLowerCase() as Hex, settled.cumulative);
+    for (const root of this.#cumulative.keys()) {
+      if (this.#cumulative.size <= KEEP_CUMULATIVE) break;
+      if (root !== EMPTY_REWARDS_ROOT) this.#cumulative.delete(root);
+    }
+    return { root: settled.rewardsRoot };
+  }
+
+  async #conclude(result: AuditResult): Promise<void> {
+    const { logger, publish, onAudit } = this.#options;
+    const fields = { event: 'audit', ...result };
+    const message = `audit round ${result.round}: ${result.verdict}${result.verdict === 'match' ? '' : ` (${result.reason})`}`;
+    if (result.verdict === 'match') logger.info(fields, message);
+    else if (result.verdict === 'abstained') logger.warn(fields, message);
+    else logger.error(fields, message);
+    onAudit?.(result);
+    if (result.verdict === 'abstained') return;
+    try {
+      await publish({ round: result.round, modelHash: result.chainModelHash, rewardsRoot: result.chainRewardsRoot, verdict: result.verdict });
+    } catch (error) {
+      logger.warn({ event: 'verdict-publish', round: result.round, err: errorMessage(error) }, `could not gossip the verdict on round ${result.round}: ${errorMessage(error)}`);
+    }
+  }
+}
+
+function verdictOf(committed: CommittedRound, verdict: AuditVerdict, reason: string, updates: number): AuditResult {
+  return { round: committed.roundId, verdict, reason, chainModelHash: committed.modelHash, chainRewardsRoot: committed.rewardsRoot, updates };
+}
+
+function abstain(committed: CommittedRound, reason: string, updates: number): AuditResult {
+  return verdictOf(committed, 'abstained', reason, updates);
 }

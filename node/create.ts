@@ -2,14 +2,15 @@ import { join } from 'node:path';
 import { connectGradnet, fetchChainId } from '../core/chain/index.ts';
 import type { DaemonConfig } from '../core/config/index.ts';
 import type { Logger } from '../core/log/index.ts';
-import { initBackend, loadMnist, shardFor } from '../core/ml/index.ts';
+import { currentBackend, evaluate, initBackend, loadMnist, resolveModelSpec, shardFor, type ModelSpecLike } from '../core/ml/index.ts';
 import { createGradnetNode } from '../core/p2p/index.ts';
 import type { PeerConfig } from '../core/peer/index.ts';
-import { createGossipValidator, gradnetDomain } from '../core/protocol/index.ts';
+import { createGossipValidator, gradnetDomain, signVerdict } from '../core/protocol/index.ts';
 import { CheckpointStore } from '../core/tensor/index.ts';
 import { systemClock } from '../core/time/index.ts';
 import { loadKey } from '../core/wallet/index.ts';
 import { LedgerAuditor, type AuditResult } from './auditor.ts';
+import { Challenger } from './challenger.ts';
 import { PeerDaemon } from './daemon.ts';
 import { NodeNotRegisteredError } from './errors.ts';
 import { EvidenceReporter, registryEvidenceChain } from './evidence-reporter.ts';
@@ -19,6 +20,8 @@ import { CheckpointModels } from './model-sync.ts';
 import { FilePeerStore } from './peer-store.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
+import { UpdateArchive } from './update-archive.ts';
+import { auditChain, challengeChain, verdictLedger } from './verdict-chain.ts';
 
 /** Failed rounds steps are retried after 1 s, doubling to 15 s (the first failure already waits base·2). */
 const RETRY_BACKOFF = { baseMs: 500, maxMs: 15_000 };
@@ -49,7 +52,8 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const env = components.env ?? process.env;
   const chainId = await fetchChainId(config.rpcUrl);
   const key = await loadKey({ role: 'node', keystoreDir: config.keystoreDir, select: config.node, passwordFile: config.passwordFile, chainId, env, logger, interactive: components.interactive });
-  // The node key's account sends the equivocation proofs this node finds (and earns their bounty).
+  // The node key's account sends the equivocation proofs this node finds (and earns their bounty),
+  // and the challenges of rounds enough stake judged wrong.
   const connected = await connectGradnet({ rpcUrl: config.rpcUrl, deploymentsFile: config.deployments, account: key.privateKey, signal });
   const chain = ledgerChain(connected);
   if (!(await chain.isActive(key.address, { signal }))) throw new NodeNotRegisteredError(key.address, chainId);
@@ -78,6 +82,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     directory: { isActive: (nodeKey, signal) => chain.isActive(nodeKey, { signal }) },
     context: () => window.current(),
     isCoordinator: (address) => chain.isCoordinator(address),
+    ledger: verdictLedger(connected),
     onEquivocation: (evidence) => reporter.report(evidence),
   });
   const p2p = createGradnetNode({
@@ -90,6 +95,35 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     blobStore: { getBytes: (hash) => store.getBytes(hash).catch(() => undefined) },
   });
   const models = new CheckpointModels({ store, p2p, logger });
+  // Verdict work (audits waiting for inputs, challenges) ends when the daemon's gossip stops.
+  const verdictWork = new AbortController();
+  const archive = new UpdateArchive({ exchange: p2p, domain });
+  p2p.on('update', ({ update, digest, delta }) => archive.keep(update, digest, delta));
+  const challenger = new Challenger({ chain: challengeChain(connected), logger, backoff: RETRY_BACKOFF, signal: verdictWork.signal });
+  p2p.on('verdict', (verdict) => void challenger.offer(verdict));
+  const auditor = new LedgerAuditor({
+    logger,
+    chain: auditChain(connected),
+    models: {
+      checkpoint: (modelHash, options) => models.checkpoint(modelHash, options),
+      held: async (modelHash) => ((await store.has(modelHash)) ? store.get(modelHash) : undefined),
+    },
+    archive,
+    scorer: {
+      validation: mnist.validation,
+      backend: currentBackend,
+      evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: mnist.validation, limit, signal })).loss,
+    },
+    publish: async (fields) => {
+      const verdict = await signVerdict({ privateKey: key.privateKey, domain, ...fields });
+      // Gossip does not deliver a node's own messages back: its verdict counts here directly.
+      void challenger.offer(verdict);
+      if (p2p.running) await p2p.publishVerdict(verdict, { signal: verdictWork.signal });
+    },
+    clock: systemClock,
+    lifetime: verdictWork.signal,
+    onAudit: components.onAudit,
+  });
   const trainer = new Trainer({
     shard,
     innerSteps: config.innerSteps,
@@ -106,6 +140,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   // The reporter lives as long as the gossip that feeds it evidence.
   const stopGossip = gossip.stop;
   gossip.stop = async () => {
+    verdictWork.abort(new Error('the daemon stopped'));
     await reporter.stop();
     await stopGossip();
   };
@@ -116,7 +151,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     models,
     trainer,
     signer: new UpdateSigner({ privateKey: key.privateKey, domain }),
-    auditor: new LedgerAuditor({ logger, ledger: connected.ledger, store, models, coordinatorUrl: config.coordinatorUrl, onAudit: components.onAudit }),
+    auditor,
     store: new FilePeerStore({ dataDir: config.dataDir, nodeKey: key.address, keystoreDir: config.keystoreDir }),
     clock: systemClock,
     logger,

@@ -2,7 +2,10 @@
 // factory that builds those ports from the daemon's settings, and the pieces behind them.
 export { PeerDaemon, type PeerDaemonOptions } from './daemon.ts';
 export { createPeerDaemon, peerConfigOf, type PeerDaemonComponents } from './create.ts';
-export { RoundAuditor, LedgerAuditor, type AuditResult, type AuditVerdict, type ObservedUpdate } from './auditor.ts';
+export { LedgerAuditor, type AuditResult, type AuditVerdict, type AuditChain, type AuditModels, type AuditScorer, type LedgerAuditorOptions } from './auditor.ts';
+export { UpdateArchive, type ArchivedUpdate, type UpdateExchange } from './update-archive.ts';
+export { Challenger, type ChallengeChain, type ChallengeOutcome, type ChallengerOptions } from './challenger.ts';
+export { VerdictCollector, reachesThreshold, verdictSubject } from './verdicts.ts';
 export { Trainer, type TrainerOptions, type PreparedUpdate } from './trainer.ts';
 export { DaemonAlreadyRunningError, NodeNotRegisteredError, PeerStateError } from './errors.ts';
 export { FilePeerStore } from './peer-store.ts';

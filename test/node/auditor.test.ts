@@ -1,96 +1,282 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { keccak256, toHex, type Hex } from 'viem';
-import { applyRound } from '../../core/audit/index.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keccak256, toHex, zeroHash, type Address, type Hex } from 'viem';
+import { parseRoundAggregation } from '../../core/audit/index.ts';
 import type { CommittedRound } from '../../core/chain/index.ts';
-import { createLogger } from '../../core/log/index.ts';
-import { createCheckpoint, type Checkpoint } from '../../core/tensor/index.ts';
-import { RoundAuditor, type ObservedUpdate } from '../../node/auditor.ts';
+import { silentLogger } from '../../core/log/index.ts';
+import { currentBackend, evaluate, initBackend, initialParams, resolveModelSpec, type Dataset, type ModelSpecLike } from '../../core/ml/index.ts';
+import { encodeUpdate, signUpdate, updateDigest, type SignedUpdate, type VerdictFields } from '../../core/protocol/index.ts';
+import { CheckpointStore, createCheckpoint, encodeCheckpoint, encodeDelta, genesisCheckpoint, type Checkpoint } from '../../core/tensor/index.ts';
+import type { Clock } from '../../core/time/index.ts';
+import { produceRound, type ProducedRound } from '../../coordinator/round-work.ts';
+import { CoordinatorStore } from '../../coordinator/store.ts';
+import { LedgerAuditor, type AuditChain, type AuditResult, type AuditScorer } from '../../node/auditor.ts';
+import { UpdateArchive, type UpdateExchange } from '../../node/update-archive.ts';
+import { DOMAIN, newNodeKey } from '../core/protocol/fixtures.ts';
 
-const logger = createLogger({ name: 'test', level: 'silent' });
-const layout = [{ name: 'w', shape: [4, 8] }, { name: 'b', shape: [8] }];
-const size = 40;
+const spec = resolveModelSpec({ name: 'mlp', hidden: 4 });
+const nodes = [newNodeKey(), newNodeKey(), newNodeKey()];
+const owners: Address[] = nodes.map((_, index) => `0x${String(index + 1).repeat(40)}` as Address);
+const ownerOf = new Map<string, Address>(nodes.map((node, index) => [node.address.toLowerCase(), owners[index]]));
 
-function vector(seed: number): Float32Array {
-  return Float32Array.from({ length: size }, (_, i) => Math.sin(seed * 31 + i) * 0.01);
+/** 64 synthetic validation examples: the scoring batch is their first 32. */
+const validation: Dataset = {
+  images: Uint8Array.from({ length: 64 * 784 }, (_, i) => (i * 7919) % 256),
+  labels: Uint8Array.from({ length: 64 }, (_, i) => (i * 3) % 10),
+  size: 64,
+};
+
+/** Peers holding updates, as the blob exchange reaches them; `served` is what they hold. */
+class FakePeers implements UpdateExchange {
+  readonly served = new Map<string, Uint8Array>();
+  readonly mine = new Map<string, Uint8Array>();
+  putBlob(bytes: Uint8Array, hash: Hex): Hex {
+    this.mine.set(hash.toLowerCase(), bytes);
+    return hash;
+  }
+  async fetchBlob(hash: Hex, options: { verify?: (bytes: Uint8Array) => boolean }): Promise<Uint8Array> {
+    const bytes = this.served.get(hash.toLowerCase());
+    if (bytes === undefined || (options.verify && !options.verify(bytes))) throw new Error(`no peer served ${hash}`);
+    return bytes;
+  }
 }
 
-function genesis(): Checkpoint {
-  return createCheckpoint({ layout, params: vector(1), meta: { round: 0, model: { name: 'mlp', hidden: 8 } } });
-}
-
-function observed(parent: Checkpoint, index: number): ObservedUpdate {
-  return { round: 1, baseModelHash: parent.modelHash, nodeKey: `0x${String(index).repeat(40)}` as Hex, digest: keccak256(toHex(`update-${index}`)), delta: vector(10 + index), samples: 640 };
-}
-
-function committedFrom(parent: Checkpoint, updates: ObservedUpdate[], aggregation = { rule: 'mean' as const }): { committed: CommittedRound; produced: Checkpoint } {
-  const applied = applyRound({ parent, round: 1, updates, aggregation });
-  const committed: CommittedRound = {
-    roundId: 1, modelHash: applied.checkpoint.modelHash, parentHash: parent.modelHash, updatesRoot: applied.updatesRoot,
-    rewardsRoot: keccak256(toHex('rewards')), contributors: updates.length, totalSamples: 640 * updates.length, loss: 0, accuracy: 0,
-    rewardBudget: 0n, blockNumber: 5n, committedAt: 0, transactionHash: keccak256(toHex('tx')),
+/** Time that passes only when the auditor sleeps, so waiting out a deadline takes no real time. */
+class FakeClock implements Clock {
+  constructor(public time: number) {}
+  now = (): number => this.time;
+  sleep = async (ms: number): Promise<void> => {
+    this.time += Math.max(ms, 1);
+    await new Promise((resolve) => setImmediate(resolve));
   };
-  return { committed, produced: applied.checkpoint };
 }
 
-describe('RoundAuditor', () => {
-  it('recomputes the committed model from the observed updates: match', () => {
-    const parent = genesis();
-    const updates = [0, 1, 2].map((index) => observed(parent, index));
-    const { committed, produced } = committedFrom(parent, updates, { rule: 'multiKrum' as never });
-    const auditor = new RoundAuditor({ logger });
-    for (const update of [...updates].reverse()) auditor.observe(update);
-    const result = auditor.audit(committed, parent, produced);
-    assert.equal(result.verdict, 'match');
-    assert.equal(result.computedModelHash, committed.modelHash);
+let dir: string;
+let genesis: Checkpoint;
+let produced: ProducedRound;
+let updates: { update: SignedUpdate; digest: Hex }[];
+let checkpoints: CheckpointStore;
+const scorer: AuditScorer = {
+  validation,
+  backend: currentBackend,
+  evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: validation, limit, signal })).loss,
+};
+
+before(async () => {
+  await initBackend('cpu');
+  dir = await mkdtemp(join(tmpdir(), 'gradnet-auditor-'));
+  genesis = genesisCheckpoint(initialParams(spec, 7));
+  checkpoints = new CheckpointStore(join(dir, 'checkpoints'));
+  await checkpoints.putBytes(genesis.modelHash, encodeCheckpoint(genesis));
+  updates = [];
+  for (const [index, node] of nodes.entries()) {
+    const delta = Float32Array.from({ length: genesis.params.length }, (_, k) => Math.sin(k * (index + 2) * 0.37) * 0.05);
+    const update = await signUpdate({ privateKey: node.privateKey, domain: DOMAIN, round: 1, baseModelHash: genesis.modelHash, samples: 640 + index, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
+    updates.push({ update, digest: updateDigest(update, DOMAIN) });
+  }
+  // The coordinator's own production of round 1, exactly as it commits it.
+  const store = CoordinatorStore.open(join(dir, 'coordinator.db'));
+  store.openRound(1, genesis.modelHash, 1);
+  for (const [index, { update, digest }] of updates.entries()) {
+    const message = encodeUpdate(update, { inline: true });
+    store.insertUpdate({
+      round: 1, nodeKey: update.nodeKey, digest, verdict: 'accepted', reason: null, baseHash: genesis.modelHash, samples: update.samples, trainLoss: 0.5,
+      codec: 'fp32', signature: update.signature, message, bytes: message.byteLength, receivedMs: 10 + index, peerId: null,
+    });
+  }
+  produced = await produceRound({
+    round: 1,
+    baseHash: genesis.modelHash,
+    digests: updates.map((entry) => entry.digest),
+    store,
+    checkpoints,
+    settings: { spec, aggregation: parseRoundAggregation({}), validation, validationLimit: 64, scoreBatch: 32, budgetPerRound: 10n ** 18n, capPerNode: 0.5 },
+    ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()) ?? null,
+    now: () => 1,
+  });
+  store.close();
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Harness {
+  auditor: LedgerAuditor;
+  peers: FakePeers;
+  archive: UpdateArchive;
+  published: VerdictFields[];
+  results: AuditResult[];
+  next: () => Promise<AuditResult>;
+  lifetime: AbortController;
+}
+
+function harness(options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock } = {}): Harness {
+  const committed: CommittedRound = {
+    roundId: 1, modelHash: produced.result.modelHash, parentHash: genesis.modelHash, updatesRoot: produced.result.updatesRoot, rewardsRoot: produced.result.rewardsRoot,
+    contributors: 3, totalSamples: 1923, loss: 0, accuracy: 0, rewardBudget: produced.result.rewardBudget, blockNumber: 5n, committedAt: 1000, transactionHash: zeroHash,
+    ...options.committed,
+  };
+  const chain: AuditChain = {
+    getRound: async (round) => (round === 1 ? committed : { ...committed, roundId: 0, modelHash: genesis.modelHash, rewardsRoot: zeroHash }),
+    challengeWindow: async () => 10,
+    ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()),
+  };
+  const served = new Map((options.served ?? [produced.checkpoint]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
+  const held = new Map((options.held ?? [genesis]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
+  const peers = new FakePeers();
+  const archive = new UpdateArchive({ exchange: peers, domain: DOMAIN });
+  const published: VerdictFields[] = [];
+  const results: AuditResult[] = [];
+  const waiting: ((result: AuditResult) => void)[] = [];
+  const lifetime = new AbortController();
+  const auditor = new LedgerAuditor({
+    logger: silentLogger,
+    chain,
+    models: {
+      checkpoint: async (hash) => {
+        const checkpoint = served.get(hash.toLowerCase());
+        if (!checkpoint) throw new Error(`no peer serves ${hash}`);
+        return checkpoint;
+      },
+      held: async (hash) => held.get(hash.toLowerCase()),
+    },
+    archive,
+    scorer: 'scorer' in options ? options.scorer : scorer,
+    publish: async (fields) => {
+      published.push(fields);
+    },
+    clock: options.clock ?? new FakeClock(1_000_000),
+    lifetime: lifetime.signal,
+    retry: { baseMs: 100, maxMs: 400 },
+    onAudit: (result) => {
+      results.push(result);
+      waiting.shift()?.(result);
+    },
+  });
+  const next = (): Promise<AuditResult> => new Promise((resolve) => waiting.push(resolve));
+  return { auditor, peers, archive, published, results, next, lifetime };
+}
+
+function holdAll(archive: UpdateArchive, which = updates): void {
+  for (const { update, digest } of which) archive.keep(update, digest);
+}
+
+describe('LedgerAuditor', () => {
+  it('recomputes the coordinator\'s model hash AND rewards root of a real round: match, signed and gossiped', async () => {
+    const { auditor, archive, published, results, peers } = harness({ clock: new FakeClock(1_000_000) });
+    holdAll(archive);
+    await auditor.audit(1);
+    assert.equal(results.length, 1, 'judged before audit() returns when every input is at hand');
+    const [result] = results;
+    assert.equal(result.verdict, 'match', result.reason);
+    assert.equal(result.computedModelHash, produced.result.modelHash);
+    assert.equal(result.computedRewardsRoot, produced.result.rewardsRoot);
+    assert.deepEqual(published, [{ round: 1, modelHash: produced.result.modelHash, rewardsRoot: produced.result.rewardsRoot, verdict: 'match' }]);
+    assert.ok(produced.rewards.some((row) => row.amount > 0n), 'the round pays someone');
+    assert.equal(peers.mine.size, 3, 'the updates it holds are served to peers by digest');
   });
 
-  it('reports a mismatch when the chain holds another model for the same updates', () => {
-    const parent = genesis();
-    const updates = [0, 1, 2].map((index) => observed(parent, index));
-    const { committed, produced } = committedFrom(parent, updates);
-    const auditor = new RoundAuditor({ logger });
-    updates.forEach((update) => auditor.observe(update));
-    const result = auditor.audit({ ...committed, modelHash: keccak256(toHex('forged')) }, parent, produced);
-    assert.equal(result.verdict, 'mismatch');
+  it('a rewards root that pays someone else is a mismatch, though the model hash matches', async () => {
+    const { auditor, archive, published, results } = harness({ committed: { rewardsRoot: keccak256(toHex('pays the coordinator')) } });
+    holdAll(archive);
+    await auditor.audit(1);
+    assert.equal(results[0].verdict, 'mismatch');
+    assert.match(results[0].reason, /model hash matches; recomputed rewards root/);
+    assert.equal(published[0].verdict, 'mismatch');
+    assert.equal(published[0].rewardsRoot, keccak256(toHex('pays the coordinator')), 'the verdict names what the ledger committed');
   });
 
-  it('reports a mismatch when the committed model carries crafted momentum that moves the next round', () => {
-    const parent = genesis();
-    const updates = [0, 1, 2].map((index) => observed(parent, index));
-    const { committed, produced } = committedFrom(parent, updates);
-    const crafted = createCheckpoint({ ...produced, momentum: Float32Array.from(produced.params, (_, i) => (i % 2 === 0 ? 5 : -5)) });
-    const roundTwo = [{ digest: keccak256(toHex('round-2')), delta: vector(20), samples: 640 }];
-    const next = (from: Checkpoint): Float32Array => applyRound({ parent: from, round: 2, updates: roundTwo, aggregation: { rule: 'mean' } }).checkpoint.params;
-    assert.notDeepEqual(next(crafted), next(produced));
-    const auditor = new RoundAuditor({ logger });
-    updates.forEach((update) => auditor.observe(update));
-    const result = auditor.audit({ ...committed, modelHash: crafted.modelHash }, parent, crafted);
-    assert.equal(result.verdict, 'mismatch');
-    assert.equal(result.computedModelHash, produced.modelHash);
+  it('a committed model that is not the replay of its updates is a mismatch', async () => {
+    const forged = createCheckpoint({ layout: produced.checkpoint.layout, params: produced.checkpoint.params.map((value) => value + 0.01), momentum: produced.checkpoint.momentum, meta: produced.checkpoint.meta });
+    const { auditor, archive, results } = harness({ committed: { modelHash: forged.modelHash }, served: [forged] });
+    holdAll(archive);
+    await auditor.audit(1);
+    assert.equal(results[0].verdict, 'mismatch');
+    assert.equal(results[0].computedModelHash, produced.result.modelHash);
   });
 
-  it('picks the round\'s updates out of a superset with the coordinator\'s digest list, checked against the root', () => {
-    const parent = genesis();
-    const updates = [0, 1, 2].map((index) => observed(parent, index));
-    const { committed, produced } = committedFrom(parent, updates.slice(0, 2));
-    const auditor = new RoundAuditor({ logger });
-    updates.forEach((update) => auditor.observe(update));
-    assert.equal(auditor.audit(committed, parent, produced, updates.slice(0, 2).map((update) => update.digest)).verdict, 'match');
-    updates.forEach((update) => auditor.observe(update));
-    const lied = auditor.audit(committed, parent, produced, [updates[0].digest, updates[2].digest]);
-    assert.equal(lied.verdict, 'skipped');
+  it('a checkpoint whose update list does not hash to the committed updatesRoot is a mismatch', async () => {
+    const { auditor, archive, results } = harness({ committed: { updatesRoot: keccak256(toHex('other set')) } });
+    holdAll(archive);
+    await auditor.audit(1);
+    assert.equal(results[0].verdict, 'mismatch');
+    assert.match(results[0].reason, /not the committed updatesRoot/);
   });
 
-  it('skips a round whose updates it did not all see', () => {
-    const parent = genesis();
-    const updates = [0, 1, 2].map((index) => observed(parent, index));
-    const { committed, produced } = committedFrom(parent, updates);
-    const auditor = new RoundAuditor({ logger });
-    auditor.observe(updates[0]);
-    auditor.observe(updates[2]);
-    const result = auditor.audit(committed, parent, produced);
-    assert.equal(result.verdict, 'skipped');
-    assert.match(result.reason, /saw 2 updates/);
+  it('an included update it missed is fetched by digest from a peer (bytes of another update under that digest are refused), then judged', async () => {
+    const { auditor, archive, peers, results, next } = harness();
+    holdAll(archive, updates.slice(0, 2));
+    const missing = updates[2];
+    peers.served.set(missing.digest.toLowerCase(), encodeUpdate(updates[0].update, { inline: true }));
+    const judged = next();
+    await auditor.audit(1);
+    assert.equal(results.length, 0, 'the daemon is not held up while the update is missing');
+    peers.served.set(missing.digest.toLowerCase(), encodeUpdate(missing.update, { inline: true }));
+    const result = await judged;
+    assert.equal(result.verdict, 'match', result.reason);
+    assert.ok(archive.get(missing.digest), 'kept once fetched');
+  });
+
+  it('an included update nobody produces before half the window is over makes the verdict unavailable', async () => {
+    const clock = new FakeClock(1_000_000);
+    const { auditor, archive, published, next } = harness({ clock });
+    holdAll(archive, updates.slice(1));
+    const judged = next();
+    await auditor.audit(1);
+    const result = await judged;
+    assert.equal(result.verdict, 'unavailable');
+    assert.match(result.reason, /1 of the 3 included updates could not be fetched/);
+    assert.ok(clock.time >= 1_005_000, `gave up at ${clock.time}, before committedAt + window / 2`);
+    assert.equal(published[0].verdict, 'unavailable');
+  });
+
+  it('a committed model nobody serves is unavailable (a coordinator that commits a hash it cannot back)', async () => {
+    const { auditor, archive, next } = harness({ committed: { modelHash: keccak256(toHex('no such model')) } });
+    holdAll(archive);
+    const judged = next();
+    await auditor.audit(1);
+    assert.equal((await judged).verdict, 'unavailable');
+  });
+
+  it('abstains (signs nothing) when it cannot judge: no parent model, or a rewards root it cannot recompute bit for bit', async () => {
+    const noParent = harness({ held: [] });
+    await noParent.auditor.audit(1);
+    assert.equal(noParent.results[0].verdict, 'abstained');
+    assert.equal(noParent.published.length, 0);
+    const otherBackend = harness({ scorer: { ...scorer, backend: () => 'webgl' } });
+    holdAll(otherBackend.archive);
+    await otherBackend.auditor.audit(1);
+    assert.equal(otherBackend.results[0].verdict, 'abstained');
+    assert.match(otherBackend.results[0].reason, /model hash matches, but the round was scored on the cpu backend/);
+    const otherBatch = harness({ scorer: { ...scorer, validation: { ...validation, labels: validation.labels.map((label) => (label + 1) % 10) } } });
+    holdAll(otherBatch.archive);
+    await otherBatch.auditor.audit(1);
+    assert.match(otherBatch.results[0].reason, /validation batch/);
+    const noScorer = harness({ scorer: undefined });
+    holdAll(noScorer.archive);
+    await noScorer.auditor.audit(1);
+    assert.equal(noScorer.results[0].verdict, 'abstained');
+    assert.equal(noScorer.published.length, 0);
+  });
+
+  it('a wrong model is a mismatch even where rewards cannot be checked', async () => {
+    const forged = createCheckpoint({ layout: produced.checkpoint.layout, params: produced.checkpoint.params.map((value) => value * 2), momentum: produced.checkpoint.momentum, meta: produced.checkpoint.meta });
+    const { auditor, archive, results } = harness({ committed: { modelHash: forged.modelHash }, served: [forged], scorer: undefined });
+    holdAll(archive);
+    await auditor.audit(1);
+    assert.equal(results[0].verdict, 'mismatch');
+  });
+
+  it('stopping the daemon ends an audit waiting for inputs, with no verdict', async () => {
+    const { auditor, lifetime, results, published } = harness();
+    await auditor.audit(1);
+    lifetime.abort();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(results.length, 0);
+    assert.equal(published.length, 0);
   });
 });
