@@ -244,7 +244,6 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="explorer/app.css">
 </head>
 <body>
-<a class="skip" href="#main">Skip to content</a>
 <div id="app"><header class="top"><h1>gradnet explorer</h1></header><main id="main" tabindex="-1"><p>Loading the network…</p>
 <noscript><p>The explorer needs JavaScript to draw its tables and charts.</p></noscript></main></div>
 <script type="module" src="explorer/app.js"></script>

@@ -21,8 +21,15 @@ function App() {
     else main.current?.focus();
   }, [path]);
 
+  // The skip link moves the focus itself: following href="#main" would change the hash route.
+  const skip = (event: Event): void => {
+    event.preventDefault();
+    main.current?.focus();
+  };
+
   return (
     <>
+      <a class="skip" href="#/" onClick={skip}>Skip to content</a>
       <header class="top">
         <h1><a href="#/">gradnet explorer</a></h1>
         <nav aria-label="pages">
