@@ -15,7 +15,7 @@ import type { StructuredLogger } from '../core/log/index.ts';
 import type { Dataset } from '../core/ml/index.ts';
 import type { Abortable, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
 import type { VerdictFields, VerdictKind } from '../core/protocol/index.ts';
-import { EMPTY_REWARDS_ROOT, type CumulativeRewards } from '../core/rewards/index.ts';
+import { accumulateRewards, EMPTY_REWARDS_ROOT, rewardsRoot, type CumulativeRewards, type RoundContribution } from '../core/rewards/index.ts';
 import { maxPayloadBytes, type Checkpoint } from '../core/tensor/index.ts';
 import { backoffDelay, type BackoffOptions, type Clock } from '../core/time/index.ts';
 import type { ArchivedUpdate, UpdateArchive } from './update-archive.ts';
@@ -63,6 +63,12 @@ export interface AuditScorer {
   evaluateLoss(model: unknown, params: Float32Array, limit: number, signal?: AbortSignal): Promise<number>;
 }
 
+/** Where the reward rows of rounds committed before this node started come from (the coordinator's API). */
+export interface RewardHistory {
+  /** The rows (one per owner) of committed round `round`. */
+  roundRewards(round: number, signal?: AbortSignal): Promise<RoundContribution[]>;
+}
+
 export interface LedgerAuditorOptions {
   logger: StructuredLogger;
   chain: AuditChain;
@@ -70,6 +76,12 @@ export interface LedgerAuditorOptions {
   archive: UpdateArchive;
   /** Without it rewards roots are not recomputed: a round whose model matches gets no verdict. */
   scorer?: AuditScorer;
+  /**
+   * Rewards of rounds this node did not judge itself (it started later, or restarted): folded and
+   * used only when they hash to the rewards root the ledger committed. Without it such a node
+   * cannot check rewards roots until it has judged a whole chain of rounds since genesis.
+   */
+  history?: RewardHistory;
   /** Signs and gossips a verdict (and hands it to the challenger). */
   publish: (verdict: VerdictFields) => Promise<void>;
   clock: Clock;
@@ -80,6 +92,10 @@ export interface LedgerAuditorOptions {
   /** Called with every audit result (the demo collects them; the log has them too). */
   onAudit?: (result: AuditResult) => void;
 }
+
+/** How long the last try (past the deadline) may fetch, and the least any try gets. */
+const LAST_TRY_MS = 3000;
+const MIN_TRY_MS = 1000;
 
 /** Rewards trees remembered by root: the cumulative figures a later round adds to. */
 const KEEP_CUMULATIVE = 16;
@@ -114,7 +130,7 @@ export class LedgerAuditor implements PeerAuditor {
   }
 
   async audit(round: number, { signal }: Abortable = {}): Promise<void> {
-    const { chain, models, clock } = this.#options;
+    const { chain, models } = this.#options;
     const committed = await chain.getRound(round, { signal });
     const parent = await models.held(committed.parentHash);
     if (parent === undefined) {
@@ -123,7 +139,7 @@ export class LedgerAuditor implements PeerAuditor {
     }
     const windowMs = (await chain.challengeWindow({ signal })) * 1000;
     const deadline = committed.committedAt * 1000 + windowMs / 2;
-    const result = await this.#attempt(committed, parent, { signal, last: clock.now() >= deadline });
+    const result = await this.#attempt(committed, parent, { signal, deadline });
     if (result !== undefined) {
       await this.#conclude(result);
       return;
@@ -136,7 +152,7 @@ export class LedgerAuditor implements PeerAuditor {
     for (let attempt = 0; !lifetime.aborted; attempt++) {
       try {
         await clock.sleep(Math.min(backoffDelay(attempt, this.#retry), Math.max(0, deadline - clock.now())), lifetime);
-        const result = await this.#attempt(committed, parent, { signal: lifetime, last: clock.now() >= deadline });
+        const result = await this.#attempt(committed, parent, { signal: lifetime, deadline });
         if (result !== undefined) return await this.#conclude(result);
       } catch (error) {
         if (lifetime.aborted) return;
@@ -145,15 +161,23 @@ export class LedgerAuditor implements PeerAuditor {
     }
   }
 
-  /** One try at the round; undefined when inputs are missing and it is not the last try. */
-  async #attempt(committed: CommittedRound, parent: Checkpoint, options: { signal?: AbortSignal; last: boolean }): Promise<AuditResult | undefined> {
-    const { models, archive } = this.#options;
+  /**
+   * One try at the round; undefined when inputs are missing and it is not the last try (the one
+   * at or after `deadline`). Fetches are bounded by the time left (the last try gets a few
+   * seconds), so a silent peer cannot hold a verdict past the window.
+   */
+  async #attempt(committed: CommittedRound, parent: Checkpoint, options: { signal?: AbortSignal; deadline: number }): Promise<AuditResult | undefined> {
+    const { models, archive, clock } = this.#options;
+    const left = options.deadline - clock.now();
+    const last = left <= 0;
+    const timeout = AbortSignal.timeout(last ? LAST_TRY_MS : Math.max(left, MIN_TRY_MS));
+    const fetchSignal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     let produced: Checkpoint;
     try {
-      produced = await models.checkpoint(committed.modelHash, { signal: options.signal });
+      produced = await models.checkpoint(committed.modelHash, { signal: fetchSignal });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      return options.last ? verdictOf(committed, 'unavailable', `no peer served the committed model ${committed.modelHash}: ${errorMessage(error)}`, 0) : undefined;
+      return last ? verdictOf(committed, 'unavailable', `no peer served the committed model ${committed.modelHash}: ${errorMessage(error)}`, 0) : undefined;
     }
     let included: Hex[] | undefined;
     try {
@@ -171,14 +195,14 @@ export class LedgerAuditor implements PeerAuditor {
     const updates: ArchivedUpdate[] = [];
     for (const digest of included) {
       try {
-        updates.push(await archive.fetch(digest, { maxPayloadBytes: maxBytes, signal: options.signal }));
+        updates.push(await archive.fetch(digest, { maxPayloadBytes: maxBytes, signal: fetchSignal }));
       } catch (error) {
         if (options.signal?.aborted) throw error;
         missing.push(`${digest}: ${errorMessage(error)}`);
       }
     }
     if (missing.length > 0) {
-      return options.last ? verdictOf(committed, 'unavailable', `${missing.length} of the ${included.length} included updates could not be fetched (${missing.join('; ')})`, included.length) : undefined;
+      return last ? verdictOf(committed, 'unavailable', `${missing.length} of the ${included.length} included updates could not be fetched (${missing.join('; ')})`, included.length) : undefined;
     }
     return this.#judge(committed, parent, produced, updates, options.signal);
   }
@@ -225,7 +249,7 @@ export class LedgerAuditor implements PeerAuditor {
     if (backend !== scoring.backend) return { unknown: `the round was scored on the ${scoring.backend} backend and this node runs ${backend}, whose losses differ in the last bits` };
     if (validationFingerprint(scorer.validation, scoring.scoreBatch) !== scoring.validation) return { unknown: `the round was scored on a validation batch (${scoring.validation}) this node does not hold` };
     const before = await chain.getRound(committed.roundId - 1, { signal });
-    const previous = this.#cumulative.get(before.rewardsRoot.toLowerCase() as Hex);
+    const previous = this.#cumulative.get(before.rewardsRoot.toLowerCase() as Hex) ?? (await this.#replayHistory(before, signal));
     if (previous === undefined) return { unknown: `the cumulative rewards of round ${before.roundId} (root ${before.rewardsRoot}) are not known to this node` };
     const owners: (Hex | null)[] = [];
     for (const entry of updates) owners.push((await chain.ownerOf(entry.update.nodeKey, { signal })) ?? null);
@@ -250,12 +274,41 @@ export class LedgerAuditor implements PeerAuditor {
     });
     // Remembered whether or not the ledger agrees: it is what this round should have committed,
     // which the next round (or this round committed again after a challenge) adds to.
-    this.#cumulative.set(settled.rewardsRoot.toLowerCase() as Hex, settled.cumulative);
-    for (const root of this.#cumulative.keys()) {
-      if (this.#cumulative.size <= KEEP_CUMULATIVE) break;
-      if (root !== EMPTY_REWARDS_ROOT) this.#cumulative.delete(root);
-    }
+    this.#remember(settled.rewardsRoot, settled.cumulative);
     return { root: settled.rewardsRoot };
+  }
+
+  #remember(root: Hex, cumulative: CumulativeRewards): void {
+    this.#cumulative.set(root.toLowerCase() as Hex, cumulative);
+    for (const kept of this.#cumulative.keys()) {
+      if (this.#cumulative.size <= KEEP_CUMULATIVE) break;
+      if (kept !== EMPTY_REWARDS_ROOT) this.#cumulative.delete(kept);
+    }
+  }
+
+  /**
+   * The cumulative figures as of committed round `upTo`, folded from the history's rows of rounds
+   * 1..upTo; undefined when there is no history, it fails, or its rows do not hash to the root the
+   * ledger committed for `upTo` (then they are not what the ledger paid).
+   */
+  async #replayHistory(upTo: CommittedRound, signal?: AbortSignal): Promise<CumulativeRewards | undefined> {
+    const { history, logger } = this.#options;
+    if (history === undefined) return undefined;
+    try {
+      let cumulative: CumulativeRewards = new Map();
+      for (let round = 1; round <= upTo.roundId; round++) cumulative = accumulateRewards(cumulative, await history.roundRewards(round, signal));
+      const root = rewardsRoot(cumulative);
+      if (root.toLowerCase() !== upTo.rewardsRoot.toLowerCase()) {
+        logger.warn({ event: 'reward-history', round: upTo.roundId, root, committed: upTo.rewardsRoot }, `the reward history of rounds 1..${upTo.roundId} hashes to ${root}, not the committed ${upTo.rewardsRoot}; not used`);
+        return undefined;
+      }
+      this.#remember(root, cumulative);
+      return cumulative;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      logger.warn({ event: 'reward-history', round: upTo.roundId, err: errorMessage(error) }, `could not read the reward history of rounds 1..${upTo.roundId}: ${errorMessage(error)}`);
+      return undefined;
+    }
   }
 
   async #conclude(result: AuditResult): Promise<void> {

@@ -20,6 +20,7 @@ import { CheckpointModels } from './model-sync.ts';
 import { FilePeerStore } from './peer-store.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
+import { coordinatorRewardHistory } from './reward-history.ts';
 import { UpdateArchive } from './update-archive.ts';
 import { auditChain, challengeChain, verdictLedger } from './verdict-chain.ts';
 
@@ -109,6 +110,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
       held: async (modelHash) => ((await store.has(modelHash)) ? store.get(modelHash) : undefined),
     },
     archive,
+    history: config.coordinatorUrl === undefined ? undefined : coordinatorRewardHistory(config.coordinatorUrl),
     scorer: {
       validation: mnist.validation,
       backend: currentBackend,

@@ -13,7 +13,7 @@ import { CheckpointStore, createCheckpoint, encodeCheckpoint, encodeDelta, genes
 import type { Clock } from '../../core/time/index.ts';
 import { produceRound, type ProducedRound } from '../../coordinator/round-work.ts';
 import { CoordinatorStore } from '../../coordinator/store.ts';
-import { LedgerAuditor, type AuditChain, type AuditResult, type AuditScorer } from '../../node/auditor.ts';
+import { LedgerAuditor, type AuditChain, type AuditResult, type AuditScorer, type RewardHistory } from '../../node/auditor.ts';
 import { UpdateArchive, type UpdateExchange } from '../../node/update-archive.ts';
 import { DOMAIN, newNodeKey } from '../core/protocol/fixtures.ts';
 
@@ -58,6 +58,9 @@ let dir: string;
 let genesis: Checkpoint;
 let produced: ProducedRound;
 let updates: { update: SignedUpdate; digest: Hex }[];
+/** Round 2, produced on round 1's model after round 1 was committed. */
+let second: ProducedRound;
+let secondUpdates: { update: SignedUpdate; digest: Hex }[];
 let checkpoints: CheckpointStore;
 const scorer: AuditScorer = {
   validation,
@@ -71,32 +74,39 @@ before(async () => {
   genesis = genesisCheckpoint(initialParams(spec, 7));
   checkpoints = new CheckpointStore(join(dir, 'checkpoints'));
   await checkpoints.putBytes(genesis.modelHash, encodeCheckpoint(genesis));
-  updates = [];
-  for (const [index, node] of nodes.entries()) {
-    const delta = Float32Array.from({ length: genesis.params.length }, (_, k) => Math.sin(k * (index + 2) * 0.37) * 0.05);
-    const update = await signUpdate({ privateKey: node.privateKey, domain: DOMAIN, round: 1, baseModelHash: genesis.modelHash, samples: 640 + index, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
-    updates.push({ update, digest: updateDigest(update, DOMAIN) });
-  }
-  // The coordinator's own production of round 1, exactly as it commits it.
+  // The coordinator's own production of rounds 1 and 2, exactly as it commits them.
   const store = CoordinatorStore.open(join(dir, 'coordinator.db'));
-  store.openRound(1, genesis.modelHash, 1);
-  for (const [index, { update, digest }] of updates.entries()) {
-    const message = encodeUpdate(update, { inline: true });
-    store.insertUpdate({
-      round: 1, nodeKey: update.nodeKey, digest, verdict: 'accepted', reason: null, baseHash: genesis.modelHash, samples: update.samples, trainLoss: 0.5,
-      codec: 'fp32', signature: update.signature, message, bytes: message.byteLength, receivedMs: 10 + index, peerId: null,
+  const produce = async (round: number, base: Checkpoint): Promise<[ProducedRound, { update: SignedUpdate; digest: Hex }[]]> => {
+    const signed: { update: SignedUpdate; digest: Hex }[] = [];
+    for (const [index, node] of nodes.entries()) {
+      const delta = Float32Array.from({ length: base.params.length }, (_, k) => Math.sin(k * (index + 2 + round) * 0.37) * 0.05);
+      const update = await signUpdate({ privateKey: node.privateKey, domain: DOMAIN, round, baseModelHash: base.modelHash, samples: 640 + index, trainLoss: 0.5, codec: 'fp32', payload: encodeDelta('fp32', delta).payload });
+      signed.push({ update, digest: updateDigest(update, DOMAIN) });
+    }
+    store.openRound(round, base.modelHash, round);
+    for (const [index, { update, digest }] of signed.entries()) {
+      const message = encodeUpdate(update, { inline: true });
+      store.insertUpdate({
+        round, nodeKey: update.nodeKey, digest, verdict: 'accepted', reason: null, baseHash: base.modelHash, samples: update.samples, trainLoss: 0.5,
+        codec: 'fp32', signature: update.signature, message, bytes: message.byteLength, receivedMs: 10 + index, peerId: null,
+      });
+    }
+    const result = await produceRound({
+      round,
+      baseHash: base.modelHash,
+      digests: signed.map((entry) => entry.digest),
+      store,
+      checkpoints,
+      settings: { spec, aggregation: parseRoundAggregation({}), validation, validationLimit: 64, scoreBatch: 32, budgetPerRound: 10n ** 18n, capPerNode: 0.5 },
+      ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()) ?? null,
+      now: () => round,
     });
-  }
-  produced = await produceRound({
-    round: 1,
-    baseHash: genesis.modelHash,
-    digests: updates.map((entry) => entry.digest),
-    store,
-    checkpoints,
-    settings: { spec, aggregation: parseRoundAggregation({}), validation, validationLimit: 64, scoreBatch: 32, budgetPerRound: 10n ** 18n, capPerNode: 0.5 },
-    ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()) ?? null,
-    now: () => 1,
-  });
+    store.markCommitting(round);
+    store.markCommitted(round, null, round);
+    return [result, signed];
+  };
+  [produced, updates] = await produce(1, genesis);
+  [second, secondUpdates] = await produce(2, produced.checkpoint);
   store.close();
 });
 
@@ -114,18 +124,24 @@ interface Harness {
   lifetime: AbortController;
 }
 
-function harness(options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock } = {}): Harness {
-  const committed: CommittedRound = {
-    roundId: 1, modelHash: produced.result.modelHash, parentHash: genesis.modelHash, updatesRoot: produced.result.updatesRoot, rewardsRoot: produced.result.rewardsRoot,
-    contributors: 3, totalSamples: 1923, loss: 0, accuracy: 0, rewardBudget: produced.result.rewardBudget, blockNumber: 5n, committedAt: 1000, transactionHash: zeroHash,
-    ...options.committed,
+function committedOf(round: number, result: ProducedRound, parent: Checkpoint): CommittedRound {
+  return {
+    roundId: round, modelHash: result.result.modelHash, parentHash: parent.modelHash, updatesRoot: result.result.updatesRoot, rewardsRoot: result.result.rewardsRoot,
+    contributors: 3, totalSamples: 1923, loss: 0, accuracy: 0, rewardBudget: result.result.rewardBudget, blockNumber: 5n, committedAt: 1000, transactionHash: zeroHash,
   };
+}
+
+function harness(
+  options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock; history?: RewardHistory } = {},
+): Harness {
+  const committed: CommittedRound = { ...committedOf(1, produced, genesis), ...options.committed };
+  const rounds = [{ ...committed, roundId: 0, modelHash: genesis.modelHash, rewardsRoot: zeroHash }, committed, committedOf(2, second, produced.checkpoint)];
   const chain: AuditChain = {
-    getRound: async (round) => (round === 1 ? committed : { ...committed, roundId: 0, modelHash: genesis.modelHash, rewardsRoot: zeroHash }),
+    getRound: async (round) => rounds[round],
     challengeWindow: async () => 10,
     ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()),
   };
-  const served = new Map((options.served ?? [produced.checkpoint]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
+  const served = new Map((options.served ?? [produced.checkpoint, second.checkpoint]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
   const held = new Map((options.held ?? [genesis]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
   const peers = new FakePeers();
   const archive = new UpdateArchive({ exchange: peers, domain: DOMAIN });
@@ -146,6 +162,7 @@ function harness(options: { committed?: Partial<CommittedRound>; served?: Checkp
     },
     archive,
     scorer: 'scorer' in options ? options.scorer : scorer,
+    history: options.history,
     publish: async (fields) => {
       published.push(fields);
     },
@@ -269,6 +286,29 @@ describe('LedgerAuditor', () => {
     holdAll(archive);
     await auditor.audit(1);
     assert.equal(results[0].verdict, 'mismatch');
+  });
+
+  it('a node that did not judge the round before checks rewards from the coordinator\'s history, only if it hashes to the committed root', async () => {
+    const history = (rows: typeof produced.rewards): RewardHistory => ({
+      roundRewards: async (round) => {
+        assert.equal(round, 1);
+        return rows.map((row) => ({ owner: row.owner, reward: row.amount, samples: row.samples, counted: row.counted }));
+      },
+    });
+    const run = async (options: { history?: RewardHistory }): Promise<AuditResult> => {
+      const { auditor, archive, results } = harness({ held: [produced.checkpoint], ...options });
+      holdAll(archive, secondUpdates);
+      await auditor.audit(2);
+      return results[0];
+    };
+    const honest = await run({ history: history(produced.rewards) });
+    assert.equal(honest.verdict, 'match', honest.reason);
+    assert.equal(honest.computedRewardsRoot, second.result.rewardsRoot);
+    const none = await run({});
+    assert.equal(none.verdict, 'abstained');
+    assert.match(none.reason, /cumulative rewards of round 1/);
+    const lying = await run({ history: history(produced.rewards.map((row, index) => (index === 0 ? { ...row, amount: row.amount + 1n } : row))) });
+    assert.equal(lying.verdict, 'abstained', 'rows that do not hash to the committed root are not used');
   });
 
   it('stopping the daemon ends an audit waiting for inputs, with no verdict', async () => {
