@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
+import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');
@@ -59,8 +59,6 @@ export const daemonConfigSchema = z.object({
   heartbeatSeconds: z.number().positive().default(10),
   /** How often the ledger is polled for committed rounds. */
   chainPollSeconds: z.number().positive().default(1),
-  /** Updates whose decoded delta has a larger L2 norm are rejected before aggregation. */
-  maxUpdateNorm: z.number().positive().default(DEFAULT_MAX_UPDATE_NORM),
   audit: z.boolean().default(true),
   backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
 }).refine((config) => config.shardIndex === undefined || config.shardIndex < config.shardCount, {

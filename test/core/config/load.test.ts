@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, daemonConfigSchema, envName, loadConfig } from '../../../core/config/index.ts';
-import { DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION } from '../../../core/defaults/index.ts';
+import { DEFAULT_TOPK_FRACTION } from '../../../core/defaults/index.ts';
 
 function tempFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gradnet-config-')), 'config.json');
@@ -32,7 +32,6 @@ describe('loadConfig', () => {
     assert.deepEqual(config.bootstrap, ['/ip4/127.0.0.1/tcp/1/p2p/abc', '/ip4/127.0.0.1/tcp/2/p2p/def']);
     assert.equal(config.rpcUrl, 'http://127.0.0.1:8545');
     assert.equal(config.topkFraction, DEFAULT_TOPK_FRACTION);
-    assert.equal(config.maxUpdateNorm, DEFAULT_MAX_UPDATE_NORM);
   });
 
   it('names the bad setting, its value and its source', () => {
