@@ -1,19 +1,26 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { connectGradnet, startDevnet, type GradnetChain } from '../../core/chain/index.ts';
-import { gradnetDomain, signUpdate } from '../../core/protocol/index.ts';
+import { connectGradnet, startDevnet, VERDICT_CODES, type Devnet, type GradnetChain, type RoundRecord } from '../../core/chain/index.ts';
+import { gradnetDomain, signUpdate, signVerdict } from '../../core/protocol/index.ts';
 
 // Gas of the hot transactions, measured on the in-process Hardhat (EDR) chain served by
 // startDevnet. commitRound is measured for rounds with 1, 10, 100 and 1000 contributors, each
-// with a real rewards tree of that many leaves; claim uses a proof from the 1000-leaf tree;
-// slashEquivocation proves two updates signed as a daemon signs them.
+// with a real rewards tree of that many leaves; claim uses a proof from the 1000-leaf tree, under
+// a final round; slashEquivocation proves two updates signed as a daemon signs them;
+// challengeRound submits 1, 10 and 50 mismatch verdicts signed as auditing daemons sign them.
 
 const CONTRIBUTOR_COUNTS = [1, 10, 100, 1000] as const;
+const VERDICT_COUNTS = [1, 10, 50] as const;
 const LEAF_ENCODING = ['address', 'uint256', 'uint256', 'uint256'];
+// Long enough for a challenge to land inside it, short enough to wait out before the claims.
+const CHALLENGE_WINDOW_SECONDS = 10;
+// Every verdict count must pass the threshold; the gas per verdict does not depend on it.
+const CHALLENGE_THRESHOLD_BPS = 1;
 
 type Leaf = [Address, bigint, bigint, bigint];
 
@@ -54,46 +61,95 @@ async function gasOfSlashEquivocation(reporter: GradnetChain): Promise<number> {
   return Number(sent.gasUsed);
 }
 
+/** The next round on top of the ledger's head, with a 1000 GRAD budget and `tree`'s root. */
+async function nextRound(coordinator: GradnetChain, label: string, contributors: number, tree: StandardMerkleTree<Leaf>): Promise<RoundRecord> {
+  const roundId = (await coordinator.ledger.roundCount()) + 1;
+  return {
+    roundId,
+    modelHash: keccak256(toHex(`gas-bench-model-${label}`)),
+    parentHash: await coordinator.ledger.latestModelHash(),
+    updatesRoot: keccak256(toHex(`gas-bench-updates-${label}`)),
+    rewardsRoot: tree.root as Hex,
+    contributors,
+    totalSamples: contributors * 600,
+    loss: 312_345,
+    accuracy: 912_345,
+    rewardBudget: parseEther('1000'),
+  };
+}
+
+/** Registers one node per auditor account (as its own owner), so each verdict carries 100 GRAD of active stake. */
+async function registerAuditors(devnet: Devnet, owners: readonly Devnet['accounts'][number][]): Promise<Hex[]> {
+  // Each owner sends from its own account, so the registrations can run side by side.
+  return Promise.all(owners.map(async (owner, i) => {
+    const chain = await connectGradnet({ rpcUrl: devnet.rpcUrl, account: owner.privateKey, deployments: devnet.deployments });
+    const key = nodeKey(`gas-bench-auditor-${i}`);
+    await chain.registryClient.register(privateKeyToAccount(key), parseEther('100'));
+    return key;
+  }));
+}
+
+/**
+ * Gas of challenging a fresh pending round with `auditors.length` mismatch verdicts: the verdicts are
+ * signed before the commit, so the challenge lands well inside the window; the bond is topped up
+ * first, so every challenge slashes the same bond.
+ */
+async function gasOfChallenge(coordinator: GradnetChain, challenger: GradnetChain, auditors: readonly Hex[], label: string): Promise<number> {
+  await coordinator.challenges.postBond(parseEther('100'));
+  const tree = rewardsTree(2, 1, challenger.clients.account!.address);
+  const record = await nextRound(coordinator, `challenged-${label}`, 2, tree);
+  const domain = gradnetDomain(coordinator.clients.chainId, coordinator.deployments.contracts.RoundLedger.address);
+  const verdicts = await Promise.all(auditors.map(async (privateKey) => {
+    const signed = await signVerdict({ privateKey, domain, round: record.roundId, modelHash: record.modelHash, rewardsRoot: record.rewardsRoot, verdict: 'mismatch' });
+    return { nodeKey: signed.nodeKey, verdict: VERDICT_CODES.mismatch, signature: signed.signature };
+  }));
+  await coordinator.ledger.commitRound(record);
+  const sent = await challenger.challenges.challengeRound(record.roundId, verdicts);
+  return Number(sent.gasUsed);
+}
+
 export async function run(_options: { jsonFile: string }): Promise<Record<string, unknown>> {
   const scratch = await mkdtemp(join(tmpdir(), 'gradnet-gas-'));
+  const auditorCount = Math.max(...VERDICT_COUNTS);
   // The bench's chain must not overwrite the address book of a devnet the user may be running.
-  const devnet = await startDevnet({ port: 0, accounts: 4, deploy: { deploymentsFile: join(scratch, '31337.json') } });
+  const devnet = await startDevnet({
+    port: 0,
+    accounts: 4 + auditorCount,
+    deploy: { deploymentsFile: join(scratch, '31337.json'), challengeWindowSeconds: CHALLENGE_WINDOW_SECONDS, challengeThresholdBps: CHALLENGE_THRESHOLD_BPS },
+  });
   try {
-    const [coordinatorKey, ownerA, ownerB, claimer] = devnet.accounts;
+    const [coordinatorKey, ownerA, ownerB, claimer, ...auditorOwners] = devnet.accounts;
     const connect = (key: Hex): Promise<GradnetChain> => connectGradnet({ rpcUrl: devnet.rpcUrl, account: key, deployments: devnet.deployments });
     const coordinator = await connect(coordinatorKey.privateKey);
     const register = await gasOfRegister(await connect(ownerA.privateKey), await connect(ownerB.privateKey));
+    const auditors = await registerAuditors(devnet, auditorOwners);
 
     const commitRound: Record<string, number> = {};
-    let parentHash = await coordinator.ledger.latestModelHash();
     let lastTree: StandardMerkleTree<Leaf> | undefined;
-    for (const [index, contributors] of CONTRIBUTOR_COUNTS.entries()) {
-      const roundId = index + 1;
-      const tree = rewardsTree(contributors, roundId, ownerA.address);
-      const modelHash = keccak256(toHex(`gas-bench-model-${roundId}`));
-      const sent = await coordinator.ledger.commitRound({
-        roundId,
-        modelHash,
-        parentHash,
-        updatesRoot: keccak256(toHex(`gas-bench-updates-${roundId}`)),
-        rewardsRoot: tree.root as Hex,
-        contributors,
-        totalSamples: contributors * 600,
-        loss: 312_345,
-        accuracy: 912_345,
-        rewardBudget: parseEther('1000'),
-      });
+    let claimRound = 0;
+    for (const contributors of CONTRIBUTOR_COUNTS) {
+      const tree = rewardsTree(contributors, (await coordinator.ledger.roundCount()) + 1, ownerA.address);
+      const record = await nextRound(coordinator, String(contributors), contributors, tree);
+      const sent = await coordinator.ledger.commitRound(record);
       commitRound[String(contributors)] = Number(sent.gasUsed);
-      parentHash = modelHash;
       lastTree = tree;
+      claimRound = record.roundId;
+    }
+    const claimableAt = (await coordinator.ledger.committedAt(claimRound)) + CHALLENGE_WINDOW_SECONDS;
+
+    const submitter = await connect(claimer.privateKey);
+    const challengeRound: Record<string, number> = {};
+    for (const count of VERDICT_COUNTS) {
+      challengeRound[String(count)] = await gasOfChallenge(coordinator, submitter, auditors.slice(0, count), String(count));
     }
 
+    // Claims wait for the round's challenge window (a new block's time follows the wall clock).
+    await sleep(Math.max(0, claimableAt * 1_000 - Date.now()) + 1_000);
     // A third party submits ownerA's first claim (ownerA holds tokens already, as staked owners do).
     const tree = lastTree!;
     const [leafIndex, leaf] = [...tree.entries()].find(([, value]) => value[0] === ownerA.address)!;
-    const submitter = await connect(claimer.privateKey);
     const claimed = await submitter.vault.claim({
-      roundId: CONTRIBUTOR_COUNTS.length,
+      roundId: claimRound,
       owner: leaf[0],
       cumulativeReward: leaf[1],
       cumulativeSamples: leaf[2],
@@ -104,7 +160,7 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
     // slot goes from zero to non-zero).
     const [emptyIndex, emptyLeaf] = [...tree.entries()].find(([, value]) => value[0] !== ownerA.address)!;
     const emptyClaim = await submitter.vault.claim({
-      roundId: CONTRIBUTOR_COUNTS.length,
+      roundId: claimRound,
       owner: emptyLeaf[0],
       cumulativeReward: emptyLeaf[1],
       cumulativeSamples: emptyLeaf[2],
@@ -114,6 +170,8 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
     const slashEquivocation = await gasOfSlashEquivocation(await connect(ownerB.privateKey));
     const commits = Object.values(commitRound);
     const spread = (Math.max(...commits) - Math.min(...commits)) / Math.min(...commits);
+    const [fewest, most] = [VERDICT_COUNTS[0], VERDICT_COUNTS[VERDICT_COUNTS.length - 1]];
+    const perVerdict = (challengeRound[String(most)] - challengeRound[String(fewest)]) / (most - fewest);
     return {
       suite: 'gas',
       register,
@@ -121,6 +179,8 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
       claim: Number(claimed.gasUsed),
       commitRound,
       commitRoundSpread: Number(spread.toFixed(5)),
+      challengeRound,
+      challengeRoundPerVerdict: Math.round(perVerdict),
       claimToEmptyWallet: Number(emptyClaim.gasUsed),
       proofLength: tree.getProof(leafIndex).length,
     };

@@ -405,6 +405,46 @@ describe('NodeRegistry', () => {
     });
   });
 
+  describe('active stake', () => {
+    it('keeps the running total exact through register, increaseStake, requestExit, withdraw and slashing', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      const { registry, alice, bob, carol } = g;
+      const total = (): Promise<bigint> => registry.read.totalActiveStake();
+      assert.equal(await total(), MIN_STAKE);
+      assert.equal(await registry.read.activeStakeOf([NODE_A.address]), MIN_STAKE);
+      await registerNode(g, bob, NODE_B, parseEther('150'));
+      await registerNode(g, carol, NODE_C);
+      assert.equal(await total(), MIN_STAKE * 2n + parseEther('150'));
+      await registry.write.increaseStake([parseEther('20')], { account: bob.account });
+      assert.equal(await registry.read.activeStakeOf([NODE_B.address]), parseEther('170'));
+      assert.equal(await total(), MIN_STAKE * 2n + parseEther('170'));
+      // An exiting node leaves the total at once; its withdrawal changes nothing more.
+      await registry.write.requestExit({ account: carol.account });
+      assert.equal(await registry.read.activeStakeOf([NODE_C.address]), 0n);
+      assert.equal(await total(), MIN_STAKE + parseEther('170'));
+      // Slashing an exiting node takes stake that already left the total.
+      const domain = await protocolDomain(g);
+      await slashEquivocation(g, await signed(NODE_C, domain, 1, 'x'), await signed(NODE_C, domain, 1, 'y'));
+      assert.equal(await total(), MIN_STAKE + parseEther('170'));
+      await networkHelpers.time.increase(UNBONDING_PERIOD);
+      await registry.write.withdraw({ account: carol.account });
+      assert.equal(await total(), MIN_STAKE + parseEther('170'));
+      // Slashing an active node takes its stake out of the total.
+      await slashEquivocation(g, await signed(NODE_B, domain, 2, 'x'), await signed(NODE_B, domain, 2, 'y'));
+      assert.equal(await total(), MIN_STAKE);
+      assert.equal(await registry.read.activeStakeOf([NODE_B.address]), 0n);
+      assert.equal(await registry.read.activeStakeOf([alice.account.address]), 0n, 'an owner address is not a node key');
+      assert.equal(await registry.read.activeStakeOf([zeroAddress]), 0n);
+    });
+
+    it('weighs nothing for a node left below a raised minimum, while the total keeps its stake', async () => {
+      const g = await networkHelpers.loadFixture(registeredFixture);
+      await govern(g, g.registry.address, encodeFunctionData({ abi: g.registry.abi, functionName: 'setMinStake', args: [MIN_STAKE + 1n] }));
+      assert.equal(await g.registry.read.activeStakeOf([NODE_A.address]), 0n);
+      assert.equal(await g.registry.read.totalActiveStake(), MIN_STAKE);
+    });
+  });
+
   describe('enumeration', () => {
     it('lists owners in registration order, page by page', async () => {
       const g = await networkHelpers.loadFixture(registeredFixture);
