@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { createCoordinator, type Coordinator } from '../../coordinator/index.ts';
 import { DEPLOY_DEFAULTS, connectGradnet, startDevnet, type Devnet } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
@@ -17,11 +18,12 @@ import { CheckpointStore, encodeDelta, genesisCheckpoint } from '../../core/tens
 
 const logger = createLogger({ name: 'evidence-test', level: 'warn' });
 
-describe('a daemon proves the equivocation it sees on gossip (devnet, daemon process, libp2p loopback)', { timeout: 240_000 }, () => {
+describe('a daemon proves the equivocation it sees on gossip (devnet, coordinator, daemon process, libp2p loopback)', { timeout: 300_000 }, () => {
   const children = new ProcessGroup(logger);
   const genesis = genesisCheckpoint(initialParams('mlp', 1));
   let workDir = '';
   let devnet: Devnet;
+  let coordinator: Coordinator | undefined;
   let cheat: GradnetNode | undefined;
 
   before(async () => {
@@ -33,6 +35,7 @@ describe('a daemon proves the equivocation it sees on gossip (devnet, daemon pro
   after(async () => {
     await cheat?.stop();
     await children.stopAll();
+    await coordinator?.stop();
     await devnet?.stop();
     await rm(workDir, { recursive: true, force: true });
   });
@@ -49,7 +52,19 @@ describe('a daemon proves the equivocation it sees on gossip (devnet, daemon pro
     const stakeBefore = (await reader.registry.nodeOf(cheatOwner.address)).stake;
     const bountyBefore = await reader.token.balanceOf(daemonKey.address);
 
-    // No coordinator: the genesis model is in the daemon's store, so it opens round 1 by itself.
+    // The coordinator announces round 1 (a daemon validates updates only against an announced
+    // round) and keeps it open. The cheat reaches only the daemon: the daemon relays the cheat's
+    // first update and refuses the second, so the coordinator never sees the equivocation.
+    coordinator = createCoordinator({
+      privateKey: devnet.accounts[0].privateKey,
+      rpcUrl: devnet.rpcUrl,
+      deployments: devnet.deploymentsFile,
+      dataDir: join(workDir, 'coordinator'),
+      api: { port: 0 },
+      round: { deadlineMs: 240_000, maxWaitMs: 240_000, closeWhenAllReported: false },
+      nodes: { pollMs: 1000 },
+    });
+    await coordinator.start();
     const dataDir = join(workDir, 'daemon');
     await new CheckpointStore(join(dataDir, 'checkpoints')).put(genesis);
     const lines: ChildLogLine[] = [];
@@ -57,15 +72,13 @@ describe('a daemon proves the equivocation it sees on gossip (devnet, daemon pro
     const daemon = children.start({
       name: 'daemon',
       args: ['daemon', '--rpc', devnet.rpcUrl, '--deployments', devnet.deploymentsFile, '--data-dir', dataDir, '--keystore-dir', join(workDir, 'none'),
-        '--listen', '/ip4/127.0.0.1/tcp/0', '--inner-steps', '5', '--shard-index', '0', '--shard-count', '6', '--backend', 'wasm'],
+        '--listen', '/ip4/127.0.0.1/tcp/0', '--bootstrap', coordinator.multiaddrs()[0], '--inner-steps', '5', '--shard-index', '0', '--shard-count', '6', '--backend', 'wasm'],
       env: { GRADNET_NODE_PRIVATE_KEY: daemonKey.privateKey },
       onLog: (line) => lines.push(line),
     });
     const started = await waitFor('the daemon to start', () => logged(/^daemon started as node/), { timeoutMs: 90_000, child: daemon });
     const address = (started.multiaddrs as string[])[0];
     const bootstrap = address.includes('/p2p/') ? address : `${address}/p2p/${String(started.peerId)}`;
-    // Its window on round 1 is open once it has trained on the genesis model.
-    await waitFor('the update of round 1', () => logged(/^gossiped update for round 1/), { timeoutMs: 120_000, child: daemon });
 
     // The cheat: a registered node key that gossips two different updates for round 1.
     const domain = gradnetDomain(devnet.chainId, devnet.deployments.contracts.RoundLedger.address);
@@ -80,13 +93,19 @@ describe('a daemon proves the equivocation it sees on gossip (devnet, daemon pro
     await cheat.waitForTopicPeers('update', 1, { signal: AbortSignal.timeout(15_000) });
     // Let gossipsub graft its mesh before the first publish.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    for (const value of [0.001, -0.001]) {
-      const { payload } = encodeDelta('fp32', new Float32Array(genesis.params.length).fill(value));
-      const update = await signUpdate({ privateKey: cheatKey, domain, round: 1, baseModelHash: genesis.modelHash, samples: 64, trainLoss: 0.5, codec: 'fp32', payload });
-      await cheat.publishUpdate(update);
-    }
-
-    await waitFor('the slash on chain', async () => ((await reader.registry.nodeOf(cheatOwner.address)).stake === 0n ? true : undefined), { timeoutMs: 30_000, child: daemon });
+    // Two different updates for round 1, a fresh pair every second: the daemon ignores them until
+    // it has heard the coordinator open round 1 and holds its model.
+    let pair = 0;
+    await waitFor('the slash on chain', async () => {
+      if ((await reader.registry.nodeOf(cheatOwner.address)).stake === 0n) return true;
+      pair += 1;
+      for (const sign of [1, -1]) {
+        const { payload } = encodeDelta('fp32', new Float32Array(genesis.params.length).fill((sign * pair) / 1000));
+        const update = await signUpdate({ privateKey: cheatKey, domain, round: 1, baseModelHash: genesis.modelHash, samples: 64, trainLoss: 0.5, codec: 'fp32', payload });
+        await cheat!.publishUpdate(update);
+      }
+      return undefined;
+    }, { timeoutMs: 90_000, pollMs: 1000, child: daemon });
     assert.ok(stakeBefore > 0n);
     const slashedLine = await waitFor('the daemon to log the proof', () => logged(/^proved the equivocation of/), { timeoutMs: 10_000, child: daemon });
     assert.equal(slashedLine.nodeKey, cheatAddress);
@@ -94,6 +113,7 @@ describe('a daemon proves the equivocation it sees on gossip (devnet, daemon pro
     const bountyBps = BigInt(DEPLOY_DEFAULTS.slashBountyBps);
     assert.ok(bountyBps > 0n, 'the devnet deploys with a bounty');
     assert.equal(await reader.token.balanceOf(daemonKey.address), bountyBefore + (stakeBefore * bountyBps) / 10_000n, "the bounty goes to the daemon's node key");
-    assert.equal(lines.filter((line) => /^proved the equivocation of|could not prove/.test(String(line.msg))).length, 1, 'one proof, sent once');
+    assert.equal(lines.filter((line) => /^proved the equivocation of|could not prove|is already slashed for round/.test(String(line.msg))).length, 1, 'one proof, sent once');
+    assert.equal(coordinator.roundState().phase, 'collecting', 'round 1 is still open: the coordinator did not take part');
   });
 });
