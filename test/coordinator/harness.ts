@@ -13,7 +13,9 @@ import {
   createGossipValidator,
   gradnetDomain,
   nodeKeyAddress,
+  signCommitment,
   signUpdate,
+  updateDigest,
   type GradnetDomain,
   type SignedUpdate,
   type ValidationContext,
@@ -123,7 +125,7 @@ export async function startPeersFor(network: TestNetwork, coordinator: Coordinat
   const context = (): ValidationContext | undefined => {
     const state = coordinator.roundState();
     return state.phase === 'collecting'
-      ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: coordinator.config.maxUpdateNorm }
+      ? { round: state.round, baseModelHash: state.baseHash, parameterCount: network.genesis.params.length, maxNorm: coordinator.config.maxUpdateNorm, commitsClosed: state.stage === 'reveal' }
       : undefined;
   };
   const peers: TestPeer[] = [];
@@ -165,6 +167,33 @@ export async function makeUpdate(
     codec: 'fp32',
     payload,
   });
+}
+
+/** Gossips `peer`'s commitment to `update` (signed by its node key), as a daemon does before the update itself. */
+export async function commitTo(network: TestNetwork, peer: TestPeer, update: SignedUpdate): Promise<void> {
+  const commitment = await signCommitment({
+    privateKey: peer.owner.nodePrivateKey,
+    domain: network.domain,
+    round: update.round,
+    baseModelHash: update.baseModelHash,
+    updateDigest: updateDigest(update, network.domain),
+  });
+  await peer.node.publishCommitment(commitment);
+}
+
+/** Resolves once the coordinator has opened the reveal of `round`. */
+export function revealOpened(coordinator: Coordinator, round: number, timeoutMs = 30_000): Promise<true> {
+  return until(() => {
+    const state = coordinator.roundState();
+    return state.phase === 'collecting' && state.round === round && state.stage === 'reveal';
+  }, `the reveal of round ${round}`, timeoutMs);
+}
+
+/** Contributes as daemons do: every peer commits to its update, then once the coordinator reveals the round, gossips it. */
+export async function contribute(network: TestNetwork, coordinator: Coordinator, contributions: readonly (readonly [TestPeer, SignedUpdate])[]): Promise<void> {
+  for (const [peer, update] of contributions) await commitTo(network, peer, update);
+  await revealOpened(coordinator, contributions[0][1].round);
+  for (const [peer, update] of contributions) await peer.node.publishUpdate(update);
 }
 
 /** Polls `condition` every 50 ms until it holds (or throws after `timeoutMs`). */

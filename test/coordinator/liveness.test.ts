@@ -4,7 +4,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { createCoordinator, type Coordinator } from '../../coordinator/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
-import { getJson, makeUpdate, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+import type { SignedUpdate } from '../../core/protocol/index.ts';
+import { commitTo, getJson, makeUpdate, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
 const MAX_WAIT_MS = 4000;
 /** What a round may take from closing to its commit (aggregation, scoring, one transaction) on a loaded machine. */
@@ -27,7 +28,10 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
   const peerErrors: unknown[] = [];
   let driving = true;
 
-  /** Sends one update per round the coordinator collects, trained on that round's model. */
+  /** Updates committed to and not yet revealed, by peer. */
+  const reveals = new Map<TestPeer, SignedUpdate>();
+
+  /** Sends one update per round the coordinator collects, trained on that round's model: its commitment, then on the reveal the update. */
   const drive = async (peer: TestPeer): Promise<void> => {
     const params = new Map<Hex, Float32Array>([[network.genesis.hash, network.genesis.params]]);
     let sent = 0;
@@ -41,7 +45,14 @@ describe('coordinator liveness: a peer stopped for good does not stop the others
           params.set(baseHash, decodeCheckpoint(bytes, baseHash).params);
         }
         const update = await makeUpdate(network, peer, { round, baseHash, params: params.get(baseHash)!, seed: round * 10 + peer.owner.index });
-        if (!stopped.has(peer)) await peer.node.publishUpdate(update);
+        if (!stopped.has(peer)) await commitTo(network, peer, update);
+        reveals.set(peer, update);
+      }
+      // As a daemon does: the update goes out once the coordinator reveals the round it committed to.
+      const pending = reveals.get(peer);
+      if (pending !== undefined && state.phase === 'collecting' && state.round === pending.round && state.stage === 'reveal') {
+        reveals.delete(peer);
+        if (!stopped.has(peer)) await peer.node.publishUpdate(pending);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

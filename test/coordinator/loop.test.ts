@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Hex } from 'viem';
+import { createPublicClient, http, type Hex } from 'viem';
 import { createCoordinator, StoreError, type Coordinator } from '../../coordinator/index.ts';
 import { verifyRewardProof } from '../../core/rewards/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
 import { startRpcRelay, type RpcRelay } from '../support/rpc-relay.ts';
-import { getJson, makeUpdate, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+import { signUpdate, type SignedUpdate } from '../../core/protocol/index.ts';
+import { commitTo, contribute, getJson, makeUpdate, revealOpened, startPeersFor, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
 describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeout: 180_000 }, () => {
   let network: TestNetwork;
@@ -27,8 +28,9 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
         deployments: network.devnet.deploymentsFile,
         dataDir: join(network.dir, 'coordinator'),
         api: { port: 0 },
-        // Four updates close a round; a node unheard of for 3 s no longer holds a round open.
-        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000, livenessMs: 3000 },
+        // Four commitments open the reveal; a node unheard of for 3 s no longer holds a round open;
+        // a node that committed and never reveals holds the round 8 s at most.
+        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000, revealMs: 8000, livenessMs: 3000 },
         evaluation: { validationLimit: 1000, scoreBatch: 300 },
         // Only registry events (and slashes) refresh the node view during the test.
         nodes: { pollMs: 120_000 },
@@ -57,14 +59,15 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     await assert.rejects(broken.done, StoreError);
   });
 
-  it('runs a round: honest updates are paid, a free rider is not, an equivocator is slashed, the commit is on chain once', async () => {
+  it('runs a round: honest updates are paid, a free rider is not, a copier is not, an equivocator is slashed, the commit is on chain once', async () => {
     const round = 1;
     const baseHash = network.genesis.hash;
     const params = network.genesis.params;
-    const [alice, bob, freeRider, cheat] = peers;
-    // The cheat signs two different updates for one round: the second is the evidence.
+    const [alice, bob, freeRider, cheat, copier] = peers;
+    // The cheat commits, then signs two different updates for one round: the second is the evidence.
     const cheatFirst = await makeUpdate(network, cheat, { round, baseHash, params, seed: 1 });
     const cheatSecond = await makeUpdate(network, cheat, { round, baseHash, params, seed: 2 });
+    await commitTo(network, cheat, cheatFirst);
     await cheat.node.publishUpdate(cheatFirst);
     await until(() => (coordinator.roundState() as { updates?: unknown[] }).updates?.length === 1, 'the first update of the cheat');
     await cheat.node.publishUpdate(cheatSecond);
@@ -73,9 +76,21 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.ok(slashed[0].txHash, `slash failed: ${slashed[0].error}`);
     assert.equal((await cheat.owner.chain.registry.nodeOf(cheat.owner.owner)).stake, 0n, 'the whole stake is taken');
 
-    await alice.node.publishUpdate(await makeUpdate(network, alice, { round, baseHash, params }));
-    await bob.node.publishUpdate(await makeUpdate(network, bob, { round, baseHash, params }));
-    await freeRider.node.publishUpdate(await makeUpdate(network, freeRider, { round, baseHash, params, kind: 'zero' }));
+    const honest = await makeUpdate(network, alice, { round, baseHash, params });
+    const contributions = [
+      [alice, honest],
+      [bob, await makeUpdate(network, bob, { round, baseHash, params })],
+      [freeRider, await makeUpdate(network, freeRider, { round, baseHash, params, kind: 'zero' })],
+    ] as const;
+    for (const [peer, update] of contributions) await commitTo(network, peer, update);
+    // The copier commits in time to an update of its own, which it keeps back.
+    await commitTo(network, copier, await makeUpdate(network, copier, { round, baseHash, params }));
+    await revealOpened(coordinator, round);
+    // Once alice's payload is out it re-signs it and reaches the coordinator first.
+    const copy = await signUpdate({ privateKey: copier.owner.nodePrivateKey, domain: network.domain, round, baseModelHash: baseHash, samples: honest.samples, trainLoss: 0.1, codec: honest.codec, payload: honest.payload! });
+    await copier.node.publishUpdate(copy);
+    await until(async () => (await getJson<{ updates: { nodeKey: Hex }[] }>(coordinator.apiUrl!, '/rounds/1')).body.updates.some((update) => update.nodeKey === copier.owner.nodeKey), 'the copy to reach the coordinator');
+    for (const [peer, update] of contributions) await peer.node.publishUpdate(update);
     await until(() => committed.length > 0, 'round 1 to be committed', 60_000);
 
     const ledger = alice.owner.chain.ledger;
@@ -95,8 +110,13 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.equal(details.state, 'committed');
     assert.equal(details.digests.length, 4);
     const scoreOf = (nodeKey: Hex) => details.updates.find((update) => update.nodeKey === nodeKey && update.verdict === 'accepted')?.score;
-    assert.ok((scoreOf(alice.owner.nodeKey) ?? 0) > 0, 'an honest update scores above 0');
+    assert.ok((scoreOf(alice.owner.nodeKey) ?? 0) > 0, 'an honest update scores above 0, though a copy of it arrived first');
     assert.equal(scoreOf(freeRider.owner.nodeKey), 0, 'a zero update scores 0');
+    assert.deepEqual(
+      details.updates.filter((update) => update.nodeKey === copier.owner.nodeKey).map((update) => [update.verdict, update.reason]),
+      [['rejected', 'uncommitted']],
+      'the copy matches no commitment: it never joins the round',
+    );
     // The second update of the cheat, refused by the validator, is counted per peer and reason,
     // and the round's counts are written when it is committed.
     const { body: refusals } = await getJson<{ refusals: { reason: string; nodeKey: Hex | null; count: number }[] }>(apiUrl, '/rounds/1/refusals');
@@ -107,6 +127,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     const rewardOf = (owner: Hex) => BigInt(details.rewards.find((reward) => reward.owner === owner)?.amount ?? '0');
     assert.ok(rewardOf(alice.owner.owner) > 0n);
     assert.equal(rewardOf(freeRider.owner.owner), 0n);
+    assert.equal(rewardOf(copier.owner.owner), 0n, 'the copier earns nothing');
     assert.equal(onChain.rewardBudget, details.rewards.reduce((sum, reward) => sum + BigInt(reward.amount), 0n), 'the ledger mints exactly what was allocated');
 
     // The proof served verifies against the on-chain root and pays out through the vault.
@@ -123,6 +144,11 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
       proof: claim.proof,
     };
     assert.ok(verifyRewardProof(await ledger.rewardsRootOf(1), proof));
+    // Rewards are claimable once the round is final: let its challenge window pass.
+    const devnet = createPublicClient({ transport: http(network.devnet.rpcUrl) });
+    await devnet.request({ method: 'evm_increaseTime' as never, params: [(await ledger.challengeWindow()) + 1] as never });
+    await devnet.request({ method: 'evm_mine' as never, params: [] as never });
+    assert.ok(await ledger.isFinal(1));
     const paid = await alice.owner.chain.vault.claim({ roundId: claim.roundId, ...proof });
     assert.equal(paid.payout, rewardOf(alice.owner.owner));
     const { body: riderClaim } = await getJson<{ cumulativeReward: string; cumulativeRounds: string }>(apiUrl, `/rewards/${freeRider.owner.owner}`);
@@ -137,7 +163,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     const nodeOf = (peer: TestPeer) => nodes.find((node) => node.nodeKey === peer.owner.nodeKey);
     assert.deepEqual([nodeOf(alice)?.lastUpdateRound, nodeOf(alice)?.missedRounds], [1, 0]);
     assert.ok(nodeOf(alice)?.lastSeenMs);
-    assert.deepEqual([nodeOf(peers[4])?.liveness, nodeOf(peers[4])?.missedRounds], ['never-seen', 1], 'a silent node missed round 1');
+    assert.deepEqual([nodeOf(copier)?.liveness, nodeOf(copier)?.missedRounds], ['never-seen', 1], 'a node whose only update was a copy missed round 1');
     assert.equal(nodeOf(cheat)?.liveness, 'inactive', 'slashed below the minimum stake');
 
     const { body: rounds } = await getJson<{ round: number; state: string; txHash: Hex | null }[]>(apiUrl, '/rounds?limit=5');
@@ -161,14 +187,14 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
       verify: (received) => decodeCheckpoint(received, modelHash).modelHash === modelHash,
     });
     const params = decodeCheckpoint(bytes, modelHash).params;
-    const updates = [];
+    const updates: SignedUpdate[] = [];
     for (const peer of [alice, bob, freeRider, dave]) {
       updates.push(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params, seed: 20 + peer.owner.index }));
     }
     // The chain is unreachable while the round collects, closes and aggregates.
     relay.down = true;
     coordinator.once('roundAggregated', () => setTimeout(() => (relay.down = false), 1500));
-    for (const [index, peer] of [alice, bob, freeRider, dave].entries()) await peer.node.publishUpdate(updates[index]);
+    await contribute(network, coordinator, [alice, bob, freeRider, dave].map((peer, index) => [peer, updates[index]] as const));
     await until(() => committed.length > 1, 'round 2 to be committed', 60_000);
     assert.equal((await ledger.getRound(2)).contributors, 4, 'every update was collected while the RPC was down');
     assert.equal(await ledger.roundCount(), 2);
@@ -197,7 +223,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     const state = coordinator.roundState() as { round: number; baseHash: Hex };
     const modelHash = state.baseHash;
     const bytes = await alice.node.fetchBlob(modelHash, { signal: AbortSignal.timeout(10_000), maxBytes: 16 * 1024 * 1024, verify: () => true });
-    await alice.node.publishUpdate(await makeUpdate(network, alice, { round: state.round, baseHash: modelHash, params: decodeCheckpoint(bytes, modelHash).params }));
+    await commitTo(network, alice, await makeUpdate(network, alice, { round: state.round, baseHash: modelHash, params: decodeCheckpoint(bytes, modelHash).params }));
     assert.match((await halted).reason, /coordinator database .* failed/);
     await assert.rejects(coordinator.done, StoreError);
   });

@@ -7,6 +7,7 @@ import {
   decodeRoundOpen,
   encodeCommitment,
   encodeRoundOpen,
+  encodeUpdate,
   gradnetDomain,
   signCommitment,
   updateDigest,
@@ -79,4 +80,13 @@ test('a round-open announces the stage and the bounds every relay validates upda
   assert.deepEqual(decodeRoundOpen(encodeRoundOpen(open)), open);
   assert.throws(() => decodeRoundOpen(encodeRoundOpen({ ...open, maxUpdateNorm: 0 })), /maxUpdateNorm/);
   assert.throws(() => decodeRoundOpen(encodeRoundOpen({ ...open, maxSamples: 0 })), /maxSamples/);
+});
+
+test('a re-collected round takes the same update again once the validator forgets the round (before: ignored as a duplicate, and the round stalled)', async () => {
+  const validator = validatorWith(() => context(3));
+  const update = encodeUpdate(await makeUpdate(alice), { inline: true });
+  assert.equal((await validator.validateUpdate(update, { from: alice.address })).outcome, 'accept');
+  assert.equal((await validator.validateUpdate(update, { from: alice.address })).reason, 'duplicate');
+  validator.forgetRound(3);
+  assert.equal((await validator.validateUpdate(update, { from: alice.address })).outcome, 'accept');
 });
