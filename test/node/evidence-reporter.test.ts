@@ -57,7 +57,7 @@ class FakeRegistry implements EvidenceChain {
   }
 }
 
-function reporterWith(registry: FakeRegistry, extra: { logger?: StructuredLogger } = {}) {
+function reporterWith(registry: FakeRegistry, extra: { logger?: StructuredLogger; remember?: number } = {}) {
   const outcomes: EvidenceOutcome[] = [];
   let resolveNext: ((outcome: EvidenceOutcome) => void) | undefined;
   const reporter = new EvidenceReporter({
@@ -65,6 +65,7 @@ function reporterWith(registry: FakeRegistry, extra: { logger?: StructuredLogger
     nodeKey: nodeKeyAddress(OWN_KEY),
     logger: extra.logger ?? { debug() {}, info() {}, warn() {}, error() {} },
     backoff: { baseMs: 1, maxMs: 5 },
+    remember: extra.remember,
     onOutcome: (outcome) => {
       outcomes.push(outcome);
       resolveNext?.(outcome);
@@ -95,6 +96,16 @@ describe('node: the evidence reporter proves equivocation on chain', () => {
     await settle(2);
     assert.deepEqual(registry.sent.map(({ nodeKey, round }) => [nodeKey, round]), [[nodeKeyAddress(offender), 3], [nodeKeyAddress(offender), 4]]);
     assert.deepEqual(outcomes.map((outcome) => [outcome.status, outcome.round]), [['slashed', 3], ['slashed', 4]]);
+  });
+
+  it('remembers a bounded number of offences, forgetting the oldest', async () => {
+    const registry = new FakeRegistry();
+    const { reporter, outcomes, settle } = reporterWith(registry, { remember: 2 });
+    const offender = generatePrivateKey();
+    for (const round of [1, 2, 3, 1]) reporter.report(await evidenceOf(offender, round));
+    await settle(4);
+    // Round 1 was forgotten once round 3 came in: taken in again, and found already slashed.
+    assert.deepEqual(outcomes.map((outcome) => [outcome.status, outcome.round]), [['slashed', 1], ['slashed', 2], ['slashed', 3], ['already-slashed', 1]]);
   });
 
   it('sends nothing when the offender is already slashed for the round, and says so', async () => {
