@@ -9,7 +9,8 @@ import { createPublicClient, http, type Hex } from 'viem';
 import { generatePrivateKey } from 'viem/accounts';
 import { freePort } from '../../core/process/index.ts';
 import { decodeCheckpoint } from '../../core/tensor/index.ts';
-import { getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
+import type { SignedUpdate } from '../../core/protocol/index.ts';
+import { commitTo, getJson, makeUpdate, startPeer, startTestNetwork, until, type TestNetwork, type TestPeer } from './harness.ts';
 
 const GRADNET = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
 
@@ -66,7 +67,8 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
     running!.child.kill('SIGKILL');
     await running!.exited;
   };
-  const status = async () => (await getJson<{ phase: string; round: number; baseHash: Hex; accepted: number }>(apiUrl, '/status')).body;
+  const status = async () => (await getJson<{ phase: string; stage: string | null; round: number; baseHash: Hex; committed: number; accepted: number }>(apiUrl, '/status')).body;
+  const revealOpened = (round: number): Promise<unknown> => until(async () => ((await status()).round === round && (await status()).stage === 'reveal'), `the reveal of round ${round}`);
   const roundDetails = async (round: number) =>
     (await getJson<{ state: string; txHash: Hex | null; contributors: number; updates: { verdict: string }[]; rewards: { owner: Hex; amount: string }[] }>(apiUrl, `/rounds/${round}`)).body;
   const reconnect = async (): Promise<void> => {
@@ -88,7 +90,7 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
         p2pPrivateKey: generatePrivateKey(),
         listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`],
         api: { port: await freePort() },
-        round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000 },
+        round: { quorum: 3, deadlineMs: 60_000, maxWaitMs: 120_000, revealMs: 120_000 },
         evaluation: { validationLimit: 500, scoreBatch: 200 },
       }),
     );
@@ -110,15 +112,19 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
     const ledger = network.owners[0].chain.ledger;
     const [first, second, third] = peers;
 
-    // Mid-round: two of three updates accepted, then SIGKILL.
-    await first.node.publishUpdate(await makeUpdate(network, first, { round: 1, baseHash: genesis.hash, params: genesis.params }));
-    await second.node.publishUpdate(await makeUpdate(network, second, { round: 1, baseHash: genesis.hash, params: genesis.params }));
+    // Mid-round: all three committed, the reveal open, two of three updates accepted, then SIGKILL.
+    const updates1: SignedUpdate[] = [];
+    for (const peer of peers) updates1.push(await makeUpdate(network, peer, { round: 1, baseHash: genesis.hash, params: genesis.params }));
+    for (const [index, peer] of peers.entries()) await commitTo(network, peer, updates1[index]);
+    await revealOpened(1);
+    await first.node.publishUpdate(updates1[0]);
+    await second.node.publishUpdate(updates1[1]);
     await until(async () => (await status()).accepted === 2, 'two accepted updates');
     await kill();
 
     await start();
     const resumed = await status();
-    assert.deepEqual([resumed.phase, resumed.round, resumed.accepted], ['collecting', 1, 2], 'the open round resumes with both updates');
+    assert.deepEqual([resumed.phase, resumed.round, resumed.stage, resumed.committed, resumed.accepted], ['collecting', 1, 'reveal', 3, 2], 'the open round resumes in its reveal with its commitments and both updates');
     await reconnect();
 
     // Mid-commit: the chain mines every 3 s, so the commit transaction waits in the mempool;
@@ -127,7 +133,7 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
     const noncesBefore = Number(await rpc('eth_getTransactionCount', [coordinatorAddress, 'latest']));
     await rpc('evm_setAutomine', [false]);
     await rpc('evm_setIntervalMining', [3000]);
-    await third.node.publishUpdate(await makeUpdate(network, third, { round: 1, baseHash: genesis.hash, params: genesis.params }));
+    await third.node.publishUpdate(updates1[2]);
     await until(async () => {
       if ((await roundDetails(1)).state !== 'committing') return false;
       const pending = (await rpc('eth_getBlockByNumber', ['pending', false])) as { transactions: unknown[] };
@@ -159,9 +165,11 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
       verify: (received) => decodeCheckpoint(received, modelHash).modelHash === modelHash,
     });
     const checkpoint = decodeCheckpoint(bytes, modelHash);
-    for (const peer of peers) {
-      await peer.node.publishUpdate(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params: checkpoint.params, seed: 10 + peer.owner.index }));
-    }
+    const updates2: SignedUpdate[] = [];
+    for (const peer of peers) updates2.push(await makeUpdate(network, peer, { round: 2, baseHash: modelHash, params: checkpoint.params, seed: 10 + peer.owner.index }));
+    for (const [index, peer] of peers.entries()) await commitTo(network, peer, updates2[index]);
+    await revealOpened(2);
+    for (const [index, peer] of peers.entries()) await peer.node.publishUpdate(updates2[index]);
     await until(async () => (await ledger.roundCount()) === 2, 'round 2 to be committed', 60_000);
 
     // Cumulative rewards are the sum of the two rounds, once each, and match what was minted.
