@@ -2,20 +2,25 @@ import type { Address } from 'viem';
 import {
   contractAt,
   getRoundCommittedEvents,
+  getRoundsVoidedEvents,
   nodeRegistryAbi,
   rewardVaultAbi,
+  type CommittedRound,
   type ContractAt,
   type GradnetChain,
   type RegisteredNode,
 } from '../core/chain/index.ts';
-import type { RoundSummary } from './model.ts';
+import type { RoundStatus, RoundSummary } from './model.ts';
 
 /** What the chain says at one block: rounds, nodes, slashes and payouts. */
 export interface ChainState {
   blockNumber: number;
   roundCount: number;
   latestModelHash: string;
-  /** Every committed round, oldest first. */
+  /**
+   * Every round id's current commit (pending or final) and every commit a challenge voided,
+   * oldest first (a voided commit before the one that replaced it).
+   */
   rounds: RoundSummary[];
   nodes: RegisteredNode[];
   /** Owners whose stake was taken for equivocation. */
@@ -37,7 +42,9 @@ export class ChainView {
   readonly contracts: Record<string, string>;
   readonly #chain: GradnetChain;
   readonly #ledger: ContractAt<'RoundLedger'>;
-  readonly #rounds = new Map<number, RoundSummary>();
+  /** The current commit of each round id: logs come in chain order, so a later commit of an id replaces a voided one. */
+  readonly #rounds = new Map<number, CommittedRound>();
+  #voided: CommittedRound[] = [];
   readonly #slashed = new Set<string>();
   readonly #paid = new Map<string, bigint>();
   /** The next block whose logs are still to read. */
@@ -66,8 +73,9 @@ export class ChainView {
     const toBlock = BigInt(blockNumber);
     if (toBlock >= this.#fromBlock) {
       const range = { fromBlock: this.#fromBlock, toBlock, strict: true } as const;
-      const [committed, slashes, claims] = await Promise.all([
+      const [committed, voids, slashes, claims] = await Promise.all([
         getRoundCommittedEvents(this.#ledger, { fromBlock: this.#fromBlock, signal }),
+        getRoundsVoidedEvents(this.#ledger, { fromBlock: this.#fromBlock, signal }),
         publicClient.getContractEvents({ address: contracts.NodeRegistry.address, abi: nodeRegistryAbi, eventName: 'NodeSlashed', ...range }),
         publicClient.getContractEvents({ address: contracts.RewardVault.address, abi: rewardVaultAbi, eventName: 'RewardClaimed', ...range }),
       ]);
@@ -75,20 +83,23 @@ export class ChainView {
       // round read twice is stored once.
       for (const { args, blockNumber: block, transactionHash } of committed) {
         this.#rounds.set(Number(args.roundId), {
-          round: Number(args.roundId),
-          status: 'committed',
+          roundId: Number(args.roundId),
           modelHash: args.modelHash,
           parentHash: args.parentHash,
+          updatesRoot: args.updatesRoot,
+          rewardsRoot: args.rewardsRoot,
           contributors: args.contributors,
-          samples: Number(args.totalSamples),
+          totalSamples: Number(args.totalSamples),
           loss: Number(args.loss),
           accuracy: args.accuracy,
-          reward: args.rewardBudget.toString(),
-          block: Number(block),
-          committedMs: Number(args.committedAt) * 1000,
-          txHash: transactionHash,
+          rewardBudget: args.rewardBudget,
+          blockNumber: block,
+          committedAt: Number(args.committedAt),
+          transactionHash,
         });
       }
+      // Voids are rare: on a new one, ask the ledger which commits every void so far took back.
+      if (voids.length > 0) this.#voided = await this.#chain.ledger.listVoidedRounds({ signal });
       for (const { args } of slashes) this.#slashed.add(args.owner.toLowerCase());
       for (const { args } of claims) {
         const owner = args.owner.toLowerCase();
@@ -96,13 +107,26 @@ export class ChainView {
       }
       this.#fromBlock = toBlock + 1n;
     }
-    const [roundCount, latestModelHash, nodes, rewardsCommitted] = await Promise.all([
+    const [roundCount, latestModelHash, nodes, rewardsCommitted, windowSeconds, block] = await Promise.all([
       this.#chain.ledger.roundCount({ signal }),
       this.#chain.ledger.latestModelHash({ signal }),
       this.#chain.registry.listNodes(),
       this.#chain.ledger.totalRewardBudget(),
+      this.#chain.ledger.challengeWindow({ signal }),
+      publicClient.getBlock({ blockNumber: toBlock }),
     ]);
-    const rounds = [...this.#rounds.values()].filter((round) => round.round <= roundCount).sort((a, b) => a.round - b.round);
+    // Final once its challenge window passed as of the latest block's time: what RoundLedger.isFinal checks.
+    // A devnet's block times run ahead of the wall clock (one second at least per block), so the
+    // time a window ends is told on this machine's clock, shifted by how far the chain was ahead.
+    const chainAheadMs = Number(block.timestamp) * 1000 - Date.now();
+    const statusOf = (round: CommittedRound): RoundStatus => (BigInt(round.committedAt + windowSeconds) <= block.timestamp ? 'final' : 'pending');
+    const rounds = [
+      ...this.#voided.map((round) => summaryOf(round, 'voided', null)),
+      ...[...this.#rounds.values()].filter((round) => round.roundId <= roundCount).map((round) => {
+        const status = statusOf(round);
+        return summaryOf(round, status, status === 'pending' ? (round.committedAt + windowSeconds) * 1000 - chainAheadMs : null);
+      }),
+    ].sort((a, b) => a.round - b.round || a.block - b.block);
     return {
       blockNumber,
       roundCount,
@@ -125,4 +149,22 @@ export class ChainView {
   rewardsRootOf(round: number): Promise<string> {
     return this.#chain.ledger.rewardsRootOf(round);
   }
+}
+
+function summaryOf(round: CommittedRound, status: RoundStatus, finalAtMs: number | null): RoundSummary {
+  return {
+    round: round.roundId,
+    status,
+    finalAtMs,
+    modelHash: round.modelHash,
+    parentHash: round.parentHash,
+    contributors: round.contributors,
+    samples: round.totalSamples,
+    loss: round.loss,
+    accuracy: round.accuracy,
+    reward: round.rewardBudget.toString(),
+    block: Number(round.blockNumber),
+    committedMs: round.committedAt * 1000,
+    txHash: round.transactionHash,
+  };
 }

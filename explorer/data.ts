@@ -165,7 +165,7 @@ export class ExplorerData {
   }
 
   #overviewOf(chain: ChainState, coordinator: CoordinatorStatus | null): Overview {
-    const last = chain.rounds.at(-1);
+    const current = chain.rounds.filter((round) => round.status !== 'voided');
     return {
       version: this.#version,
       network: {
@@ -175,7 +175,7 @@ export class ExplorerData {
         contracts: this.#chain.contracts,
         roundCount: chain.roundCount,
         latestModelHash: chain.latestModelHash,
-        lastCommitMs: last?.committedMs ?? null,
+        lastCommitMs: current.at(-1)?.committedMs ?? null,
         coordinator,
         nodes: { registered: chain.nodes.length, active: chain.nodes.filter((node) => node.active).length },
         totalStaked: chain.nodes.reduce((sum, node) => sum + node.stake, 0n).toString(),
@@ -189,7 +189,9 @@ export class ExplorerData {
   /** One round: its record on chain and, from the coordinator, its updates, statistics and verdicts. */
   async round(round: number, signal?: AbortSignal): Promise<RoundDetail> {
     const { chain } = await this.#current(signal);
-    const summary = chain.rounds.find((candidate) => candidate.round === round) ?? null;
+    // The round id's current commit; a voided one only while the id has not been committed again.
+    const commits = chain.rounds.filter((candidate) => candidate.round === round);
+    const summary = commits.find((candidate) => candidate.status !== 'voided') ?? commits.at(-1) ?? null;
     let coordinator: RoundDetail['coordinator'] = null;
     if (this.#coordinator) {
       try {

@@ -2,13 +2,18 @@
 // browser bundle (explorer/client/), so it imports nothing: token amounts travel as decimal
 // strings of wei, hashes and addresses as 0x strings, times as Unix milliseconds.
 
-/** A round's standing on chain: `committed` until the ledger can tell pending from final. */
-export type RoundStatus = 'committed' | 'pending' | 'final' | 'voided';
+/**
+ * A commit's standing: `pending` while its challenge window runs, `final` after (its rewards
+ * claimable for good), `voided` when a challenge took it back.
+ */
+export type RoundStatus = 'pending' | 'final' | 'voided';
 
-/** One committed round, from its RoundCommitted event (and the ledger's finality when it has one). */
+/** One commit of a round, from its RoundCommitted event and the ledger's challenge window. */
 export interface RoundSummary {
   round: number;
   status: RoundStatus;
+  /** When a pending commit becomes final (its window's end, on the server's clock); null otherwise. */
+  finalAtMs: number | null;
   modelHash: string;
   parentHash: string;
   contributors: number;

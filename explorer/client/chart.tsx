@@ -2,6 +2,9 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 
+/** Whole-round steps for the x axis (uPlot would otherwise tick at 1.2, 1.4, …). */
+const ROUND_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000];
+
 /** A line chart of one figure per round (uPlot), as wide as its container and redrawn when that changes. */
 export function RoundChart(props: { title: string; rounds: number[]; values: number[]; color: string; format: (value: number) => string }) {
   const container = useRef<HTMLDivElement>(null);
@@ -17,7 +20,7 @@ export function RoundChart(props: { title: string; rounds: number[]; values: num
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: false } },
       axes: [
-        { label: 'round', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' } },
+        { label: 'round', stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.2)' }, incrs: ROUND_STEPS },
         { stroke: 'currentColor', size: 60, values: (_plot, ticks) => ticks.map(props.format), grid: { stroke: 'rgba(128,128,128,0.2)' } },
       ],
       series: [{ label: 'round' }, { label: props.title, stroke: props.color, width: 2, points: { show: props.rounds.length < 60 } }],

@@ -64,6 +64,18 @@ function StatusBadge(props: { status: string }) {
   return <span class={`badge badge-${props.status}`}>{props.status}</span>;
 }
 
+/** A commit's status; a pending one says when its challenge window ends. */
+function RoundStatusBadge(props: { round: RoundSummary; now: number }) {
+  const { round, now } = props;
+  if (round.status !== 'pending' || round.finalAtMs === null) return <StatusBadge status={round.status} />;
+  const seconds = Math.max(0, Math.ceil((round.finalAtMs - now) / 1000));
+  return (
+    <span title={`challengeable until ${time(round.finalAtMs)}`}>
+      <StatusBadge status="pending" /> <small>{seconds > 0 ? `final in ${seconds} s` : 'final at the next block'}</small>
+    </span>
+  );
+}
+
 /** Marked once, when the rounds first show: test/explorer/measure.ts reads it as the first render time. */
 const FIRST_RENDER_MARK = 'explorer:first-render';
 
@@ -120,7 +132,7 @@ function Network(props: { network: NetworkSummary }) {
 
 function Charts(props: { rounds: RoundSummary[] }) {
   const series = useMemo(() => {
-    const ordered = [...props.rounds].reverse();
+    const ordered = props.rounds.filter((round) => round.status !== 'voided').reverse();
     return { rounds: ordered.map((round) => round.round), accuracy: ordered.map((round) => round.accuracy / 1e4), loss: ordered.map((round) => round.loss / 1e6) };
   }, [props.rounds]);
   return (
@@ -135,10 +147,13 @@ function Charts(props: { rounds: RoundSummary[] }) {
 }
 
 function RoundsTable(props: { rounds: RoundSummary[] }) {
+  const now = useNow();
+  const current = props.rounds.filter((round) => round.status !== 'voided').length;
+  const voided = props.rounds.length - current;
   return (
     <section aria-labelledby="rounds-heading">
       <h2 id="rounds-heading">Rounds</h2>
-      <Table caption={`${props.rounds.length} committed rounds, newest first`}>
+      <Table caption={`${current} committed rounds, newest first${voided > 0 ? `, with ${voided} commits a challenge voided` : ''}`}>
         <thead>
           <tr>
             <th scope="col">Round</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Parent</th><th scope="col">Contributors</th>
@@ -147,9 +162,9 @@ function RoundsTable(props: { rounds: RoundSummary[] }) {
         </thead>
         <tbody>
           {props.rounds.map((round) => (
-            <tr key={round.round} data-round={round.round}>
+            <tr key={`${round.round}@${round.block}`} data-round={round.status === 'voided' ? undefined : round.round} data-voided-round={round.status === 'voided' ? round.round : undefined}>
               <th scope="row"><a href={`#/rounds/${round.round}`}>{round.round}</a></th>
-              <td><StatusBadge status={round.status} /></td>
+              <td><RoundStatusBadge round={round} now={now} /></td>
               <td><Hash value={round.modelHash} /></td>
               <td>{round.round > 1 ? <a href={`#/rounds/${round.round - 1}`} aria-label={`parent: round ${round.round - 1}`}><Hash value={round.parentHash} /></a> : <span title={round.parentHash}>genesis</span>}</td>
               <td class="num">{round.contributors}</td>
@@ -189,9 +204,10 @@ export function RoundView(props: { round: number; version: number }) {
 
 function RoundFacts(props: { summary: RoundSummary }) {
   const { summary } = props;
+  const now = useNow();
   return (
     <dl class="facts">
-      <div><dt>Status</dt><dd><StatusBadge status={summary.status} /></dd></div>
+      <div><dt>Status</dt><dd data-testid="round-status"><RoundStatusBadge round={summary} now={now} /></dd></div>
       <div><dt>Model</dt><dd><Hash value={summary.modelHash} testid="round-model-hash" /></dd></div>
       <div><dt>Parent</dt><dd>{summary.round > 1 ? <a href={`#/rounds/${summary.round - 1}`}><Hash value={summary.parentHash} /></a> : <Hash value={summary.parentHash} />}</dd></div>
       <div><dt>Contributors</dt><dd>{summary.contributors}</dd></div>

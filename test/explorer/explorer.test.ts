@@ -87,13 +87,14 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
     await page.screenshot({ path: fileURLToPath(new URL('explorer-rounds.png', DOCS)) });
   });
 
-  it("shows a round's updates: node, digest, norm, score, reward and whether each was selected", async () => {
+  it("shows a round's status (pending, final) and its updates: node, digest, norm, score, reward and whether each was selected", async () => {
     await page.goto(`${topology.api}/#/rounds/2`);
     const rows = page.locator('section[aria-labelledby="round-heading"] table').first().locator('tbody tr');
     await rows.first().waitFor({ timeout: 10_000 });
     assert.equal(await rows.count(), (await topology.chain.ledger.getRound(2)).contributors);
     assert.match((await rows.first().textContent()) ?? '', /selected|set aside/);
     await agree('round 2 model hash', () => shown(page, 'round-model-hash', 'data-value'), async () => (await topology.chain.ledger.getRound(2)).modelHash);
+    await agree('round 2 status', () => page.locator('[data-testid="round-status"] .badge').textContent(), () => topology.chain.ledger.roundStatus(2));
     await page.screenshot({ path: fileURLToPath(new URL('explorer-round.png', DOCS)), fullPage: true });
   });
 
