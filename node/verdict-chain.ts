@@ -1,26 +1,12 @@
 import type { Address } from 'viem';
-import { ContractRevertError, contractAt, getRound, VERDICT_CODES, type GradnetChain } from '../core/chain/index.ts';
+import { VERDICT_CODES, type GradnetChain } from '../core/chain/index.ts';
 import type { VerdictLedger } from '../core/protocol/index.ts';
 import type { AuditChain } from './auditor.ts';
 import type { ChallengeChain } from './challenger.ts';
 
-/**
- * What gossip validation checks a verdict against: the hashes the ledger stores for the round
- * (one storage read, no log search). A round past the latest reverts (UnknownRound): not committed.
- */
+/** What gossip validation checks a verdict against: the hashes the ledger stores for the round. */
 export function verdictLedger(chain: GradnetChain): VerdictLedger {
-  const ledger = contractAt(chain.clients, 'RoundLedger', chain.ledger.address);
-  return {
-    async committedRound(round, signal) {
-      try {
-        const stored = await getRound(ledger, { roundId: BigInt(round), signal });
-        return { modelHash: stored.modelHash, rewardsRoot: stored.rewardsRoot };
-      } catch (error) {
-        if (error instanceof ContractRevertError) return undefined;
-        throw error;
-      }
-    },
-  };
+  return { committedRound: (round, signal) => chain.ledger.storedRound(round, { signal }) };
 }
 
 /** The auditor's reads: rounds in full, the challenge window, owners of node keys. */

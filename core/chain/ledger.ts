@@ -25,7 +25,7 @@ import {
   type SentTransaction,
 } from './actions/index.ts';
 import type { ChainClients } from './clients.ts';
-import { ChainError, ChainInputError } from './errors.ts';
+import { ChainError, ChainInputError, ContractRevertError } from './errors.ts';
 
 /** What the coordinator commits per round (`loss` and `accuracy` are fixed point 1e6 integers). */
 export interface RoundRecord {
@@ -95,7 +95,21 @@ export class LedgerClient {
     return genesisModelHash(this.#ledger);
   }
 
-  rewardsRootOf(roundId: number): Promise<Hex> {
+  /**
+   * The hashes storage holds for round `roundId` (one read, no log search), or undefined when the
+   * round is not committed (UnknownRound): what a gossiped verdict must name.
+   */
+  async storedRound(roundId: number, options: ActionOptions = {}): Promise<{ modelHash: Hex; parentHash: Hex; rewardsRoot: Hex } | undefined> {
+    try {
+      const stored = await getRound(this.#ledger, { roundId: BigInt(roundId), signal: options.signal });
+      return { modelHash: stored.modelHash, parentHash: stored.parentHash, rewardsRoot: stored.rewardsRoot };
+    } catch (error) {
+      if (error instanceof ContractRevertError && error.errorName === 'UnknownRound') return undefined;
+      throw error;
+    }
+  }
+
+    rewardsRootOf(roundId: number): Promise<Hex> {
     return rewardsRootOf(this.#ledger, { roundId: BigInt(roundId) });
   }
 
