@@ -80,7 +80,11 @@ export class EvidenceReporter {
       this.reported.delete(old);
     }
     logger.warn({ nodeKey: evidence.nodeKey, round: evidence.round, evidenceHash: evidence.evidenceHash }, `equivocation by ${evidence.nodeKey} in round ${evidence.round}: proving it on chain`);
-    this.queue = this.queue.then(() => this.prove(evidence));
+    // A proof that throws (it should not: the evidence decoded once already) must neither stop the
+    // queue nor reach the process as an unhandled rejection.
+    this.queue = this.queue
+      .then(() => this.prove(evidence))
+      .catch((error: unknown) => logger.error({ nodeKey: evidence.nodeKey, round: evidence.round, error: errorMessage(error) }, 'proving equivocation failed unexpectedly'));
   }
 
   /** Warns when the node key holds no ETH: it could not pay for a proof (an unreadable balance is no news). */

@@ -108,6 +108,18 @@ describe('node: the evidence reporter proves equivocation on chain', () => {
     assert.deepEqual(outcomes.map((outcome) => [outcome.status, outcome.round]), [['slashed', 1], ['slashed', 2], ['slashed', 3], ['already-slashed', 1]]);
   });
 
+  it('keeps going after evidence it cannot even decode', async () => {
+    const registry = new FakeRegistry();
+    const errors: string[] = [];
+    const { reporter, outcomes, settle } = reporterWith(registry, { logger: { debug() {}, info() {}, warn() {}, error: (_fields, message) => errors.push(message) } });
+    const broken = { ...(await evidenceOf(generatePrivateKey(), 12)), first: new Uint8Array([0xff, 0xff, 0xff]) };
+    reporter.report(broken);
+    reporter.report(await evidenceOf(generatePrivateKey(), 13));
+    await settle(1);
+    assert.deepEqual(outcomes.map((outcome) => [outcome.status, outcome.round]), [['slashed', 13]]);
+    assert.deepEqual(errors, ['proving equivocation failed unexpectedly']);
+  });
+
   it('sends nothing when the offender is already slashed for the round, and says so', async () => {
     const registry = new FakeRegistry();
     const offender = generatePrivateKey();
