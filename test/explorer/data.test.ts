@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { keccak256, parseEther, toHex, type Hex } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { connectGradnet, startDevnet, VERDICT_CODES, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
+import { gradnetDomain, signVerdict } from '../../core/protocol/index.ts';
+import { ExplorerRequestError, openExplorer, type ExplorerData, type ExplorerHandler } from '../../explorer/index.ts';
+
+/**
+ * The explorer's reading of the chain alone (no coordinator), on a devnet where a challenge
+ * voided a round that was then committed again, and where one owner asked to exit.
+ */
+describe('explorer data from the chain', { timeout: 120_000 }, () => {
+  let dir: string;
+  let devnet: Devnet;
+  let coordinator: GradnetChain;
+  let data: ExplorerData;
+  let handler: ExplorerHandler;
+  const nodeKeys: Hex[] = ['a', 'b', 'c'].map((label) => keccak256(toHex(`explorer node ${label}`)));
+  const hash = (text: string): Hex => keccak256(toHex(text));
+
+  const commit = async (roundId: number, label: string): Promise<void> => {
+    await coordinator.ledger.commitRound({
+      roundId, modelHash: hash(`model ${label}`), parentHash: await coordinator.ledger.latestModelHash(), updatesRoot: hash(`updates ${label}`),
+      rewardsRoot: hash(`rewards ${label}`), contributors: 3, totalSamples: 300, loss: 400_000, accuracy: 600_000 + roundId, rewardBudget: parseEther('1'),
+    });
+  };
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gradnet-explorer-data-'));
+    devnet = await startDevnet({ port: 0, accounts: 4, deploy: { deploymentsFile: join(dir, '31337.json'), challengeWindowSeconds: 600 } });
+    const connect = (account?: Hex): Promise<GradnetChain> => connectGradnet({ rpcUrl: devnet.rpcUrl, account, deployments: devnet.deployments });
+    coordinator = await connect(devnet.accounts[0].privateKey);
+    for (const [index, nodeKey] of nodeKeys.entries()) {
+      const owner = await connect(devnet.accounts[index + 1].privateKey);
+      await owner.registryClient.register(privateKeyToAccount(nodeKey), parseEther('100'));
+    }
+    await commit(1, 'one');
+    await commit(2, 'two, wrong');
+    // Two of three equal stakes say round 2 is wrong: it is voided and the head moves back to round 1.
+    const domain = gradnetDomain(coordinator.clients.chainId, coordinator.ledger.address);
+    const verdicts = await Promise.all(nodeKeys.slice(0, 2).map((privateKey) => signVerdict({ privateKey, domain, round: 2, modelHash: hash('model two, wrong'), rewardsRoot: hash('rewards two, wrong'), verdict: 'mismatch' })));
+    await coordinator.challenges.challengeRound(2, verdicts.map((verdict) => ({ nodeKey: verdict.nodeKey, verdict: VERDICT_CODES.mismatch, signature: verdict.signature })));
+    await commit(2, 'two, right');
+    await (await connect(devnet.accounts[3].privateKey)).registryClient.requestExit();
+    ({ data, handler } = await openExplorer({ rpcUrl: devnet.rpcUrl, deploymentsFile: devnet.deploymentsFile }));
+  });
+
+  after(async () => {
+    handler?.close();
+    await devnet?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lists the current commits as pending within the challenge window and the voided commit before the one that replaced it', async () => {
+    const { network, rounds } = await data.overview();
+    assert.equal(network.roundCount, 2);
+    assert.equal(network.latestModelHash, hash('model two, right'));
+    assert.deepEqual(rounds.map((round) => [round.round, round.status, round.modelHash]), [
+      [2, 'pending', hash('model two, right')],
+      [2, 'voided', hash('model two, wrong')],
+      [1, 'pending', hash('model one')],
+    ]);
+    const pending = rounds[0];
+    assert.ok(pending.finalAtMs !== null && pending.finalAtMs > Date.now() + 500_000, `round 2 final at ${pending.finalAtMs}`);
+    assert.equal(rounds[1].finalAtMs, null);
+    assert.equal(network.rewardsCommitted, parseEther('2').toString(), 'the voided round\'s budget no longer counts');
+    assert.equal(network.nodes.registered, 3);
+  });
+
+  it("a round's page is its current commit; a round never committed is a 404 that says where to look", async () => {
+    const detail = await data.round(2);
+    assert.equal(detail.summary?.modelHash, hash('model two, right'));
+    assert.equal(detail.coordinator, null);
+    await assert.rejects(data.round(3), (error: unknown) => error instanceof ExplorerRequestError && error.status === 404 && /not committed on chain \(2 rounds are\)/.test(error.message));
+  });
+
+  it('tells the node states apart: active, and exiting once the owner asked to leave', async () => {
+    const { nodes } = await data.nodes();
+    assert.deepEqual(nodes.map((node) => node.state), ['active', 'active', 'exiting']);
+    assert.ok(nodes.every((node) => node.stake === parseEther('100').toString() && node.liveness === null && node.claimed === '0'));
+  });
+
+  it("an owner's page without a coordinator has its node and the claim command, and refuses a malformed address", async () => {
+    const owner = devnet.accounts[1].address;
+    const page = await data.owner(owner.toLowerCase());
+    assert.equal(page.owner, owner);
+    assert.equal(page.node?.nodeKey, privateKeyToAccount(nodeKeys[0]).address);
+    assert.equal(page.statement, null);
+    assert.equal(page.claimCommand, `gradnet rewards --claim --owner ${owner} --rpc ${devnet.rpcUrl} --deployments ${devnet.deploymentsFile}`);
+    await assert.rejects(data.owner('0x1234'), (error: unknown) => error instanceof ExplorerRequestError && error.status === 400);
+  });
+
+  it('bumps its version and tells subscribers when a block brings a new round', async () => {
+    const before = data.version;
+    const heard = new Promise<number>((resolve) => {
+      const unsubscribe = data.subscribe((version) => {
+        unsubscribe();
+        resolve(version);
+      });
+    });
+    await commit(3, 'three');
+    await data.refresh();
+    assert.equal(await heard, before + 1);
+    assert.equal((await data.overview()).network.roundCount, 3);
+  });
+});
