@@ -70,6 +70,8 @@ export function gossipPort(options: {
     context: () => admitted,
     isCoordinator: (address) => address.toLowerCase() === self,
     registry: options.metrics.registry,
+    // Verdicts are checked against the ledger and relayed: daemons that know only the coordinator hear each other's through it.
+    ledger: { committedRound: (round, signal) => chain.ledger.storedRound(round, { signal }) },
   });
   const node = createGradnetNode({
     privateKey: p2pKey,
