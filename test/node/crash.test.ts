@@ -20,7 +20,8 @@ interface Daemon {
 
 /**
  * A peer killed with SIGKILL at the worst moments (fetching the model, training, right after it
- * gossiped with the round still open) comes back, is never slashed, counts once and goes on.
+ * gossiped its commitment with the round still taking commitments) comes back, is never
+ * slashed, counts once and goes on.
  */
 describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
   const children = new ProcessGroup(logger);
@@ -71,7 +72,7 @@ describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
       env: { GRADNET_OWNER_PRIVATE_KEY: owner.privateKey, GRADNET_NODE_PRIVATE_KEY: nodeKey.privateKey },
     });
     const config = join(workDir, 'coordinator.json');
-    // One peer and a round that stays open 20 s after it opens: room for a restart within the round, even on a busy machine.
+    // One peer and a round that takes commitments for 20 s after it opens: room for a restart between commit and reveal, even on a busy machine.
     await writeFile(config, JSON.stringify({
       rpcUrl, deployments: deploymentsFile, dataDir: join(workDir, 'coordinator'), listen: [`/ip4/127.0.0.1/tcp/${await freePort()}`],
       api: { host: '127.0.0.1', port: 0 }, model: { name: 'mlp' }, modelSeed: 1,
@@ -101,13 +102,15 @@ describe('gradnet daemon killed and restarted', { timeout: 240_000 }, () => {
     assert.ok(!training.seen(/^gossiped update/), 'killed before it could gossip');
   });
 
-  it('after SIGKILL right after gossiping, re-sends the same update: not slashed, counted once, and contributes to the next round', async () => {
-    const first = startDaemon({ killOn: /^gossiped update for round 2 /});
+  it('after SIGKILL between commit and reveal, re-sends the same commitment, then the same update: not slashed, counted once, and contributes to the next round', async () => {
+    const first = startDaemon({ killOn: /^gossiped the commitment to its update for round 2;/ });
     assert.equal(await first.child.exited, 'SIGKILL');
     assert.ok(first.seen(/^gossiped update for round 1 /), 'it resumed after the earlier kills and contributed to round 1');
+    assert.ok(!first.seen(/^gossiped update for round 2 /), 'killed before the reveal');
     assert.equal(await chain.ledger.roundCount(), 1, 'round 2 is still open');
     const restarted = startDaemon();
-    await waitFor('the update of round 2 re-sent', () => restarted.seen(/^re-sent update for round 2/), { timeoutMs: 30_000, child: restarted.child });
+    await waitFor('the commitment of round 2 re-sent', () => restarted.seen(/^re-sent the commitment to its update for round 2;/), { timeoutMs: 30_000, child: restarted.child });
+    await waitFor('the update of round 2 re-sent on the reveal', () => restarted.seen(/^re-sent update for round 2/), { timeoutMs: 30_000, child: restarted.child });
     assert.ok(!restarted.seen(/^training round 2/), 'round 2 was not trained (nor signed) again');
 
     // Meanwhile, a second daemon with the same node key (its own data directory) refuses to start.
