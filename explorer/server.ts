@@ -6,7 +6,7 @@ import { buildBundle, type Bundle } from './bundle.ts';
 import { ChainView } from './chain-view.ts';
 import { CoordinatorApi } from './coordinator-api.ts';
 import { ExplorerData } from './data.ts';
-import { ExplorerRequestError } from './errors.ts';
+import { ExplorerError, ExplorerRequestError } from './errors.ts';
 
 /** Where the explorer reads the network from. */
 export interface ExplorerSourceOptions {
@@ -113,7 +113,7 @@ export async function startExplorer(options: ExplorerSourceOptions & { host: str
     });
   } catch (error) {
     handler.close();
-    throw new ExplorerRequestError(500, `cannot listen on ${options.host}:${options.port} (${errorMessage(error)}); pick another --port`, options.port);
+    throw new ExplorerError('EXPLORER_LISTEN', `cannot listen on ${options.host}:${options.port} (${errorMessage(error)}); pick another --port`, { cause: error, value: options.port });
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
