@@ -74,6 +74,14 @@ abstract contract GradnetTestBase is GradnetSigner {
         proof[0] = sibling;
     }
 
+    /// @dev The cumulative budget of the latest final round: what the vault may have paid at most.
+    function _finalBudget() internal view returns (uint256) {
+        for (uint256 r = ledger.roundCount(); r > 0; --r) {
+            if (ledger.isFinal(r)) return ledger.claimTermsOf(r).finalBudget;
+        }
+        return 0;
+    }
+
     /// @dev Lets every committed round's challenge window pass.
     function _finalize() internal {
         VM.warp(block.timestamp + WINDOW);

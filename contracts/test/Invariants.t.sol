@@ -64,14 +64,7 @@ contract GradnetInvariantTest is GradnetTestBase {
     function invariant_ClaimsNeverExceedCommittedBudgets() external view {
         uint256 paid = vault.claimed(handler.actors(0)).reward + vault.claimed(handler.actors(1)).reward;
         _eq(vault.totalPaid(), paid, "total paid = sum of claims");
-        uint256 count = ledger.roundCount();
-        uint256 finalBudget = 0;
-        for (uint256 r = count; r > 0; --r) {
-            if (ledger.isFinal(r)) {
-                finalBudget = ledger.claimTermsOf(r).finalBudget;
-                break;
-            }
-        }
+        uint256 finalBudget = _finalBudget();
         _isTrue(paid <= finalBudget, "paid <= budget of the final rounds");
         _isTrue(finalBudget <= ledger.totalRewardBudget(), "final budget <= committed budget");
     }

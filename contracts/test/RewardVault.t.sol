@@ -6,6 +6,7 @@ pragma solidity ^0.8.28;
 
 import {IRewardVault} from "../interfaces/IRewardVault.sol";
 import {GradnetTestBase} from "./GradnetTestBase.t.sol";
+import {WrongRewardVault} from "./WrongRewardVault.t.sol";
 
 /// @notice Fuzz tests of cumulative claims across two rounds, paid only once final and never beyond the
 ///         final rounds' cumulative budget.
@@ -58,6 +59,27 @@ contract RewardVaultFuzzTest is GradnetTestBase {
         VM.expectRevert(abi.encodeWithSelector(IRewardVault.InvalidProof.selector, roundId, ALICE));
         vault.claim(roundId, ALICE, forged, 100, 1, _proof(sibling));
         _eq(token.balanceOf(ALICE), 0, "nothing paid");
+    }
+
+    /// The budget invariant (paid <= the final rounds' budget) is not vacuous: a vault without finality
+    /// and budgets breaks it on a root that over-promises, where the real vault refuses.
+    function testFuzz_TheBudgetInvariantCatchesAWrongVault(uint256 budget, uint256 reward) external {
+        budget = _bound(budget, 0, MAX_BUDGET - 1);
+        reward = _bound(reward, budget + 1, 10 * MAX_BUDGET);
+        WrongRewardVault wrong = new WrongRewardVault(token, ledger);
+        token.mint(address(wrong), 10 * MAX_BUDGET);
+        bytes32 sibling = _leaf(BOB, 1, 1, 1);
+        uint256 roundId = _commit(_root(_leaf(ALICE, reward, 100, 1), sibling), uint128(budget));
+
+        wrong.claim(roundId, ALICE, reward, 100, 1, _proof(sibling));
+        _isTrue(wrong.totalPaid() > _finalBudget(), "the wrong vault paid beyond the final budget");
+
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.RoundNotFinal.selector, roundId));
+        vault.claim(roundId, ALICE, reward, 100, 1, _proof(sibling));
+        _finalize();
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.ClaimExceedsBudget.selector, roundId, reward, budget));
+        vault.claim(roundId, ALICE, reward, 100, 1, _proof(sibling));
+        _isTrue(vault.totalPaid() <= _finalBudget(), "the vault stays within the final budget");
     }
 
     /// A root that promises more than the final rounds' budgets pays at most those budgets, in total.
