@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import hre from 'hardhat';
 import { encodeFunctionData, getAddress, parseEther, zeroAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { signNodeKeyBinding, VERDICT_CODES } from '../../core/chain/index.ts';
@@ -23,6 +24,9 @@ import {
 } from './fixture.ts';
 
 type Wallet = Gradnet['alice'];
+
+// Coverage runs instrumented bytecode, whose gas means nothing.
+const itMeasuresGas = hre.globalOptions.coverage === true ? it.skip : it;
 
 /** An auditing node: its owner wallet and its node key. */
 interface Auditor {
@@ -236,6 +240,21 @@ describe('RoundChallenges', () => {
       );
       // The round goes back to the current coordinator, who commits it again.
       assert.equal(await ledger.read.committerOf([1n]), getAddress(g.dave.account.address));
+    });
+  });
+
+  describe('gas', () => {
+    itMeasuresGas('costs at most 20,000 gas per verdict', async () => {
+      const gasOfChallenge = async (count: number): Promise<bigint> => {
+        const g = await networkHelpers.loadFixture(challengeFixture);
+        // Every count must pass the threshold: two of the three auditors leave when one verdict is measured.
+        for (const auditor of g.auditors.slice(count)) await g.registry.write.requestExit({ account: auditor.owner.account });
+        const verdicts = await Promise.all(g.auditors.slice(0, count).map((auditor) => verdict(g, auditor, g.round1)));
+        return (await g.publicClient.getTransactionReceipt({ hash: await challenge(g, 1n, verdicts) })).gasUsed;
+      };
+      const [one, three] = [await gasOfChallenge(1), await gasOfChallenge(3)];
+      const perVerdict = (three - one) / 2n;
+      assert.ok(perVerdict <= 20_000n, `challengeRound used ${one} gas with 1 verdict and ${three} with 3: ${perVerdict} per verdict`);
     });
   });
 
