@@ -69,7 +69,7 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
     await assert.rejects(register(stranger.privateKey, 1n, freshNode), { code: 'STAKE_TOO_LOW' });
   });
 
-  it('trains and gossips round 1, rides out an RPC outage, and stops cleanly on SIGTERM', async () => {
+  it('trains round 1 and gossips its commitment, rides out an RPC outage, and stops cleanly on SIGTERM', async () => {
     // No coordinator here: the genesis model is put in the node's store, as if fetched before.
     const dataDir = join(workDir, 'node');
     await new CheckpointStore(join(dataDir, 'checkpoints')).put(genesis);
@@ -84,7 +84,8 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
       onLog: (line) => lines.push(line),
     });
     try {
-      await waitFor('the update of round 1', () => seen(/^gossiped update for round 1/), { timeoutMs: 120_000, child: daemon });
+      // No coordinator announces a reveal: the update itself stays with the daemon.
+      await waitFor('the commitment of round 1', () => seen(/^gossiped the commitment to its update for round 1;/), { timeoutMs: 120_000, child: daemon });
       assert.ok(seen(/using the raw node key from GRADNET_NODE_PRIVATE_KEY/), 'the dev-chain raw key warning is missing');
       proxy.down = true;
       await waitFor('the daemon to notice the outage', () => seen(/^round step failed/), { timeoutMs: 30_000, child: daemon });
@@ -96,6 +97,7 @@ describe('gradnet daemon as a process', { timeout: 300_000 }, () => {
     await children.stop(daemon.pid);
     assert.equal(await daemon.exited, 0);
     assert.ok(seen(/^daemon stopped/));
+    assert.ok(!seen(/^gossiped update for round 1/), 'nobody saw its payload');
   });
 
   it('keeps contributing across a coordinator restart', async () => {
