@@ -12,6 +12,13 @@ export interface DeployFlags {
   unbondingPeriod?: number;
   maxRewardBudget?: bigint;
   vaultFunding?: bigint;
+  governor?: Address;
+  timelockDelay?: number;
+  challengeWindow?: number;
+  coordinatorBond?: bigint;
+  challengeThresholdBps?: number;
+  challengerShareBps?: number;
+  tokenCap?: bigint;
   deployments?: string;
   fresh?: boolean;
 }
@@ -32,6 +39,13 @@ export async function deploy(flags: DeployFlags): Promise<void> {
     unbondingPeriodSeconds: flags.unbondingPeriod,
     maxRewardBudget: flags.maxRewardBudget,
     vaultFunding: flags.vaultFunding,
+    governor: flags.governor,
+    timelockDelaySeconds: flags.timelockDelay,
+    challengeWindowSeconds: flags.challengeWindow,
+    coordinatorBond: flags.coordinatorBond,
+    challengeThresholdBps: flags.challengeThresholdBps,
+    challengerShareBps: flags.challengerShareBps,
+    tokenCap: flags.tokenCap,
     deploymentsFile: flags.deployments,
     fresh: flags.fresh,
     log: (line) => process.stderr.write(`${line}\n`),

@@ -9,6 +9,7 @@ export interface DevnetFlags {
   genesisHash?: Hex;
   minStake?: bigint;
   unbondingPeriod?: number;
+  challengeWindow?: number;
   deployments?: string;
 }
 
@@ -30,6 +31,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
           genesisModelHash: flags.genesisHash,
           minStake: flags.minStake,
           unbondingPeriodSeconds: flags.unbondingPeriod,
+          challengeWindowSeconds: flags.challengeWindow,
           deploymentsFile: flags.deployments,
         },
         signal: controller.signal,

@@ -16,6 +16,13 @@ export function deployCommand(): Command {
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)
     .option('--max-reward-budget <grad>', 'largest reward budget of one round in GRAD (default 10000)', parseTokens)
     .option('--vault-funding <grad>', 'GRAD minted to the RewardVault up front (default 1000000)', parseTokens)
+    .option('--governor <address>', 'proposer and executor of the timelock that administers every contract (default the deployer)', parseAddress)
+    .option('--timelock-delay <seconds>', 'seconds every admin action waits in the timelock (default 172800 = 2 days)', parseSeconds)
+    .option('--challenge-window <seconds>', 'seconds a committed round stays challengeable before its rewards are claimable (default 3600)', parseSeconds)
+    .option('--coordinator-bond <grad>', "GRAD minted and posted as the coordinator's bond (default 1000)", parseTokens)
+    .option('--challenge-threshold-bps <bps>', 'share of the active stake whose verdicts void a round, in basis points (default 3334 = one third)', integer({ min: 1, max: 10_000, what: 'basis points from 1 to 10000' }))
+    .option('--challenger-share-bps <bps>', 'share of a slashed bond paid to the challenger, in basis points (default 2000 = 20%)', integer({ max: 10_000, what: 'basis points from 0 to 10000' }))
+    .option('--token-cap <grad>', 'the most GRAD that can ever exist (default 1000000000)', parseTokens)
     .option('--deployments <file>', 'address book to reuse and write (default deployments/<chainId>.json)')
     .option('--fresh', 'deploy a new set even if the address book points at live contracts')
     .action(action(async (flags: DeployFlags) => (await import('../actions/deploy.ts')).deploy(flags)));

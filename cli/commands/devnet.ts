@@ -14,6 +14,7 @@ export function devnetCommand(): Command {
     .option('--genesis-hash <hash>', 'model hash of round 0 (default: a fixed placeholder)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)
+    .option('--challenge-window <seconds>', 'seconds a committed round stays challengeable before its rewards are claimable (default 10)', parseSeconds)
     .option('--deployments <file>', 'where to write the address book (default deployments/31337.json)')
     .action(action(async (flags: DevnetFlags) => (await import('../actions/devnet.ts')).runDevnet(flags)));
 }

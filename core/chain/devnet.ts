@@ -85,8 +85,10 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     const accounts = devOnlyAccounts(accountCount);
     log(`devnet JSON-RPC at ${rpcUrl} (chain ${DEVNET_CHAIN_ID})`);
     const { deployments, file } = await deployGradnet({
-      ...DEVNET_DEPLOY_DEFAULTS,
       ...options.deploy,
+      // `??`, not a spread: a caller's explicit undefined keeps the devnet's default.
+      challengeWindowSeconds: options.deploy?.challengeWindowSeconds ?? DEVNET_DEPLOY_DEFAULTS.challengeWindowSeconds,
+      timelockDelaySeconds: options.deploy?.timelockDelaySeconds ?? DEVNET_DEPLOY_DEFAULTS.timelockDelaySeconds,
       rpcUrl,
       deployerKey: accounts[0].privateKey,
       fresh: true,

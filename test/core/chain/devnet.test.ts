@@ -10,7 +10,9 @@ import {
   ChainInputError,
   connectGradnet,
   ContractMissingError,
+  DEPLOY_DEFAULTS,
   deployGradnet,
+  DEVNET_DEPLOY_DEFAULTS,
   DevnetError,
   devOnlyAccounts,
   nodeRegistryAbi,
@@ -25,7 +27,8 @@ describe('startDevnet and deployGradnet', () => {
   let devnet: Devnet;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gradnet-devnet-'));
-    devnet = await startDevnet({ port: 0, accounts: 4, fundAmount: parseEther('500'), deploy: { deploymentsFile: join(dir, '31337.json') } });
+    // An explicit undefined (as `gradnet devnet` passes for a flag not given) keeps the devnet's short window.
+    devnet = await startDevnet({ port: 0, accounts: 4, fundAmount: parseEther('500'), deploy: { deploymentsFile: join(dir, '31337.json'), challengeWindowSeconds: undefined } });
   });
   after(async () => {
     await devnet?.stop();
@@ -41,11 +44,20 @@ describe('startDevnet and deployGradnet', () => {
     for (const account of devnet.accounts) assert.equal(await chain.token.balanceOf(account.address), parseEther('500'));
     assert.equal(await chain.token.balanceOf(devnet.deployments.contracts.RewardVault.address), parseEther('1000000'));
     assert.equal(await chain.ledger.roundCount(), 0);
+    // The devnet's short waits, the bond posted for the coordinator (account 0), the timelock as admin.
+    assert.equal(await chain.ledger.challengeWindow(), DEVNET_DEPLOY_DEFAULTS.challengeWindowSeconds);
+    assert.equal(await chain.timelock.minDelay(), 0);
+    assert.equal(await chain.ledger.coordinator(), devnet.accounts[0].address);
+    assert.equal(await chain.challenges.bondOf(devnet.accounts[0].address), DEPLOY_DEFAULTS.coordinatorBond);
+    assert.equal(await chain.challenges.thresholdBps(), DEPLOY_DEFAULTS.challengeThresholdBps);
+    assert.equal(await chain.challenges.challengerShareBps(), DEPLOY_DEFAULTS.challengerShareBps);
+    assert.equal(await chain.ledger.hasRole(ROLES.admin, devnet.accounts[0].address), false);
+    assert.equal(await chain.ledger.hasRole(ROLES.admin, devnet.deployments.contracts.GradnetTimelock.address), true);
     const blockNumbers = Object.values(devnet.deployments.contracts).map((c) => c.blockNumber);
     assert.ok(blockNumbers.every((n) => n >= 1), `block numbers ${blockNumbers.join(', ')}`);
   });
 
-  it('reuses a live deployment, granting the roles of a new coordinator', async () => {
+  it('reuses a live deployment, moving the coordinator role through the timelock (the old one loses it)', async () => {
     const coordinator = devnet.accounts[3].address;
     const file = join(dir, '31337.json');
     const again = await deployGradnet({ rpcUrl: devnet.rpcUrl, deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file, coordinator, minStake: parseEther('5') });
@@ -58,7 +70,11 @@ describe('startDevnet and deployGradnet', () => {
       functionName: 'hasRole',
       args: [ROLES.coordinator, coordinator],
     }), true);
+    assert.equal(await chain.ledger.hasRole(ROLES.coordinator, devnet.accounts[0].address), false);
+    assert.equal(await chain.ledger.coordinator(), coordinator);
     assert.equal(await chain.registry.minStake(), parseEther('5'));
+    // Back to account 0, for the tests that follow.
+    await deployGradnet({ rpcUrl: devnet.rpcUrl, deployerKey: devnet.accounts[0].privateKey, deploymentsFile: file, coordinator: devnet.accounts[0].address });
   });
 
   it('refuses to reuse a deployment whose genesis differs, and deploys a new set with fresh', async () => {
@@ -67,6 +83,9 @@ describe('startDevnet and deployGradnet', () => {
     await assert.rejects(deployGradnet(options), (error: unknown) => error instanceof ChainError && error.code === 'DEPLOYMENT_MISMATCH');
     const otherFile = join(dir, 'fresh.json');
     await assert.rejects(deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true, slashBountyBps: 10_001 }), (error: unknown) => error instanceof ChainInputError && error.value === 10_001);
+    for (const wrong of [{ challengeThresholdBps: 0 }, { challengerShareBps: 10_001 }, { challengeWindowSeconds: -1 }, { timelockDelaySeconds: 1.5 }, { coordinatorBond: 0n }]) {
+      await assert.rejects(deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true, ...wrong }), (error: unknown) => error instanceof ChainInputError && error.value === Object.values(wrong)[0]);
+    }
     const fresh = await deployGradnet({ ...options, deploymentsFile: otherFile, fresh: true, slashBountyBps: 2_500 });
     assert.equal(fresh.reused, false);
     assert.notEqual(fresh.deployments.contracts.RoundLedger.address, devnet.deployments.contracts.RoundLedger.address);
