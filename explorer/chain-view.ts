@@ -5,12 +5,13 @@ import {
   getRoundsVoidedEvents,
   nodeRegistryAbi,
   rewardVaultAbi,
+  roundChallengesAbi,
   type CommittedRound,
   type ContractAt,
   type GradnetChain,
   type RegisteredNode,
 } from '../core/chain/index.ts';
-import type { RoundStatus, RoundSummary } from './model.ts';
+import type { ChallengeSummary, RoundStatus, RoundSummary } from './model.ts';
 
 /** What the chain says at one block: rounds, nodes, slashes and payouts. */
 export interface ChainState {
@@ -23,6 +24,8 @@ export interface ChainState {
    */
   rounds: RoundSummary[];
   nodes: RegisteredNode[];
+  /** Challenges that voided rounds, oldest first. */
+  challenges: ChallengeSummary[];
   /** Owners whose stake was taken for equivocation. */
   slashed: Set<string>;
   /** Wei the vault paid each owner (lower-case address), and in all. */
@@ -45,6 +48,7 @@ export class ChainView {
   /** The current commit of each round id: logs come in chain order, so a later commit of an id replaces a voided one. */
   readonly #rounds = new Map<number, CommittedRound>();
   #voided: CommittedRound[] = [];
+  readonly #challenges: ChallengeSummary[] = [];
   readonly #slashed = new Set<string>();
   readonly #paid = new Map<string, bigint>();
   /** The next block whose logs are still to read. */
@@ -73,9 +77,10 @@ export class ChainView {
     const toBlock = BigInt(blockNumber);
     if (toBlock >= this.#fromBlock) {
       const range = { fromBlock: this.#fromBlock, toBlock, strict: true } as const;
-      const [committed, voids, slashes, claims] = await Promise.all([
+      const [committed, voids, challenges, slashes, claims] = await Promise.all([
         getRoundCommittedEvents(this.#ledger, { fromBlock: this.#fromBlock, signal }),
         getRoundsVoidedEvents(this.#ledger, { fromBlock: this.#fromBlock, signal }),
+        publicClient.getContractEvents({ address: contracts.RoundChallenges.address, abi: roundChallengesAbi, eventName: 'RoundChallenged', ...range }),
         publicClient.getContractEvents({ address: contracts.NodeRegistry.address, abi: nodeRegistryAbi, eventName: 'NodeSlashed', ...range }),
         publicClient.getContractEvents({ address: contracts.RewardVault.address, abi: rewardVaultAbi, eventName: 'RewardClaimed', ...range }),
       ]);
@@ -100,6 +105,20 @@ export class ChainView {
       }
       // Voids are rare: on a new one, ask the ledger which commits every void so far took back.
       if (voids.length > 0) this.#voided = await this.#chain.ledger.listVoidedRounds({ signal });
+      for (const { args, blockNumber: block, transactionHash } of challenges) {
+        this.#challenges.push({
+          round: Number(args.roundId),
+          throughRound: Number(args.throughRound),
+          coordinator: args.coordinator,
+          challenger: args.challenger,
+          verdicts: Number(args.verdicts),
+          stakeAgainst: args.stakeAgainst.toString(),
+          totalActiveStake: args.totalActiveStake.toString(),
+          bondSlashed: args.bondSlashed.toString(),
+          block: Number(block),
+          txHash: transactionHash,
+        });
+      }
       for (const { args } of slashes) this.#slashed.add(args.owner.toLowerCase());
       for (const { args } of claims) {
         const owner = args.owner.toLowerCase();
@@ -132,6 +151,7 @@ export class ChainView {
       roundCount,
       latestModelHash,
       rounds,
+      challenges: [...this.#challenges],
       nodes,
       slashed: new Set(this.#slashed),
       paidByOwner: new Map(this.#paid),

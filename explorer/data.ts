@@ -189,25 +189,26 @@ export class ExplorerData {
   /** One round: its record on chain and, from the coordinator, its updates, statistics and verdicts. */
   async round(round: number, signal?: AbortSignal): Promise<RoundDetail> {
     const { chain } = await this.#current(signal);
-    // The round id's current commit; a voided one only while the id has not been committed again.
     const commits = chain.rounds.filter((candidate) => candidate.round === round);
-    const summary = commits.find((candidate) => candidate.status !== 'voided') ?? commits.at(-1) ?? null;
+    // The round id's current commit, if any (after a void it may not be committed again yet).
+    const summary = commits.find((candidate) => candidate.status !== 'voided') ?? null;
+    const voided = commits.filter((candidate) => candidate.status === 'voided');
     let coordinator: RoundDetail['coordinator'] = null;
     if (this.#coordinator) {
       try {
-        const body = await this.#apiRound(round, summary?.modelHash, signal);
-        coordinator = roundFromApi(body, chain.nodes);
+        coordinator = roundFromApi(await this.#apiRound(round, summary?.modelHash, signal), chain.nodes);
       } catch (error) {
         signal?.throwIfAborted();
-        if (summary === null) {
-          if (error instanceof CoordinatorApiError && error.status === 404) throw new ExplorerRequestError(404, `round ${round} is neither committed on chain nor known to the coordinator; see the rounds table`, round);
+        if (commits.length === 0 && error instanceof CoordinatorApiError && error.status === 404) {
+          throw new ExplorerRequestError(404, `round ${round} is neither committed on chain nor known to the coordinator; see the rounds table`, round);
         }
         coordinator = { error: errorMessage(error) };
       }
-    } else if (summary === null) {
+    } else if (commits.length === 0) {
       throw new ExplorerRequestError(404, `round ${round} is not committed on chain (${chain.roundCount} rounds are); see the rounds table`, round);
     }
-    return { version: this.#version, round, summary, coordinator };
+    const challenges = chain.challenges.filter((challenge) => challenge.round <= round && round <= challenge.throughRound);
+    return { version: this.#version, round, summary, voided, challenges, coordinator };
   }
 
   /** The coordinator's record of `round`; a committed one is asked for once and kept. */

@@ -81,6 +81,22 @@ export interface RoundUpdate {
   reward: string | null;
 }
 
+/** A challenge that voided rounds on chain (RoundChallenges' `RoundChallenged`). */
+export interface ChallengeSummary {
+  /** The challenged round and the last one voided with it. */
+  round: number;
+  throughRound: number;
+  coordinator: string;
+  challenger: string;
+  /** How many signed mismatch/unavailable verdicts it carried, and the active stake behind them. */
+  verdicts: number;
+  stakeAgainst: string;
+  totalActiveStake: string;
+  bondSlashed: string;
+  block: number;
+  txHash: string;
+}
+
 /** A verdict an auditing peer gossiped about a round, when the coordinator reports them. */
 export interface AuditVerdict {
   nodeKey: string;
@@ -94,6 +110,9 @@ export interface RoundDetail {
   round: number;
   /** The round as committed on chain; null while it is only open at the coordinator. */
   summary: RoundSummary | null;
+  /** Commits of this round id that challenges voided, and the challenges that voided them. */
+  voided: RoundSummary[];
+  challenges: ChallengeSummary[];
   /** The coordinator's side; null without a coordinator, or with `error` when it did not answer. */
   coordinator:
     | null

@@ -27,6 +27,11 @@ export function short(hex: string | null): string {
   return hex.length > 14 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex;
 }
 
+/** "1 commit", "2 commits". */
+export function plural(value: number, noun: string): string {
+  return `${value.toLocaleString('en')} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 export function count(value: number | null): string {
   return value === null ? '—' : value.toLocaleString('en');
 }

@@ -3,7 +3,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { NetworkSummary, NodeRow, NodesPage, Overview, OwnerPage, RoundDetail, RoundSummary, RoundUpdate } from '../model.ts';
 import { useData, type Loaded } from './api.ts';
 import { RoundChart } from './chart.tsx';
-import { ago, count, fixed, grad, percent, short, time } from './format.ts';
+import { ago, count, fixed, grad, percent, plural, short, time } from './format.ts';
 
 /** The current time, ticking every second (for "12 s ago"). */
 function useNow(): number {
@@ -153,7 +153,7 @@ function RoundsTable(props: { rounds: RoundSummary[] }) {
   return (
     <section aria-labelledby="rounds-heading">
       <h2 id="rounds-heading">Rounds</h2>
-      <Table caption={`${current} committed rounds, newest first${voided > 0 ? `, with ${voided} commits a challenge voided` : ''}`}>
+      <Table caption={`${current} committed rounds, newest first${voided > 0 ? `, with ${plural(voided, 'commit')} a challenge voided` : ''}`}>
         <thead>
           <tr>
             <th scope="col">Round</th><th scope="col">Status</th><th scope="col">Model</th><th scope="col">Parent</th><th scope="col">Contributors</th>
@@ -194,8 +194,9 @@ export function RoundView(props: { round: number; version: number }) {
             <a href="#/">all rounds</a>
             <a href={`#/rounds/${detail.round + 1}`}>round {detail.round + 1} →</a>
           </nav>
-          {detail.summary === null ? <p>Not committed on chain yet.</p> : <RoundFacts summary={detail.summary} />}
+          {detail.summary === null ? <p>Not committed on chain{detail.voided.length > 0 ? ' again since its commit was voided' : ' yet'}.</p> : <RoundFacts summary={detail.summary} />}
           <RoundCoordinator detail={detail} />
+          {detail.voided.length > 0 && <Voided detail={detail} />}
         </section>
       )}
     </Show>
@@ -265,6 +266,43 @@ function RoundCoordinator(props: { detail: RoundDetail }) {
           </tbody>
         </Table>
       )}
+    </>
+  );
+}
+
+/** The commits of this round id a challenge voided, and the challenges on chain that voided them. */
+function Voided(props: { detail: RoundDetail }) {
+  const { voided, challenges } = props.detail;
+  return (
+    <>
+      <h3>Voided commits</h3>
+      <Table caption={`${plural(voided.length, 'commit')} of round ${props.detail.round} voided by a challenge`}>
+        <thead><tr><th scope="col">Model</th><th scope="col">Parent</th><th scope="col">Loss</th><th scope="col">Accuracy</th><th scope="col">Block</th><th scope="col">Committed</th></tr></thead>
+        <tbody>
+          {voided.map((round) => (
+            <tr key={round.block} data-voided-round={round.round}>
+              <th scope="row"><Hash value={round.modelHash} /></th><td><Hash value={round.parentHash} /></td><td class="num">{fixed(round.loss)}</td>
+              <td class="num">{percent(round.accuracy)}</td><td class="num">{round.block}</td><td>{time(round.committedMs)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+      <Table caption="challenges on chain (RoundChallenges) that voided them">
+        <thead><tr><th scope="col">Rounds</th><th scope="col">Challenger</th><th scope="col">Verdicts</th><th scope="col">Stake against</th><th scope="col">Bond slashed</th><th scope="col">Block</th><th scope="col">Transaction</th></tr></thead>
+        <tbody>
+          {challenges.map((challenge) => (
+            <tr key={challenge.txHash}>
+              <th scope="row">{challenge.round === challenge.throughRound ? challenge.round : `${challenge.round}–${challenge.throughRound}`}</th>
+              <td><Hash value={challenge.challenger} /></td>
+              <td class="num">{challenge.verdicts}</td>
+              <td class="num"><Tokens wei={challenge.stakeAgainst} /> of <Tokens wei={challenge.totalActiveStake} /></td>
+              <td class="num"><Tokens wei={challenge.bondSlashed} /></td>
+              <td class="num">{challenge.block}</td>
+              <td><Hash value={challenge.txHash} /></td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
     </>
   );
 }

@@ -71,10 +71,16 @@ describe('explorer data from the chain', { timeout: 120_000 }, () => {
     assert.equal(network.nodes.registered, 3);
   });
 
-  it("a round's page is its current commit; a round never committed is a 404 that says where to look", async () => {
+  it("a round's page is its current commit, with the voided one and the challenge that voided it; a round never committed is a 404 that says where to look", async () => {
     const detail = await data.round(2);
     assert.equal(detail.summary?.modelHash, hash('model two, right'));
+    assert.deepEqual(detail.voided.map((round) => round.modelHash), [hash('model two, wrong')]);
+    assert.equal(detail.challenges.length, 1);
+    assert.deepEqual([detail.challenges[0].round, detail.challenges[0].throughRound, detail.challenges[0].verdicts], [2, 2, 2]);
+    assert.equal(detail.challenges[0].stakeAgainst, parseEther('200').toString());
+    assert.equal(detail.challenges[0].challenger, devnet.accounts[0].address);
     assert.equal(detail.coordinator, null);
+    assert.deepEqual((await data.round(1)).challenges, []);
     await assert.rejects(data.round(3), (error: unknown) => error instanceof ExplorerRequestError && error.status === 404 && /not committed on chain \(2 rounds are\)/.test(error.message));
   });
 
