@@ -1,4 +1,4 @@
-import { BLOCK_LENGTH } from './blocks.ts';
+import { BlockKernels, KERNEL_BLOCK_LENGTH } from './kernels.ts';
 import { addDotAndSquares, dotRange, sumSquaresRange } from './vector.ts';
 
 /** Figures a pass can gather while the data is in cache, instead of in passes of their own. */
@@ -103,11 +103,11 @@ export function addBlockStatistics(updates: readonly Float32Array[], result: Flo
 }
 
 /**
- * Σ weights[i] · updates[i], per coordinate in float64, rounded to float32 once. Four updates are
- * folded per sweep of the block accumulator, in a fixed grouping (((acc + (w0a + w1b)) + (w2c +
- * w3d))), which quarters the accumulator traffic; the order depends only on n, never on timing.
- * The same sweep sums each update's squares (two lanes, so their running sums do not chain every
- * iteration on the add latency); dots against the result follow per finished block.
+ * Σ weights[i] · updates[i], per coordinate in float64, rounded to float32 once, in the
+ * WebAssembly kernels (kernels.ts). Four updates are folded per sweep of the block accumulator,
+ * in a fixed grouping (acc + ((w0a + w1b) + (w2c + w3d))), which quarters the accumulator traffic;
+ * the order depends only on n, never on timing or on the block size. The same sweep sums each
+ * update's squares; dots against the result follow per finished block, while it is in cache.
  */
 export function weightedSum(
   updates: readonly Float32Array[],
@@ -116,73 +116,26 @@ export function weightedSum(
   statistics: PassStatistics = {},
 ): Float32Array {
   const n = updates.length;
-  const squares = statistics.sumSquares ?? new Float64Array(n);
+  const kernels = new BlockKernels(n);
   const out = new Float32Array(length);
-  const accumulator = new Float64Array(BLOCK_LENGTH);
-  for (let start = 0; start < length; start += BLOCK_LENGTH) {
-    const blockLength = Math.min(BLOCK_LENGTH, length - start);
-    accumulator.fill(0);
+  for (let start = 0; start < length; start += KERNEL_BLOCK_LENGTH) {
+    const blockLength = Math.min(KERNEL_BLOCK_LENGTH, length - start);
+    kernels.loadRows(updates, start, blockLength);
+    kernels.acc.fill(0);
     let i = 0;
-    for (; i + 3 < n; i += 4) {
-      const a = updates[i];
-      const b = updates[i + 1];
-      const c = updates[i + 2];
-      const d = updates[i + 3];
-      const wa = weights[i];
-      const wb = weights[i + 1];
-      const wc = weights[i + 2];
-      const wd = weights[i + 3];
-      let qa0 = 0;
-      let qa1 = 0;
-      let qb0 = 0;
-      let qb1 = 0;
-      let qc0 = 0;
-      let qc1 = 0;
-      let qd0 = 0;
-      let qd1 = 0;
-      let k = 0;
-      for (; k + 1 < blockLength; k += 2) {
-        const o = start + k;
-        const a0 = a[o];
-        const b0 = b[o];
-        const c0 = c[o];
-        const d0 = d[o];
-        const a1 = a[o + 1];
-        const b1 = b[o + 1];
-        const c1 = c[o + 1];
-        const d1 = d[o + 1];
-        accumulator[k] += wa * a0 + wb * b0 + (wc * c0 + wd * d0);
-        accumulator[k + 1] += wa * a1 + wb * b1 + (wc * c1 + wd * d1);
-        qa0 += a0 * a0;
-        qb0 += b0 * b0;
-        qc0 += c0 * c0;
-        qd0 += d0 * d0;
-        qa1 += a1 * a1;
-        qb1 += b1 * b1;
-        qc1 += c1 * c1;
-        qd1 += d1 * d1;
-      }
-      if (k < blockLength) {
-        const o = start + k;
-        accumulator[k] += wa * a[o] + wb * b[o] + (wc * c[o] + wd * d[o]);
-        qa0 += a[o] * a[o];
-        qb0 += b[o] * b[o];
-        qc0 += c[o] * c[o];
-        qd0 += d[o] * d[o];
-      }
-      squares[i] += qa0 + qa1;
-      squares[i + 1] += qb0 + qb1;
-      squares[i + 2] += qc0 + qc1;
-      squares[i + 3] += qd0 + qd1;
+    for (; i + 3 < n; i += 4) kernels.quad(i, weights[i], weights[i + 1], weights[i + 2], weights[i + 3]);
+    for (; i < n; i++) kernels.single(i, weights[i]);
+    out.set(kernels.demote(blockLength), start);
+    if (statistics.dots) {
+      let row = 0;
+      for (; row + 3 < n; row += 4) kernels.quadDots(row);
+      for (; row + 1 < n; row += 2) kernels.pairDots(row);
+      if (row < n) kernels.pairDots(row, true);
     }
-    for (; i < n; i++) {
-      const a = updates[i];
-      const wa = weights[i];
-      for (let k = 0; k < blockLength; k++) accumulator[k] += wa * a[start + k];
-      squares[i] += sumSquaresRange(a, start, start + blockLength);
-    }
-    for (let k = 0; k < blockLength; k++) out[start + k] = accumulator[k];
-    if (statistics.dots) addBlockStatistics(updates, out, start, start + blockLength, { dots: statistics.dots });
+  }
+  for (let i = 0; i < n; i++) {
+    if (statistics.sumSquares) statistics.sumSquares[i] += kernels.sums[i];
+    if (statistics.dots) statistics.dots[i] += kernels.sums[n + i];
   }
   return out;
 }

@@ -1,73 +1,31 @@
-import { BLOCK_LENGTH } from './blocks.ts';
+import { BlockKernels, KERNEL_BLOCK_LENGTH } from './kernels.ts';
 import { weightedSum } from './mean.ts';
-import { dotRange } from './vector.ts';
 
 /**
- * Gram matrix G[i][j] = updates[i] · updates[j] (full, symmetric, n × n row-major), in float64.
- * Blocked so each block of every update is reused from cache, and tiled two rows by two columns so
- * four loads feed four independent accumulators. Squared distances come from it as G[i][i] +
- * G[j][j] − 2·G[i][j]: float32 products are exact in float64, so the cancellation this risks is
- * far below any distance that matters for selection.
+ * Gram matrix G[i][j] = updates[i] · updates[j] (full, symmetric, n × n row-major), in float64,
+ * by the WebAssembly kernels (kernels.ts): blocked so each block of every update is reused from
+ * cache, in tiles of two rows by two columns, each sum in two lanes added once per block. Squared
+ * distances come from it as G[i][i] + G[j][j] − 2·G[i][j]: float32 products are exact in float64,
+ * so the cancellation this risks is far below any distance that matters for selection.
  */
 export function gramMatrix(updates: readonly Float32Array[], length: number): Float64Array {
   const n = updates.length;
   const gram = new Float64Array(n * n);
-  for (let start = 0; start < length; start += BLOCK_LENGTH) {
-    const end = Math.min(length, start + BLOCK_LENGTH);
-    let i = 0;
-    for (; i + 1 < n; i += 2) {
-      const a0 = updates[i];
-      const a1 = updates[i + 1];
-      let d00 = 0;
-      let d01 = 0;
-      let d11 = 0;
-      for (let k = start; k < end; k++) {
-        const x = a0[k];
-        const y = a1[k];
-        d00 += x * x;
-        d01 += x * y;
-        d11 += y * y;
-      }
-      gram[i * n + i] += d00;
-      gram[i * n + i + 1] += d01;
-      gram[(i + 1) * n + i + 1] += d11;
-      let j = i + 2;
-      for (; j + 1 < n; j += 2) {
-        const b0 = updates[j];
-        const b1 = updates[j + 1];
-        let s00 = 0;
-        let s01 = 0;
-        let s10 = 0;
-        let s11 = 0;
-        for (let k = start; k < end; k++) {
-          const x = a0[k];
-          const y = a1[k];
-          const u = b0[k];
-          const v = b1[k];
-          s00 += x * u;
-          s01 += x * v;
-          s10 += y * u;
-          s11 += y * v;
-        }
-        gram[i * n + j] += s00;
-        gram[i * n + j + 1] += s01;
-        gram[(i + 1) * n + j] += s10;
-        gram[(i + 1) * n + j + 1] += s11;
-      }
-      if (j < n) {
-        const b = updates[j];
-        let s0 = 0;
-        let s1 = 0;
-        for (let k = start; k < end; k++) {
-          const u = b[k];
-          s0 += a0[k] * u;
-          s1 += a1[k] * u;
-        }
-        gram[i * n + j] += s0;
-        gram[(i + 1) * n + j] += s1;
+  const kernels = new BlockKernels(n);
+  for (let start = 0; start < length; start += KERNEL_BLOCK_LENGTH) {
+    kernels.loadRows(updates, start, Math.min(KERNEL_BLOCK_LENGTH, length - start));
+    for (let i = 0; i < n; i += 2) {
+      const i1 = Math.min(i + 1, n - 1);
+      for (let j = i; j < n; j += 2) {
+        const j1 = Math.min(j + 1, n - 1);
+        const sums = kernels.tile(i, i1, j, j1);
+        gram[i * n + j] += sums[0];
+        if (j1 > j) gram[i * n + j1] += sums[1];
+        // The lower triangle is filled from the upper one below; a single row or column is counted once.
+        if (i1 > i && j >= i1) gram[i1 * n + j] += sums[2];
+        if (i1 > i && j1 > j) gram[i1 * n + j1] += sums[3];
       }
     }
-    if (i < n) gram[i * n + i] += dotRange(updates[i], updates[i], start, end);
   }
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) gram[i * n + j] = gram[j * n + i];
   return gram;
