@@ -41,6 +41,8 @@ export interface AuditChain {
   getRound(round: number, options?: Abortable): Promise<CommittedRound>;
   /** Seconds a committed round can be challenged (RoundLedger.challengeWindow). */
   challengeWindow(options?: Abortable): Promise<number>;
+  /** The latest block's timestamp, unix seconds: the clock the window runs on (a devnet's can run ahead of the wall clock). */
+  chainTime(options?: Abortable): Promise<number>;
   /** The owner the registry binds `nodeKey` to, or undefined. */
   ownerOf(nodeKey: Address, options?: Abortable): Promise<Address | undefined>;
 }
@@ -137,8 +139,9 @@ export class LedgerAuditor implements PeerAuditor {
       await this.#conclude(abstain(committed, `this node does not hold the round's parent model ${committed.parentHash}`, 0));
       return;
     }
-    const windowMs = (await chain.challengeWindow({ signal })) * 1000;
-    const deadline = committed.committedAt * 1000 + windowMs / 2;
+    const [window, chainNow] = await Promise.all([chain.challengeWindow({ signal }), chain.chainTime({ signal })]);
+    // Half the window on the chain's clock, as a time on ours.
+    const deadline = this.#options.clock.now() + (committed.committedAt + window / 2 - chainNow) * 1000;
     const result = await this.#attempt(committed, parent, { signal, deadline });
     if (result !== undefined) {
       await this.#conclude(result);

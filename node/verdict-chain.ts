@@ -14,6 +14,7 @@ export function auditChain(chain: GradnetChain): AuditChain {
   return {
     getRound: (round) => chain.ledger.getRound(round),
     challengeWindow: (options) => chain.ledger.challengeWindow(options),
+    chainTime: async () => Number((await chain.clients.publicClient.getBlock()).timestamp),
     ownerOf: (nodeKey: Address) => chain.registry.ownerOf(nodeKey),
   };
 }

@@ -132,13 +132,14 @@ function committedOf(round: number, result: ProducedRound, parent: Checkpoint): 
 }
 
 function harness(
-  options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock; history?: RewardHistory } = {},
+  options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock; history?: RewardHistory; chainTime?: number } = {},
 ): Harness {
   const committed: CommittedRound = { ...committedOf(1, produced, genesis), ...options.committed };
   const rounds = [{ ...committed, roundId: 0, modelHash: genesis.modelHash, rewardsRoot: zeroHash }, committed, committedOf(2, second, produced.checkpoint)];
   const chain: AuditChain = {
     getRound: async (round) => rounds[round],
     challengeWindow: async () => 10,
+    chainTime: async () => options.chainTime ?? 1000,
     ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()),
   };
   const served = new Map((options.served ?? [produced.checkpoint, second.checkpoint]).map((checkpoint) => [checkpoint.modelHash.toLowerCase(), checkpoint]));
@@ -249,6 +250,15 @@ describe('LedgerAuditor', () => {
     assert.match(result.reason, /1 of the 3 included updates could not be fetched/);
     assert.ok(clock.time >= 1_005_000, `gave up at ${clock.time}, before committedAt + window / 2`);
     assert.equal(published[0].verdict, 'unavailable');
+  });
+
+  it('the deadline runs on the chain\'s clock: a devnet whose blocks run 23 s ahead of the wall clock still gets its verdict within the window', async () => {
+    const clock = new FakeClock(1_000_000);
+    const { auditor, next } = harness({ clock, committed: { committedAt: 1023 }, chainTime: 1023 });
+    const judged = next();
+    await auditor.audit(1);
+    assert.equal((await judged).verdict, 'unavailable');
+    assert.ok(clock.time >= 1_005_000 && clock.time < 1_010_000, `gave up at ${clock.time}: half the 10 s window after the commit on the chain's clock`);
   });
 
   it('a committed model nobody serves is unavailable (a coordinator that commits a hash it cannot back)', async () => {
