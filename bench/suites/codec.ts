@@ -8,7 +8,7 @@ const SEED = 7;
 /** The daemon's defaults: H = 100 Adam steps of batch 64 at lr 0.003. */
 const TRAINING = { innerSteps: 100, batchSize: 64, learningRate: 0.003, seed: SEED };
 const REPEATS = 5;
-/** Other topk fractions, to show the size/error trade-off around the default. */
+/** Other fractions of the sparse codecs, to show the size/error trade-off around the default. */
 const TOPK_SWEEP = [0.003, 0.01, 0.03, 0.1];
 
 interface CodecFigures {
@@ -56,8 +56,8 @@ function measure(codec: CodecId, delta: Float32Array, k?: number): CodecFigures 
 
 /**
  * Codec size, speed and error on a real pseudo-gradient: one peer's H local steps of the MLP on
- * its MNIST shard from the seeded initial model. topk is measured for one round, before error
- * feedback (which carries the dropped part into the next round).
+ * its MNIST shard from the seeded initial model. The sparse codecs (topk, topksign) are measured
+ * for one round, before error feedback (which carries the dropped part into the next round).
  */
 export async function run(_options: { jsonFile: string }): Promise<Record<string, unknown>> {
   const backend = await initBackend();
@@ -68,6 +68,7 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
   const codecs: Record<string, CodecFigures> = {};
   for (const codec of CODEC_IDS) codecs[codec] = measure(codec, delta);
   const topkSweep = Object.fromEntries(TOPK_SWEEP.map((k) => [k, measure('topk', delta, k)]));
+  const topksignSweep = Object.fromEntries(TOPK_SWEEP.map((k) => [k, measure('topksign', delta, k)]));
   return {
     suite: 'codec',
     params: delta.length,
@@ -75,5 +76,6 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
     topkFraction: DEFAULT_TOPK_FRACTION,
     codecs,
     topkSweep,
+    topksignSweep,
   };
 }
