@@ -1,4 +1,4 @@
-import { parseAbiItem, type Address, type Hex } from 'viem';
+import type { Address, Hex } from 'viem';
 import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
 import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
 import { createGossipValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
@@ -8,8 +8,6 @@ import { maxSamplesPerUpdate, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
 import type { CoordinatorChain } from './ports.ts';
-
-const ROUNDS_VOIDED = parseAbiItem('event RoundsVoided(uint256 indexed fromRound, uint256 throughRound, bytes32 restoredModelHash)');
 
 /** The runner's chain port over core/chain's wrappers and `account`'s transaction counts. */
 export function chainPort(chain: GradnetChain, account: Address): CoordinatorChain {
@@ -32,11 +30,14 @@ export function chainPort(chain: GradnetChain, account: Address): CoordinatorCha
     },
     invalidateRegistry: () => chain.registry.invalidate(),
     async lastVoid() {
-      const events = await publicClient.getContractEvents({ address: chain.ledger.address, abi: [ROUNDS_VOIDED], eventName: 'RoundsVoided', fromBlock: BigInt(chain.deployments.contracts.RoundLedger.blockNumber) });
-      const last = events.at(-1);
-      if (last === undefined) return undefined;
-      return { fromRound: Number(last.args.fromRound), throughRound: Number(last.args.throughRound), restoredModelHash: last.args.restoredModelHash as Hex, txHash: last.transactionHash };
+      // The commits the last void took back: the first one's parent is the model the head went back to.
+      const voided = await chain.ledger.listVoidedRounds();
+      const txHash = voided.at(-1)?.voidTransactionHash;
+      const taken = voided.filter((round) => round.voidTransactionHash === txHash).sort((a, b) => a.roundId - b.roundId);
+      if (txHash === undefined || taken.length === 0) return undefined;
+      return { fromRound: taken[0].roundId, throughRound: taken.at(-1)?.roundId ?? taken[0].roundId, restoredModelHash: taken[0].parentHash, txHash };
     },
+    isFinal: (round) => chain.ledger.isFinal(round),
     ownerOf: (nodeKey) => chain.registry.ownerOf(nodeKey),
   };
 }

@@ -27,8 +27,8 @@ export interface CoordinatorEvents {
   halted: [{ reason: string }];
 }
 
-/** The chain as the runner uses it: the ledger and its account, its last void, registry events, node owners. */
-export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource, Pick<VoidChain, 'lastVoid'> {
+/** The chain as the runner uses it: the ledger and its account, its last void and finality, registry events, node owners. */
+export interface CoordinatorChain extends RoundLedger<RoundRecord>, RegistryEventSource, Pick<VoidChain, 'lastVoid' | 'isFinal'> {
   ownerOf(nodeKey: Hex): Promise<Hex | undefined>;
 }
 

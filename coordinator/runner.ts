@@ -166,8 +166,13 @@ export class RoundRunner {
       case 'aggregate':
         return this.track(aggregateRound(this.ports, effect).then((next) => this.dispatch(next)));
       case 'commit':
-        // A commit that finds the chain's head moved back under it (a challenge voided rounds) restarts from the head.
-        return this.track(this.voids.explained(commitRound(this.ports, effect)).then((next) => next && this.dispatch(next)));
+        // A commit that finds the chain's head moved back under it (a challenge voided rounds)
+        // restarts from the head; one that finds a foreign round still open to challenge waits.
+        return this.track(
+          this.voids
+            .explained(commitRound(this.ports, effect), effect.round, (error): RoundEvent => ({ type: 'commitFailed', now: this.ports.clock.now(), round: effect.round, attempt: effect.attempt, error, retryable: true }))
+            .then((next) => next && this.dispatch(next)),
+        );
       case 'commitRetryScheduled':
         metrics.commitErrors.inc();
         logger.warn({ round: effect.round, attempt: effect.attempt, retryAt: new Date(effect.at).toISOString(), error: effect.error }, 'commit failed; retrying');

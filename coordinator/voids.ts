@@ -16,9 +16,11 @@ export interface VoidedRounds {
   txHash: Hex;
 }
 
-/** What following voids reads from the chain: the ledger's head and its last void. */
+/** What following voids reads from the chain: the ledger's head, its last void, and which rounds are final. */
 export interface VoidChain extends Pick<RoundLedger<unknown>, 'roundCount' | 'latestModelHash'> {
   lastVoid(): Promise<VoidedRounds | undefined>;
+  /** Whether committed round `round` is past its challenge window (it can no longer be voided). */
+  isFinal(round: number): Promise<boolean>;
 }
 
 export interface VoidFollowerPorts {
@@ -52,6 +54,8 @@ export class VoidFollower {
   /** Looks run one after the other: two at once could both see the void and mark it twice. */
   private queue: Promise<unknown> = Promise.resolve();
   private waiting = 0;
+  /** The round opening whose kept updates were last taken back (`round:baseHash`). */
+  private resumed: string | null = null;
 
   constructor(ports: VoidFollowerPorts) {
     this.ports = ports;
@@ -84,24 +88,28 @@ export class VoidFollower {
   }
 
   /**
-   * Wraps an effect whose failure may be the chain's head moving back under it (a commit finds
-   * the chain behind its round's parent): such a failure becomes a restart from the head when a
-   * void explains it (resolving null), and stays fatal otherwise.
+   * Wraps the commit of round `round`, whose ChainStateError may be a challenge at work rather than
+   * a contradiction: the chain's head moved back under it (a void: restart from the head, resolve
+   * null), or the chain holds round `round` with a model this coordinator did not produce and that
+   * round is still pending (its key committed elsewhere, and auditors may void it: resolve with
+   * `wait`'s event, a retry). Anything else, and a foreign round that became final, stays fatal.
    */
-  async explained<T>(work: Promise<T>): Promise<T | null> {
+  async explained<T>(work: Promise<T>, round: number, wait: (reason: string) => T): Promise<T | null> {
     try {
       return await work;
     } catch (error) {
       if (!(error instanceof ChainStateError)) throw error;
-      let rebased: boolean;
       try {
-        rebased = await this.check({ settled: true });
+        if (await this.check({ settled: true })) return null;
+        const { chain } = this.ports;
+        if ((await chain.roundCount()) < round || (await chain.isFinal(round))) throw error;
       } catch (checkError) {
-        this.ports.logger.warn({ error: errorMessage(checkError) }, 'looking for a void after a chain state error failed');
+        if (checkError !== error) this.ports.logger.warn({ error: errorMessage(checkError) }, 'looking for a void after a chain state error failed');
         throw error;
       }
-      if (!rebased) throw error;
-      return null;
+      const reason = `round ${round} is on chain with a model this coordinator did not produce (${errorMessage(error)}); it is still in its challenge window, so auditors may void it: waiting, and halting if it becomes final`;
+      this.ports.logger.error({ round }, reason);
+      return wait(reason);
     }
   }
 
@@ -136,7 +144,13 @@ export class VoidFollower {
    */
   resumeKept(round: number, baseHash: Hex): void {
     const kept = this.ports.store.replayableUpdates(round, baseHash);
-    if (kept.length === 0) return;
+    const state = this.ports.state();
+    const held = new Set(state.phase === 'collecting' && state.round === round ? state.updates.map((update) => update.digest.toLowerCase()) : []);
+    // The restart opens the round again, which lands here again: once it holds them (or has
+    // tried once: an update whose commitment is gone cannot join), there is nothing more to do.
+    const attempt = `${round}:${baseHash.toLowerCase()}`;
+    if (kept.every((update) => held.has(update.digest.toLowerCase())) || this.resumed === attempt) return;
+    this.resumed = attempt;
     this.ports.logger.info({ round, updates: kept.length }, `round ${round} opened again on the same model after a void: taking back the ${kept.length} updates it had`);
     this.ports.track(this.restart());
   }

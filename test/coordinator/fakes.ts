@@ -34,6 +34,8 @@ export class FakeChain implements CoordinatorChain {
   commitFailures: Error[] = [];
   /** RoundsVoided events, oldest first (`voidFrom` adds one). */
   readonly voids: VoidedRounds[] = [];
+  /** Rounds up to this one are final, past their challenge window (default: all, as on a chain without challenges). */
+  finalThrough = Number.POSITIVE_INFINITY;
 
   async roundCount(): Promise<number> {
     this.calls.push('roundCount');
@@ -80,6 +82,10 @@ export class FakeChain implements CoordinatorChain {
 
   async lastVoid(): Promise<VoidedRounds | undefined> {
     return this.voids.at(-1);
+  }
+
+  async isFinal(round: number): Promise<boolean> {
+    return round <= this.finalThrough && round <= this.rounds.length;
   }
 
   /** A challenge voids round `fromRound` and every later one: the head moves back to `fromRound - 1`. */

@@ -23,11 +23,13 @@ function committedRounds(fixture: RunnerFixture, count: number): void {
   }
 }
 
-/** An accepted update of `node` in `round` on `baseHash`, as the intake stores it. */
+/** An accepted update of `node` in `round` on `baseHash`, and the commitment to it before, as the intake stores them. */
 function accepted(store: CoordinatorStore, round: number, node: number, baseHash: Hex): Hex {
   const row = { ...update(round, node, 0x500 + 16 * round + node), baseHash };
+  const digest = row.digest as Hex;
+  assert.equal(store.insertCommitment({ round, nodeKey: address(node), updateDigest: digest, signature: hash(7), receivedMs: 1, peerId: null }), true);
   assert.equal(store.insertUpdate(row), true);
-  return row.digest as Hex;
+  return digest;
 }
 
 /** The fixture's checkpoint store holds `modelHash` (recovery checks only that the file is there). */
@@ -91,7 +93,7 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
 
     assert.equal(reopened, true);
     assert.deepEqual(collecting(runner), { round: 2, baseHash: MODEL(1), updates: 2 });
-    assert.deepEqual(fixture.gossip.admitted, { round: 2, baseHash: MODEL(1) });
+    assert.deepEqual(fixture.gossip.admitted, { round: 2, baseHash: MODEL(1), reveal: false });
     assert.deepEqual(fixture.gossip.roundOpens.at(-1)?.round, 2);
     assert.deepEqual(fixture.store.voidedRounds().map((row) => row.round), [2]);
     assert.equal(fixture.store.getRound(3), null);
@@ -132,8 +134,45 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     await runner.start({ type: 'resumeCommit', now: Date.now(), round: 2, baseHash: MODEL(1), modelHash: MODEL(2) });
     await committed;
     await waitFor('round 3 with its kept updates', () => collecting(runner)?.updates === 2 || undefined, { timeoutMs: 5_000, pollMs: 10 });
+    let opened = 0;
+    fixture.events.on('roundOpened', () => (opened += 1));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.stop();
     assert.deepEqual(collecting(runner), { round: 3, baseHash: MODEL(2), updates: 2 });
+    assert.equal(opened, 0, 'taken back once, not restarted over and over');
+  });
+
+  it('waits, not halts, while a round it did not produce sits on chain in its challenge window, and commits its own once that round is voided', async () => {
+    const fixture = runnerFixture({ ...POLL, round: { retryBaseMs: 20, retryMaxMs: 50 } });
+    committedRounds(fixture, 1);
+    fixture.store.openRound(2, MODEL(1), Date.now());
+    fixture.store.markAggregated(2, result(2), new Map(), [], Date.now());
+    fixture.chain.commitOnChain(hash(0xbad));
+    fixture.chain.finalThrough = 1;
+    const runner = new RoundRunner(fixture.ports);
+    const committed = once(fixture.events, 'roundCommitted');
+    await runner.start({ type: 'resumeCommit', now: Date.now(), round: 2, baseHash: MODEL(1), modelHash: MODEL(2) });
+    await waitFor('a few commit attempts', () => fixture.chain.calls.filter((call) => call === 'roundCount').length >= 6 || undefined, { timeoutMs: 5_000, pollMs: 10 });
+    assert.equal(runner.status().halted, null);
+    assert.equal(runner.roundState().phase, 'committing');
+
+    fixture.chain.voidFrom(2);
+    assert.deepEqual((await committed)[0].modelHash, MODEL(2));
+    await runner.stop();
+    assert.deepEqual(fixture.chain.rounds.map((round) => round.modelHash), [MODEL(1), MODEL(2)]);
+  });
+
+  it('halts when the round it did not produce became final', async () => {
+    const fixture = runnerFixture({ ...POLL, round: { retryBaseMs: 20, retryMaxMs: 50 } });
+    committedRounds(fixture, 1);
+    fixture.store.openRound(2, MODEL(1), Date.now());
+    fixture.store.markAggregated(2, result(2), new Map(), [], Date.now());
+    fixture.chain.commitOnChain(hash(0xbad));
+    fixture.chain.finalThrough = 2;
+    const runner = new RoundRunner(fixture.ports);
+    await runner.start({ type: 'resumeCommit', now: Date.now(), round: 2, baseHash: MODEL(1), modelHash: MODEL(2) });
+    await assert.rejects(runner.ended, /already on chain with model/);
+    await runner.stop();
   });
 
   it('halts when the head went back and no RoundsVoided event explains it (a reset chain)', async () => {
