@@ -292,10 +292,12 @@ export class BlockKernels {
   /** Per-row sums the kernels add into (squares or dots, by row). */
   readonly sums: Float64Array;
   private readonly scratch: Float64Array;
+  private readonly rows: number;
   private blockBytes = 0;
 
-  constructor(private readonly rows: number) {
+  constructor(rows: number) {
     compiled ??= new WebAssembly.Module(assemble());
+    this.rows = rows;
     this.accAt = rows * ROW_FLOATS * 4;
     this.resultAt = this.accAt + ROW_FLOATS * 8;
     this.sumsAt = this.resultAt + ROW_FLOATS * 4;
