@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { runDemo, type DemoResult } from '../../cli/index.ts';
+import type { Overview } from '../../explorer/index.ts';
 import { freePort, ProcessGroup, waitFor } from '../../core/process/index.ts';
 
 const logger = createLogger({ name: 'e2e', level: process.env.GRADNET_E2E_VERBOSE === '1' ? 'debug' : 'warn' });
@@ -19,6 +20,8 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
   let result: DemoResult;
   let chain: GradnetChain;
   let devnetDir = '';
+  /** What the explorer the demo served (--explorer) answered while the demo ran. */
+  let explorerOverview: Promise<Overview> | undefined;
 
   before(async () => {
     const port = await freePort();
@@ -28,7 +31,12 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
     const rpcUrl = `http://127.0.0.1:${port}`;
     result = await runDemo({
       peers: 3, rounds: 2, model: 'mlp', rpcUrl, innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: 0.3,
-      timeoutMs: 180_000, keep: true, logger, say: (line) => logger.info(line), signal: AbortSignal.timeout(220_000),
+      timeoutMs: 180_000, keep: true, explorerPort: 0, logger, signal: AbortSignal.timeout(220_000),
+      say: (line) => {
+        logger.info(line);
+        const url = /explorer at (http:\S+\/):/.exec(line)?.[1];
+        if (url !== undefined) explorerOverview = fetch(`${url}explorer/api/overview`).then((response) => response.json() as Promise<Overview>);
+      },
     });
     chain = await connectGradnet({ rpcUrl, deploymentsFile: join(result.workDir, 'deployments.json') });
   });
@@ -65,6 +73,14 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
       assert.equal(await chain.token.balanceOf(owner) >= claimed.reward, true);
       assert.ok(paid.some((event) => event.args.owner === owner && event.args.payout === claimed.reward), `no RewardClaimed paying ${owner}`);
     }
+  });
+
+  it('served the network explorer beside the demo (--explorer) and printed its URL', async () => {
+    assert.ok(explorerOverview, 'the demo printed no explorer URL');
+    const overview = await explorerOverview;
+    assert.equal(overview.network.chainId, chain.clients.chainId);
+    assert.equal(overview.network.contracts.RoundLedger, chain.ledger.address);
+    assert.equal(overview.network.nodes.registered, 3);
   });
 
   it('has every round replayed by the peers with a matching model hash', () => {
