@@ -149,6 +149,21 @@ export class LedgerClient {
     return (await this.isFinal(roundId, options)) ? 'final' : 'pending';
   }
 
+  /**
+   * The latest final round (0 when none is): claims should use its rewards root, whose cumulative
+   * leaves cover every earlier round and whose final budget bounds the most. Finality runs in round
+   * order, so a binary search over `isFinal` finds it in a few reads.
+   */
+  async latestFinalRound(options: ActionOptions = {}): Promise<number> {
+    let [final, pending] = [0, (await this.roundCount(options)) + 1];
+    while (pending - final > 1) {
+      const middle = Math.floor((final + pending) / 2);
+      if (await this.isFinal(middle, options)) final = middle;
+      else pending = middle;
+    }
+    return final;
+  }
+
   /** The current coordinator (zero address when the role was revoked). */
   coordinator(options: ActionOptions = {}): Promise<Address> {
     return coordinator(this.#ledger, options);

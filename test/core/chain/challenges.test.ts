@@ -90,6 +90,18 @@ describe('ChallengesClient, round status and TimelockClient on a devnet', () => 
     assert.equal(current.modelHash, good.modelHash);
     assert.equal((await coordinator.ledger.getRound(1)).modelHash, good.modelHash);
     await assert.rejects(coordinator.ledger.roundStatus(2), ChainInputError);
+    assert.equal(await coordinator.ledger.latestFinalRound(), 0, 'round 1 is in its 60 s window');
+    // A minute later round 1 is final; rounds 2 and 3, committed now, are pending.
+    await coordinator.clients.publicClient.request({ method: 'evm_increaseTime', params: [61] } as never);
+    let parent = good.modelHash;
+    for (const roundId of [2, 3]) {
+      const next = record(roundId, parent, `good ${roundId}`);
+      await coordinator.ledger.commitRound(next);
+      parent = next.modelHash;
+    }
+    assert.equal(await coordinator.ledger.latestFinalRound(), 1);
+    assert.equal(await coordinator.ledger.roundStatus(1), 'final');
+    assert.equal(await coordinator.ledger.roundStatus(3), 'pending');
     assert.equal(await coordinator.ledger.roundStatus(0), 'final');
     assert.equal(await coordinator.ledger.challengeWindow(), 60);
   });

@@ -171,7 +171,9 @@ describe('contract wrappers on a devnet', () => {
     const [index, leaf] = [...tree.entries()].find(([, value]) => value[0] === ownerAddress)!;
     const before = await owner.token.balanceOf(ownerAddress);
     const claim = { roundId, owner: ownerAddress, cumulativeReward: leaf[1], cumulativeSamples: leaf[2], cumulativeRounds: leaf[3], proof: tree.getProof(index) as Hex[] };
+    // The one-second window: the claim's block (at least a second later) finds the round final.
     const paid = await outsider.vault.claim(claim);
+    assert.equal(await readOnly.ledger.latestFinalRound(), roundId);
     assert.equal(paid.payout, parseEther('12'));
     assert.equal(await owner.token.balanceOf(ownerAddress), before + parseEther('12'));
     assert.deepEqual(await readOnly.vault.claimed(ownerAddress), { reward: parseEther('12'), samples: 600n, rounds: 1n });
