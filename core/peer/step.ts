@@ -87,7 +87,8 @@ function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainR
   if (state.open === null || state.open.round !== open.round || !sameHash(state.open.baseModelHash, open.baseModelHash)) {
     effects.push({ type: 'roundOpened', round: open.round, baseModelHash: open.baseModelHash });
   }
-  const next: PeerState = { ...state, open, work: null };
+  // A ledger that went back (a challenge voided rounds) commits those rounds anew: audit them again.
+  const next: PeerState = { ...state, open, work: null, auditedThrough: Math.min(state.auditedThrough, event.roundCount) };
   const { trained, signed, impostor } = next;
   if (trained === null) return advance(next, event.now, event.updateSubscribers, effects);
   const stillOpen = open.round === trained.round && sameHash(open.baseModelHash, trained.baseModelHash);

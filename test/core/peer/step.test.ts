@@ -8,6 +8,7 @@ import { runSteps } from '../../support/state-machine.ts';
 const NODE: Hex = `0x${'11'.repeat(20)}`;
 const GENESIS: Hex = `0x${'00'.repeat(32)}`;
 const MODEL_1: Hex = `0x${'01'.repeat(32)}`;
+const OTHER_MODEL: Hex = `0x${'02'.repeat(32)}`;
 const DIGEST: Hex = `0x${'dd'.repeat(32)}`;
 const OTHER_DIGEST: Hex = `0x${'ee'.repeat(32)}`;
 const config: PeerConfig = { nodeKey: NODE, pollMs: 1_000, heartbeatMs: 5_000, republishAfterMs: 5_000, audit: true, backoff: { baseMs: 500, maxMs: 15_000 } };
@@ -159,6 +160,15 @@ describe('peer: recovery paths', () => {
     const revealed = run([committed(4), roundOpen(5, true), chainRead(6, 0, GENESIS)], restored.state);
     assert.deepEqual(revealed.effects.at(-1), { type: 'publish', round: 1, digest: DIGEST, resend: true });
     assert.ok(!types([...restored.effects, ...revealed.effects]).includes('train'));
+  });
+
+  it('audits a round again when a challenge voided it and it was committed anew', () => {
+    // Rounds 1 and 2 audited; a chain read in flight finds the ledger back at round 1.
+    const reading: PeerState = { ...initialPeerState(config), auditedThrough: 2, work: { kind: 'readChain' } };
+    const back = run([chainRead(5, 1, MODEL_1)], reading);
+    assert.equal(back.state.auditedThrough, 1);
+    const again = run([chainRead(6, 2, OTHER_MODEL)], { ...back.state, work: { kind: 'readChain' } });
+    assert.deepEqual(again.effects.find((effect) => effect.type === 'audit'), { type: 'audit', round: 2 });
   });
 
   it('audits committed rounds in order before working on the open one, unless auditing is off', () => {
