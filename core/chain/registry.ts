@@ -203,6 +203,16 @@ export class RegistryClient {
     return rotateNodeKey(this.#registry, { newKey: newKey.address, nodeKeySignature: await this.#bindingSignature(newKey), signal: options.signal });
   }
 
+  /** The stake of every registered, non-exiting node, uncached (RegistryReader caches it). */
+  totalActiveStake(options: ActionOptions = {}): Promise<bigint> {
+    return totalActiveStake(this.#registry, options);
+  }
+
+  /** The stake behind `nodeKey` when it is active, else 0n, uncached (RegistryReader caches it). */
+  activeStakeOf(nodeKey: Address, options: ActionOptions = {}): Promise<bigint> {
+    return activeStakeOf(this.#registry, { nodeKey, signal: options.signal });
+  }
+
   requestExit(options: ActionOptions = {}): Promise<SentTransaction> {
     return requestExit(this.#registry, options);
   }

@@ -69,6 +69,9 @@ describe('ChallengesClient, round status and TimelockClient on a devnet', () => 
     assert.equal(await challenger.challenges.verdictDigest({ roundId: 1, modelHash: bad.modelHash, rewardsRoot: bad.rewardsRoot, verdict: VERDICT_CODES.unavailable }), verdictDigest(signed, domain));
     assert.equal(await challenger.registry.activeStakeOf(signed.nodeKey), parseEther('100'));
     assert.equal(await challenger.registry.totalActiveStake(), parseEther('100'));
+    assert.equal(await challenger.registryClient.totalActiveStake(), parseEther('100'));
+    assert.equal(await challenger.registryClient.activeStakeOf(signed.nodeKey), parseEther('100'));
+    assert.equal(await challenger.registryClient.activeStakeOf(devnet.accounts[1].address), 0n, 'an owner is not a node key');
 
     // The same verdict twice counts once (the client sorts and dedupes by node key).
     const { challenged } = await challenger.challenges.challengeRound(1, [submission, submission]);
