@@ -58,8 +58,11 @@ export class Challenger {
   readonly #collector: VerdictCollector;
   readonly #isRetryable: (error: unknown) => boolean;
   readonly #onOutcome: ((outcome: ChallengeOutcome) => void) | undefined;
-  /** Rounds challenged, refused or final: nothing more to do for them. */
-  readonly #settledRounds = new Set<number>();
+  /**
+   * Subjects (a round as committed, with its hashes) challenged, refused or final: nothing more to
+   * do for them. A round voided and committed anew is another subject, judged afresh.
+   */
+  readonly #settled = new Set<string>();
   readonly #running = new Map<string, Promise<ChallengeOutcome | undefined>>();
   readonly #dirty = new Set<string>();
   #thresholdBps: bigint | undefined;
@@ -79,9 +82,10 @@ export class Challenger {
    * want to wait), or undefined when there is nothing to evaluate: a match, a repeat, a settled round.
    */
   offer(verdict: SignedVerdict): Promise<ChallengeOutcome | undefined> | undefined {
-    if (this.#settledRounds.has(verdict.round) || this.#signal.aborted) return undefined;
+    const subject = verdictSubject(verdict);
+    if (this.#settled.has(subject) || this.#signal.aborted) return undefined;
     if (!this.#collector.add(verdict) || !isVerdictAgainst(verdict.verdict)) return undefined;
-    return this.#schedule(verdictSubject(verdict), verdict.round);
+    return this.#schedule(subject, verdict.round);
   }
 
   #schedule(subject: string, round: number): Promise<ChallengeOutcome | undefined> {
@@ -116,8 +120,8 @@ export class Challenger {
       outcome = { status: 'refused', round, error: errorMessage(error) };
     }
     if (outcome.status !== 'waiting') {
-      this.#settledRounds.add(round);
-      this.#collector.forgetRound(round);
+      this.#settled.add(subject);
+      this.#collector.forget(subject);
     }
     this.#report(outcome);
     return outcome;

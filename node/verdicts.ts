@@ -68,9 +68,9 @@ export class VerdictCollector {
     return tally;
   }
 
-  /** Drops every subject of `round` (it became final, or was challenged). */
-  forgetRound(round: number): void {
-    for (const subject of [...this.#bySubject.keys()]) if (subject.startsWith(`${round}:`)) this.#bySubject.delete(subject);
+  /** Drops the verdicts on `subject` (it became final, or was challenged). */
+  forget(subject: string): void {
+    this.#bySubject.delete(subject);
   }
 
   subjects(): string[] {

@@ -77,8 +77,8 @@ test('the collector keeps the first verdict of each node key per subject and lis
   const against = collector.against(subject);
   assert.deepEqual(against.map((verdict) => verdict.nodeKey), [nodes[0].address, nodes[1].address].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
   assert.equal(collector.subjects().length, 2, 'a recommitted round is another subject');
-  collector.forgetRound(4);
-  assert.deepEqual(collector.subjects(), []);
+  collector.forget(subject);
+  assert.equal(collector.subjects().length, 1, 'the other version of round 4 stays');
   const bounded = new VerdictCollector({ maxSubjects: 2 });
   for (const round of [1, 2, 3]) bounded.add(await verdictOf(nodes[0], 'mismatch', { round }));
   assert.deepEqual(bounded.subjects().map((key) => Number(key.split(':')[0])), [2, 3]);
@@ -103,7 +103,13 @@ test('below the threshold nothing is sent; the verdict that reaches it sends one
   assert.ok(chain.sent[0].verdicts.every((verdict) => verdict.verdict !== 'match'));
   assert.equal(daemon.offer(await verdictOf(nodes[3], 'mismatch')), undefined, 'the round is settled');
   assert.equal(chain.sent.length, 1);
-  assert.deepEqual(outcomes.map((entry) => entry.status), ['waiting', 'waiting', 'challenged']);
+  // Voided and committed anew (another model hash): judged afresh, and challenged again when wrong again.
+  const recommitted = keccak256(toHex('bad again'));
+  for (const node of nodes.slice(0, 2)) await daemon.offer(await verdictOf(node, 'mismatch', { modelHash: recommitted }));
+  assert.equal((await daemon.offer(await verdictOf(nodes[2], 'mismatch', { modelHash: recommitted })))?.status, 'challenged');
+  assert.equal(chain.sent.length, 2);
+  assert.equal(chain.sent[1].verdicts[0].modelHash, recommitted);
+  assert.deepEqual(outcomes.map((entry) => entry.status), ['waiting', 'waiting', 'challenged', 'waiting', 'waiting', 'challenged']);
 });
 
 test('verdicts of nodes no longer active neither count nor go on chain', async () => {
