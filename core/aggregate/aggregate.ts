@@ -147,6 +147,8 @@ interface RuleOutcome {
   scales: Float64Array;
   dots: Float64Array;
   selected: boolean[];
+  /** Σ delta[k]², when the rule's own pass gathered it. */
+  aggregateSquares?: number;
   extra?: Pick<AggregationStats, 'multiKrum' | 'centeredClip'>;
   perUpdate?: (i: number) => Pick<UpdateStats, 'krumScore' | 'centeredClipWeight'>;
 }
@@ -189,9 +191,10 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
     const norms = checkedNorms(Float64Array.from(deltas, (_, i) => Math.sqrt(gram[i * n + i])), ordered);
     const { clipNorm, scales } = clipScales(rule.clip, norms);
     const selection = selectMultiKrum(gram, scales, rule);
-    const { mean, dots: krumDots } = meanOfSelected(deltas, gram, scales, selection, length);
+    const { mean, dots: krumDots, meanSquares } = meanOfSelected(deltas, gram, scales, selection, length);
     return {
       delta: mean,
+      aggregateSquares: meanSquares,
       norms,
       clipNorm,
       scales,
@@ -209,8 +212,9 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
     case 'mean': {
       const totalSamples = ordered.reduce((sum, update) => sum + update.samples, 0);
       const weights = Float64Array.from(scales, (scale, i) => (scale * ordered[i].samples) / totalSamples);
-      const delta = weightedSum(deltas, weights, length, { sumSquares, dots });
-      return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone };
+      const resultSquares = new Float64Array(1);
+      const delta = weightedSum(deltas, weights, length, { sumSquares, dots, resultSquares });
+      return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone, aggregateSquares: resultSquares[0] };
     }
     case 'median':
     case 'trimmedMean': {
@@ -251,7 +255,7 @@ export function aggregate(
   const ordered = canonicalOrder(updates);
   const outcome = applyRule(rule, ordered, length);
   const { norms, scales, dots } = outcome;
-  const aggregateNorm = Math.sqrt(sumSquaresRange(outcome.delta, 0, length));
+  const aggregateNorm = Math.sqrt(outcome.aggregateSquares ?? sumSquaresRange(outcome.delta, 0, length));
   const perUpdate: UpdateStats[] = ordered.map((update, i) => ({
     digest: update.digest,
     samples: update.samples,

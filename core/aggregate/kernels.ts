@@ -55,7 +55,8 @@ const f64Load = [0x2b, 3, 0];
 const f64Store = [0x39, 3, 0];
 const simd = (opcode: number, ...immediates: number[]): number[] => [0xfd, ...uleb(opcode), ...immediates];
 /** Two float32 at an address, widened to float64 lanes (v128.load64_zero, f64x2.promote_low_f32x4). */
-const LOAD2 = [...simd(0x5d, 3, 0), ...simd(0x5f)];
+const PROMOTE = simd(0x5f);
+const LOAD2 = [...simd(0x5d, 3, 0), ...PROMOTE];
 const V128_LOAD = simd(0x00, 4, 0);
 const V128_STORE = simd(0x0b, 4, 0);
 const ADD = simd(0xf0);
@@ -161,12 +162,24 @@ function singleKernel(): KernelSource {
   };
 }
 
-/** demote(acc, result, bytes): result[k] = acc[k] rounded to float32 (to nearest, ties to even). */
+/**
+ * demote(acc, result, bytes, squares): result[k] = acc[k] rounded to float32 (to nearest, ties to
+ * even); squares[0] += Σ result[k]² (the aggregate's norm, without another pass).
+ */
 function demoteKernel(): KernelSource {
-  const [acc, result, end] = [0, 1, 2];
-  const [offset, wide] = [3, 4];
-  const body = [...get(result), ...get(offset), ...I32_ADD, ...get(acc), ...get(wide), ...I32_ADD, ...V128_LOAD, ...DEMOTE, ...simd(0x5b, 3, 0, 0)];
-  return { params: [I32, I32, I32], locals: [I32, I32], body: pairLoop(offset, end, wide, body) };
+  const [acc, result, end, squares] = [0, 1, 2, 3];
+  const [offset, wide, rounded, widened, q] = [4, 5, 6, 7, 8];
+  const body = [
+    ...get(acc), ...get(wide), ...I32_ADD, ...V128_LOAD, ...DEMOTE, ...set(rounded),
+    ...get(result), ...get(offset), ...I32_ADD, ...get(rounded), ...simd(0x5b, 3, 0, 0),
+    ...get(rounded), ...PROMOTE, ...set(widened),
+    ...addProduct(q, widened, widened),
+  ];
+  return {
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, V128, V128, V128],
+    body: [...ZERO, ...set(q), ...pairLoop(offset, end, wide, body), ...storeLaneSum(at(squares, 0), q)],
+  };
 }
 
 /** quadDots(a, b, c, d, r, bytes, dots): dots[0..3] += Σ a[k]·r[k], …, Σ d[k]·r[k]. */
@@ -289,7 +302,7 @@ export class BlockKernels {
   private readonly scratchAt: number;
   /** The block's float64 accumulator, as the kernels see it. */
   readonly acc: Float64Array;
-  /** Per-row sums the kernels add into (squares or dots, by row). */
+  /** Per-row sums the kernels add into (squares, then dots, by row; last, the result's squares). */
   readonly sums: Float64Array;
   private readonly scratch: Float64Array;
   private readonly rows: number;
@@ -301,13 +314,13 @@ export class BlockKernels {
     this.accAt = rows * ROW_FLOATS * 4;
     this.resultAt = this.accAt + ROW_FLOATS * 8;
     this.sumsAt = this.resultAt + ROW_FLOATS * 4;
-    this.scratchAt = this.sumsAt + rows * 2 * 8;
+    this.scratchAt = this.sumsAt + (rows * 2 + 1) * 8;
     const bytes = this.scratchAt + 4 * 8;
     this.memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / PAGE_BYTES) });
     this.exports = new WebAssembly.Instance(compiled, { m: { memory: this.memory } }).exports as unknown as Record<KernelName, (...args: number[]) => void>;
     this.floats = new Float32Array(this.memory.buffer);
     this.acc = new Float64Array(this.memory.buffer, this.accAt, ROW_FLOATS);
-    this.sums = new Float64Array(this.memory.buffer, this.sumsAt, rows * 2);
+    this.sums = new Float64Array(this.memory.buffer, this.sumsAt, rows * 2 + 1);
     this.scratch = new Float64Array(this.memory.buffer, this.scratchAt, 4);
   }
 
@@ -339,9 +352,12 @@ export class BlockKernels {
     this.exports.single(this.accAt, this.rowAt(row), weight, this.blockBytes, this.sumsAt + row * 8);
   }
 
-  /** Rounds the accumulator to float32 as the block's result, the dots' other side, and returns it (a view, valid until the next block). */
+  /**
+   * Rounds the accumulator to float32 as the block's result, the dots' other side, adds its squares
+   * to the last of `sums`, and returns it (a view, valid until the next block).
+   */
   demote(length: number): Float32Array {
-    this.exports.demote(this.accAt, this.resultAt, this.blockBytes);
+    this.exports.demote(this.accAt, this.resultAt, this.blockBytes, this.sumsAt + this.rows * 2 * 8);
     return this.floats.subarray(this.resultAt / 4, this.resultAt / 4 + length);
   }
 

@@ -7,6 +7,8 @@ export interface PassStatistics {
   sumSquares?: Float64Array;
   /** Filled with updates[i] · result per update, against the float32 result. */
   dots?: Float64Array;
+  /** weightedSum only: [0] is filled with Σ result[k]², for the aggregate's norm. */
+  resultSquares?: Float64Array;
 }
 
 /**
@@ -107,7 +109,8 @@ export function addBlockStatistics(updates: readonly Float32Array[], result: Flo
  * WebAssembly kernels (kernels.ts). Four updates are folded per sweep of the block accumulator,
  * in a fixed grouping (acc + ((w0a + w1b) + (w2c + w3d))), which quarters the accumulator traffic;
  * the order depends only on n, never on timing or on the block size. The same sweep sums each
- * update's squares; dots against the result follow per finished block, while it is in cache.
+ * update's squares; dots against the result and the result's squares follow per finished block,
+ * while it is in cache.
  */
 export function weightedSum(
   updates: readonly Float32Array[],
@@ -137,5 +140,6 @@ export function weightedSum(
     if (statistics.sumSquares) statistics.sumSquares[i] += kernels.sums[i];
     if (statistics.dots) statistics.dots[i] += kernels.sums[n + i];
   }
+  if (statistics.resultSquares) statistics.resultSquares[0] += kernels.sums[2 * n];
   return out;
 }

@@ -79,8 +79,8 @@ export function selectMultiKrum(
 }
 
 /**
- * The unweighted mean of the selected clipped updates, and every update's dot product with it
- * (from the Gram matrix, so without another pass over the data).
+ * The unweighted mean of the selected clipped updates, its squared norm, and every update's dot
+ * product with it (from the Gram matrix, so without another pass over the data).
  */
 export function meanOfSelected(
   updates: readonly Float32Array[],
@@ -88,16 +88,18 @@ export function meanOfSelected(
   scales: Float64Array,
   selection: MultiKrumSelection,
   length: number,
-): { mean: Float32Array; dots: Float64Array } {
+): { mean: Float32Array; dots: Float64Array; meanSquares: number } {
   const chosen = selection.selected.flatMap((isSelected, i) => (isSelected ? [i] : []));
   const weights = Float64Array.from(chosen, (i) => scales[i] / selection.m);
+  const resultSquares = new Float64Array(1);
   const mean = weightedSum(
     chosen.map((i) => updates[i]),
     weights,
     length,
+    { resultSquares },
   );
   const n = updates.length;
   const dots = new Float64Array(n);
   for (let j = 0; j < n; j++) chosen.forEach((i, slot) => (dots[j] += weights[slot] * gram[j * n + i]));
-  return { mean, dots };
+  return { mean, dots, meanSquares: resultSquares[0] };
 }

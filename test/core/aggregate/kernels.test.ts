@@ -45,8 +45,11 @@ test('the SIMD weighted sum is bit-identical to per-coordinate float64 arithmeti
     const weights = Float64Array.from({ length: n }, (_, i) => (1 + i) / ((n * (n + 1)) / 2));
     const sumSquares = new Float64Array(n);
     const dots = new Float64Array(n);
-    const out = weightedSum(updates, weights, length, { sumSquares, dots });
+    const resultSquares = new Float64Array(1);
+    const out = weightedSum(updates, weights, length, { sumSquares, dots, resultSquares });
     assert.deepEqual(out, referenceSum(updates, weights, length), `n ${n}, length ${length}`);
+    const outSquares = exactDot(out, out);
+    assert.ok(Math.abs(resultSquares[0] - outSquares) <= 1e-12 * outSquares, `result squares ${resultSquares[0]} vs ${outSquares}`);
     for (let i = 0; i < n; i++) {
       const squares = exactDot(updates[i], updates[i]);
       assert.ok(Math.abs(sumSquares[i] - squares) <= 1e-12 * squares, `squares of ${i}: ${sumSquares[i]} vs ${squares}`);
