@@ -101,6 +101,8 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
   it("shows an owner's claimable amount exactly as `gradnet rewards --json` reports it", async () => {
     // No more rounds: the figure must not move between the CLI's reading and the page's.
     await Promise.all(topology.peers.map((peer) => (peer.daemon ? topology.stopProcess(peer.daemon) : undefined)));
+    // A round the peers finished before they stopped may still be committing: wait for the next one to open.
+    await waitFor('the coordinator to collect a round no peer answers', async () => ((await topology.apiGet<{ phase: string }>('/status'))?.phase === 'collecting' ? true : undefined), { timeoutMs: 60_000, pollMs: 200 });
     const owner = topology.peers[0].owner.address;
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRADNET_')));
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/gradnet.js', 'rewards', '--json', '--owner', owner, '--rpc', topology.rpcUrl, '--deployments', topology.deploymentsFile, '--coordinator-url', topology.api], { cwd: ROOT, env });
