@@ -26,6 +26,8 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
         port: flags.port,
         accounts: flags.accounts,
         fundAmount: flags.fund,
+        // A block a second: rounds become final on an idle chain too (views read block time).
+        blockIntervalMs: 1_000,
         deploy: {
           coordinator: flags.coordinator,
           genesisModelHash: flags.genesisHash,

@@ -16,6 +16,13 @@ export interface DevnetOptions {
   port?: number;
   /** DEV-ONLY accounts to unlock and fund (default 10, at least 1; account 0 deploys). */
   accounts?: number;
+  /**
+   * Also mine a block every this many milliseconds, besides one per transaction (default: only per
+   * transaction). Block time is what `isFinal` and every view read: with an interval it follows the
+   * wall clock while nobody sends, so a round's challenge window ends on an idle devnet too.
+   * `gradnet devnet` mines every second; tests that hold transactions in the mempool leave it off.
+   */
+  blockIntervalMs?: number;
   /** GradToken minted to each account (default 10,000 GRAD). */
   fundAmount?: bigint;
   /**
@@ -54,6 +61,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   if (!Number.isInteger(accountCount) || accountCount < 1 || accountCount > 1_000) {
     throw new DevnetError(port, `--accounts must be an integer in [1, 1000] (got ${accountCount})`);
   }
+  if (options.blockIntervalMs !== undefined && (!Number.isInteger(options.blockIntervalMs) || options.blockIntervalMs < 1)) {
+    throw new DevnetError(port, `the block interval must be a positive whole number of milliseconds (got ${options.blockIntervalMs})`);
+  }
   options.signal?.throwIfAborted();
   if (port !== 0) await assertPortFree(port);
 
@@ -65,6 +75,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
         chainType: 'l1',
         chainId: DEVNET_CHAIN_ID,
         accounts: { mnemonic: DEV_ONLY_MNEMONIC, count: accountCount },
+        mining: options.blockIntervalMs === undefined ? { auto: true } : { auto: true, interval: options.blockIntervalMs },
       },
     },
   });

@@ -28,7 +28,7 @@ describe('startDevnet and deployGradnet', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gradnet-devnet-'));
     // An explicit undefined (as `gradnet devnet` passes for a flag not given) keeps the devnet's short window.
-    devnet = await startDevnet({ port: 0, accounts: 4, fundAmount: parseEther('500'), deploy: { deploymentsFile: join(dir, '31337.json'), challengeWindowSeconds: undefined } });
+    devnet = await startDevnet({ port: 0, accounts: 4, fundAmount: parseEther('500'), blockIntervalMs: 1_000, deploy: { deploymentsFile: join(dir, '31337.json'), challengeWindowSeconds: undefined } });
   });
   after(async () => {
     await devnet?.stop();
@@ -53,6 +53,11 @@ describe('startDevnet and deployGradnet', () => {
     assert.equal(await chain.challenges.challengerShareBps(), DEPLOY_DEFAULTS.challengerShareBps);
     assert.equal(await chain.ledger.hasRole(ROLES.admin, devnet.accounts[0].address), false);
     assert.equal(await chain.ledger.hasRole(ROLES.admin, devnet.deployments.contracts.GradnetTimelock.address), true);
+    // Blocks keep coming without transactions, so a round's window ends on an idle devnet.
+    const [block, window] = [await chain.clients.publicClient.getBlock(), DEVNET_DEPLOY_DEFAULTS.challengeWindowSeconds];
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const later = await chain.clients.publicClient.getBlock();
+    assert.ok(later.number > block.number && later.timestamp > block.timestamp, `no block mined while idle (window ${window} s)`);
     const blockNumbers = Object.values(devnet.deployments.contracts).map((c) => c.blockNumber);
     assert.ok(blockNumbers.every((n) => n >= 1), `block numbers ${blockNumbers.join(', ')}`);
   });
@@ -133,6 +138,7 @@ describe('startDevnet and deployGradnet', () => {
     }
     await assert.rejects(startDevnet({ port: 70_000 }), /--port must be an integer/);
     await assert.rejects(startDevnet({ port: 0, accounts: 0 }), /--accounts must be an integer/);
+    await assert.rejects(startDevnet({ port: 0, blockIntervalMs: 0 }), /block interval must be a positive whole number/);
   });
 
   it('starts a second devnet in the same process (same chain id and keys, fresh state) and stops it with its signal', async () => {
