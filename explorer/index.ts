@@ -1,7 +1,6 @@
 // explorer: the network explorer web page. It reads the chain (core/chain) and, when given, the
 // coordinator's HTTP API, and serves a page (explorer/client, bundled by esbuild on first
 // request) that redraws on each change through server-sent events.
-export { buildBundle, type Bundle } from './bundle.ts';
 export { ExplorerData, type ExplorerIdentity } from './data.ts';
 export { CoordinatorApiError, ExplorerError, ExplorerRequestError } from './errors.ts';
 export type * from './model.ts';

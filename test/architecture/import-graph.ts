@@ -7,12 +7,12 @@ import ts from 'typescript';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The project's TypeScript sources (tests import internals on purpose and are left out). */
-export const SOURCE_FOLDERS = ['core', 'node', 'coordinator', 'cli', 'bench', 'ignition', 'scripts'];
+export const SOURCE_FOLDERS = ['core', 'node', 'coordinator', 'cli', 'bench', 'explorer', 'ignition', 'scripts'];
 
 /** Folders whose index.ts is the only door for code outside them; every folder of core/ is one. */
-const DOOR_FOLDERS = ['node', 'coordinator', 'cli', 'bench'];
+const DOOR_FOLDERS = ['node', 'coordinator', 'cli', 'bench', 'explorer'];
 
-/** Every door: core/<x>/index.ts for each folder of core/, and node/, coordinator/, cli/ and bench/'s index.ts. */
+/** Every door: core/<x>/index.ts for each folder of core/, and node/, coordinator/, cli/, bench/ and explorer/'s index.ts. */
 export function doorFiles(): string[] {
   const core = readdirSync(join(ROOT, 'core')).filter((name) => statSync(join(ROOT, 'core', name)).isDirectory());
   return [...core.map((name) => `core/${name}/index.ts`), ...DOOR_FOLDERS.map((folder) => `${folder}/index.ts`)].filter((door) => existsSync(join(ROOT, door))).sort();
@@ -69,7 +69,7 @@ export function importGraph(): ImportGraph {
 
 /**
  * The folder whose door `file` sits behind: `core/<x>` for anything in a core folder, the
- * top-level folder for node/, coordinator/, cli/ and bench/, or null when the file is its own
+ * top-level folder for node/, coordinator/, cli/, bench/ and explorer/, or null when the file is its own
  * door (core/errors.ts) or its folder has none (ignition/, scripts/).
  */
 export function doorFolderOf(file: string): string | null {
