@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import hre from 'hardhat';
-import { encodeFunctionData, getAddress, parseEther, zeroAddress, type Address, type Hex } from 'viem';
+import { encodeFunctionData, getAddress, getContract, parseEther, zeroAddress, type Address, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
-import { signNodeKeyBinding, VERDICT_CODES } from '../../core/chain/index.ts';
+import { roundChallengesAbi, roundLedgerAbi, signNodeKeyBinding, VERDICT_CODES } from '../../core/chain/index.ts';
 import { gradnetDomain, signVerdict, verdictDigest, type VerdictKind } from '../../core/protocol/index.ts';
 import {
   CHALLENGE_WINDOW,
@@ -54,14 +54,21 @@ async function challengeFixture() {
 
 type Fixture = Awaited<ReturnType<typeof challengeFixture>>;
 
+/** A verdict in the contract's shape (`verdict` any uint8, to test codes that are not against). */
+interface Submission {
+  nodeKey: Address;
+  verdict: number;
+  signature: Hex;
+}
+
 /** `auditor`'s verdict on `round` as a daemon signs it (core/protocol's signVerdict), in the contract's shape. */
-async function verdict(g: Gradnet, auditor: Auditor, round: RoundArgs, kind: VerdictKind = 'mismatch') {
+async function verdict(g: Gradnet, auditor: Auditor, round: RoundArgs, kind: VerdictKind = 'mismatch'): Promise<Submission> {
   const domain = gradnetDomain(await g.publicClient.getChainId(), g.ledger.address);
   const signed = await signVerdict({ privateKey: auditor.privateKey, domain, round: Number(round.roundId), modelHash: round.modelHash, rewardsRoot: round.rewardsRoot, verdict: kind });
   return { nodeKey: signed.nodeKey, verdict: VERDICT_CODES[kind], signature: signed.signature };
 }
 
-function challenge(g: Fixture, roundId: bigint, verdicts: Awaited<ReturnType<typeof verdict>>[], by: Wallet = g.outsider): Promise<Hex> {
+function challenge(g: Fixture, roundId: bigint, verdicts: Submission[], by: Wallet = g.outsider): Promise<Hex> {
   return g.challenges.write.challengeRound([roundId, verdicts], { account: by.account });
 }
 
@@ -217,8 +224,11 @@ describe('RoundChallenges', () => {
 
     it('leaves the voided rounds committed by a previous coordinator to its bond', async () => {
       const g = await networkHelpers.loadFixture(deployGradnet);
-      const ledger = await viem.deployContract('RoundLedger', [g.admin.account.address, await g.ledger.read.genesisModelHash(), parseEther('1000'), CHALLENGE_WINDOW]);
-      const challenges = await viem.deployContract('RoundChallenges', [g.token.address, ledger.address, g.registry.address, g.vault.address, 1n, 0n]);
+      const client = { public: g.publicClient, wallet: g.admin };
+      const deployedLedger = await viem.deployContract('RoundLedger', [g.admin.account.address, await g.ledger.read.genesisModelHash(), parseEther('1000'), CHALLENGE_WINDOW]);
+      const ledger = getContract({ address: deployedLedger.address, abi: roundLedgerAbi, client });
+      const deployedChallenges = await viem.deployContract('RoundChallenges', [g.token.address, ledger.address, g.registry.address, g.vault.address, 1n, 0n]);
+      const challenges = getContract({ address: deployedChallenges.address, abi: roundChallengesAbi, client });
       await ledger.write.bindChallenges([challenges.address]);
       await ledger.write.setCoordinator([g.coordinator.account.address]);
       const round1 = roundRecord(1, await ledger.read.genesisModelHash());

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { encodeFunctionData, getAddress, parseEther, zeroAddress } from 'viem';
+import { encodeFunctionData, getAddress, getContract, parseEther, zeroAddress } from 'viem';
+import { roundLedgerAbi } from '../../core/chain/index.ts';
 import { CHALLENGE_WINDOW, deployGradnet, finalize, GENESIS, govern, hash, MAX_REWARD_BUDGET, networkHelpers, ROLES, roundRecord, viem, ZERO_HASH, type Gradnet } from './fixture.ts';
 
 /** A ledger of its own whose admin is `admin` and whose "challenges contract" is the `voider` wallet. */
 async function bareLedger(g: Gradnet, window = CHALLENGE_WINDOW) {
-  const ledger = await viem.deployContract('RoundLedger', [g.admin.account.address, GENESIS, MAX_REWARD_BUDGET, window]);
+  const deployed = await viem.deployContract('RoundLedger', [g.admin.account.address, GENESIS, MAX_REWARD_BUDGET, window]);
+  // Typed through the committed ABI, as the fixture's contracts are.
+  const ledger = getContract({ address: deployed.address, abi: roundLedgerAbi, client: { public: g.publicClient, wallet: g.admin } });
   await ledger.write.setCoordinator([g.coordinator.account.address]);
   await ledger.write.bindChallenges([g.outsider.account.address]);
   return ledger;
