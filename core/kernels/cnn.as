@@ -1,0 +1,349 @@
+// AssemblyScript source of gradnet's CNN training kernels (compiled by core/kernels/compile.ts; this
+// file is not TypeScript the rest of the project type-checks, hence its extension).
+//
+// The model (core/ml's 'cnn'): 28×28×1 image → conv k×k (valid) → 2×2 max-pool → +bias → ReLU
+// → conv k×k → 2×2 max-pool → +bias → ReLU → flatten (channels last) → dense → softmax
+// cross-entropy. Pooling before bias and ReLU equals the usual order (both are monotone per
+// channel) and does that work on a quarter of the values, as core/ml's tfjs model does.
+//
+// One sample at a time goes forward and backward while its activations sit in L1. Outputs are
+// vectorised four channels at a time (f32x4; channel counts are multiples of 4). Backward uses the
+// pooling's sparsity: only the window's maximum receives gradient, so a conv's backward pass costs
+// a quarter of a dense one and skips the channels ReLU zeroed.
+//
+// Pointers are byte offsets into linear memory; every buffer is f32 unless it says i32. The caller
+// lays the buffers out (see core/kernels/cnn.ts) above heapBase(). Multiply-adds are
+// f32x4.relaxed_madd: fused where the CPU has FMA, so results are deterministic on a given machine
+// (training is not something auditors replay; see core/README.md).
+
+const SIDE: i32 = 28;
+const PIXELS: i32 = SIDE * SIDE;
+const CLASSES: i32 = 10;
+
+/** Where the caller may start laying out buffers. */
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+// @ts-ignore: decorator
+@inline
+function f32At(base: usize, index: i32): f32 {
+  return load<f32>(base + (<usize>index << 2));
+}
+
+// @ts-ignore: decorator
+@inline
+function setF32(base: usize, index: i32, value: f32): void {
+  store<f32>(base + (<usize>index << 2), value);
+}
+
+/**
+ * Valid stride-1 convolution fused with 2×2/2 max-pooling, bias and ReLU, channels last.
+ * input [inSide][inSide][cin], weights [k][k][cin][cout] → out [pooled][pooled][cout] and
+ * arg [pooled][pooled][cout] (i32: which pixel of the window held the maximum, 0..3 row-major;
+ * the first wins a tie). Eight output channels at a time when cout allows, else four.
+ */
+function convPoolForward(input: usize, inSide: i32, cin: i32, weights: usize, bias: usize, cout: i32, k: i32, pooled: i32, out: usize, arg: usize): void {
+  const rowBytes = <usize>(inSide * cin) << 2;
+  const pixelBytes = <usize>cin << 2;
+  const span = k * cin;
+  const weightRowBytes = <usize>(span * cout) << 2;
+  const weightStep = <usize>cout << 2;
+  const zero = f32x4.splat(0);
+  const one = i32x4.splat(1);
+  const two = i32x4.splat(2);
+  const three = i32x4.splat(3);
+  for (let py = 0; py < pooled; py++) {
+    for (let px = 0; px < pooled; px++) {
+      const corner = input + (<usize>((2 * py * inSide + 2 * px) * cin) << 2);
+      const target = <usize>((py * pooled + px) * cout) << 2;
+      let g = 0;
+      for (; g + 8 <= cout; g += 8) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        let b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+        for (let i = 0; i < k; i++) {
+          const row = corner + <usize>i * rowBytes;
+          let w = weights + <usize>i * weightRowBytes + (<usize>g << 2);
+          for (let t = 0; t < span; t++) {
+            const p = row + (<usize>t << 2);
+            const wa = v128.load(w);
+            const wb = v128.load(w, 16);
+            const x0 = v128.load32_splat(p);
+            const x1 = v128.load32_splat(p + pixelBytes);
+            const x2 = v128.load32_splat(p + rowBytes);
+            const x3 = v128.load32_splat(p + rowBytes + pixelBytes);
+            a0 = f32x4.relaxed_madd(x0, wa, a0);
+            b0 = f32x4.relaxed_madd(x0, wb, b0);
+            a1 = f32x4.relaxed_madd(x1, wa, a1);
+            b1 = f32x4.relaxed_madd(x1, wb, b1);
+            a2 = f32x4.relaxed_madd(x2, wa, a2);
+            b2 = f32x4.relaxed_madd(x2, wb, b2);
+            a3 = f32x4.relaxed_madd(x3, wa, a3);
+            b3 = f32x4.relaxed_madd(x3, wb, b3);
+            w += weightStep;
+          }
+        }
+        poolStore(a0, a1, a2, a3, bias + (<usize>g << 2), out + target + (<usize>g << 2), arg + target + (<usize>g << 2), zero, one, two, three);
+        poolStore(b0, b1, b2, b3, bias + (<usize>(g + 4) << 2), out + target + (<usize>(g + 4) << 2), arg + target + (<usize>(g + 4) << 2), zero, one, two, three);
+      }
+      for (; g < cout; g += 4) {
+        let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+        for (let i = 0; i < k; i++) {
+          const row = corner + <usize>i * rowBytes;
+          let w = weights + <usize>i * weightRowBytes + (<usize>g << 2);
+          for (let t = 0; t < span; t++) {
+            const p = row + (<usize>t << 2);
+            const wa = v128.load(w);
+            a0 = f32x4.relaxed_madd(v128.load32_splat(p), wa, a0);
+            a1 = f32x4.relaxed_madd(v128.load32_splat(p + pixelBytes), wa, a1);
+            a2 = f32x4.relaxed_madd(v128.load32_splat(p + rowBytes), wa, a2);
+            a3 = f32x4.relaxed_madd(v128.load32_splat(p + rowBytes + pixelBytes), wa, a3);
+            w += weightStep;
+          }
+        }
+        poolStore(a0, a1, a2, a3, bias + (<usize>g << 2), out + target + (<usize>g << 2), arg + target + (<usize>g << 2), zero, one, two, three);
+      }
+    }
+  }
+}
+
+/** Max of a window's four pixels (first wins a tie), then bias and ReLU; stores value and argmax. */
+// @ts-ignore: decorator
+@inline
+function poolStore(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, out: usize, arg: usize, zero: v128, one: v128, two: v128, three: v128): void {
+  let max = p0;
+  let at = i32x4.splat(0);
+  let wins = f32x4.gt(p1, max);
+  max = v128.bitselect(p1, max, wins);
+  at = v128.bitselect(one, at, wins);
+  wins = f32x4.gt(p2, max);
+  max = v128.bitselect(p2, max, wins);
+  at = v128.bitselect(two, at, wins);
+  wins = f32x4.gt(p3, max);
+  max = v128.bitselect(p3, max, wins);
+  at = v128.bitselect(three, at, wins);
+  v128.store(out, f32x4.max(f32x4.add(max, v128.load(bias)), zero));
+  v128.store(arg, at);
+}
+
+/**
+ * The backward pass of convPoolForward for a pooled gradient `gout` already masked by ReLU: each
+ * non-zero g goes to the window's argmax pixel only, adding g·patch to dwT [cout][k][k][cin] and,
+ * when gin is not 0, g·wT[o] to gin [inSide][inSide][cin] (wT is the filter laid out like dwT).
+ */
+function convPoolBackward(input: usize, inSide: i32, cin: i32, wT: usize, cout: i32, k: i32, pooled: i32, gout: usize, arg: usize, dwT: usize, gin: usize): void {
+  const span = k * cin;
+  const taps = k * span;
+  const vectorEnd = span & ~3;
+  const rowBytes = <usize>(inSide * cin) << 2;
+  const spanBytes = <usize>span << 2;
+  for (let py = 0; py < pooled; py++) {
+    for (let px = 0; px < pooled; px++) {
+      for (let o = 0; o < cout; o++) {
+        const index = (py * pooled + px) * cout + o;
+        const g = f32At(gout, index);
+        if (g == 0) continue;
+        const at = load<i32>(arg + (<usize>index << 2));
+        const y = 2 * py + (at >> 1);
+        const x = 2 * px + (at & 1);
+        const offset = <usize>((y * inSide + x) * cin) << 2;
+        const gv = f32x4.splat(g);
+        let patch = input + offset;
+        let dw = dwT + (<usize>(o * taps) << 2);
+        if (gin != 0) {
+          let gp = gin + offset;
+          let w = wT + (<usize>(o * taps) << 2);
+          for (let i = 0; i < k; i++) {
+            let t = 0;
+            for (; t < vectorEnd; t += 4) {
+              const b = <usize>t << 2;
+              v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
+              v128.store(gp + b, f32x4.relaxed_madd(gv, v128.load(w + b), v128.load(gp + b)));
+            }
+            for (; t < span; t++) {
+              setF32(dw, t, f32At(dw, t) + g * f32At(patch, t));
+              setF32(gp, t, f32At(gp, t) + g * f32At(w, t));
+            }
+            patch += rowBytes;
+            gp += rowBytes;
+            dw += spanBytes;
+            w += spanBytes;
+          }
+        } else {
+          for (let i = 0; i < k; i++) {
+            let t = 0;
+            for (; t < vectorEnd; t += 4) {
+              const b = <usize>t << 2;
+              v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
+            }
+            for (; t < span; t++) setF32(dw, t, f32At(dw, t) + g * f32At(patch, t));
+            patch += rowBytes;
+            dw += spanBytes;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** [taps][channels] → [channels][taps], or back with the two counts swapped. */
+function transpose(source: usize, rows: i32, columns: i32, target: usize): void {
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < columns; c++) setF32(target, c * rows + r, f32At(source, r * columns + c));
+  }
+}
+
+/** Multiplies a gradient by the ReLU's derivative (1 where the activation is positive) and adds it up per channel into `bias`. */
+function reluBackward(activation: usize, gradient: usize, count: i32, channels: i32, bias: usize): void {
+  const zero = f32x4.splat(0);
+  for (let start = 0; start < count; start += channels) {
+    for (let c = 0; c < channels; c += 4) {
+      const at = <usize>(start + c) << 2;
+      const g = v128.and(v128.load(gradient + at), f32x4.gt(v128.load(activation + at), zero));
+      v128.store(gradient + at, g);
+      v128.store(bias + (<usize>c << 2), f32x4.add(v128.load(bias + (<usize>c << 2)), g));
+    }
+  }
+}
+
+/** Floats of scratch memory gradient() needs for a kernel size and filter counts. */
+export function scratchFloats(k: i32, f1: i32, f2: i32): i32 {
+  const p1 = (SIDE - k + 1) >> 1;
+  const p2 = (p1 - k + 1) >> 1;
+  return 2 * k * k * f1 * f2 + 2 * k * k * f1 + 3 * p1 * p1 * f1 + 3 * p2 * p2 * f2 + 2 * 16;
+}
+
+/** Parameters of the model: conv1 kernel and bias, conv2 kernel and bias, dense kernel and bias. */
+export function parameterCount(k: i32, f1: i32, f2: i32): i32 {
+  const p1 = (SIDE - k + 1) >> 1;
+  const p2 = (p1 - k + 1) >> 1;
+  return k * k * f1 + f1 + k * k * f1 * f2 + f2 + p2 * p2 * f2 * CLASSES + CLASSES;
+}
+
+/**
+ * The gradient of the mean softmax cross-entropy over `batch` images (pixels: f32 [batch][784]
+ * in [0, 1], labels: i32 [batch]) with respect to `params`, written to `grads` in the same layout
+ * (core/ml's layoutFor). Returns the mean loss.
+ */
+export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, grads: usize, pixels: usize, labels: usize, scratch: usize): f64 {
+  const p1 = (SIDE - k + 1) >> 1;
+  const p2 = (p1 - k + 1) >> 1;
+  const taps1 = k * k;
+  const taps2 = k * k * f1;
+  const flat = p2 * p2 * f2;
+  // Parameter offsets (bytes), in layout order.
+  const w1 = params;
+  const b1 = w1 + (<usize>(taps1 * f1) << 2);
+  const w2 = b1 + (<usize>f1 << 2);
+  const b2 = w2 + (<usize>(taps2 * f2) << 2);
+  const wd = b2 + (<usize>f2 << 2);
+  const bd = wd + (<usize>(flat * CLASSES) << 2);
+  const gw1 = grads;
+  const gb1 = gw1 + (<usize>(taps1 * f1) << 2);
+  const gw2 = gb1 + (<usize>f1 << 2);
+  const gb2 = gw2 + (<usize>(taps2 * f2) << 2);
+  const gwd = gb2 + (<usize>f2 << 2);
+  const gbd = gwd + (<usize>(flat * CLASSES) << 2);
+  // Scratch (bytes), sized by scratchFloats.
+  const w2T = scratch;
+  const dw2T = w2T + (<usize>(taps2 * f2) << 2);
+  const dw1T = dw2T + (<usize>(taps2 * f2) << 2);
+  const a1 = dw1T + (<usize>(taps1 * f1) << 2);
+  const arg1 = a1 + (<usize>(p1 * p1 * f1) << 2);
+  const ga1 = arg1 + (<usize>(p1 * p1 * f1) << 2);
+  const a2 = ga1 + (<usize>(p1 * p1 * f1) << 2);
+  const arg2 = a2 + (<usize>flat << 2);
+  const ga2 = arg2 + (<usize>flat << 2);
+  const logits = ga2 + (<usize>flat << 2);
+  const delta = logits + 64;
+
+  memory.fill(grads, 0, <usize>parameterCount(k, f1, f2) << 2);
+  memory.fill(dw2T, 0, <usize>(taps2 * f2 + taps1 * f1) << 2);
+  transpose(w2, taps2, f2, w2T);
+  const inverseBatch = <f32>1 / <f32>batch;
+  let lossSum: f64 = 0;
+
+  for (let b = 0; b < batch; b++) {
+    const image = pixels + (<usize>(b * PIXELS) << 2);
+    convPoolForward(image, SIDE, 1, w1, b1, f1, k, p1, a1, arg1);
+    convPoolForward(a1, p1, f1, w2, b2, f2, k, p2, a2, arg2);
+
+    // Dense layer and softmax cross-entropy.
+    for (let j = 0; j < CLASSES; j++) setF32(logits, j, f32At(bd, j));
+    for (let q = 0; q < flat; q++) {
+      const a = f32At(a2, q);
+      if (a == 0) continue;
+      const row = wd + (<usize>(q * CLASSES) << 2);
+      for (let j = 0; j < CLASSES; j++) setF32(logits, j, f32At(logits, j) + a * f32At(row, j));
+    }
+    let top = f32At(logits, 0);
+    for (let j = 1; j < CLASSES; j++) top = max(top, f32At(logits, j));
+    let total: f32 = 0;
+    for (let j = 0; j < CLASSES; j++) {
+      const e = Mathf.exp(f32At(logits, j) - top);
+      setF32(delta, j, e);
+      total += e;
+    }
+    const label = load<i32>(labels + (<usize>b << 2));
+    lossSum += <f64>(Mathf.log(total) + top - f32At(logits, label));
+    const scale = inverseBatch / total;
+    for (let j = 0; j < CLASSES; j++) {
+      const g = f32At(delta, j) * scale - (j == label ? inverseBatch : <f32>0);
+      setF32(delta, j, g);
+      setF32(gbd, j, f32At(gbd, j) + g);
+    }
+    for (let q = 0; q < flat; q++) {
+      const a = f32At(a2, q);
+      if (a == 0) {
+        setF32(ga2, q, 0);
+        continue;
+      }
+      const row = wd + (<usize>(q * CLASSES) << 2);
+      const grow = gwd + (<usize>(q * CLASSES) << 2);
+      let back: f32 = 0;
+      for (let j = 0; j < CLASSES; j++) {
+        const g = f32At(delta, j);
+        setF32(grow, j, f32At(grow, j) + a * g);
+        back += f32At(row, j) * g;
+      }
+      setF32(ga2, q, back);
+    }
+    for (let q = 0; q < flat; q += f2) {
+      for (let c = 0; c < f2; c += 4) {
+        const at = <usize>c << 2;
+        v128.store(gb2 + at, f32x4.add(v128.load(gb2 + at), v128.load(ga2 + (<usize>(q + c) << 2))));
+      }
+    }
+
+    memory.fill(ga1, 0, <usize>(p1 * p1 * f1) << 2);
+    convPoolBackward(a1, p1, f1, w2T, f2, k, p2, ga2, arg2, dw2T, ga1);
+    reluBackward(a1, ga1, p1 * p1 * f1, f1, gb1);
+    convPoolBackward(image, SIDE, 1, 0, f1, k, p1, ga1, arg1, dw1T, 0);
+  }
+
+  transpose(dw2T, f2, taps2, gw2);
+  transpose(dw1T, f1, taps1, gw1);
+  return lossSum / <f64>batch;
+}
+
+/**
+ * One Adam step on n parameters, in tfjs's order of float32 operations (tf.train.adam):
+ * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², θ ← θ − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε).
+ * accBeta1 and accBeta2 are β1ᵗ and β2ᵗ for this step.
+ */
+export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, learningRate: f32, beta1: f32, beta2: f32, epsilon: f32, accBeta1: f32, accBeta2: f32): void {
+  const oneMinusBeta1: f32 = 1 - beta1;
+  const oneMinusBeta2: f32 = 1 - beta2;
+  const correction1: f32 = 1 - accBeta1;
+  const correction2: f32 = 1 - accBeta2;
+  for (let i = 0; i < n; i++) {
+    const g = f32At(grads, i);
+    const first = f32At(m, i) * beta1 + g * oneMinusBeta1;
+    const second = f32At(v, i) * beta2 + g * g * oneMinusBeta2;
+    setF32(m, i, first);
+    setF32(v, i, second);
+    const corrected1 = first / correction1;
+    const corrected2 = second / correction2;
+    setF32(params, i, (corrected1 / (Mathf.sqrt(corrected2) + epsilon)) * -learningRate + f32At(params, i));
+  }
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../files/index.ts';
+import { KernelError } from './errors.ts';
+
+/** Compiler flags; part of the cache key, so changing them recompiles. */
+const FLAGS = { optimizeLevel: 3, shrinkLevel: 0, runtime: 'stub', noAssert: true, enable: ['simd', 'relaxed-simd'] } as const;
+
+/** Compiled modules of this process, by source name. */
+const modules = new Map<string, Promise<WebAssembly.Module>>();
+
+/**
+ * The compiled WebAssembly module of an AssemblyScript source in this folder (`<name>.as`). The
+ * binary is never committed: the first use on a machine compiles it (a few seconds) into
+ * node_modules/.cache/gradnet-kernels/<name>-<hash of source and flags>.wasm, and every later use
+ * (other processes, worker threads) reads that file.
+ */
+export function kernelModule(name: string): Promise<WebAssembly.Module> {
+  let module = modules.get(name);
+  if (!module) {
+    module = loadOrCompile(name);
+    modules.set(name, module);
+    module.catch(() => modules.delete(name));
+  }
+  return module;
+}
+
+/** Where compiled kernels are cached (next to the compiler, so a fresh install starts clean). */
+export function kernelCacheDirectory(): string {
+  const compiler = createRequire(import.meta.url).resolve('assemblyscript/package.json');
+  return join(dirname(dirname(compiler)), '.cache', 'gradnet-kernels');
+}
+
+async function loadOrCompile(name: string): Promise<WebAssembly.Module> {
+  const source = await readFile(new URL(`./${name}.as`, import.meta.url), 'utf8');
+  const compilerVersion = (createRequire(import.meta.url)('assemblyscript/package.json') as { version: string }).version;
+  const key = createHash('sha256').update(JSON.stringify({ source, FLAGS, compilerVersion })).digest('hex').slice(0, 16);
+  const file = join(kernelCacheDirectory(), `${name}-${key}.wasm`);
+  let binary: Uint8Array | undefined;
+  try {
+    binary = await readFile(file);
+  } catch {
+    binary = await compile(name, source);
+    await writeFileAtomic(file, binary);
+  }
+  try {
+    return await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
+  } catch (error) {
+    throw new KernelError('KERNEL_LOAD', `the compiled kernel ${file} does not load (${(error as Error).message}); delete it to recompile, or run on a Node with WebAssembly SIMD and relaxed SIMD (Node >= 22)`, file, { cause: error });
+  }
+}
+
+async function compile(name: string, source: string): Promise<Uint8Array> {
+  const asc = (await import('assemblyscript/asc')).default;
+  const result = await asc.compileString({ [`${name}.ts`]: source }, { ...FLAGS, enable: [...FLAGS.enable] });
+  if (result.error || !result.binary) {
+    throw new KernelError('KERNEL_COMPILE', `AssemblyScript could not compile core/kernels/${name}.as: ${result.stderr.toString() || result.error?.message}; fix the source or reinstall assemblyscript (npm install)`, name, { cause: result.error });
+  }
+  return result.binary;
+}
