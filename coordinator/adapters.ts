@@ -8,6 +8,16 @@ import { maxSamplesPerUpdate, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
 import type { CoordinatorChain } from './ports.ts';
+import type { CoordinatorStore } from './store.ts';
+
+/** A stored update's bytes by digest; a failing store must not stop the checkpoints being served. */
+function updateBytes(store: Pick<CoordinatorStore, 'updateMessage'>, digest: Hex): Uint8Array | undefined {
+  try {
+    return store.updateMessage(digest);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The runner's chain port over core/chain's wrappers and `account`'s transaction counts. */
 export function chainPort(chain: GradnetChain, account: Address): CoordinatorChain {
@@ -57,6 +67,8 @@ export function gossipPort(options: {
   chain: GradnetChain;
   domain: GradnetDomain;
   checkpoints: CheckpointStore;
+  /** Serves the updates it holds by digest, to auditors that missed one a round included. */
+  updates: Pick<CoordinatorStore, 'updateMessage'>;
   nodes: Pick<NodeView, 'isActive'>;
   metrics: Pick<CoordinatorMetrics, 'registry'>;
   parameterCount: number;
@@ -81,7 +93,7 @@ export function gossipPort(options: {
     chainId: chain.clients.chainId,
     ledger: chain.ledger.address,
     validator,
-    blobStore: options.checkpoints,
+    blobStore: { getBytes: async (hash) => updateBytes(options.updates, hash) ?? options.checkpoints.getBytes(hash) },
   });
   const gossip: RoundGossip = {
     // Relays validate the round's updates with these bounds, so they never forward what this coordinator refuses.

@@ -73,7 +73,7 @@ export async function assembleCoordinator(
       writer: chain.registryClient,
       backoff: { baseMs: config.round.retryBaseMs, maxMs: config.round.retryMaxMs },
     });
-    const { node, gossip } = gossipPort({ config, chain, domain, checkpoints, nodes, metrics, parameterCount: layoutSize(layoutFor(spec)) });
+    const { node, gossip } = gossipPort({ config, chain, domain, checkpoints, updates: store, nodes, metrics, parameterCount: layoutSize(layoutFor(spec)) });
     return {
       store,
       chain: chainPort(chain, account.address),

@@ -453,6 +453,12 @@ export class CoordinatorStore implements RoundJournal {
    * Persists a received update with its verdict. Returns false (and stores nothing) when the
    * node already has an accepted update in that round: the first one stays.
    */
+  /** The wire bytes (payload inline) of the stored update with EIP-712 digest `digest`: served to auditors that missed it. */
+  updateMessage(digest: Hex): Uint8Array | undefined {
+    const row = this.get('SELECT message FROM updates WHERE digest = ? AND message IS NOT NULL LIMIT 1', [digest.toLowerCase()]);
+    return row?.message instanceof Uint8Array ? row.message : undefined;
+  }
+
   insertUpdate(update: UpdateRecord): boolean {
     return this.transaction(() => {
       const result = this.run(

@@ -26,6 +26,16 @@ describe('CoordinatorStore', () => {
     again.close();
   });
 
+  it('gives the wire bytes of a stored update by digest (served to auditors), nothing for an unknown digest', () => {
+    const store = CoordinatorStore.open(':memory:');
+    store.openRound(1, hash(1001), 10);
+    store.insertUpdate(update(1, 1, 11));
+    assert.deepEqual([...(store.updateMessage(hash(11)) ?? [])], [1, 2, 3, 1]);
+    assert.deepEqual([...(store.updateMessage(hash(11).toUpperCase().replace('0X', '0x') as Hex) ?? [])], [1, 2, 3, 1], 'any case');
+    assert.equal(store.updateMessage(hash(12)), undefined);
+    store.close();
+  });
+
   it('keeps the first accepted update of a node per round and counts rejections by reason', () => {
     const store = CoordinatorStore.open(':memory:');
     store.openRound(1, hash(1001), 10);
