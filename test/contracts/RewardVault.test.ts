@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
-import { parseEther, zeroAddress } from 'viem';
+import hre from 'hardhat';
+import { keccak256, parseEther, toHex, zeroAddress, type Address } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 import { CHALLENGE_WINDOW, commitRounds, deployGradnet, finalize, hash, networkHelpers, proofFor, roundRecord, rewardsTree, VAULT_FUNDING, viem, type Gradnet, type RewardLeaf } from './fixture.ts';
 
 /** Two final rounds of cumulative trees: alice earns 10 then 25 GRAD, bob 5 then 5. */
@@ -27,6 +29,15 @@ function claimArgs(roundId: bigint, { leaf, proof }: { leaf: RewardLeaf; proof: 
 
 async function balance(g: Gradnet, who: `0x${string}`): Promise<bigint> {
   return g.token.read.balanceOf([who]);
+}
+
+// Coverage runs instrumented bytecode, whose gas means nothing.
+const itMeasuresGas = hre.globalOptions.coverage === true ? it.skip : it;
+
+/** A 1000-leaf cumulative tree (10-element proofs) where alice holds `reward`. */
+function thousandLeafTree(alice: Address, reward: bigint, round: bigint) {
+  const others = Array.from({ length: 999 }, (_, i): RewardLeaf => [privateKeyToAccount(keccak256(toHex(`vault gas owner ${i}`))).address, 1n, 1n, round]);
+  return rewardsTree([[alice, reward, 600n * round, round], ...others]);
 }
 
 describe('RewardVault', () => {
@@ -125,6 +136,22 @@ describe('RewardVault', () => {
       'ContributionBelowRecorded',
       [alice, 200n, 250n, 3n, 2n],
     );
+  });
+
+  itMeasuresGas('costs at most 80,000 gas for a repeat claim; the first claim of an owner costs more (its account slot is created)', async () => {
+    const g = await networkHelpers.loadFixture(deployGradnet);
+    const alice = g.alice.account.address;
+    const trees = [thousandLeafTree(alice, parseEther('10'), 1n), thousandLeafTree(alice, parseEther('20'), 2n)];
+    await commitRounds(g, trees);
+    await finalize();
+    const gasOf = async (roundId: bigint, tree: (typeof trees)[number]): Promise<bigint> => {
+      const hash = await g.vault.write.claim(claimArgs(roundId, proofFor(tree, alice)), { account: g.outsider.account });
+      return (await g.publicClient.getTransactionReceipt({ hash })).gasUsed;
+    };
+    const [first, repeat] = [await gasOf(1n, trees[0]), await gasOf(2n, trees[1])];
+    assert.ok(repeat <= 80_000n, `a repeat claim used ${repeat} gas`);
+    // The bench's figure (bench/results/gas.json) for the first claim; contracts/README explains the 80,000 target it misses.
+    assert.ok(first <= 87_000n, `a first claim used ${first} gas`);
   });
 
   it('pays only under final rounds: not while the challenge window runs', async () => {
