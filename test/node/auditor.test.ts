@@ -330,3 +330,28 @@ describe('LedgerAuditor', () => {
     assert.equal(published.length, 0);
   });
 });
+
+describe('UpdateArchive', () => {
+  it('serves what it keeps under the digest, and takes fetched bytes only when they are that update with its own payload', async () => {
+    const peers = new FakePeers();
+    const archive = new UpdateArchive({ exchange: peers, domain: DOMAIN, keepRounds: 1 });
+    const [first, second] = updates;
+    archive.keep(first.update, first.digest);
+    assert.deepEqual(peers.mine.get(first.digest.toLowerCase()), encodeUpdate(first.update, { inline: true }));
+    // The right fields with another payload: the digest matches, the payload does not hash to payloadDigest.
+    const swapped = encodeUpdate({ ...second.update, payload: first.update.payload }, { inline: true });
+    peers.served.set(second.digest.toLowerCase(), swapped);
+    await assert.rejects(archive.fetch(second.digest, { maxPayloadBytes: 1 << 20 }), /no peer served/);
+    peers.served.set(second.digest.toLowerCase(), encodeUpdate(second.update, { inline: false }));
+    await assert.rejects(archive.fetch(second.digest, { maxPayloadBytes: 1 << 20 }), /no peer served/, 'without its payload it is no use');
+    peers.served.set(second.digest.toLowerCase(), encodeUpdate(second.update, { inline: true }));
+    const fetched = await archive.fetch(second.digest, { maxPayloadBytes: 1 << 20 });
+    assert.equal(fetched.update.nodeKey, second.update.nodeKey);
+    assert.equal(fetched.delta.length, genesis.params.length);
+    // Round 3 arrives: with one round kept, round 1's updates are forgotten.
+    archive.keep(secondUpdates[0].update, secondUpdates[0].digest);
+    archive.keep({ ...secondUpdates[1].update, round: 3 }, keccak256(toHex('a round-3 digest')));
+    assert.equal(archive.get(first.digest), undefined);
+    assert.ok(archive.get(secondUpdates[0].digest));
+  });
+});
