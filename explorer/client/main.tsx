@@ -37,8 +37,10 @@ function App() {
             {PAGES.map((page) => <li key={page.href}><a href={page.href} aria-current={page.match(route) ? 'page' : undefined}>{page.label}</a></li>)}
           </ul>
         </nav>
-        <p class={`live ${connected ? 'on' : 'off'}`} role="status" aria-live="polite" data-testid="live" data-version={version}>
-          {connected ? `live · update ${version}` : 'reconnecting…'}
+        {/* Every block bumps the version: shown, but announced only when the connection comes or goes. */}
+        <p class={`live ${connected ? 'on' : 'off'}`} data-testid="live" data-version={version}>
+          <span aria-hidden="true">{connected ? `live · update ${version}` : 'reconnecting…'}</span>
+          <span class="visually-hidden" role="status">{connected ? 'live updates on' : 'live updates lost, reconnecting'}</span>
         </p>
       </header>
       <main id="main" ref={main} tabIndex={-1}>

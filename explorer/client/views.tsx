@@ -88,6 +88,7 @@ export function OverviewView(props: { version: number }) {
     <Show data={data}>
       {(overview) => (
         <>
+          <p class="visually-hidden" role="status">{overview.network.roundCount} rounds committed</p>
           <Network network={overview.network} />
           <Charts rounds={overview.rounds} />
           <RoundsTable rounds={overview.rounds} />
@@ -386,7 +387,7 @@ export function OwnerView(props: { owner: string; version: number }) {
                 <thead><tr><th scope="col">Round</th><th scope="col">Reward</th><th scope="col">Samples</th></tr></thead>
                 <tbody>
                   {page.earnings.map((earning) => (
-                    <tr key={earning.round}><th scope="row"><a href={`#/rounds/${earning.round}`}>{earning.round}</a></th><td class="num"><Tokens wei={earning.reward} /></td><td class="num">{count(earning.samples)}</td></tr>
+                    <tr key={earning.round}><th scope="row"><a href={`#/rounds/${earning.round}`}>{earning.round}</a></th><td class="num"><Tokens wei={earning.reward} testid="earning" /></td><td class="num">{count(earning.samples)}</td></tr>
                   ))}
                 </tbody>
               </Table>
