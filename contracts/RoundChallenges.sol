@@ -108,7 +108,10 @@ contract RoundChallenges is IRoundChallenges {
     /// @inheritdoc IRoundChallenges
     function withdrawBond(uint256 amount) external {
         if (amount == 0) revert ZeroAmount();
-        if (msg.sender == ledger.coordinator() || !ledger.isFinal(ledger.roundCount())) revert BondLocked(msg.sender);
+        // A former coordinator's rounds all precede the current coordinator's first round.
+        if (msg.sender == ledger.coordinator() || !ledger.isFinal(ledger.coordinatorSince() - 1)) {
+            revert BondLocked(msg.sender);
+        }
         uint256 bond = _bonds[msg.sender];
         if (amount > bond) revert BondTooSmall(amount, bond);
         _bonds[msg.sender] = bond - amount;

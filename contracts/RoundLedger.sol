@@ -241,6 +241,11 @@ contract RoundLedger is IRoundLedger, AccessControl {
     }
 
     /// @inheritdoc IRoundLedger
+    function coordinatorSince() external view returns (uint256) {
+        return uint256(_handoverRound) + 1;
+    }
+
+    /// @inheritdoc IRoundLedger
     function challenges() external view returns (address) {
         return _challenges;
     }

@@ -90,7 +90,8 @@ interface IRoundChallenges {
     /// @param have The stake behind the verdicts.
     /// @param need The stake needed (`thresholdBps` of the total active stake, at least 1 wei).
     error InsufficientStake(uint256 have, uint256 need);
-    /// @notice The bond cannot be withdrawn: the caller is the current coordinator, or a round is pending.
+    /// @notice The bond cannot be withdrawn: the caller is the current coordinator, or a round committed
+    ///         before the current coordinator took over is still pending.
     /// @param coordinator The caller.
     error BondLocked(address coordinator);
     /// @notice More than the caller's bond was asked for.
@@ -107,8 +108,8 @@ interface IRoundChallenges {
     /// @notice Adds `amount` tokens (approve first) to the bond of the ledger's current coordinator.
     /// @param amount Tokens to add.
     function postBond(uint256 amount) external;
-    /// @notice Returns `amount` of the caller's bond once it is no longer the coordinator and every
-    ///         committed round is final.
+    /// @notice Returns `amount` of the caller's bond once it is no longer the coordinator and every round
+    ///         committed before the current coordinator took over is final.
     /// @param amount Tokens to take back.
     function withdrawBond(uint256 amount) external;
 

@@ -192,6 +192,11 @@ interface IRoundLedger {
     /// @param roundId The round.
     /// @return The coordinator whose bond answers for the round.
     function committerOf(uint256 roundId) external view returns (address);
+    /// @notice The first round the current coordinator answers for: every earlier round is a previous
+    ///         coordinator's, so once round `coordinatorSince() - 1` is final no earlier coordinator's
+    ///         round can be voided any more.
+    /// @return The round id.
+    function coordinatorSince() external view returns (uint256);
     /// @notice The RoundChallenges contract allowed to void rounds (zero until bound).
     /// @return The contract.
     function challenges() external view returns (address);

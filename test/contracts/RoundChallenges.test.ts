@@ -17,10 +17,12 @@ import {
   ROLES,
   roundRecord,
   THRESHOLD_BPS,
+  TIMELOCK_DELAY,
   VAULT_FUNDING,
   viem,
   type Gradnet,
   type RoundArgs,
+  ZERO_HASH,
 } from './fixture.ts';
 
 type Wallet = Gradnet['alice'];
@@ -287,16 +289,23 @@ describe('RoundChallenges', () => {
       await viem.assertions.revertWithCustomError(g.challenges.write.postBond([1n], { account: g.alice.account }), g.challenges, 'NoCoordinator');
     });
 
-    it('returns a former coordinator its bond once every round is final, never the current one', async () => {
-      const g = await networkHelpers.loadFixture(challengeFixture);
+    it('returns a former coordinator its bond once its own rounds are final, never the current one', async () => {
+      const g = await networkHelpers.loadFixture(deployGradnet);
       const { challenges, coordinator } = g;
       await viem.assertions.revertWithCustomErrorWithArgs(challenges.write.withdrawBond([1n], { account: coordinator.account }), challenges, 'BondLocked', [getAddress(coordinator.account.address)]);
-      await govern(g, g.ledger.address, encodeFunctionData({ abi: g.ledger.abi, functionName: 'setCoordinator', args: [g.dave.account.address] }));
-      const round2 = roundRecord(2, g.round1.modelHash);
-      await g.ledger.write.commitRound([round2], { account: g.dave.account });
-      // Round 2 is pending: the old coordinator's rounds could still be voided on top of it.
+      // The move to dave waits a day in the timelock; the old coordinator commits round 1 just before it runs.
+      const move = encodeFunctionData({ abi: g.ledger.abi, functionName: 'setCoordinator', args: [g.dave.account.address] });
+      await g.timelock.write.schedule([g.ledger.address, 0n, move, ZERO_HASH, ZERO_HASH, TIMELOCK_DELAY], { account: g.admin.account });
+      await networkHelpers.time.increase(TIMELOCK_DELAY);
+      const round1 = roundRecord(1, await g.ledger.read.latestModelHash());
+      await g.ledger.write.commitRound([round1], { account: coordinator.account });
+      await g.timelock.write.execute([g.ledger.address, 0n, move, ZERO_HASH, ZERO_HASH], { account: g.admin.account });
+      assert.equal(await g.ledger.read.coordinatorSince(), 2n);
+      // Its round 1 is pending: a challenge could still take the bond.
       await viem.assertions.revertWithCustomErrorWithArgs(challenges.write.withdrawBond([1n], { account: coordinator.account }), challenges, 'BondLocked', [getAddress(coordinator.account.address)]);
       await finalize();
+      // Dave's rounds, pending or not, no longer hold the old coordinator's bond back.
+      await g.ledger.write.commitRound([roundRecord(2, round1.modelHash)], { account: g.dave.account });
       await viem.assertions.revertWithCustomError(challenges.write.withdrawBond([0n], { account: coordinator.account }), challenges, 'ZeroAmount');
       await viem.assertions.revertWithCustomErrorWithArgs(challenges.write.withdrawBond([COORDINATOR_BOND + 1n], { account: coordinator.account }), challenges, 'BondTooSmall', [COORDINATOR_BOND + 1n, COORDINATOR_BOND]);
       const before = await g.token.read.balanceOf([coordinator.account.address]);
