@@ -64,7 +64,7 @@ export class ChallengesClient {
     return postBond(this.#challenges, { amount, signal: options.signal });
   }
 
-  /** Takes back `amount` of the account's bond (only a former coordinator, once every round is final). */
+  /** Takes back `amount` of the account's bond (only a former coordinator, once every round it committed is final). */
   withdrawBond(amount: bigint, options: ActionOptions = {}): Promise<SentTransaction> {
     return withdrawBond(this.#challenges, { amount, signal: options.signal });
   }

@@ -37,7 +37,7 @@ export function postBond(challenges: RoundChallenges, { amount, signal }: PostBo
 export type WithdrawBondParameters = FunctionParameters<'RoundChallenges', 'withdrawBond'> & ActionOptions;
 export type WithdrawBondErrorType = WriteErrorType<'RoundChallenges'>;
 
-/** Returns `amount` of a former coordinator's bond once every committed round is final. */
+/** Returns `amount` of a former coordinator's bond once every round it committed is final. */
 export function withdrawBond(challenges: RoundChallenges, { amount, signal }: WithdrawBondParameters): Promise<SentTransaction> {
   return writeAndWait(challenges, 'withdrawBond', [amount], signal);
 }
