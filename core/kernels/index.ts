@@ -4,5 +4,4 @@
  * SIMD, which core/ml uses when tfjs runs on its wasm backend.
  */
 export { KernelError } from './errors.ts';
-export { kernelModule, kernelCacheDirectory } from './compile.ts';
 export { type CnnShape, CnnKernel, cnnKernelServes } from './cnn.ts';

@@ -4,13 +4,11 @@
  * the other workers, exchanging gradients through shared memory.
  */
 import { parentPort } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
-import { placeLayout } from '../tensor/index.ts';
 import { AllReduceMember, BrokenBarrierError, type AllReduceBuffers } from './allreduce.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import { fillBatch, IMAGE_PIXELS, type Dataset } from './dataset.ts';
-import { sharedModel } from './model.ts';
-import { layoutFor, type ModelSpec } from './spec.ts';
+import { fillBatch, type Dataset } from './dataset.ts';
+import type { ModelSpec } from './spec.ts';
+import { createStepper } from './stepper.ts';
 import { BatchSampler, type LocalTrainingConfig } from './train.ts';
 
 export type WorkerRequest =
@@ -60,60 +58,36 @@ async function handle(request: WorkerRequest): Promise<void> {
   } else if (request.type === 'forget') {
     datasets.delete(request.dataId);
   } else {
-    train(request);
+    await train(request);
   }
 }
 
-function train(job: Extract<WorkerRequest, { type: 'train' }>): void {
+async function train(job: Extract<WorkerRequest, { type: 'train' }>): Promise<void> {
   const data = datasets.get(job.dataId);
   if (!data) throw new Error(`worker has no dataset ${job.dataId}`);
-  const model = sharedModel(job.spec);
-  model.setParams(job.params);
-  const placed = placeLayout(layoutFor(job.spec));
   const member = new AllReduceMember(job.buffers, job.rank, job.workers, job.params.length);
   // Worker r takes rows [from, to) of every global batch, so the workers together see exactly
   // the batches a single-threaded trainer with the same seed would.
   const from = Math.floor((job.rank * job.batch) / job.workers);
   const to = Math.floor(((job.rank + 1) * job.batch) / job.workers);
-  const rows = to - from;
+  const weight = (to - from) / job.batch;
+  const stepper = await createStepper(job.spec, job.params, to - from, job.config.learningRate);
   const sampler = new BatchSampler(data.size, job.config.seed);
   const indices = new Uint32Array(job.batch);
-  const pixels = new Float32Array(rows * IMAGE_PIXELS);
-  const labels = new Int32Array(rows);
   const total = new Float32Array(job.params.length);
-  const optimizer = tf.train.adam(job.config.learningRate);
   let lossSum = 0;
   try {
     for (let step = 0; step < job.config.innerSteps; step++) {
       sampler.fill(indices);
-      fillBatch(data, indices.subarray(from, to), pixels, labels);
-      const weight = rows / job.batch;
-      const slot = member.slot(step);
-      const weightedLoss = tf.tidy(() => {
-        const x = tf.tensor2d(pixels, [rows, IMAGE_PIXELS]);
-        const y = tf.tensor1d(labels, 'int32');
-        const { value, grads } = tf.variableGrads(() => model.loss(x, y), model.variables);
-        model.variables.forEach((variable, i) => {
-          const gradient = grads[variable.name].dataSync();
-          const offset = placed[i].offset;
-          for (let j = 0; j < gradient.length; j++) slot[offset + j] = gradient[j] * weight;
-        });
-        return value.dataSync()[0] * weight;
-      });
+      fillBatch(data, indices.subarray(from, to), stepper.pixels, stepper.labels);
+      const weightedLoss = stepper.gradient(member.slot(step), weight) * weight;
       const loss = member.exchange(step, weightedLoss, total);
       if (loss === undefined) {
         reply({ type: 'aborted', jobId: job.jobId });
         return;
       }
       lossSum += loss;
-      tf.tidy(() => {
-        optimizer.applyGradients(
-          model.variables.map((variable, i) => ({
-            name: variable.name,
-            tensor: tf.tensor(total.slice(placed[i].offset, placed[i].offset + placed[i].size), variable.shape),
-          })),
-        );
-      });
+      stepper.apply(total);
     }
   } catch (error) {
     if (error instanceof BrokenBarrierError) {
@@ -122,10 +96,10 @@ function train(job: Extract<WorkerRequest, { type: 'train' }>): void {
     }
     throw error;
   } finally {
-    optimizer.dispose();
+    stepper.dispose();
   }
   if (job.rank === 0) {
-    const params = model.getParams();
+    const params = stepper.params();
     reply({ type: 'trained', jobId: job.jobId, lossSum, params }, [params.buffer as ArrayBuffer]);
   } else {
     reply({ type: 'trained', jobId: job.jobId, lossSum });

@@ -4,6 +4,7 @@ import { ensureBackend } from './backend.ts';
 import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } from './dataset.ts';
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
+import { createStepper } from './stepper.ts';
 import { SeededRandom, seededPermutation, type Seed } from './random.ts';
 import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
@@ -101,25 +102,16 @@ export function trainingResult(local: Float32Array, global: Float32Array, lossSu
 export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
   const { spec, batch } = validateTraining(input);
   await ensureBackend();
-  const model = sharedModel(spec);
-  model.setParams(input.params);
-  const optimizer = tf.train.adam(input.config.learningRate);
+  const stepper = await createStepper(spec, input.params, batch, input.config.learningRate);
   const sampler = new BatchSampler(input.data.size, input.config.seed);
-  const pixels = new Float32Array(batch * IMAGE_PIXELS);
-  const labels = new Int32Array(batch);
   const indices = new Uint32Array(batch);
   let lossSum = 0;
   try {
     let lastYield = performance.now();
     for (let step = 0; step < input.config.innerSteps; step++) {
       sampler.fill(indices);
-      fillBatch(input.data, indices, pixels, labels);
-      const loss = tf.tidy(() => {
-        const x = tf.tensor2d(pixels, [batch, IMAGE_PIXELS]);
-        const y = tf.tensor1d(labels, 'int32');
-        const cost = optimizer.minimize(() => model.loss(x, y), true, model.variables);
-        return cost!.dataSync()[0];
-      });
+      fillBatch(input.data, indices, stepper.pixels, stepper.labels);
+      const loss = stepper.step();
       lossSum += loss;
       input.onStep?.(step + 1, loss);
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -127,10 +119,10 @@ export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingR
         lastYield = performance.now();
       }
     }
+    return trainingResult(stepper.params(), input.params, lossSum, input.config.innerSteps, batch);
   } finally {
-    optimizer.dispose();
+    stepper.dispose();
   }
-  return trainingResult(model.getParams(), input.params, lossSum, input.config.innerSteps, batch);
 }
 
 /** Loss and accuracy of `params` on `data` (or its first `limit` examples). */

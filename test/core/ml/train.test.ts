@@ -84,6 +84,29 @@ describe('models and local training', () => {
     assert.notDeepEqual(first.delta, other.delta);
   });
 
+  it('cnn on wasm (gradnet\'s own kernels): reproducible, and the model tfjs trains on the cpu backend', async () => {
+    const { params } = initialParams('cnn', 3);
+    const cnnConfig = { ...config, innerSteps: 10, batchSize: 64 };
+    const first = await trainLocal({ spec: 'cnn', params, data: shard, config: cnnConfig });
+    const second = await trainLocal({ spec: 'cnn', params, data: shard, config: cnnConfig });
+    assert.deepEqual(first.delta, second.delta);
+    await initBackend('cpu');
+    let reference: Awaited<ReturnType<typeof trainLocal>>;
+    try {
+      reference = await trainLocal({ spec: 'cnn', params, data: shard, config: cnnConfig });
+    } finally {
+      await initBackend('wasm');
+    }
+    assert.ok(Math.abs(first.trainLoss - reference.trainLoss) < 1e-4 * reference.trainLoss, `loss ${first.trainLoss} vs ${reference.trainLoss}`);
+    let difference = 0;
+    let norm = 0;
+    for (let i = 0; i < params.length; i++) {
+      difference += (first.delta[i] - reference.delta[i]) ** 2;
+      norm += reference.delta[i] ** 2;
+    }
+    assert.ok(Math.sqrt(difference) < 1e-3 * Math.sqrt(norm), `deltas differ by ${Math.sqrt(difference / norm)} of their norm`);
+  });
+
   it('reports every step to onStep, and the losses average to the reported train loss', async () => {
     const { params } = initialParams('mlp', 2);
     const steps: number[] = [];
