@@ -118,7 +118,7 @@ async function inject(topology: Topology, kind: FaultKind, random: () => number,
       return `blob slow-loris: ${attack.opened} silent streams; honest fetch ${'ms' in attack.honestFetch ? `${attack.honestFetch.ms} ms` : `failed (${attack.honestFetch.failed})`}`;
     }
     case 'peer-killed':
-      fault = { kind, peer, phase: pick(['fetching', 'training', 'after-gossip'] as const) };
+      fault = { kind, peer, phase: pick(['fetching', 'training', 'after-commit', 'after-gossip'] as const) };
       break;
     case 'coordinator-killed':
       fault = { kind, phase: pick(['collecting', 'committing'] as const) };

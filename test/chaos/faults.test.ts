@@ -37,8 +37,9 @@ describe('chaos: the demo topology under faults', { timeout: 240_000 }, () => {
     return after;
   };
 
-  for (const [peer, phase] of [[0, 'fetching'], [1, 'training'], [2, 'after-gossip']] as const) {
-    it(`SIGKILL of peer-${peer + 1} ${phase === 'after-gossip' ? 'right after it gossiped' : `while ${phase}`}, restarted: it contributes again`, async (t) => {
+  const when = { fetching: 'while fetching', training: 'while training', 'after-commit': 'between commit and reveal', 'after-gossip': 'right after it gossiped' } as const;
+  for (const [peer, phase] of [[0, 'fetching'], [1, 'training'], [2, 'after-gossip'], [0, 'after-commit']] as const) {
+    it(`SIGKILL of peer-${peer + 1} ${when[phase]}, restarted: it contributes again`, async (t) => {
       const killedAt = await survive(t, { kind: 'peer-killed', peer, phase });
       await waitForContribution(topology, peer, killedAt, RECOVERY_MS);
     });

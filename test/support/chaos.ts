@@ -17,6 +17,8 @@ export const PEER_PHASES = {
   /** It learnt of the round and is fetching the round's model. */
   fetching: /^round \d+ is open on model/,
   training: /^training round \d+/,
+  /** Its commitment is out, its signed update not yet (it waits for the reveal). */
+  'after-commit': /^gossiped the commitment to its update for round \d+/,
   /** Its signed update is out, with the round still open. */
   'after-gossip': /^gossiped update for round \d+/,
 } as const;
@@ -330,9 +332,11 @@ function tally(values: readonly string[]): Map<string, number> {
 
 /**
  * Every owner claims what the coordinator's latest rewards tree gives it, straight on the
- * devnet (not through the relay), as an operator would after each round; returns the wei paid.
+ * devnet (not through the relay), as an operator would after each round once it is final (the
+ * devnet's clock is moved past the challenge window first); returns the wei paid.
  */
 export async function claimAllRewards(topology: Topology): Promise<bigint> {
+  await finalizeCommittedRounds(topology);
   let paid = 0n;
   for (const { owner } of topology.peers) {
     const tree = await topology.apiGet<{ roundId: number; cumulativeReward: string; cumulativeSamples: string; cumulativeRounds: string; proof: Hex[] }>(`/rewards/${owner.address}`);
@@ -344,6 +348,13 @@ export async function claimAllRewards(topology: Topology): Promise<bigint> {
     paid += (await chain.vault.claimed(owner.address)).reward - before;
   }
   return paid;
+}
+
+/** Moves the devnet's clock past the challenge window: rewards are claimable from final rounds only. */
+async function finalizeCommittedRounds(topology: Topology): Promise<void> {
+  const devnet = createPublicClient({ transport: http(topology.rpcUrl) });
+  await devnet.request({ method: 'evm_increaseTime' as never, params: [(await topology.chain.ledger.challengeWindow()) + 1] as never });
+  await devnet.request({ method: 'evm_mine' as never, params: [] as never });
 }
 
 const ownerChains = new Map<string, Promise<GradnetChain>>();
