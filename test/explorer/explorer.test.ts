@@ -106,11 +106,15 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
     const owner = topology.peers[0].owner.address;
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRADNET_')));
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/gradnet.js', 'rewards', '--json', '--owner', owner, '--rpc', topology.rpcUrl, '--deployments', topology.deploymentsFile, '--coordinator-url', topology.api], { cwd: ROOT, env });
-    const cli = JSON.parse(stdout) as { claimable: string; asOfRound: number };
+    const cli = JSON.parse(stdout) as { claimable: string; cumulativeReward: string; asOfRound: number };
     assert.ok(BigInt(cli.claimable) > 0n, `owner ${owner} has nothing to claim`);
     await page.goto(`${topology.api}/#/owners/${owner}`);
     await page.locator('[data-testid="claimable"]').waitFor({ timeout: 10_000 });
     assert.equal(await shown(page, 'claimable', 'data-wei'), cli.claimable);
+    // What it earned round by round adds up to its cumulative reward.
+    const earnings = await page.locator('[data-testid="earning"]').evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-wei') ?? '0'));
+    assert.ok(earnings.length > 0, 'no earnings listed');
+    assert.equal(earnings.reduce((sum, wei) => sum + BigInt(wei), 0n).toString(), cli.cumulativeReward);
     assert.match((await shown(page, 'claim-command')) ?? '', new RegExp(`^gradnet rewards --claim --owner ${owner} `));
   });
 
