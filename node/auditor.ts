@@ -95,9 +95,13 @@ export interface LedgerAuditorOptions {
   onAudit?: (result: AuditResult) => void;
 }
 
-/** How long the last try (past the deadline) may fetch, and the least any try gets. */
+/**
+ * How long the last try (past the deadline) may fetch, the least and the most any try gets (the
+ * first holds the daemon up; with an hour's window, later tries follow in the background).
+ */
 const LAST_TRY_MS = 3000;
 const MIN_TRY_MS = 1000;
+const MAX_TRY_MS = 30_000;
 
 /** Rewards trees remembered by root: the cumulative figures a later round adds to. */
 const KEEP_CUMULATIVE = 16;
@@ -173,7 +177,7 @@ export class LedgerAuditor implements PeerAuditor {
     const { models, archive, clock } = this.#options;
     const left = options.deadline - clock.now();
     const last = left <= 0;
-    const timeout = AbortSignal.timeout(last ? LAST_TRY_MS : Math.max(left, MIN_TRY_MS));
+    const timeout = AbortSignal.timeout(last ? LAST_TRY_MS : Math.min(Math.max(left, MIN_TRY_MS), MAX_TRY_MS));
     const fetchSignal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     let produced: Checkpoint;
     try {
