@@ -1,6 +1,7 @@
 /**
- * The wire: protobuf messages, gossip topics, EIP-712 signing of updates and of the commitments
- * gossiped before them (commit, then reveal), gossip validation with
+ * The wire: protobuf messages, gossip topics, EIP-712 signing of updates, of the commitments
+ * gossiped before them (commit, then reveal) and of auditors' verdicts on committed rounds
+ * (verdict.ts), gossip validation with
  * a reason for every refusal, equivocation evidence, and the message size limits (limits.ts).
  */
 export { ProtocolError, InvalidMessageError, InvalidEvidenceError } from './errors.ts';
