@@ -4,25 +4,29 @@ pragma solidity ^0.8.28;
 import {GradToken} from "../GradToken.sol";
 import {NodeRegistry} from "../NodeRegistry.sol";
 import {RewardVault} from "../RewardVault.sol";
+import {RoundChallenges} from "../RoundChallenges.sol";
 import {RoundLedger} from "../RoundLedger.sol";
+import {IRoundChallenges} from "../interfaces/IRoundChallenges.sol";
 import {INodeRegistry} from "../interfaces/INodeRegistry.sol";
 import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
 import {GradnetSigner} from "./GradnetSigner.t.sol";
 
 /// @notice Random sequences of staking, slashing by proof, rounds (whose trees may promise more than their
-///         budgets), the passing of time and claims by three owners. Actors
+///         budgets), bonds, challenges that void pending rounds, the passing of time and claims by three owners. Actors
 ///         0 and 1 may equivocate; actor 2 is honest (one update per round) and is attacked with its
 ///         own updates and forgeries. It holds the coordinator and minter roles; ghost variables
 ///         record what it paid and promised.
 contract GradnetHandler is GradnetSigner {
     bytes32 internal constant BASE = keccak256("handler base model");
     address public constant REPORTER = address(0x5EE);
+    address public constant CHALLENGER = address(0xC4A1);
     address internal constant HONEST = address(0xA3);
 
     GradToken public immutable token;
     NodeRegistry public immutable registry;
     RoundLedger public immutable ledger;
     RewardVault public immutable vault;
+    RoundChallenges public immutable challenges;
 
     address[3] public actors = [address(0xA1), address(0xA2), address(0xA3)];
 
@@ -40,13 +44,23 @@ contract GradnetHandler is GradnetSigner {
     uint256 public ghostBounties;
     bool public ghostHonestSlashed;
     uint256[3] public ghostReceivedFromVault;
+    uint256 public ghostBondsPosted;
+    uint256 public ghostBondsSlashed;
+    uint256 public ghostChallengerShares;
     Figures[2] public latest;
 
-    constructor(GradToken token_, NodeRegistry registry_, RoundLedger ledger_, RewardVault vault_) {
+    constructor(
+        GradToken token_,
+        NodeRegistry registry_,
+        RoundLedger ledger_,
+        RewardVault vault_,
+        RoundChallenges challenges_
+    ) {
         token = token_;
         registry = registry_;
         ledger = ledger_;
         vault = vault_;
+        challenges = challenges_;
     }
 
     function _actor(uint256 seed) internal view returns (address) {
@@ -159,6 +173,33 @@ contract GradnetHandler is GradnetSigner {
         );
     }
 
+    /// Posts a bond for the coordinator (this handler).
+    function postBond(uint256 amount) external {
+        amount = _bound(amount, 1, 1_000 ether);
+        token.mint(address(this), amount);
+        ghostMinted += amount;
+        token.approve(address(challenges), amount);
+        challenges.postBond(amount);
+        ghostBondsPosted += amount;
+    }
+
+    /// The actors' active nodes sign mismatch verdicts against the latest round; while it is pending the
+    /// challenge voids it, slashes the bond, and the figures go back to the previous round's tree.
+    function challengeLatest() external {
+        uint256 roundId = ledger.roundCount();
+        if (roundId == 0 || ledger.isFinal(roundId)) return;
+        IRoundChallenges.SignedVerdict[] memory verdicts = _verdictsAgainst(roundId);
+        uint256 bond = challenges.bondOf(address(this));
+        uint256 before = token.balanceOf(CHALLENGER);
+        VM.prank(CHALLENGER);
+        try challenges.challengeRound(roundId, verdicts) {
+            ghostBondsSlashed += bond;
+            ghostChallengerShares += token.balanceOf(CHALLENGER) - before;
+            latest[0] = _trees[roundId - 1][0];
+            latest[1] = _trees[roundId - 1][1];
+        } catch {}
+    }
+
     /// Lets time pass, so that pending rounds become final (or not quite).
     function passTime(uint256 secondsToPass) external {
         VM.warp(block.timestamp + _bound(secondsToPass, 0, 2 * ledger.challengeWindow()));
@@ -178,6 +219,29 @@ contract GradnetHandler is GradnetSigner {
             ghostReceivedFromVault[who] += token.balanceOf(actors[who]) - before;
         } catch {
             return;
+        }
+    }
+
+    /// Mismatch verdicts on `roundId` by every actor whose node is active, in increasing key order.
+    function _verdictsAgainst(uint256 roundId) internal returns (IRoundChallenges.SignedVerdict[] memory verdicts) {
+        RoundLedger.StoredRound memory round = ledger.getRound(roundId);
+        bytes32 digest = challenges.verdictDigest(roundId, round.modelHash, round.rewardsRoot, 1);
+        uint256[3] memory keys;
+        uint256 count = 0;
+        for (uint256 i = 0; i < 3; ++i) {
+            uint256 privateKey = _nodePrivateKey[actors[i]];
+            if (privateKey == 0 || !registry.isActive(VM.addr(privateKey))) continue;
+            // Insertion by address keeps the verdicts sorted.
+            uint256 j = count++;
+            while (j > 0 && VM.addr(keys[j - 1]) > VM.addr(privateKey)) {
+                keys[j] = keys[j - 1];
+                --j;
+            }
+            keys[j] = privateKey;
+        }
+        verdicts = new IRoundChallenges.SignedVerdict[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            verdicts[i] = IRoundChallenges.SignedVerdict({nodeKey: VM.addr(keys[i]), verdict: 1, signature: _sign(keys[i], digest)});
         }
     }
 

@@ -8,14 +8,14 @@ import {NodeRegistry} from "../NodeRegistry.sol";
 import {GradnetHandler} from "./GradnetHandler.t.sol";
 import {GradnetTestBase} from "./GradnetTestBase.t.sol";
 
-/// @notice Invariants: tokens are conserved, no claim pays beyond the cumulative figure nor beyond the
-///         final rounds' budgets, and the registry's total active stake is exact.
+/// @notice Invariants: tokens are conserved (bonds and challenges included), no claim pays beyond the
+///         cumulative figure nor beyond the final rounds' budgets, and the registry's total active stake is exact.
 contract GradnetInvariantTest is GradnetTestBase {
     GradnetHandler internal handler;
 
     function setUp() public {
         _deployContracts();
-        handler = new GradnetHandler(token, registry, ledger, vault);
+        handler = new GradnetHandler(token, registry, ledger, vault, challenges);
         ledger.grantRole(ledger.COORDINATOR_ROLE(), address(handler));
         token.grantRole(token.MINTER_ROLE(), address(handler));
     }
@@ -26,8 +26,8 @@ contract GradnetInvariantTest is GradnetTestBase {
         targets[0] = address(handler);
     }
 
-    /// Staked + vault + claimed + bounties (+ unstaked wallets) account for everything minted; slashed
-    /// stake less the bounties went to the vault.
+    /// Staked + vault + bonds + bounties + challenger shares (+ unstaked wallets) account for everything
+    /// minted; slashed stake and slashed bonds, less the bounties and challenger shares, went to the vault.
     function invariant_TokensAreConserved() external view {
         uint256 staked;
         uint256 wallets;
@@ -41,13 +41,23 @@ contract GradnetInvariantTest is GradnetTestBase {
         _eq(token.balanceOf(handler.REPORTER()), bounties, "reporter = bounties");
         _isTrue(bounties * 10_000 <= handler.ghostSlashed() * BOUNTY_BPS, "bounties within their share of the slashed stake");
         uint256 claimed = vault.claimed(handler.actors(0)).reward + vault.claimed(handler.actors(1)).reward;
+        uint256 bonds = handler.ghostBondsPosted() - handler.ghostBondsSlashed();
+        _eq(token.balanceOf(address(challenges)), bonds, "challenges = bonds posted - bonds slashed");
+        _eq(challenges.bondOf(address(handler)), bonds, "the coordinator's bond");
+        uint256 shares = handler.ghostChallengerShares();
+        _eq(token.balanceOf(handler.CHALLENGER()), shares, "challenger = its shares");
+        _isTrue(shares * 10_000 <= handler.ghostBondsSlashed() * CHALLENGER_SHARE_BPS, "shares within their part of the bonds");
         _eq(
             token.balanceOf(address(vault)),
-            VAULT_FUNDING - claimed + handler.ghostSlashed() - bounties,
-            "vault = funding - claimed + slashed - bounties"
+            VAULT_FUNDING - claimed + handler.ghostSlashed() - bounties + handler.ghostBondsSlashed() - shares,
+            "vault = funding - claimed + slashed - bounties + bonds slashed - shares"
         );
         _eq(token.totalSupply(), VAULT_FUNDING + handler.ghostMinted(), "supply = funding + minted");
-        _eq(staked + token.balanceOf(address(vault)) + wallets + bounties, token.totalSupply(), "all tokens accounted");
+        _eq(
+            staked + token.balanceOf(address(vault)) + wallets + bounties + bonds + shares,
+            token.totalSupply(),
+            "all tokens accounted"
+        );
     }
 
     /// The running total of active stake is the stake of every registered node that is not exiting.
