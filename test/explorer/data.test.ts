@@ -6,12 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import { keccak256, parseEther, toHex, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connectGradnet, startDevnet, VERDICT_CODES, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
-import { gradnetDomain, signVerdict } from '../../core/protocol/index.ts';
+import { gradnetDomain, signUpdate, signVerdict } from '../../core/protocol/index.ts';
 import { ExplorerRequestError, openExplorer, type ExplorerData, type ExplorerHandler } from '../../explorer/index.ts';
 
 /**
  * The explorer's reading of the chain alone (no coordinator), on a devnet where a challenge
- * voided a round that was then committed again, and where one owner asked to exit.
+ * voided a round that was then committed again, one node was slashed for equivocation and one
+ * owner asked to exit.
  */
 describe('explorer data from the chain', { timeout: 120_000 }, () => {
   let dir: string;
@@ -45,6 +46,11 @@ describe('explorer data from the chain', { timeout: 120_000 }, () => {
     const verdicts = await Promise.all(nodeKeys.slice(0, 2).map((privateKey) => signVerdict({ privateKey, domain, round: 2, modelHash: hash('model two, wrong'), rewardsRoot: hash('rewards two, wrong'), verdict: 'mismatch' })));
     await coordinator.challenges.challengeRound(2, verdicts.map((verdict) => ({ nodeKey: verdict.nodeKey, verdict: VERDICT_CODES.mismatch, signature: verdict.signature })));
     await commit(2, 'two, right');
+    // Node b signs two different updates for round 3: anyone can prove it, and its stake is taken.
+    const [first, second] = await Promise.all(['one payload', 'another payload'].map((label) => signUpdate({
+      privateKey: nodeKeys[1], domain, round: 3, baseModelHash: hash('model two, right'), samples: 100, trainLoss: 0.5, codec: 'fp32', payload: new TextEncoder().encode(label),
+    })));
+    await coordinator.registryClient.slashEquivocation(first, second);
     await (await connect(devnet.accounts[3].privateKey)).registryClient.requestExit();
     ({ data, handler } = await openExplorer({ rpcUrl: devnet.rpcUrl, deploymentsFile: devnet.deploymentsFile }));
   });
@@ -84,10 +90,12 @@ describe('explorer data from the chain', { timeout: 120_000 }, () => {
     await assert.rejects(data.round(3), (error: unknown) => error instanceof ExplorerRequestError && error.status === 404 && /not committed on chain \(2 rounds are\)/.test(error.message));
   });
 
-  it('tells the node states apart: active, and exiting once the owner asked to leave', async () => {
+  it('tells the node states apart: active, slashed for equivocation, exiting once the owner asked to leave', async () => {
     const { nodes } = await data.nodes();
-    assert.deepEqual(nodes.map((node) => node.state), ['active', 'active', 'exiting']);
-    assert.ok(nodes.every((node) => node.stake === parseEther('100').toString() && node.liveness === null && node.claimed === '0'));
+    assert.deepEqual(nodes.map((node) => node.state), ['active', 'slashed', 'exiting']);
+    assert.deepEqual(nodes.map((node) => node.stake), [parseEther('100'), 0n, parseEther('100')].map(String));
+    assert.ok(nodes.every((node) => node.liveness === null && node.claimed === '0'));
+    assert.equal((await data.overview()).network.totalStaked, parseEther('200').toString());
   });
 
   it("an owner's page without a coordinator has its node and the claim command, and refuses a malformed address", async () => {
