@@ -11,6 +11,7 @@ import {
   type EncodedDense,
 } from './codecs-dense.ts';
 import { decodeTopk, encodeTopk, topkMaxPayloadBytes, type SparseCodecId } from './codecs-topk.ts';
+import { decodeTopksign, encodeTopksign, topksignMaxPayloadBytes } from './codecs-topksign.ts';
 
 export { CODEC_IDS, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 export type { SparseCodecId } from './codecs-topk.ts';
@@ -100,8 +101,9 @@ function encodeWith(codec: CodecId, values: Float32Array, fraction: number): Enc
     case 'int8':
       return encodeInt8(values);
     case 'topk':
+      return encodeTopk(values, fraction);
     case 'topksign':
-      return encodeTopk(codec, values, fraction);
+      return encodeTopksign(values, fraction);
   }
 }
 
@@ -124,8 +126,9 @@ export function decodeDelta(codec: CodecId, payload: Uint8Array, expectedLength:
     case 'int8':
       return decodeInt8(payload, expectedLength);
     case 'topk':
+      return decodeTopk(payload, expectedLength);
     case 'topksign':
-      return decodeTopk(codec, payload, expectedLength);
+      return decodeTopksign(payload, expectedLength);
   }
 }
 
@@ -140,8 +143,9 @@ export function maxPayloadBytes(codec: CodecId, length: number): number {
     case 'int8':
       return int8PayloadBytes(length);
     case 'topk':
+      return topkMaxPayloadBytes(length);
     case 'topksign':
-      return topkMaxPayloadBytes(codec, length);
+      return topksignMaxPayloadBytes(length);
   }
 }
 
