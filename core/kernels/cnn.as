@@ -126,70 +126,132 @@ function poolStore(p0: v128, p1: v128, p2: v128, p3: v128, bias: usize, out: usi
   v128.store(arg, at);
 }
 
+/** Floats of one filter row (k·cin) rounded up to whole f32x4: the layout of dwT and wT rows. */
+// @ts-ignore: decorator
+@inline
+function paddedSpan(k: i32, cin: i32): i32 {
+  return (k * cin + 3) & ~3;
+}
+
 /**
  * The backward pass of convPoolForward for a pooled gradient `gout` already masked by ReLU: each
- * non-zero g goes to the window's argmax pixel only, adding g·patch to dwT [cout][k][k][cin] and,
- * when gin is not 0, g·wT[o] to gin [inSide][inSide][cin] (wT is the filter laid out like dwT).
+ * non-zero g goes to the window's argmax pixel only, adding g·patch to dwT [cout][k][padded span]
+ * and, when gin is not 0, g·wT[o] to gin [inSide][inSide][cin] (wT laid out like dwT, zero in
+ * its pad lanes, so the pad adds nothing to gin). Rows are whole vectors: the pad lanes of dwT
+ * collect products with the pixels right of the patch and are never read. The non-zero entries
+ * are first listed without branching (ReLU zeroes about half, at random, which a branch would
+ * mispredict), then scattered. `list` holds 3 words per pooled output.
  */
-function convPoolBackward(input: usize, inSide: i32, cin: i32, wT: usize, cout: i32, k: i32, pooled: i32, gout: usize, arg: usize, dwT: usize, gin: usize): void {
-  const span = k * cin;
-  const taps = k * span;
-  const vectorEnd = span & ~3;
+function convPoolBackward(input: usize, inSide: i32, cin: i32, wT: usize, cout: i32, k: i32, pooled: i32, gout: usize, arg: usize, dwT: usize, gin: usize, list: usize): void {
+  const vectors = paddedSpan(k, cin) >> 2;
   const rowBytes = <usize>(inSide * cin) << 2;
-  const spanBytes = <usize>span << 2;
+  const paddedRowBytes = <usize>vectors << 4;
+  const filterBytes = <usize>k * paddedRowBytes;
+  let count = 0;
   for (let py = 0; py < pooled; py++) {
     for (let px = 0; px < pooled; px++) {
       for (let o = 0; o < cout; o++) {
         const index = (py * pooled + px) * cout + o;
         const g = f32At(gout, index);
-        if (g == 0) continue;
         const at = load<i32>(arg + (<usize>index << 2));
-        const y = 2 * py + (at >> 1);
-        const x = 2 * px + (at & 1);
-        const offset = <usize>((y * inSide + x) * cin) << 2;
-        const gv = f32x4.splat(g);
-        let patch = input + offset;
-        let dw = dwT + (<usize>(o * taps) << 2);
-        if (gin != 0) {
-          let gp = gin + offset;
-          let w = wT + (<usize>(o * taps) << 2);
-          for (let i = 0; i < k; i++) {
-            let t = 0;
-            for (; t < vectorEnd; t += 4) {
-              const b = <usize>t << 2;
-              v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
-              v128.store(gp + b, f32x4.relaxed_madd(gv, v128.load(w + b), v128.load(gp + b)));
-            }
-            for (; t < span; t++) {
-              setF32(dw, t, f32At(dw, t) + g * f32At(patch, t));
-              setF32(gp, t, f32At(gp, t) + g * f32At(w, t));
-            }
-            patch += rowBytes;
-            gp += rowBytes;
-            dw += spanBytes;
-            w += spanBytes;
-          }
-        } else {
-          for (let i = 0; i < k; i++) {
-            let t = 0;
-            for (; t < vectorEnd; t += 4) {
-              const b = <usize>t << 2;
-              v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
-            }
-            for (; t < span; t++) setF32(dw, t, f32At(dw, t) + g * f32At(patch, t));
-            patch += rowBytes;
-            dw += spanBytes;
-          }
+        const entry = list + <usize>count * 12;
+        store<u32>(entry, <u32>(((2 * py + (at >> 1)) * inSide + 2 * px + (at & 1)) * cin) << 2);
+        store<f32>(entry, g, 4);
+        store<u32>(entry, <u32>(<usize>o * filterBytes), 8);
+        count += i32(g != 0);
+      }
+    }
+  }
+  for (let e = 0; e < count; e++) {
+    const entry = list + <usize>e * 12;
+    const offset = <usize>load<u32>(entry);
+    const gv = f32x4.splat(load<f32>(entry, 4));
+    const filter = <usize>load<u32>(entry, 8);
+    let patch = input + offset;
+    let dw = dwT + filter;
+    if (gin != 0) {
+      let gp = gin + offset;
+      let w = wT + filter;
+      for (let i = 0; i < k; i++) {
+        for (let v = 0; v < vectors; v++) {
+          const b = <usize>v << 4;
+          v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
+          v128.store(gp + b, f32x4.relaxed_madd(gv, v128.load(w + b), v128.load(gp + b)));
         }
+        patch += rowBytes;
+        gp += rowBytes;
+        dw += paddedRowBytes;
+        w += paddedRowBytes;
+      }
+    } else {
+      for (let i = 0; i < k; i++) {
+        for (let v = 0; v < vectors; v++) {
+          const b = <usize>v << 4;
+          v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
+        }
+        patch += rowBytes;
+        dw += paddedRowBytes;
       }
     }
   }
 }
 
-/** [taps][channels] → [channels][taps], or back with the two counts swapped. */
-function transpose(source: usize, rows: i32, columns: i32, target: usize): void {
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < columns; c++) setF32(target, c * rows + r, f32At(source, r * columns + c));
+/**
+ * convPoolBackward's filter gradient for the first layer when k is 5 (the default): one input
+ * channel, so each filter row is 5 floats, held as two f32x4 (the second's last three lanes
+ * collect products with the pixels right of the patch and are never read). A channel's whole
+ * filter gradient stays in ten registers while every pooled output of that channel is visited,
+ * instead of ten loads and stores per output; a zero gradient (ReLU) adds zeros, without a branch.
+ */
+function firstLayerFilterGradient5(image: usize, cout: i32, pooled: i32, gout: usize, arg: usize, dwT: usize): void {
+  const rowBytes: usize = SIDE << 2;
+  for (let o = 0; o < cout; o++) {
+    let r0 = f32x4.splat(0), s0 = r0, r1 = r0, s1 = r0, r2 = r0, s2 = r0, r3 = r0, s3 = r0, r4 = r0, s4 = r0;
+    for (let py = 0; py < pooled; py++) {
+      for (let px = 0; px < pooled; px++) {
+        const index = (py * pooled + px) * cout + o;
+        const g = f32x4.splat(f32At(gout, index));
+        const at = load<i32>(arg + (<usize>index << 2));
+        const p = image + (<usize>((2 * py + (at >> 1)) * SIDE + 2 * px + (at & 1)) << 2);
+        r0 = f32x4.relaxed_madd(g, v128.load(p), r0);
+        s0 = f32x4.relaxed_madd(g, v128.load(p, 16), s0);
+        r1 = f32x4.relaxed_madd(g, v128.load(p + rowBytes), r1);
+        s1 = f32x4.relaxed_madd(g, v128.load(p + rowBytes, 16), s1);
+        r2 = f32x4.relaxed_madd(g, v128.load(p + 2 * rowBytes), r2);
+        s2 = f32x4.relaxed_madd(g, v128.load(p + 2 * rowBytes, 16), s2);
+        r3 = f32x4.relaxed_madd(g, v128.load(p + 3 * rowBytes), r3);
+        s3 = f32x4.relaxed_madd(g, v128.load(p + 3 * rowBytes, 16), s3);
+        r4 = f32x4.relaxed_madd(g, v128.load(p + 4 * rowBytes), r4);
+        s4 = f32x4.relaxed_madd(g, v128.load(p + 4 * rowBytes, 16), s4);
+      }
+    }
+    const dw = dwT + (<usize>(o * 40) << 2);
+    v128.store(dw, f32x4.add(v128.load(dw), r0));
+    v128.store(dw, f32x4.add(v128.load(dw, 16), s0), 16);
+    v128.store(dw, f32x4.add(v128.load(dw, 32), r1), 32);
+    v128.store(dw, f32x4.add(v128.load(dw, 48), s1), 48);
+    v128.store(dw, f32x4.add(v128.load(dw, 64), r2), 64);
+    v128.store(dw, f32x4.add(v128.load(dw, 80), s2), 80);
+    v128.store(dw, f32x4.add(v128.load(dw, 96), r3), 96);
+    v128.store(dw, f32x4.add(v128.load(dw, 112), s3), 112);
+    v128.store(dw, f32x4.add(v128.load(dw, 128), r4), 128);
+    v128.store(dw, f32x4.add(v128.load(dw, 144), s4), 144);
+  }
+}
+
+/** weights [k][k·cin][cout] ↔ padded [cout][k][paddedSpan]: toPadded chooses the direction; pad lanes are left alone. */
+function repack(weights: usize, padded: usize, k: i32, cin: i32, cout: i32, toPadded: bool): void {
+  const span = k * cin;
+  const row = paddedSpan(k, cin);
+  for (let o = 0; o < cout; o++) {
+    for (let i = 0; i < k; i++) {
+      for (let t = 0; t < span; t++) {
+        const plain = (i * span + t) * cout + o;
+        const pad = (o * k + i) * row + t;
+        if (toPadded) setF32(padded, pad, f32At(weights, plain));
+        else setF32(weights, plain, f32At(padded, pad));
+      }
+    }
   }
 }
 
@@ -206,11 +268,13 @@ function reluBackward(activation: usize, gradient: usize, count: i32, channels: 
   }
 }
 
-/** Floats of scratch memory gradient() needs for a kernel size and filter counts. */
+/** Floats of scratch memory gradient() needs for a kernel size and filter counts (its layout is in gradient). */
 export function scratchFloats(k: i32, f1: i32, f2: i32): i32 {
   const p1 = (SIDE - k + 1) >> 1;
   const p2 = (p1 - k + 1) >> 1;
-  return 2 * k * k * f1 * f2 + 2 * k * k * f1 + 3 * p1 * p1 * f1 + 3 * p2 * p2 * f2 + 2 * 16;
+  const map1 = p1 * p1 * f1 + 4;
+  const map2 = p2 * p2 * f2 + 4;
+  return 2 * f2 * k * paddedSpan(k, f1) + f1 * k * paddedSpan(k, 1) + 3 * map1 + 3 * map2 + 32 + 3 * max(map1, map2);
 }
 
 /** Parameters of the model: conv1 kernel and bias, conv2 kernel and bias, dense kernel and bias. */
@@ -244,22 +308,26 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
   const gb2 = gw2 + (<usize>(taps2 * f2) << 2);
   const gwd = gb2 + (<usize>f2 << 2);
   const gbd = gwd + (<usize>(flat * CLASSES) << 2);
-  // Scratch (bytes), sized by scratchFloats.
+  // Scratch (bytes), sized by scratchFloats; activation maps get 4 floats of slack for whole-vector rows.
+  const filter2Bytes = <usize>(f2 * k * paddedSpan(k, f1)) << 2;
+  const map1Bytes = <usize>(p1 * p1 * f1 + 4) << 2;
+  const map2Bytes = <usize>(flat + 4) << 2;
   const w2T = scratch;
-  const dw2T = w2T + (<usize>(taps2 * f2) << 2);
-  const dw1T = dw2T + (<usize>(taps2 * f2) << 2);
-  const a1 = dw1T + (<usize>(taps1 * f1) << 2);
-  const arg1 = a1 + (<usize>(p1 * p1 * f1) << 2);
-  const ga1 = arg1 + (<usize>(p1 * p1 * f1) << 2);
-  const a2 = ga1 + (<usize>(p1 * p1 * f1) << 2);
-  const arg2 = a2 + (<usize>flat << 2);
-  const ga2 = arg2 + (<usize>flat << 2);
-  const logits = ga2 + (<usize>flat << 2);
+  const dw2T = w2T + filter2Bytes;
+  const dw1T = dw2T + filter2Bytes;
+  const a1 = dw1T + (<usize>(f1 * k * paddedSpan(k, 1)) << 2);
+  const arg1 = a1 + map1Bytes;
+  const ga1 = arg1 + map1Bytes;
+  const a2 = ga1 + map1Bytes;
+  const arg2 = a2 + map2Bytes;
+  const ga2 = arg2 + map2Bytes;
+  const logits = ga2 + map2Bytes;
   const delta = logits + 64;
+  const list = delta + 64;
 
   memory.fill(grads, 0, <usize>parameterCount(k, f1, f2) << 2);
-  memory.fill(dw2T, 0, <usize>(taps2 * f2 + taps1 * f1) << 2);
-  transpose(w2, taps2, f2, w2T);
+  memory.fill(scratch, 0, a1 - scratch);
+  repack(w2, w2T, k, f1, f2, true);
   const inverseBatch = <f32>1 / <f32>batch;
   let lossSum: f64 = 0;
 
@@ -316,13 +384,14 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
     }
 
     memory.fill(ga1, 0, <usize>(p1 * p1 * f1) << 2);
-    convPoolBackward(a1, p1, f1, w2T, f2, k, p2, ga2, arg2, dw2T, ga1);
+    convPoolBackward(a1, p1, f1, w2T, f2, k, p2, ga2, arg2, dw2T, ga1, list);
     reluBackward(a1, ga1, p1 * p1 * f1, f1, gb1);
-    convPoolBackward(image, SIDE, 1, 0, f1, k, p1, ga1, arg1, dw1T, 0);
+    if (k == 5) firstLayerFilterGradient5(image, f1, p1, ga1, arg1, dw1T);
+    else convPoolBackward(image, SIDE, 1, 0, f1, k, p1, ga1, arg1, dw1T, 0, list);
   }
 
-  transpose(dw2T, f2, taps2, gw2);
-  transpose(dw1T, f1, taps1, gw1);
+  repack(gw2, dw2T, k, f1, f2, false);
+  repack(gw1, dw1T, k, 1, f1, false);
   return lossSum / <f64>batch;
 }
 

@@ -75,7 +75,8 @@ export class CnnKernel {
       grads: take(floats(n)),
       m: take(floats(n)),
       v: take(floats(n)),
-      pixels: take(floats(batch * IMAGE_PIXELS)),
+      // 4 floats of slack: the first conv's backward pass reads whole vectors past a patch's last pixel.
+      pixels: take(floats(batch * IMAGE_PIXELS + 4)),
       labels: take(floats(batch)),
       scratch: take(floats(this.exports.scratchFloats(k, f1, f2))),
     };
