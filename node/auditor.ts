@@ -151,14 +151,21 @@ export class LedgerAuditor implements PeerAuditor {
       await this.#conclude(result);
       return;
     }
-    void this.#keepTrying(committed, parent, deadline);
+    void this.#keepTrying(committed, parent, deadline, deadline + (window / 2) * 1000);
   }
 
-  async #keepTrying(committed: CommittedRound, parent: Checkpoint, deadline: number): Promise<void> {
+  /** Tries again until a verdict (the last try is at `deadline`); a try that fails is retried until the window `closes`, when a verdict is of no use. */
+  async #keepTrying(committed: CommittedRound, parent: Checkpoint, deadline: number, closes: number): Promise<void> {
     const { clock, lifetime, logger } = this.#options;
     for (let attempt = 0; !lifetime.aborted; attempt++) {
+      const now = clock.now();
+      if (now >= closes) {
+        logger.warn({ event: 'audit-abandoned', round: committed.roundId }, `audit of round ${committed.roundId} abandoned: its challenge window closed before it could be judged`);
+        return;
+      }
       try {
-        await clock.sleep(Math.min(backoffDelay(attempt, this.#retry), Math.max(0, deadline - clock.now())), lifetime);
+        const delay = backoffDelay(attempt, this.#retry);
+        await clock.sleep(now < deadline ? Math.min(delay, deadline - now) : delay, lifetime);
         const result = await this.#attempt(committed, parent, { signal: lifetime, deadline });
         if (result !== undefined) return await this.#conclude(result);
       } catch (error) {

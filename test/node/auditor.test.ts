@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { keccak256, toHex, zeroHash, type Address, type Hex } from 'viem';
 import { parseRoundAggregation } from '../../core/audit/index.ts';
 import type { CommittedRound } from '../../core/chain/index.ts';
-import { silentLogger } from '../../core/log/index.ts';
+import { silentLogger, type StructuredLogger } from '../../core/log/index.ts';
 import { currentBackend, evaluate, initBackend, initialParams, resolveModelSpec, type Dataset, type ModelSpecLike } from '../../core/ml/index.ts';
 import { encodeUpdate, signUpdate, updateDigest, type SignedUpdate, type VerdictFields } from '../../core/protocol/index.ts';
 import { CheckpointStore, createCheckpoint, encodeCheckpoint, encodeDelta, genesisCheckpoint, type Checkpoint } from '../../core/tensor/index.ts';
@@ -132,12 +132,25 @@ function committedOf(round: number, result: ProducedRound, parent: Checkpoint): 
 }
 
 function harness(
-  options: { committed?: Partial<CommittedRound>; served?: Checkpoint[]; held?: Checkpoint[]; scorer?: AuditScorer; clock?: Clock; history?: RewardHistory; chainTime?: number } = {},
+  options: {
+    committed?: Partial<CommittedRound>;
+    served?: Checkpoint[];
+    held?: Checkpoint[];
+    scorer?: AuditScorer;
+    clock?: Clock;
+    history?: RewardHistory;
+    chainTime?: number;
+    logger?: StructuredLogger;
+    onGetRound?: (round: number) => void;
+  } = {},
 ): Harness {
   const committed: CommittedRound = { ...committedOf(1, produced, genesis), ...options.committed };
   const rounds = [{ ...committed, roundId: 0, modelHash: genesis.modelHash, rewardsRoot: zeroHash }, committed, committedOf(2, second, produced.checkpoint)];
   const chain: AuditChain = {
-    getRound: async (round) => rounds[round],
+    getRound: async (round) => {
+      options.onGetRound?.(round);
+      return rounds[round];
+    },
     challengeWindow: async () => 10,
     chainTime: async () => options.chainTime ?? 1000,
     ownerOf: async (nodeKey) => ownerOf.get(nodeKey.toLowerCase()),
@@ -151,7 +164,7 @@ function harness(
   const waiting: ((result: AuditResult) => void)[] = [];
   const lifetime = new AbortController();
   const auditor = new LedgerAuditor({
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     chain,
     models: {
       checkpoint: async (hash) => {
@@ -319,6 +332,32 @@ describe('LedgerAuditor', () => {
     assert.match(none.reason, /cumulative rewards of round 1/);
     const lying = await run({ history: history(produced.rewards.map((row, index) => (index === 0 ? { ...row, amount: row.amount + 1n } : row))) });
     assert.equal(lying.verdict, 'abstained', 'rows that do not hash to the committed root are not used');
+  });
+
+  it('a try that keeps failing is retried with backoff, and abandoned without a verdict when the window closes', async () => {
+    const clock = new FakeClock(1_000_000);
+    const warnings: string[] = [];
+    let reads = 0;
+    const { auditor, results, published, peers, archive } = harness({
+      clock,
+      logger: { ...silentLogger, warn: (_fields: object, message: string) => void warnings.push(message) },
+      // Reads of the round before (needed for the rewards) fail, as from a dead RPC endpoint.
+      onGetRound: (round) => {
+        if (round !== 0) return;
+        reads++;
+        throw new Error('connection refused');
+      },
+    });
+    holdAll(archive, updates.slice(0, 2));
+    const missing = updates[2];
+    await auditor.audit(1);
+    peers.served.set(missing.digest.toLowerCase(), encodeUpdate(missing.update, { inline: true }));
+    for (let i = 0; i < 200 && !warnings.some((line) => /abandoned/.test(line)); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok(warnings.some((line) => /abandoned: its challenge window closed/.test(line)), warnings.join('\n'));
+    assert.ok(clock.time >= 1_010_000, 'tried until the window closed');
+    assert.ok(reads < 60, `${reads} reads: retried with backoff, not in a tight loop`);
+    assert.equal(results.length, 0);
+    assert.equal(published.length, 0);
   });
 
   it('stopping the daemon ends an audit waiting for inputs, with no verdict', async () => {
