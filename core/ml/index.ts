@@ -24,3 +24,4 @@ export {
   evaluate,
 } from './train.ts';
 export { type DataParallelOptions, DataParallelTrainer } from './parallel.ts';
+export { trainingEngine } from './stepper.ts';

@@ -33,10 +33,13 @@ export interface TrainingStepper {
  * kernels, and deterministic on a given machine); everything else through tfjs.
  */
 export async function createStepper(spec: ModelSpec, params: Float32Array, rows: number, learningRate: number): Promise<TrainingStepper> {
-  if (spec.name === 'cnn' && cnnKernelServes(spec) && tf.getBackend() === 'wasm') {
-    return new KernelStepper(await kernelFor(spec, rows), params, rows, learningRate);
-  }
+  if (spec.name === 'cnn' && trainingEngine(spec) === 'kernels') return new KernelStepper(await kernelFor(spec, rows), params, rows, learningRate);
   return new TfjsStepper(spec, params, rows, learningRate);
+}
+
+/** What trains `spec` in this thread on the current tfjs backend (see createStepper). */
+export function trainingEngine(spec: ModelSpec): TrainingStepper['engine'] {
+  return spec.name === 'cnn' && cnnKernelServes(spec) && tf.getBackend() === 'wasm' ? 'kernels' : 'tfjs';
 }
 
 /** One kernel instance per shape and batch in each thread (its buffers live in its own memory). */

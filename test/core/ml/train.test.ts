@@ -11,6 +11,7 @@ import {
   ModelSpecError,
   resolveModelSpec,
   shardFor,
+  trainingEngine,
   trainLocal,
   TrainingConfigError,
   type Dataset,
@@ -82,6 +83,21 @@ describe('models and local training', () => {
     const other = await trainLocal({ spec: 'mlp', params, data: shard, config: { ...config, innerSteps: 5, seed: 'other' } });
     assert.deepEqual(first.delta, second.delta);
     assert.notDeepEqual(first.delta, other.delta);
+  });
+
+  it('trains the CNN through core/kernels on wasm when its filter counts are multiples of 4, everything else through tfjs', async () => {
+    assert.equal(trainingEngine(resolveModelSpec('cnn')), 'kernels');
+    assert.equal(trainingEngine(resolveModelSpec({ name: 'cnn', filters: [6, 16] })), 'tfjs');
+    assert.equal(trainingEngine(resolveModelSpec('mlp')), 'tfjs');
+    await initBackend('cpu');
+    try {
+      assert.equal(trainingEngine(resolveModelSpec('cnn')), 'tfjs');
+    } finally {
+      await initBackend('wasm');
+    }
+    const { params } = initialParams({ name: 'cnn', filters: [6, 16] }, 1);
+    const result = await trainLocal({ spec: { name: 'cnn', filters: [6, 16] }, params, data: shard, config: { ...config, innerSteps: 3 } });
+    assert.equal(result.delta.length, params.length);
   });
 
   it('cnn on wasm (gradnet\'s own kernels): reproducible, and the model tfjs trains on the cpu backend', async () => {
