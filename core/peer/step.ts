@@ -60,7 +60,7 @@ function advance(state: PeerState, now: number, updateSubscribers: readonly stri
   }
   if (state.impostor !== null) return settle(state, now, effects);
   const { signed } = state;
-  if (signed === null || signed.round < open.round) {
+  if (signed === null || signedBefore(signed, open.round, open.baseModelHash)) {
     const work = { kind: 'train', round: open.round, baseModelHash: open.baseModelHash } as const;
     return { state: { ...state, work }, effects: [...effects, { type: 'train', round: work.round, baseModelHash: work.baseModelHash }] };
   }
@@ -80,6 +80,17 @@ function advance(state: PeerState, now: number, updateSubscribers: readonly stri
   return { state: { ...state, work: { kind: 'publish', round: signed.round, digest: signed.digest } }, effects: [...effects, publish] };
 }
 
+/**
+ * Whether what this node signed last is for an earlier round than `round` on `baseModelHash`, or
+ * for that round on another base: it has yet to sign for this one. The same round on another base
+ * comes only after a challenge voided rounds and the ledger went back; a second update then is no
+ * equivocation (that is one round AND base, as NodeRegistry.slashEquivocation proves it), and
+ * without it the round would never close.
+ */
+function signedBefore(signed: NonNullable<PeerState['signed']>, round: number, baseModelHash: Hex): boolean {
+  return signed.round < round || (signed.round === round && !sameHash(signed.baseModelHash, baseModelHash));
+}
+
 function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainRead' }>): PeerStepResult {
   if (state.work?.kind !== 'readChain') return ignored(state, event, 'no chain read is in flight');
   const open = { round: event.roundCount + 1, baseModelHash: event.latestModelHash };
@@ -92,7 +103,7 @@ function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainR
   const { trained, signed, impostor } = next;
   if (trained === null) return advance(next, event.now, event.updateSubscribers, effects);
   const stillOpen = open.round === trained.round && sameHash(open.baseModelHash, trained.baseModelHash);
-  if (stillOpen && impostor === null && (signed === null || signed.round < trained.round)) {
+  if (stillOpen && impostor === null && (signed === null || signedBefore(signed, trained.round, trained.baseModelHash))) {
     const work = { kind: 'sign', round: trained.round, baseModelHash: trained.baseModelHash } as const;
     return { state: { ...next, work }, effects: [...effects, { type: 'sign', round: work.round, baseModelHash: work.baseModelHash }] };
   }

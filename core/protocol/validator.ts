@@ -176,7 +176,7 @@ export class GossipValidator {
   private readonly counter: Counter<'kind' | 'outcome' | 'reason'>;
   private readonly firstSeen = new Map<number, Map<Address, SignedUpdate & { digest: Hex }>>();
   /** The first commitment of each node per round: the committed update digest. */
-  private readonly commitmentsSeen = new Map<number, Map<Address, Hex>>();
+  private readonly commitmentsSeen = new Map<number, Map<Address, { digest: Hex; baseModelHash: Hex }>>();
   private readonly evidenceKept: EquivocationEvidence[] = [];
   private readonly maxMessageBytes: number;
   private readonly maxClockSkewMs: number;
@@ -271,10 +271,12 @@ export class GossipValidator {
       // Claimed only once verified (a forged commitment must not take a node's slot), after the
       // last await (two racing through validation cannot both pass).
       const byNode = this.roundMemory(this.commitmentsSeen, commitment.round, context.round);
+      // A commitment on another base is to a round opened again after a challenge: a new slot.
       const claimed = byNode.get(commitment.nodeKey);
-      if (claimed?.toLowerCase() === commitment.updateDigest.toLowerCase()) refuse('duplicate', `commitment to ${claimed} was already seen`);
-      if (claimed !== undefined) refuse('commitment_conflict', `${commitment.nodeKey} committed to ${claimed} in round ${commitment.round} first, not ${commitment.updateDigest}`);
-      byNode.set(commitment.nodeKey, commitment.updateDigest);
+      const sameBase = claimed !== undefined && sameHash(claimed.baseModelHash, commitment.baseModelHash);
+      if (sameBase && sameHash(claimed.digest, commitment.updateDigest)) refuse('duplicate', `commitment to ${claimed.digest} was already seen`);
+      if (sameBase) refuse('commitment_conflict', `${commitment.nodeKey} committed to ${claimed.digest} in round ${commitment.round} first, not ${commitment.updateDigest}`);
+      byNode.set(commitment.nodeKey, { digest: commitment.updateDigest, baseModelHash: commitment.baseModelHash });
       return { commitment, digest: commitmentDigest(commitment, this.options.domain) };
     });
   }
@@ -395,7 +397,9 @@ export class GossipValidator {
   private claimSlot(update: SignedUpdate, digest: Hex, openRound: number): void {
     const byNode = this.roundMemory(this.firstSeen, update.round, openRound);
     const first = byNode.get(update.nodeKey);
-    if (first === undefined) {
+    // Equivocation is two updates for one round AND base (as NodeRegistry.slashEquivocation proves
+    // it): after a challenge voided rounds, a round opens again on another model and takes new ones.
+    if (first === undefined || !sameHash(first.baseModelHash, update.baseModelHash)) {
       byNode.set(update.nodeKey, { ...update, payload: undefined, digest });
       return;
     }
@@ -437,6 +441,10 @@ export class GossipValidator {
     }
     return payload;
   }
+}
+
+function sameHash(a: Hex, b: Hex): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 function sameAddress(a: Address | undefined, b: Address): boolean {

@@ -162,6 +162,15 @@ describe('peer: recovery paths', () => {
     assert.ok(!types([...restored.effects, ...revealed.effects]).includes('train'));
   });
 
+  it('trains and signs again for a round that opened again on another model after a challenge (no equivocation: another base)', () => {
+    const signedOnVoided = { round: 3, baseModelHash: MODEL_1, digest: DIGEST, committedAt: 1, commitHeard: true, revealed: true, sentAt: 2, heard: true, restored: false };
+    const reading: PeerState = { ...initialPeerState(config), auditedThrough: 2, signed: signedOnVoided, work: { kind: 'readChain' } };
+    const back = run([chainRead(5, 1, GENESIS)], reading);
+    assert.ok(!back.effects.some((effect) => effect.type === 'train'), 'round 2 was signed before (by the kept update): nothing to train');
+    const reopened = run([chainRead(6, 2, OTHER_MODEL), { type: 'audited', now: 7, round: 2 }, chainRead(8, 2, OTHER_MODEL)], { ...back.state, base: { modelHash: OTHER_MODEL, parameterCount: 10 }, work: { kind: 'readChain' } });
+    assert.deepEqual(reopened.effects.at(-1), { type: 'train', round: 3, baseModelHash: OTHER_MODEL });
+  });
+
   it('audits a round again when a challenge voided it and it was committed anew', () => {
     // Rounds 1 and 2 audited; a chain read in flight finds the ledger back at round 1.
     const reading: PeerState = { ...initialPeerState(config), auditedThrough: 2, work: { kind: 'readChain' } };

@@ -55,6 +55,16 @@ test('a commitment is accepted once per node and round; a re-sent one is a dupli
   assert.equal(again.outcome, 'accept', 'a re-collected round takes the same commitment again');
 });
 
+test('after a challenge a round opens again on another model: a commitment on the new base takes a new slot', async () => {
+  let current = context(3);
+  const validator = validatorWith(() => current);
+  assert.equal((await validator.validateCommitment(encodeCommitment(await commitmentOf()), { from: alice.address })).outcome, 'accept');
+  const restored = keccak256(toHex('the model the ledger went back to'));
+  current = { ...context(3), baseModelHash: restored };
+  const again = await validator.validateCommitment(encodeCommitment(await commitmentOf(alice, { baseModelHash: restored })), { from: alice.address });
+  assert.equal(again.outcome, 'accept');
+});
+
 test('each invalid commitment gets its reason: late, wrong round or model, forged, relayed under another key, unregistered', async () => {
   const stranger = newNodeKey();
   const good = await commitmentOf();

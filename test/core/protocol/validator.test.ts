@@ -111,6 +111,19 @@ test('a duplicate is ignored; a second different update in the round is equivoca
   assert.equal(await verifyEquivocationEvidence({ ...evidence, second: evidence.first }, DOMAIN), false);
 });
 
+test('after a challenge a round opens again on another model: an update on the new base is no equivocation', async () => {
+  let current = context(3);
+  const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: () => false });
+  assert.equal((await validator.validateUpdate(inline(await makeUpdate(alice)), { from: alice.address })).outcome, 'accept');
+  const restored = keccak256(toHex('the model the ledger went back to'));
+  current = { ...context(3), baseModelHash: restored };
+  const again = await validator.validateUpdate(inline(await makeUpdate(alice, { baseModelHash: restored, samples: 300 })), { from: alice.address });
+  assert.equal(again.outcome, 'accept', again.outcome === 'accept' ? '' : again.detail);
+  assert.equal(validator.evidence().length, 0);
+  const twice = await validator.validateUpdate(inline(await makeUpdate(alice, { baseModelHash: restored, samples: 400 })), { from: alice.address });
+  assert.equal(twice.reason, 'equivocation', 'two on the same base still are');
+});
+
 test('heartbeats need their own key and registration; announcements need a coordinator', async () => {
   const coordinator = newNodeKey();
   const validator = makeValidator(directory, 3, [coordinator.address]);
