@@ -336,14 +336,21 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
     convPoolForward(image, SIDE, 1, w1, b1, f1, k, p1, a1, arg1);
     convPoolForward(a1, p1, f1, w2, b2, f2, k, p2, a2, arg2);
 
-    // Dense layer and softmax cross-entropy.
-    for (let j = 0; j < CLASSES; j++) setF32(logits, j, f32At(bd, j));
+    // Dense layer and softmax cross-entropy: a row of the dense kernel is 10 floats, two f32x4
+    // and a half (load64_zero / store64_lane), so no lane reaches into the next row.
+    let l0 = v128.load(bd);
+    let l1 = v128.load(bd, 16);
+    let l2 = v128.load64_zero(bd, 32);
     for (let q = 0; q < flat; q++) {
-      const a = f32At(a2, q);
-      if (a == 0) continue;
+      const a = v128.load32_splat(a2 + (<usize>q << 2));
       const row = wd + (<usize>(q * CLASSES) << 2);
-      for (let j = 0; j < CLASSES; j++) setF32(logits, j, f32At(logits, j) + a * f32At(row, j));
+      l0 = f32x4.relaxed_madd(a, v128.load(row), l0);
+      l1 = f32x4.relaxed_madd(a, v128.load(row, 16), l1);
+      l2 = f32x4.relaxed_madd(a, v128.load64_zero(row, 32), l2);
     }
+    v128.store(logits, l0);
+    v128.store(logits, l1, 16);
+    v128.store(logits, l2, 32);
     let top = f32At(logits, 0);
     for (let j = 1; j < CLASSES; j++) top = max(top, f32At(logits, j));
     let total: f32 = 0;
@@ -360,21 +367,21 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
       setF32(delta, j, g);
       setF32(gbd, j, f32At(gbd, j) + g);
     }
+    const d0 = v128.load(delta);
+    const d1 = v128.load(delta, 16);
+    const d2 = v128.load64_zero(delta, 32);
+    const zero = f32x4.splat(0);
     for (let q = 0; q < flat; q++) {
-      const a = f32At(a2, q);
-      if (a == 0) {
-        setF32(ga2, q, 0);
-        continue;
-      }
+      const a = v128.load32_splat(a2 + (<usize>q << 2));
       const row = wd + (<usize>(q * CLASSES) << 2);
       const grow = gwd + (<usize>(q * CLASSES) << 2);
-      let back: f32 = 0;
-      for (let j = 0; j < CLASSES; j++) {
-        const g = f32At(delta, j);
-        setF32(grow, j, f32At(grow, j) + a * g);
-        back += f32At(row, j) * g;
-      }
-      setF32(ga2, q, back);
+      v128.store(grow, f32x4.relaxed_madd(a, d0, v128.load(grow)));
+      v128.store(grow, f32x4.relaxed_madd(a, d1, v128.load(grow, 16)), 16);
+      v128.store64_lane(grow, f32x4.relaxed_madd(a, d2, v128.load64_zero(grow, 32)), 0, 32);
+      const dot = f32x4.relaxed_madd(v128.load(row), d0, f32x4.relaxed_madd(v128.load(row, 16), d1, f32x4.mul(v128.load64_zero(row, 32), d2)));
+      const back = f32x4.extract_lane(dot, 0) + f32x4.extract_lane(dot, 1) + (f32x4.extract_lane(dot, 2) + f32x4.extract_lane(dot, 3));
+      // ReLU's derivative: no gradient through an activation that is zero.
+      setF32(ga2, q, v128.any_true(f32x4.gt(a, zero)) ? back : <f32>0);
     }
     for (let q = 0; q < flat; q += f2) {
       for (let c = 0; c < f2; c += 4) {
