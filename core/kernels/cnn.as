@@ -138,59 +138,87 @@ function paddedSpan(k: i32, cin: i32): i32 {
  * non-zero g goes to the window's argmax pixel only, adding g·patch to dwT [cout][k][padded span]
  * and, when gin is not 0, g·wT[o] to gin [inSide][inSide][cin] (wT laid out like dwT, zero in
  * its pad lanes, so the pad adds nothing to gin). Rows are whole vectors: the pad lanes of dwT
- * collect products with the pixels right of the patch and are never read. The non-zero entries
- * are first listed without branching (ReLU zeroes about half, at random, which a branch would
- * mispredict), then scattered. `list` holds 3 words per pooled output.
+ * collect products with the pixels right of the patch and are never read.
+ *
+ * The non-zero entries are first listed per output channel without branching (ReLU zeroes about
+ * half, at random, which a branch would mispredict). A channel's filter gradient is then summed
+ * over its entries in registers, five vectors of a row at a time, and stored once. `list` holds
+ * 2 words per pooled output and cout + 1 more.
  */
 function convPoolBackward(input: usize, inSide: i32, cin: i32, wT: usize, cout: i32, k: i32, pooled: i32, gout: usize, arg: usize, dwT: usize, gin: usize, list: usize): void {
   const vectors = paddedSpan(k, cin) >> 2;
   const rowBytes = <usize>(inSide * cin) << 2;
   const paddedRowBytes = <usize>vectors << 4;
   const filterBytes = <usize>k * paddedRowBytes;
+  const starts = list + (<usize>(pooled * pooled * cout) << 3);
   let count = 0;
-  for (let py = 0; py < pooled; py++) {
-    for (let px = 0; px < pooled; px++) {
-      for (let o = 0; o < cout; o++) {
+  for (let o = 0; o < cout; o++) {
+    store<i32>(starts + (<usize>o << 2), count);
+    for (let py = 0; py < pooled; py++) {
+      for (let px = 0; px < pooled; px++) {
         const index = (py * pooled + px) * cout + o;
         const g = f32At(gout, index);
         const at = load<i32>(arg + (<usize>index << 2));
-        const entry = list + <usize>count * 12;
+        const entry = list + (<usize>count << 3);
         store<u32>(entry, <u32>(((2 * py + (at >> 1)) * inSide + 2 * px + (at & 1)) * cin) << 2);
         store<f32>(entry, g, 4);
-        store<u32>(entry, <u32>(<usize>o * filterBytes), 8);
         count += i32(g != 0);
       }
     }
   }
-  for (let e = 0; e < count; e++) {
-    const entry = list + <usize>e * 12;
-    const offset = <usize>load<u32>(entry);
-    const gv = f32x4.splat(load<f32>(entry, 4));
-    const filter = <usize>load<u32>(entry, 8);
-    let patch = input + offset;
-    let dw = dwT + filter;
-    if (gin != 0) {
-      let gp = gin + offset;
-      let w = wT + filter;
-      for (let i = 0; i < k; i++) {
-        for (let v = 0; v < vectors; v++) {
-          const b = <usize>v << 4;
-          v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
-          v128.store(gp + b, f32x4.relaxed_madd(gv, v128.load(w + b), v128.load(gp + b)));
+  store<i32>(starts + (<usize>cout << 2), count);
+  for (let o = 0; o < cout; o++) {
+    const first = load<i32>(starts + (<usize>o << 2));
+    const last = load<i32>(starts + (<usize>(o + 1) << 2));
+    let dw = dwT + <usize>o * filterBytes;
+    for (let i = 0; i < k; i++) {
+      const rowOffset = <usize>i * rowBytes;
+      let v = 0;
+      for (; v + 5 <= vectors; v += 5) {
+        let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0, s4 = s0;
+        const column = rowOffset + (<usize>v << 4);
+        for (let e = first; e < last; e++) {
+          const entry = list + (<usize>e << 3);
+          const p = input + <usize>load<u32>(entry) + column;
+          const g = v128.load32_splat(entry, 4);
+          s0 = f32x4.relaxed_madd(g, v128.load(p), s0);
+          s1 = f32x4.relaxed_madd(g, v128.load(p, 16), s1);
+          s2 = f32x4.relaxed_madd(g, v128.load(p, 32), s2);
+          s3 = f32x4.relaxed_madd(g, v128.load(p, 48), s3);
+          s4 = f32x4.relaxed_madd(g, v128.load(p, 64), s4);
         }
-        patch += rowBytes;
-        gp += rowBytes;
-        dw += paddedRowBytes;
-        w += paddedRowBytes;
+        const d = dw + (<usize>v << 4);
+        v128.store(d, f32x4.add(v128.load(d), s0));
+        v128.store(d, f32x4.add(v128.load(d, 16), s1), 16);
+        v128.store(d, f32x4.add(v128.load(d, 32), s2), 32);
+        v128.store(d, f32x4.add(v128.load(d, 48), s3), 48);
+        v128.store(d, f32x4.add(v128.load(d, 64), s4), 64);
       }
-    } else {
-      for (let i = 0; i < k; i++) {
-        for (let v = 0; v < vectors; v++) {
-          const b = <usize>v << 4;
-          v128.store(dw + b, f32x4.relaxed_madd(gv, v128.load(patch + b), v128.load(dw + b)));
+      for (; v < vectors; v++) {
+        let s0 = f32x4.splat(0);
+        const column = rowOffset + (<usize>v << 4);
+        for (let e = first; e < last; e++) {
+          const entry = list + (<usize>e << 3);
+          s0 = f32x4.relaxed_madd(v128.load32_splat(entry, 4), v128.load(input + <usize>load<u32>(entry) + column), s0);
         }
-        patch += rowBytes;
-        dw += paddedRowBytes;
+        const d = dw + (<usize>v << 4);
+        v128.store(d, f32x4.add(v128.load(d), s0));
+      }
+      dw += paddedRowBytes;
+    }
+    if (gin == 0) continue;
+    const w = wT + <usize>o * filterBytes;
+    for (let e = first; e < last; e++) {
+      const entry = list + (<usize>e << 3);
+      const gv = v128.load32_splat(entry, 4);
+      let gp = gin + <usize>load<u32>(entry);
+      let wr = w;
+      for (let i = 0; i < k; i++) {
+        for (let b: usize = 0; b < paddedRowBytes; b += 16) {
+          v128.store(gp + b, f32x4.relaxed_madd(gv, v128.load(wr + b), v128.load(gp + b)));
+        }
+        gp += rowBytes;
+        wr += paddedRowBytes;
       }
     }
   }
@@ -274,7 +302,7 @@ export function scratchFloats(k: i32, f1: i32, f2: i32): i32 {
   const p2 = (p1 - k + 1) >> 1;
   const map1 = p1 * p1 * f1 + 4;
   const map2 = p2 * p2 * f2 + 4;
-  return 2 * f2 * k * paddedSpan(k, f1) + f1 * k * paddedSpan(k, 1) + 3 * map1 + 3 * map2 + 32 + 3 * max(map1, map2);
+  return 2 * f2 * k * paddedSpan(k, f1) + f1 * k * paddedSpan(k, 1) + 3 * map1 + 3 * map2 + 32 + 2 * max(map1, map2) + max(f1, f2) + 1;
 }
 
 /** Parameters of the model: conv1 kernel and bias, conv2 kernel and bias, dense kernel and bias. */
