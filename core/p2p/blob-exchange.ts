@@ -4,6 +4,7 @@ import { bytesToHex, hexToBytes, type Hex } from 'viem';
 import { BlobRequest, BlobResponse, contentHash } from '../protocol/index.ts';
 import type { BlobSource } from './blob-store.ts';
 import { BlobFetchError, P2PConfigError, type BlobFailure } from './errors.ts';
+import { shuffle } from './mesh.ts';
 
 export const BLOB_PROTOCOL = '/gradnet/blob/1';
 
@@ -26,7 +27,7 @@ export interface BlobExchangeOptions {
 
 export interface FetchBlobOptions {
   signal?: AbortSignal;
-  /** Peers to ask, in order; default: every connected peer. */
+  /** Peers to ask, in order; default: every connected peer, in random order. */
   peers?: PeerId[];
   /** Refuse blobs above this many bytes before receiving them. Default: the node's maxBlobBytes. */
   maxBytes?: number;
@@ -98,7 +99,9 @@ export class BlobExchange {
   async fetch(hash: Hex, options: FetchBlobOptions = {}): Promise<Uint8Array> {
     const maxBytes = Math.min(options.maxBytes ?? this.maxBlobBytes, this.maxBlobBytes);
     const verify = options.verify ?? ((bytes: Uint8Array) => contentHash(bytes) === hash.toLowerCase());
-    const peers = options.peers ?? this.libp2p.getPeers();
+    // Connected peers in random order, so fetches of a popular blob (the new model) spread over
+    // everyone holding it instead of all landing on the first connection (the coordinator).
+    const peers = options.peers ?? shuffle(this.libp2p.getPeers());
     const attempts: { peer: string; failure: BlobFailure; detail: string }[] = [];
     for (const peer of peers) {
       options.signal?.throwIfAborted();

@@ -4,10 +4,14 @@ import { yamux } from '@chainsafe/libp2p-yamux';
 import { privateKeyFromRaw } from '@libp2p/crypto/keys';
 import { gossipsub, StrictSign, TopicValidatorResult, type GossipSub, type Message } from '@libp2p/gossipsub';
 import { createTopicScoreParams } from '@libp2p/gossipsub/score';
+import { autoNAT } from '@libp2p/autonat';
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
+import { dcutr } from '@libp2p/dcutr';
 import { identify } from '@libp2p/identify';
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { ping } from '@libp2p/ping';
+import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
 import { tcp } from '@libp2p/tcp';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
@@ -43,13 +47,28 @@ import {
 } from '../protocol/index.ts';
 import { BlobExchange, type BlobExchangeOptions, type FetchBlobOptions } from './blob-exchange.ts';
 import { MemoryBlobStore, type BlobSource } from './blob-store.ts';
+import { MeshKeeper, type MeshOptions } from './mesh.ts';
 import { NodeNotRunningError, P2PConfigError, PublishError } from './errors.ts';
 
 export interface GradnetNodeOptions {
   /** The 32-byte secp256k1 node key: libp2p identity and registered Ethereum node key at once. */
   privateKey: Hex | Uint8Array;
-  /** Multiaddrs to listen on. Default `/ip4/127.0.0.1/tcp/0`. */
+  /**
+   * Multiaddrs to listen on. Default `/ip4/127.0.0.1/tcp/0`. Add `/p2p-circuit` to be reachable
+   * through a relay when behind NAT (a reservation on a relaying peer; DCUtR then punches a hole).
+   */
   listen?: string[];
+  /** Multiaddrs others should dial instead of the listen addresses, e.g. a public address forwarded to this host. */
+  announce?: string[];
+  /** How many connections to keep and how often to top them up from discovered peers. */
+  mesh?: MeshOptions;
+  /** How often this node announces its addresses on the deployment's discovery topic. Default 5 s. */
+  discoveryIntervalMs?: number;
+  /**
+   * Offer Circuit Relay v2 to peers behind NAT (reservations, each relayed connection limited in
+   * time and bytes: it carries hole punching, not traffic). Default: offered, 16 reservations.
+   */
+  relay?: { serve: boolean; maxReservations?: number };
   /** Multiaddrs with `/p2p/<peer id>` dialled at start and re-dialled while disconnected. */
   bootstrap?: string[];
   chainId: number;
@@ -109,7 +128,12 @@ export interface SignalOption {
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const EMPTY = new Uint8Array(0);
 
-type Services = { pubsub: GossipSub; identify: unknown; ping: unknown };
+type Services = { pubsub: GossipSub; identify: unknown; ping: unknown; autoNAT: unknown; dcutr: unknown; relay?: unknown };
+
+/** The discovery topic of one deployment: nodes announce their addresses on it (pubsub peer discovery). */
+export function discoveryTopic(topics: GradnetTopics): string {
+  return topics.heartbeat.replace(/\/heartbeat$/, '/peers');
+}
 
 /**
  * A gradnet peer on libp2p: TCP + noise + yamux, identify, ping, gossipsub with validating topic
@@ -123,6 +147,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   private libp2pNode?: Libp2p<Services>;
   private exchange?: BlobExchange;
   private redialTimer?: NodeJS.Timeout;
+  private mesh?: MeshKeeper;
   private lifetime = new AbortController();
 
   constructor(private readonly options: GradnetNodeOptions) {
@@ -132,7 +157,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     this.topics = gradnetTopics(options.chainId, options.ledger);
     this.address = nodeKeyAddress(options.privateKey);
     this.blobs = new MemoryBlobStore(options.memoryBlobBytes);
-    for (const address of [...(options.listen ?? []), ...(options.bootstrap ?? [])]) parseMultiaddr(address);
+    for (const address of [...(options.listen ?? []), ...(options.announce ?? []), ...(options.bootstrap ?? [])]) parseMultiaddr(address);
   }
 
   get running(): boolean {
@@ -153,10 +178,15 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     if (this.running) return;
     this.lifetime = new AbortController();
     const topics = Object.values(this.topics);
+    const peersTopic = discoveryTopic(this.topics);
+    const relay = this.options.relay ?? { serve: true };
     const node = await createLibp2p<Services>({
       privateKey: privateKeyFromRaw(nodeKeyBytes(this.options.privateKey)),
-      addresses: { listen: this.options.listen ?? DEFAULT_LISTEN },
-      transports: [tcp()],
+      addresses: { listen: this.options.listen ?? DEFAULT_LISTEN, announce: this.options.announce },
+      // The relay transport dials and accepts relayed connections (and reserves a slot when
+      // `/p2p-circuit` is listened on); DCUtR then upgrades them to direct ones.
+      transports: [tcp(), circuitRelayTransport()],
+      peerDiscovery: [pubsubPeerDiscovery({ interval: this.options.discoveryIntervalMs ?? 5000, topics: [peersTopic] })],
       connectionEncrypters: [noise()],
       // A stream window larger than the largest gossip message (1 MiB) lets a message go out
       // in one flight instead of stalling on window updates from a busy receiver.
@@ -173,12 +203,17 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       services: {
         identify: identify(),
         ping: ping(),
+        autoNAT: autoNAT(),
+        dcutr: dcutr(),
+        ...(relay.serve ? { relay: circuitRelayServer({ reservations: { maxReservations: relay.maxReservations ?? 16 } }) } : {}),
         pubsub: gossipsub({
           globalSignaturePolicy: StrictSign,
           emitSelf: false,
           allowPublishToZeroTopicPeers: true,
           floodPublish: true,
-          allowedTopics: topics,
+          // Pruned peers learn others to graft from (peer exchange), which the mesh keeper dials.
+          doPX: true,
+          allowedTopics: [...topics, peersTopic],
           maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
           // Recognise copies of a message before gossipsub verifies its signature again (each
           // node gets one copy per neighbour): author, sequence number and signature identify
@@ -221,6 +256,8 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       const interval = this.options.redialIntervalMs ?? 5000;
       this.redialTimer = setInterval(() => void this.redialBootstrap(), interval);
       this.redialTimer.unref();
+      this.mesh = new MeshKeeper(node, this.lifetime.signal, this.options.mesh);
+      this.mesh.start();
     } catch (error) {
       await this.stop();
       throw error;
@@ -229,6 +266,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
 
   async stop(): Promise<void> {
     clearInterval(this.redialTimer);
+    this.mesh?.stop();
     this.lifetime.abort(new Error('gradnet node stopped'));
     const node = this.libp2pNode;
     if (node === undefined) return;

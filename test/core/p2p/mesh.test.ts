@@ -1,0 +1,84 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createGossipValidator, type ValidationContext } from '../../../core/protocol/index.ts';
+import { createGradnetNode, type GradnetNode, type UpdateEvent } from '../../../core/p2p/index.ts';
+import { BASE_MODEL, DOMAIN, LEDGER, MemoryDirectory, makeUpdate, newNodeKey, smallDelta, type TestNode } from '../protocol/fixtures.ts';
+
+const PARAMETERS = 1000;
+const current: ValidationContext = { round: 3, baseModelHash: BASE_MODEL, parameterCount: PARAMETERS, maxNorm: 10 };
+const directory = new MemoryDirectory();
+
+interface Peer {
+  key: TestNode;
+  node: GradnetNode;
+  updates: UpdateEvent[];
+}
+
+async function startPeer(bootstrap?: string[]): Promise<Peer> {
+  const key = newNodeKey();
+  directory.active.add(key.address);
+  const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: () => false });
+  const node = createGradnetNode({
+    privateKey: key.privateKey,
+    chainId: DOMAIN.chainId,
+    ledger: LEDGER,
+    validator,
+    bootstrap,
+    discoveryIntervalMs: 500,
+    mesh: { targetConnections: 4, intervalMs: 300 },
+  });
+  await node.start({ signal: AbortSignal.timeout(30_000) });
+  const updates: UpdateEvent[] = [];
+  node.on('update', (event) => updates.push(event));
+  return { key, node, updates };
+}
+
+async function until(condition: () => boolean, what: () => string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
+  let hub: Peer;
+  const spokes: Peer[] = [];
+
+  before(async () => {
+    hub = await startPeer();
+    for (let i = 0; i < 4; i++) spokes.push(await startPeer(hub.node.multiaddrs()));
+  });
+
+  after(async () => {
+    await Promise.allSettled([hub, ...spokes].map((peer) => peer.node.stop()));
+  });
+
+  test('peers that only knew the hub discover and connect to each other', async () => {
+    const spokeIds = new Set(spokes.map((peer) => peer.node.peerId));
+    const otherSpokes = (peer: Peer): number => peer.node.connectedPeers().filter((id) => spokeIds.has(id)).length;
+    await until(
+      () => spokes.every((peer) => otherSpokes(peer) >= 2),
+      () => `spoke-to-spoke connections (${spokes.map(otherSpokes).join(', ')})`,
+    );
+  });
+
+  test('with the hub gone, an update still reaches every peer and a blob is fetched from a peer that holds it', async () => {
+    await hub.node.stop();
+    const [sender, ...receivers] = spokes;
+    await until(() => receivers.every((peer) => peer.node.topicPeers('update').includes(sender.node.peerId) || peer.node.topicPeers('update').length >= 2), () => 'topic peers without the hub');
+    // gossipsub's heartbeat (1 s) re-grafts the mesh around the missing hub.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const update = await makeUpdate(sender.key, { delta: smallDelta(1, PARAMETERS) });
+    await sender.node.publishUpdate(update);
+    await until(() => receivers.every((peer) => peer.updates.some((event) => event.update.payloadDigest === update.payloadDigest)), () => 'the update at every peer');
+
+    const hash = sender.node.putBlob(new TextEncoder().encode('held by one spoke only'));
+    const holders = receivers.filter((peer) => peer.node.connectedPeers().includes(sender.node.peerId));
+    assert.ok(holders.length > 0, 'some spoke is connected to the sender');
+    for (const peer of holders) {
+      const bytes = await peer.node.fetchBlob(hash, { signal: AbortSignal.timeout(10_000) });
+      assert.equal(new TextDecoder().decode(bytes), 'held by one spoke only');
+    }
+  });
+});
