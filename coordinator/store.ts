@@ -726,17 +726,17 @@ export class CoordinatorStore implements RoundJournal {
    * A challenge voided rounds `fromRound` onwards on chain: they are copied to voided_rounds,
    * their rewards and scores go, rounds after `fromRound` leave the rounds table, and `fromRound`
    * is open again on its own base (the chain's head now) with its accepted updates kept, since
-   * the nodes that signed them never sign that round again. The accepted updates of later rounds
-   * stay too: `replayableUpdates` hands them back if their round opens again on the same base.
-   * Returns the committed rounds it voided.
+   * the nodes that signed them never sign that round again. The commitments and accepted updates
+   * of later rounds stay too: `keptFromVoid` hands them back if their round opens again on the
+   * same base. Returns the committed rounds it voided.
    */
   markRoundsVoided(fromRound: number, nowMs: number): number[] {
     return this.transaction(() => {
       const voided = this.all("SELECT round FROM rounds WHERE round >= ? AND state = 'committed' ORDER BY round", [fromRound]).map((row) => Number(row.round));
-      this.run(
-        "INSERT INTO voided_rounds (round, base_hash, model_hash, rewards_root, tx_hash, voided_ms) SELECT round, base_hash, model_hash, rewards_root, tx_hash, ? FROM rounds WHERE round >= ? AND state = 'committed'",
-        [nowMs, fromRound],
-      );
+      this.run('INSERT INTO voided_rounds (round, base_hash, model_hash, rewards_root, tx_hash, voided_ms) SELECT round, base_hash, model_hash, rewards_root, tx_hash, ? FROM rounds WHERE round >= ?', [
+        nowMs,
+        fromRound,
+      ]);
       this.run('DELETE FROM rewards WHERE round >= ?', [fromRound]);
       this.run('UPDATE updates SET score = NULL WHERE round >= ?', [fromRound]);
       this.run('DELETE FROM rounds WHERE round > ?', [fromRound]);
@@ -750,7 +750,7 @@ export class CoordinatorStore implements RoundJournal {
     });
   }
 
-  /** Voided rounds as they were committed, newest void first. */
+  /** Rounds a void took back (committed ones with their model, open ones without), newest void first. */
   voidedRounds(): { round: number; baseHash: Hex; modelHash: Hex | null; rewardsRoot: Hex | null; txHash: Hex | null; voidedMs: number }[] {
     return this.all('SELECT * FROM voided_rounds ORDER BY voided_ms DESC, round').map((row) => ({
       round: Number(row.round),
@@ -763,17 +763,22 @@ export class CoordinatorStore implements RoundJournal {
   }
 
   /**
-   * The accepted updates of `round` that were kept from before a void and fit it as it opens on
-   * `baseHash`: handed back to the round, since gossip drops their re-sends as duplicates. Those
-   * on another base can never join it and are rejected (reason `voided_base`).
+   * What the journal kept of `round` from before a void, now that the round opens again on
+   * `baseHash`: nothing unless a void took the round back. When the round had that same base,
+   * its commitments and accepted updates, for the round to take back: the nodes that sent them
+   * never sign that round again, and gossip drops their re-sends as duplicates. When it had
+   * another base they can never join it: commitments deleted, updates rejected (`voided_base`).
    */
-  replayableUpdates(round: number, baseHash: Hex): AcceptedUpdateRow[] {
+  keptFromVoid(round: number, baseHash: Hex): { commitments: AcceptedCommitment[]; updates: AcceptedUpdateRow[] } {
     return this.transaction(() => {
-      const fits = (update: AcceptedUpdateRow): boolean => update.baseHash?.toLowerCase() === baseHash.toLowerCase();
-      const accepted = this.acceptedUpdates(round);
-      const stale = accepted.filter((update) => !fits(update)).map((update) => update.digest);
-      if (stale.length > 0) this.rejectAcceptedUpdates(round, 'voided_base', stale);
-      return accepted.filter(fits);
+      const voided = this.get('SELECT base_hash FROM voided_rounds WHERE round = ? ORDER BY voided_ms DESC LIMIT 1', [round]);
+      if (voided === undefined) return { commitments: [], updates: [] };
+      if (String(voided.base_hash).toLowerCase() !== baseHash.toLowerCase()) {
+        this.run('DELETE FROM commitments WHERE round = ?', [round]);
+        this.rejectAcceptedUpdates(round, 'voided_base');
+        return { commitments: [], updates: [] };
+      }
+      return { commitments: this.acceptedCommitments(round), updates: this.acceptedUpdates(round) };
     });
   }
 

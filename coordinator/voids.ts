@@ -137,21 +137,24 @@ export class VoidFollower {
   }
 
   /**
-   * Round `round` just opened on `baseHash`: if the store kept accepted updates of that round from
-   * before a void (the round was collecting, or committed and voided, on this same model), the
-   * round takes them back the way a restart would, since the nodes that sent them never sign
-   * that round again and gossip drops their re-sends as duplicates.
+   * Round `round` just opened on `baseHash`: if the store kept its commitments and updates from
+   * before a void (it was collecting, or committed and voided, on this same model), the round
+   * takes them back the way a restart would, since the nodes that sent them never sign that
+   * round again and gossip drops their re-sends as duplicates.
    */
   resumeKept(round: number, baseHash: Hex): void {
-    const kept = this.ports.store.replayableUpdates(round, baseHash);
+    const kept = this.ports.store.keptFromVoid(round, baseHash);
+    const digests = [...kept.commitments, ...kept.updates].map((entry) => entry.digest.toLowerCase());
+    if (digests.length === 0) return;
+    // Effects run after the step that made them: a round restarted from the journal may hold them, or be aggregating them, already.
     const state = this.ports.state();
-    const held = new Set(state.phase === 'collecting' && state.round === round ? state.updates.map((update) => update.digest.toLowerCase()) : []);
-    // The restart opens the round again, which lands here again: once it holds them (or has
-    // tried once: an update whose commitment is gone cannot join), there is nothing more to do.
+    if (state.phase !== 'idle' && state.phase !== 'collecting' && state.round === round) return;
+    const held = new Set(state.phase === 'collecting' && state.round === round ? [...state.commitments, ...state.updates].map((entry) => entry.digest.toLowerCase()) : []);
+    // Once per opening: an entry that cannot join (say, an update whose commitment is gone) must not restart it over and over.
     const attempt = `${round}:${baseHash.toLowerCase()}`;
-    if (kept.every((update) => held.has(update.digest.toLowerCase())) || this.resumed === attempt) return;
+    if (digests.every((digest) => held.has(digest)) || this.resumed === attempt) return;
     this.resumed = attempt;
-    this.ports.logger.info({ round, updates: kept.length }, `round ${round} opened again on the same model after a void: taking back the ${kept.length} updates it had`);
+    this.ports.logger.info({ round, commitments: kept.commitments.length, updates: kept.updates.length }, `round ${round} opened again on the same model after a void: taking back what it had`);
     this.ports.track(this.restart());
   }
 

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Hex } from 'viem';
 import { waitFor } from '../../core/process/index.ts';
+import type { RoundState } from '../../core/round/index.ts';
 import { RoundRunner } from '../../coordinator/runner.ts';
+import { VoidFollower } from '../../coordinator/voids.ts';
 import { CoordinatorStore } from '../../coordinator/store.ts';
 import { GENESIS, runnerFixture, type RunnerFixture } from './fakes.ts';
 import { address, hash, result, update } from './rows.ts';
@@ -65,13 +67,21 @@ describe('coordinator store: voided rounds', () => {
     assert.deepEqual(store.rewardRowsAsOf(3).map((row) => row.round), [1], 'no reward of a voided round counts');
   });
 
-  it('hands back the kept updates of a round that opens again on their base, and rejects those on another base', () => {
-    const { store } = runnerFixture();
-    const same = accepted(store, 4, 1, MODEL(3));
-    const other = accepted(store, 4, 2, hash(0xdead));
-    assert.deepEqual(store.replayableUpdates(4, MODEL(3)).map((row) => row.digest), [same]);
-    assert.deepEqual(store.acceptedUpdates(4).map((row) => row.digest), [same]);
-    assert.equal(store.roundUpdates(4).find((row) => row.digest === other)?.reason, 'voided_base');
+  it('hands back what a voided round kept when it opens again on the same base, and drops it on another base', () => {
+    const fixture = runnerFixture();
+    committedRounds(fixture, 3);
+    const { store } = fixture;
+    const update = accepted(store, 4, 1, MODEL(3));
+    store.openRound(4, MODEL(3), Date.now());
+    assert.deepEqual(store.keptFromVoid(4, MODEL(3)), { commitments: [], updates: [] }, 'nothing is kept of a round no void took back');
+    store.markRoundsVoided(3, Date.now());
+
+    const kept = store.keptFromVoid(4, MODEL(3));
+    assert.deepEqual(kept.commitments.map((entry) => entry.digest), [update]);
+    assert.deepEqual(kept.updates.map((entry) => entry.digest), [update]);
+    assert.deepEqual(store.keptFromVoid(4, hash(0xdead)), { commitments: [], updates: [] }, 'another base: nothing to take back');
+    assert.deepEqual(store.acceptedCommitments(4), []);
+    assert.equal(store.roundUpdates(4).find((row) => row.digest === update)?.reason, 'voided_base');
   });
 });
 
@@ -95,7 +105,7 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     assert.deepEqual(collecting(runner), { round: 2, baseHash: MODEL(1), updates: 2 });
     assert.deepEqual(fixture.gossip.admitted, { round: 2, baseHash: MODEL(1), reveal: false });
     assert.deepEqual(fixture.gossip.roundOpens.at(-1)?.round, 2);
-    assert.deepEqual(fixture.store.voidedRounds().map((row) => row.round), [2]);
+    assert.deepEqual(fixture.store.voidedRounds().map((row) => [row.round, row.modelHash]), [[2, MODEL(2)], [3, null]]);
     assert.equal(fixture.store.getRound(3), null);
     assert.equal(runner.status().halted, null);
   });
@@ -117,7 +127,7 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     assert.deepEqual(collecting(runner), { round: 2, baseHash: MODEL(1), updates: 0 });
   });
 
-  it('takes back the kept updates of a later voided round when it opens again on the same model', async () => {
+  it('takes back the kept commitments and updates of a later voided round when it opens again on the same model', async () => {
     const fixture = runnerFixture({ ...POLL, round: { quorum: 2, deadlineMs: 60_000, maxWaitMs: 120_000, closeWhenAllReported: false } });
     committedRounds(fixture, 2);
     await holdCheckpoint(fixture, MODEL(2));
@@ -125,6 +135,8 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     // from the same updates, comes out the same.
     accepted(fixture.store, 3, 1, MODEL(2));
     accepted(fixture.store, 3, 2, MODEL(2));
+    // A third node had only committed: its update waits for a reveal, and its commitment is never re-taken from gossip.
+    fixture.store.insertCommitment({ round: 3, nodeKey: address(3), updateDigest: hash(0x5333), signature: hash(7), receivedMs: 1, peerId: null });
     fixture.store.openRound(3, MODEL(2), Date.now());
     fixture.chain.voidFrom(2);
     fixture.store.markRoundsVoided(2, Date.now());
@@ -139,6 +151,8 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     await new Promise((resolve) => setTimeout(resolve, 200));
     await runner.stop();
     assert.deepEqual(collecting(runner), { round: 3, baseHash: MODEL(2), updates: 2 });
+    const state = runner.roundState();
+    assert.equal(state.phase === 'collecting' ? state.commitments.length : 0, 3, 'the commitment without its update is taken back too');
     assert.equal(opened, 0, 'taken back once, not restarted over and over');
   });
 
@@ -173,6 +187,30 @@ describe('coordinator runner after a void (fake chain, in-memory store)', () => 
     await runner.start({ type: 'resumeCommit', now: Date.now(), round: 2, baseHash: MODEL(1), modelHash: MODEL(2) });
     await assert.rejects(runner.ended, /already on chain with model/);
     await runner.stop();
+  });
+
+  it('leaves alone a round restarted from the journal that is already aggregating the kept updates', () => {
+    const fixture = runnerFixture();
+    committedRounds(fixture, 2);
+    fixture.store.openRound(3, MODEL(2), Date.now());
+    accepted(fixture.store, 3, 1, MODEL(2));
+    fixture.store.markRoundsVoided(3, Date.now());
+    let restarts = 0;
+    const updates = fixture.store.acceptedUpdates(3).map(({ nodeKey, digest }) => ({ nodeKey, digest }));
+    const aggregating = { phase: 'aggregating', round: 3, baseHash: MODEL(2), updates, closedAt: 0, config: runnerFixture().ports.config.round, lastSeen: {}, activeSet: null } as unknown as RoundState;
+    const follower = new VoidFollower({
+      chain: fixture.chain,
+      store: fixture.store,
+      checkpoints: fixture.ports.checkpoints,
+      clock: fixture.ports.clock,
+      logger: fixture.ports.logger,
+      pollMs: 1000,
+      state: () => aggregating,
+      rebase: () => (restarts += 1),
+      track: (work) => void work,
+    });
+    follower.resumeKept(3, MODEL(2));
+    assert.equal(restarts, 0);
   });
 
   it('halts when the head went back and no RoundsVoided event explains it (a reset chain)', async () => {
