@@ -89,6 +89,7 @@ export function gossipPort(options: {
   const node = createGradnetNode({
     privateKey: p2pKey,
     listen: config.listen,
+    announce: config.announce,
     bootstrap: config.bootstrap,
     chainId: chain.clients.chainId,
     ledger: chain.ledger.address,

@@ -89,6 +89,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   const p2p = createGradnetNode({
     privateKey: key.privateKey,
     listen: config.listen,
+    announce: config.announce,
     bootstrap: config.bootstrap,
     chainId,
     ledger: connected.deployments.contracts.RoundLedger.address,

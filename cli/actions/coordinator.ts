@@ -14,6 +14,7 @@ export interface CoordinatorFlags {
   apiPort?: number;
   listen?: string[];
   bootstrap?: string[];
+  announce?: string[];
   quorum?: number;
   deadlineMs?: number;
   maxWaitMs?: number;
@@ -79,6 +80,7 @@ async function configInput(flags: CoordinatorFlags): Promise<CoordinatorConfigIn
   set(merged, 'deployments', flags.deployments);
   set(merged, 'dataDir', flags.dataDir);
   set(merged, 'listen', flags.listen);
+  set(merged, 'announce', flags.announce);
   set(merged, 'bootstrap', flags.bootstrap);
   set(merged, 'maxRounds', flags.maxRounds);
   set(merged, 'model', flags.model === undefined ? undefined : { name: flags.model });

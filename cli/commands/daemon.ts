@@ -10,6 +10,7 @@ export function daemonCommand(): Command {
     .option('--node <select>', 'node keystore address or label (GRADNET_NODE; default: the only node keystore)')
     .option('--data-dir <dir>', 'checkpoints and state (GRADNET_DATA_DIR; default ~/.gradnet/node)')
     .option('--listen <multiaddrs>', 'comma-separated multiaddrs to listen on (GRADNET_LISTEN; default /ip4/0.0.0.0/tcp/0)')
+    .option('--announce <multiaddrs>', 'comma-separated multiaddrs others dial to reach this node, e.g. /ip4/<public ip>/tcp/4001 (GRADNET_ANNOUNCE; default: the listen addresses)')
     .option('--bootstrap <multiaddrs>', 'comma-separated multiaddrs ending in /p2p/<peer id>, e.g. the coordinator (GRADNET_BOOTSTRAP)')
     .option('--inner-steps <n>', 'local optimizer steps per round (GRADNET_INNER_STEPS; default 100)')
     .option('--batch-size <n>', 'local batch size (GRADNET_BATCH_SIZE; default 64)')

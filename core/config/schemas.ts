@@ -41,6 +41,8 @@ export const daemonConfigSchema = z.object({
   node: z.string().min(1).optional(),
   dataDir: z.string().min(1).default(join(GRADNET_HOME, 'node')),
   listen: z.array(multiaddr).min(1).default(['/ip4/0.0.0.0/tcp/0']),
+  /** Addresses others dial instead of the listen addresses (a public IP or DNS name forwarded to this host). */
+  announce: z.array(multiaddr).default([]),
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
   coordinatorUrl: url.optional(),
   /** Local Adam steps per round (DiLoCo's H). */
