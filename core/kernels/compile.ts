@@ -43,7 +43,8 @@ async function loadOrCompile(name: string): Promise<WebAssembly.Module> {
     binary = await readFile(file);
   } catch {
     binary = await compile(name, source);
-    await writeFileAtomic(file, binary);
+    // A read-only install still trains: it compiles again in the next process instead.
+    await writeFileAtomic(file, binary).catch(() => undefined);
   }
   try {
     return await WebAssembly.compile(binary as Uint8Array<ArrayBuffer>);
