@@ -5,6 +5,7 @@
 export { P2PError, P2PConfigError, NodeNotRunningError, BlobFetchError, PublishError, type BlobFailure } from './errors.ts';
 export { type BlobSource, MemoryBlobStore } from './blob-store.ts';
 export { BLOB_PROTOCOL, BlobExchange, type BlobExchangeOptions, type FetchBlobOptions } from './blob-exchange.ts';
+export { type MeshOptions } from './mesh.ts';
 export {
   type GradnetNodeOptions,
   type GradnetNodeEvents,
