@@ -7,6 +7,7 @@ import { demoCommand } from './commands/demo.ts';
 import { deployCommand } from './commands/deploy.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { explorerCommand } from './commands/explorer.ts';
+import { genesisCommand } from './commands/genesis.ts';
 import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { rewardsCommand } from './commands/rewards.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   for (const command of [
     benchCommand(),
     devnetCommand(),
+    genesisCommand(),
     deployCommand(),
     walletCommand(),
     registerCommand(),

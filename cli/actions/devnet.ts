@@ -1,12 +1,17 @@
 import { formatEther, type Address, type Hex } from 'viem';
 import { startDevnet, type Devnet } from '../../core/chain/index.ts';
+import type { ModelName } from '../../core/ml/index.ts';
+import { chosenGenesis } from './genesis.ts';
 
 export interface DevnetFlags {
+  host: string;
   port: number;
   accounts: number;
   fund: bigint;
   coordinator?: Address;
   genesisHash?: Hex;
+  model?: ModelName;
+  modelSeed?: number;
   minStake?: bigint;
   unbondingPeriod?: number;
   challengeWindow?: number;
@@ -20,9 +25,12 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
+    // The real genesis of the model the coordinator trains by default, so devnet -> coordinator -> daemon needs no flag.
+    const genesis = chosenGenesis(flags);
     let devnet: Devnet;
     try {
       devnet = await startDevnet({
+        host: flags.host,
         port: flags.port,
         accounts: flags.accounts,
         fundAmount: flags.fund,
@@ -30,7 +38,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
         blockIntervalMs: 1_000,
         deploy: {
           coordinator: flags.coordinator,
-          genesisModelHash: flags.genesisHash,
+          genesisModelHash: genesis.hash,
           minStake: flags.minStake,
           unbondingPeriodSeconds: flags.unbondingPeriod,
           challengeWindowSeconds: flags.challengeWindow,
@@ -43,7 +51,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
       if (controller.signal.aborted) return;
       throw error;
     }
-    printDevnet(devnet, flags.fund);
+    printDevnet(devnet, flags.fund, genesis);
     await devnet.closed;
     process.stdout.write('devnet stopped\n');
   } finally {
@@ -52,9 +60,13 @@ export async function runDevnet(flags: DevnetFlags): Promise<void> {
   }
 }
 
-function printDevnet(devnet: Devnet, fund: bigint): void {
+function printDevnet(devnet: Devnet, fund: bigint, genesis: { hash: Hex; from: string }): void {
+  const { host, port } = devnet.listening;
+  const wildcard = host === '0.0.0.0' || host === '::';
   const lines = [
     `gradnet devnet: JSON-RPC ${devnet.rpcUrl} (chain ${devnet.chainId})`,
+    ...(wildcard ? [`listening on ${host}:${port}: other hosts use http://<this host's address>:${port}`] : []),
+    `genesis model hash: ${genesis.hash} (${genesis.from})`,
     `address book: ${devnet.deploymentsFile}`,
     ...Object.entries(devnet.deployments.contracts).map(([name, c]) => `  ${name.padEnd(13)} ${c.address}`),
     '',

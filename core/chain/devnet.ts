@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { parseEther } from 'viem';
 import { createChainClients } from './clients.ts';
 import { DEVNET_DEPLOY_DEFAULTS } from './constants.ts';
@@ -6,13 +5,16 @@ import { deployGradnet, type DeployOptions } from './deploy.ts';
 import type { Deployments } from './deployments.ts';
 import { DEV_ONLY_MNEMONIC, devOnlyAccounts, type DevOnlyAccount } from './dev-accounts.ts';
 import { DevnetError } from './errors.ts';
+import { startRpcFront } from './rpc-front.ts';
 import { TokenClient } from './token.ts';
 
 export const DEVNET_CHAIN_ID = 31337;
 export const DEVNET_HOST = '127.0.0.1';
 
 export interface DevnetOptions {
-  /** Port on 127.0.0.1; default 8545; 0 picks a free one. */
+  /** Address the JSON-RPC front listens on (default 127.0.0.1; 0.0.0.0 for every interface, so other hosts reach it). */
+  host?: string;
+  /** Port on `host`; default 8545; 0 picks a free one. */
   port?: number;
   /** DEV-ONLY accounts to unlock and fund (default 10, at least 1; account 0 deploys). */
   accounts?: number;
@@ -36,7 +38,10 @@ export interface DevnetOptions {
 }
 
 export interface Devnet {
+  /** The JSON-RPC URL on this machine (127.0.0.1 when the devnet listens on every interface). */
   rpcUrl: string;
+  /** Address and port the JSON-RPC front listens on. */
+  listening: { host: string; port: number };
   chainId: number;
   deployments: Deployments;
   deploymentsFile: string;
@@ -49,11 +54,13 @@ export interface Devnet {
 }
 
 /**
- * Starts a Hardhat (EDR) chain served over HTTP/WebSocket JSON-RPC on 127.0.0.1, deploys
- * gradnet through Ignition with DEV-ONLY account 0, funds the DEV-ONLY accounts with GradToken
- * and writes deployments/31337.json. A busy port fails with DevnetError naming it.
+ * Starts a Hardhat (EDR) chain, served over HTTP JSON-RPC on `host:port` through a front that
+ * normalises what EDR refuses (core/chain/rpc-front.ts), deploys gradnet through Ignition with
+ * DEV-ONLY account 0, funds the DEV-ONLY accounts with GradToken and writes
+ * deployments/31337.json. A busy port fails with DevnetError naming it.
  */
 export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> {
+  const host = options.host ?? DEVNET_HOST;
   const port = options.port ?? 8545;
   const accountCount = options.accounts ?? 10;
   const log = options.log ?? ((): void => {});
@@ -65,7 +72,6 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
     throw new DevnetError(port, `the block interval must be a positive whole number of milliseconds (got ${options.blockIntervalMs})`);
   }
   options.signal?.throwIfAborted();
-  if (port !== 0) await assertPortFree(port);
 
   const { createHardhatRuntimeEnvironment } = await import('hardhat/hre');
   const hre = await createHardhatRuntimeEnvironment({
@@ -79,16 +85,20 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       },
     },
   });
-  const server = await hre.network.createServer('devnet', DEVNET_HOST, port);
-  let listening: { address: string; port: number };
+  // Hardhat's own server stays private on a free loopback port; the front is what clients reach.
+  const server = await hre.network.createServer('devnet', DEVNET_HOST, 0);
+  const inner = await server.listen();
+  let front;
   try {
-    listening = await server.listen();
-  } catch (cause) {
-    throw new DevnetError(port, `cannot listen on ${DEVNET_HOST}:${port}: ${cause instanceof Error ? cause.message : String(cause)}; pick another --port`, cause);
+    front = await startRpcFront({ host, port, upstream: `http://${DEVNET_HOST}:${inner.port}` });
+  } catch (error) {
+    await server.close();
+    throw error;
   }
-  const rpcUrl = `http://${DEVNET_HOST}:${listening.port}`;
+  const listening = { host, port: front.port };
+  const rpcUrl = `http://${localHost(host)}:${front.port}`;
   let stopped: Promise<void> | undefined;
-  const stop = (): Promise<void> => (stopped ??= server.close());
+  const stop = (): Promise<void> => (stopped ??= front.close().then(() => server.close()));
   const onAbort = (): void => void stop();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -113,7 +123,7 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
       for (const account of accounts) await token.mint(account.address, fundAmount, { signal: options.signal });
       log(`funded ${accounts.length} DEV-ONLY accounts with ${fundAmount} wei of GRAD each`);
     }
-    return { rpcUrl, chainId: DEVNET_CHAIN_ID, deployments, deploymentsFile: file, accounts, stop, closed: server.afterClosed() };
+    return { rpcUrl, listening, chainId: DEVNET_CHAIN_ID, deployments, deploymentsFile: file, accounts, stop, closed: server.afterClosed() };
   } catch (error) {
     options.signal?.removeEventListener('abort', onAbort);
     await stop();
@@ -121,16 +131,9 @@ export async function startDevnet(options: DevnetOptions = {}): Promise<Devnet> 
   }
 }
 
-/** Fails with DevnetError when something already listens on 127.0.0.1:`port`. */
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) => {
-      const busy = error.code === 'EADDRINUSE';
-      reject(new DevnetError(port, busy
-        ? `port ${port} on ${DEVNET_HOST} is already in use (another devnet or node?); stop it or pass --port <free port>`
-        : `cannot use port ${port} on ${DEVNET_HOST}: ${error.message}`, error));
-    });
-    probe.listen(port, DEVNET_HOST, () => probe.close(() => resolve()));
-  });
+/** How this machine reaches a server listening on `host`: a wildcard address is reached on loopback. */
+function localHost(host: string): string {
+  if (host === '0.0.0.0') return DEVNET_HOST;
+  if (host === '::' || host === '[::]') return '[::1]';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -6,7 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { connectGradnet } from '../../core/chain/index.ts';
+import { initialParams } from '../../core/ml/index.ts';
 import { freePort } from '../../core/process/index.ts';
+import { genesisCheckpoint } from '../../core/tensor/index.ts';
 
 const gradnet = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
 
@@ -43,14 +46,27 @@ describe('gradnet devnet', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves JSON-RPC, prints the addresses, and stops on SIGTERM', async () => {
+  it('serves JSON-RPC on --host, deploys the default model\'s real genesis, prints the addresses, and stops on SIGTERM', async () => {
     const port = await freePort();
     const file = join(dir, '31337.json');
-    const run = startCli(['--port', String(port), '--accounts', '2', '--deployments', file], /press Ctrl-C to stop/);
+    const run = startCli(['--host', '0.0.0.0', '--port', String(port), '--accounts', '2', '--deployments', file], /press Ctrl-C to stop/);
     try {
       await run.started;
       const { stdout } = run.output();
       assert.match(stdout, new RegExp(`JSON-RPC http://127\\.0\\.0\\.1:${port} \\(chain 31337\\)`));
+      assert.match(stdout, new RegExp(`listening on 0\\.0\\.0\\.0:${port}`));
+      // The genesis of the model the coordinator trains by default (mlp, seed 1), not a placeholder.
+      const genesis = genesisCheckpoint(initialParams('mlp', 1)).modelHash;
+      assert.match(stdout, new RegExp(`genesis model hash: ${genesis} \\(model mlp, seed 1\\)`));
+      const chain = await connectGradnet({ rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile: file });
+      assert.equal(await chain.ledger.genesisModelHash(), genesis);
+      // Every interface: 127.0.0.2 is loopback too, but a server bound to 127.0.0.1 alone would refuse it.
+      const remote = await fetch(`http://127.0.0.2:${port}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      });
+      assert.equal(((await remote.json()) as { result: string }).result, '0x7a69');
       assert.match(stdout, /DEV-ONLY accounts/);
       const book = JSON.parse(await readFile(file, 'utf8')) as { contracts: Record<string, { address: string }> };
       for (const [name, { address }] of Object.entries(book.contracts)) assert.match(stdout, new RegExp(`${name}\\s+${address}`));
