@@ -6,11 +6,17 @@ export interface RpcRelay {
   readonly url: string;
   /** While true, every request's socket is destroyed, as a dead endpoint would. */
   down: boolean;
+  /**
+   * While set, a request whose JSON-RPC body it returns true for is cut the same way: a test holds
+   * back one account's transactions (their nonce and gas reads name its address) and lets reads through.
+   */
+  refuse: ((body: string) => boolean) | undefined;
   close(): Promise<void>;
 }
 
 export async function startRpcRelay(target: string): Promise<RpcRelay> {
   let down = false;
+  let refuse: ((body: string) => boolean) | undefined;
   const server: Server = createServer((request, response) => {
     if (down) {
       request.socket.destroy();
@@ -19,6 +25,10 @@ export async function startRpcRelay(target: string): Promise<RpcRelay> {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
+      if (refuse?.(Buffer.concat(chunks).toString('utf8')) === true) {
+        request.socket.destroy();
+        return;
+      }
       fetch(target, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) })
         .then(async (answer) => {
           response.writeHead(answer.status, { 'content-type': 'application/json' });
@@ -35,6 +45,12 @@ export async function startRpcRelay(target: string): Promise<RpcRelay> {
     },
     set down(value: boolean) {
       down = value;
+    },
+    get refuse() {
+      return refuse;
+    },
+    set refuse(value: ((body: string) => boolean) | undefined) {
+      refuse = value;
     },
     close: () =>
       new Promise<void>((resolve) => {
