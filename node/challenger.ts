@@ -3,7 +3,7 @@ import { RpcUnreachableError } from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
 import type { Abortable } from '../core/peer/index.ts';
-import { isVerdictAgainst, type SignedVerdict } from '../core/protocol/index.ts';
+import { isVerdictAgainst, type SignedVerdict, type VerdictKind } from '../core/protocol/index.ts';
 import { retryWithBackoff, type BackoffOptions } from '../core/time/index.ts';
 import { reachesThreshold, VerdictCollector, verdictSubject } from './verdicts.ts';
 
@@ -119,11 +119,13 @@ export class Challenger {
       if (this.#signal.aborted) return undefined;
       outcome = { status: 'refused', round, error: errorMessage(error) };
     }
+    // Counted before a settled subject's verdicts are dropped: the log says what stood against it.
+    const tally = this.#collector.tally(subject);
     if (outcome.status !== 'waiting') {
       this.#settled.add(subject);
       this.#collector.forget(subject);
     }
-    this.#report(outcome);
+    this.#report(outcome, tally);
     return outcome;
   }
 
@@ -145,9 +147,9 @@ export class Challenger {
     return { status: 'challenged', round, txHash: sent.hash, verdicts: counted.length, against, totalActiveStake };
   }
 
-  #report(outcome: ChallengeOutcome): void {
+  #report(outcome: ChallengeOutcome, tally: Record<VerdictKind, number>): void {
     const { round } = outcome;
-    const fields = { event: `challenge-${outcome.status}`, ...Object.fromEntries(Object.entries(outcome).map(([key, value]) => [key, typeof value === 'bigint' ? value.toString() : value])) };
+    const fields = { event: `challenge-${outcome.status}`, tally, ...Object.fromEntries(Object.entries(outcome).map(([key, value]) => [key, typeof value === 'bigint' ? value.toString() : value])) };
     switch (outcome.status) {
       case 'challenged':
         this.#logger.warn(fields, `challenged round ${round} with ${outcome.verdicts} verdicts holding ${outcome.against} of ${outcome.totalActiveStake} active stake (tx ${outcome.txHash})`);

@@ -2,7 +2,7 @@ import { getAddress, type Hex } from 'viem';
 import { isVerdictAgainst, type SignedVerdict } from '../core/protocol/index.ts';
 
 /** Basis points: RoundChallenges' threshold is a share of the total active stake in 1/10,000. */
-export const BPS = 10_000n;
+const BPS = 10_000n;
 
 /** What a set of verdicts is about: one committed version of one round (a voided round is committed again under another hash). */
 export function verdictSubject(verdict: Pick<SignedVerdict, 'round' | 'modelHash' | 'rewardsRoot'>): string {
@@ -71,9 +71,5 @@ export class VerdictCollector {
   /** Drops the verdicts on `subject` (it became final, or was challenged). */
   forget(subject: string): void {
     this.#bySubject.delete(subject);
-  }
-
-  subjects(): string[] {
-    return [...this.#bySubject.keys()];
   }
 }

@@ -76,12 +76,15 @@ test('the collector keeps the first verdict of each node key per subject and lis
   assert.deepEqual(collector.tally(subject), { match: 1, mismatch: 1, unavailable: 1 });
   const against = collector.against(subject);
   assert.deepEqual(against.map((verdict) => verdict.nodeKey), [nodes[0].address, nodes[1].address].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1)));
-  assert.equal(collector.subjects().length, 2, 'a recommitted round is another subject');
+  const recommitted = verdictSubject({ round: 4, modelHash: keccak256(toHex('recommitted')), rewardsRoot: REWARDS });
+  assert.deepEqual(collector.tally(recommitted), { match: 0, mismatch: 1, unavailable: 0 }, 'a recommitted round is another subject');
   collector.forget(subject);
-  assert.equal(collector.subjects().length, 1, 'the other version of round 4 stays');
+  assert.deepEqual(collector.tally(subject), { match: 0, mismatch: 0, unavailable: 0 });
+  assert.deepEqual(collector.tally(recommitted), { match: 0, mismatch: 1, unavailable: 0 }, 'the other version of round 4 stays');
   const bounded = new VerdictCollector({ maxSubjects: 2 });
   for (const round of [1, 2, 3]) bounded.add(await verdictOf(nodes[0], 'mismatch', { round }));
-  assert.deepEqual(bounded.subjects().map((key) => Number(key.split(':')[0])), [2, 3]);
+  const kept = [1, 2, 3].map((round) => bounded.tally(verdictSubject({ round, modelHash: MODEL, rewardsRoot: REWARDS })).mismatch);
+  assert.deepEqual(kept, [0, 1, 1], 'the oldest subject went');
 });
 
 test('below the threshold nothing is sent; the verdict that reaches it sends one challenge, sorted, and later ones send nothing', async () => {
