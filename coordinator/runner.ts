@@ -34,8 +34,6 @@ export class RoundRunner {
   private state: RoundState;
   private wakeTimer: NodeJS.Timeout | undefined;
   private committedHere = 0;
-  /** The round whose updates kept from before a void were last taken back. */
-  private keptTakenBackFor: number | null = null;
   private halted: string | null = null;
   private stopped = false;
   private readonly endWith = deferred();
@@ -200,12 +198,7 @@ export class RoundRunner {
     logger.info({ round: effect.round, baseHash: effect.baseHash, deadline: new Date(effect.deadline).toISOString(), reopened: effect.reopened }, 'round open; taking commitments');
     this.publish(() => gossip.publishRoundOpen({ round: effect.round, baseModelHash: effect.baseHash, deadline: effect.deadline, reveal: false }));
     events.emit('roundOpened', { round: effect.round, baseHash: effect.baseHash, deadline: effect.deadline, reopened: effect.reopened });
-    // Once per round opening: taking the kept updates back restarts the round from the journal,
-    // which opens it again (a recovered round holds its updates already, and looped here before).
-    if (!effect.reopened && this.keptTakenBackFor !== effect.round) {
-      this.keptTakenBackFor = effect.round;
-      this.voids.resumeKept(effect.round, effect.baseHash);
-    }
+    if (!effect.reopened) this.voids.resumeKept(effect.round, effect.baseHash);
   }
 
   /** Journals the reveal before announcing it: a restart resumes the reveal, never takes commitments after it. */

@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
 import type { RoundCheckpoints, RoundEvent, RoundLedger, RoundState } from '../core/round/index.ts';
 import type { Clock } from '../core/time/index.ts';
-import { ChainStateError } from './errors.ts';
+import { ChainStateError, CoordinatorError } from './errors.ts';
 import { recover } from './recovery.ts';
 import type { CoordinatorStore } from './store.ts';
 
@@ -63,8 +63,13 @@ export class VoidFollower {
 
   start(): void {
     // A slow RPC must not pile looks up: the timer adds one only when none is waiting.
+    // A look the RPC failed (the chain unreachable for a while) is made again on the next tick;
+    // only the coordinator's own errors (a store failure, a chain that contradicts it) are fatal.
     this.timer = setInterval(() => {
-      if (this.waiting === 0) this.ports.track(this.check());
+      if (this.waiting === 0) this.ports.track(this.check().catch((error: unknown) => {
+        if (error instanceof CoordinatorError) throw error;
+        this.ports.logger.warn({ error: errorMessage(error) }, 'looking for voided rounds failed; looking again');
+      }));
     }, this.ports.pollMs);
   }
 
