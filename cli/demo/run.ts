@@ -212,7 +212,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       return { peer, ownerChain, statement: await fetchRewardStatement(ownerChain, ready.api, peer.owner, signal) };
     }));
     const claimRound = Math.max(0, ...claims.map(({ statement }) => statement.claim.roundId));
-    await waitUntilFinal(chain.ledger, claimRound, { say: (line) => say(`[${elapsed()}] ${line}`), signal });
+    await waitUntilFinal({ ledger: chain.ledger, publicClient: chain.clients.publicClient }, claimRound, { say: (line) => say(`[${elapsed()}] ${line}`), signal });
     for (const { peer, ownerChain, statement } of claims) {
       if (statement.claimable > 0n) await ownerChain.vault.claim(statement.claim, { signal });
       rewards[peer.owner] = (await ownerChain.vault.claimed(peer.owner)).reward;

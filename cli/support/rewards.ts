@@ -1,4 +1,4 @@
-import { getAddress, type Address, type Hex } from 'viem';
+import { getAddress, type Address, type Hex, type PublicClient } from 'viem';
 import type { GradnetChain, LedgerClient, RewardClaim } from '../../core/chain/index.ts';
 import { GradnetError } from '../../core/errors.ts';
 import { verifyRewardProof } from '../../core/rewards/index.ts';
@@ -60,14 +60,20 @@ export async function finalAt(ledger: Pick<LedgerClient, 'challengeWindow' | 'co
 }
 
 /**
- * Waits until round `roundId` is final (`say` tells for how long first). Waits by the clock, not
- * by polling isFinal: an idle automining chain's latest block keeps an old time, but the claim's
- * own block is stamped with the time it is mined. One second of margin for the block's rounding.
+ * Waits until round `roundId` is final (`say` tells for how long first), by the chain's clock:
+ * a devnet that mines every second can run ahead of the wall clock. A chain that mines only per
+ * transaction keeps an idle block's old time instead; once the wall clock is past the window the
+ * claim's own block, stamped with the time it is mined, finds the round final.
  */
-export async function waitUntilFinal(ledger: Pick<LedgerClient, 'challengeWindow' | 'committedAt' | 'isFinal'>, roundId: number, options: { say: (line: string) => void; signal?: AbortSignal }): Promise<void> {
+export async function waitUntilFinal(
+  chain: { ledger: Pick<LedgerClient, 'challengeWindow' | 'committedAt' | 'isFinal'>; publicClient: Pick<PublicClient, 'getBlock'> },
+  roundId: number,
+  options: { say: (line: string) => void; signal?: AbortSignal },
+): Promise<void> {
+  const { ledger, publicClient } = chain;
   const pending = await finalAt(ledger, roundId, options.signal);
   if (pending === null) return;
-  const waitMs = Math.max(0, pending.at * 1000 - Date.now()) + 1000;
-  options.say(`waiting ${(waitMs / 1000).toFixed(0)} s for round ${roundId} to become final (its ${pending.windowSeconds} s challenge window) before claiming`);
-  await sleep(waitMs, options.signal);
+  const chainNow = Number((await publicClient.getBlock({ blockTag: 'latest' })).timestamp);
+  options.say(`waiting about ${Math.max(1, pending.at - chainNow)} s for round ${roundId} to become final (its ${pending.windowSeconds} s challenge window) before claiming`);
+  while (!(await ledger.isFinal(roundId, { signal: options.signal })) && pending.at * 1000 > Date.now()) await sleep(500, options.signal);
 }
