@@ -6,5 +6,6 @@
 export { buildProgram } from './program.ts';
 export { registerNode, type RegisterNodeInput, type RegisterNodeResult } from './actions/register.ts';
 export { runDemo, type DemoOptions, type DemoResult } from './demo/run.ts';
+export { prepareDemoChain, DEMO_MAX_CHALLENGE_WINDOW_SECONDS, type DemoChain, type DemoChainOptions } from './demo/chain.ts';
 export { renderRounds, roundJson, type RoundRow } from './support/rounds.ts';
 export { formatTokens, shortHex, toJson } from './support/table.ts';

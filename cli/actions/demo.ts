@@ -8,6 +8,7 @@ export interface DemoFlags {
   rounds: number;
   model: 'mlp' | 'cnn';
   rpc?: string;
+  deployments?: string;
   json?: boolean;
   innerSteps: number;
   learningRate: number;
@@ -40,6 +41,7 @@ export async function runDemoAndReport(flags: DemoFlags): Promise<void> {
       rounds: flags.rounds,
       model: flags.model,
       rpcUrl: flags.rpc,
+      deploymentsFile: flags.deployments,
       innerSteps: flags.innerSteps,
       learningRate: flags.learningRate,
       codec: flags.codec,
@@ -63,6 +65,7 @@ export async function runDemoAndReport(flags: DemoFlags): Promise<void> {
       process.stdout.write(`final test accuracy  ${(result.finalAccuracy * 100).toFixed(2)}% (10,000 MNIST test images)\n`);
       process.stdout.write(`audit                ${result.audit} (every round replayed by the peers from the gossiped updates)\n`);
       process.stdout.write(`finished in          ${result.seconds.toFixed(1)} s${flags.keep === true ? `; work directory kept at ${result.workDir}` : ''}\n`);
+      if (flags.rpc !== undefined) process.stdout.write(`address book         ${result.deploymentsFile} (gradnet rounds --rpc ${flags.rpc}${flags.deployments === undefined ? '' : ` --deployments ${flags.deployments}`} shows the demo's rounds)\n`);
     }
     if (result.audit !== 'match') process.exitCode = 1;
   } catch (error) {

@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEther, type Address, type Hex } from 'viem';
-import { NoAccountError, connectGradnet, deployGradnet, devOnlyAccounts, fetchChainId, type GradnetChain } from '../../core/chain/index.ts';
-import { GradnetError } from '../../core/errors.ts';
+import { NoAccountError, connectGradnet, devOnlyAccounts, type GradnetChain } from '../../core/chain/index.ts';
 import type { Logger } from '../../core/log/index.ts';
 import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
 import { CheckpointStore, genesisCheckpoint } from '../../core/tensor/index.ts';
-import { createKeystore, DEV_CHAIN_ID, importKeystore } from '../../core/wallet/index.ts';
+import { createKeystore, importKeystore } from '../../core/wallet/index.ts';
 import { registerNode } from '../actions/register.ts';
 import { fetchRewardStatement, waitUntilFinal } from '../support/rewards.ts';
 import { fetchRoundRows, type RoundRow } from '../support/rounds.ts';
@@ -15,6 +14,7 @@ import { formatTokens } from '../support/table.ts';
 import { childFields, freePort, ProcessGroup, waitFor, type ChildLogLine, type WaitOptions } from '../../core/process/index.ts';
 import { startExplorer, type ExplorerServer } from '../../explorer/index.ts';
 import { fromFixedPoint } from '../../core/units/index.ts';
+import { prepareDemoChain } from './chain.ts';
 
 export interface DemoOptions {
   peers: number;
@@ -22,6 +22,11 @@ export interface DemoOptions {
   model: ModelName;
   /** Use this chain instead of starting a devnet (it must be a dev chain, id 31337). */
   rpcUrl?: string;
+  /**
+   * With `rpcUrl`: the address book whose contracts the demo reuses when they fit, or where it
+   * writes the ones it deploys; default deployments/<chainId>.json, which `gradnet rounds --rpc` reads.
+   */
+  deploymentsFile?: string;
   innerSteps: number;
   learningRate: number;
   codec: 'fp32' | 'fp16' | 'int8' | 'topk';
@@ -47,6 +52,8 @@ export interface DemoResult {
   audits: { peer: string; round: number; verdict: string; reason: string }[];
   seconds: number;
   workDir: string;
+  /** The address book of the demo's contracts (in workDir when the demo ran its own devnet). */
+  deploymentsFile: string;
 }
 
 const MODEL_SEED = 1;
@@ -88,7 +95,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     // 1. The chain.
     const { rpcUrl, deploymentsFile } = options.rpcUrl === undefined
       ? await startDevnetChild(children, { accounts: accounts.length, genesisHash, deploymentsFile: join(workDir, 'deployments.json'), signal })
-      : await deployOnDevChain(options.rpcUrl, coordinatorAccount.privateKey, genesisHash, join(workDir, 'deployments.json'), logger, signal);
+      : await prepareDemoChain({ rpcUrl: options.rpcUrl, deployer: coordinatorAccount, genesisHash, deploymentsFile: options.deploymentsFile, log: (line) => say(`[${elapsed()}] ${line}`), signal });
     say(`[${elapsed()}] chain ready at ${rpcUrl} (addresses in ${deploymentsFile})`);
 
     // 2. Keystores: the DEV-ONLY owner accounts imported, a fresh node key per peer.
@@ -227,7 +234,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const evaluation = await evaluate({ spec: finalModel.meta.model, params: finalModel.params, data: mnist.test, signal });
 
     const rounds = (await fetchRoundRows(chain.ledger, chain.clients.publicClient)).filter((row) => row.round >= firstRound && row.round <= lastRound);
-    return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir };
+    if (options.rpcUrl !== undefined) say(`[${elapsed()}] the demo's rounds stay on ${rpcUrl}: gradnet rounds --rpc ${rpcUrl} --deployments ${deploymentsFile}`);
+    return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir, deploymentsFile };
   } finally {
     await explorer?.close();
     await children.stopAll();
@@ -247,17 +255,4 @@ async function startDevnetChild(children: ProcessGroup, options: { accounts: num
   });
   await waitFor('the devnet to deploy the contracts', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet, signal: options.signal, ...WAIT_HINT });
   return { rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile: options.deploymentsFile };
-}
-
-/**
- * Uses an existing dev chain: deploys a fresh set of contracts with the demo's genesis model
- * into the demo's own address book, so earlier rounds on that chain do not get in the way.
- */
-async function deployOnDevChain(rpcUrl: string, deployerKey: Hex, genesisHash: Hex, deploymentsFile: string, logger: Logger, signal: AbortSignal): Promise<{ rpcUrl: string; deploymentsFile: string }> {
-  const chainId = await fetchChainId(rpcUrl, { signal });
-  if (chainId !== DEV_CHAIN_ID) {
-    throw new GradnetError('DEMO_NEEDS_DEVNET', `the demo uses Hardhat's public dev accounts, so it only runs on a dev chain (id ${DEV_CHAIN_ID}); ${rpcUrl} is chain ${chainId}. Drop --rpc to let the demo start its own devnet`);
-  }
-  await deployGradnet({ rpcUrl, deployerKey, genesisModelHash: genesisHash, deploymentsFile, fresh: true, signal, log: (line: string) => logger.info(line) });
-  return { rpcUrl, deploymentsFile };
 }

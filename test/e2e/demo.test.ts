@@ -1,8 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { connectGradnet, rewardVaultAbi, type GradnetChain } from '../../core/chain/index.ts';
 import { createLogger } from '../../core/log/index.ts';
 import { runDemo, type DemoResult } from '../../cli/index.ts';
@@ -13,24 +16,29 @@ const logger = createLogger({ name: 'e2e', level: process.env.GRADNET_E2E_VERBOS
 
 /**
  * The README's demo, shortened to 2 rounds: a devnet this test owns (so the chain can be read
- * after the demo has stopped its own processes), 3 peers and the coordinator as processes.
+ * after the demo has stopped its own processes), 3 peers and the coordinator as processes. The
+ * devnet deploys the default model's genesis with its short challenge window, so the demo
+ * (--rpc, --deployments the devnet's address book) reuses its contracts.
  */
 describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240_000 }, () => {
   const children = new ProcessGroup(logger);
   let result: DemoResult;
   let chain: GradnetChain;
   let devnetDir = '';
+  let rpcUrl = '';
+  let devnetBook = '';
   /** What the explorer the demo served (--explorer) answered while the demo ran. */
   let explorerOverview: Promise<Overview> | undefined;
 
   before(async () => {
     const port = await freePort();
     devnetDir = await mkdtemp(join(tmpdir(), 'gradnet-e2e-'));
-    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '4', '--deployments', join(devnetDir, 'devnet.json')] });
+    devnetBook = join(devnetDir, 'devnet.json');
+    const devnet = children.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', '4', '--deployments', devnetBook] });
     await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: 120_000, child: devnet });
-    const rpcUrl = `http://127.0.0.1:${port}`;
+    rpcUrl = `http://127.0.0.1:${port}`;
     result = await runDemo({
-      peers: 3, rounds: 2, model: 'mlp', rpcUrl, innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: 0.3,
+      peers: 3, rounds: 2, model: 'mlp', rpcUrl, deploymentsFile: devnetBook, innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: 0.3,
       timeoutMs: 180_000, keep: true, explorerPort: 0, logger, signal: AbortSignal.timeout(220_000),
       say: (line) => {
         logger.info(line);
@@ -38,7 +46,7 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
         if (url !== undefined) explorerOverview = fetch(`${url}explorer/api/overview`).then((response) => response.json() as Promise<Overview>);
       },
     });
-    chain = await connectGradnet({ rpcUrl, deploymentsFile: join(result.workDir, 'deployments.json') });
+    chain = await connectGradnet({ rpcUrl, deploymentsFile: devnetBook });
   });
 
   after(async () => {
@@ -59,6 +67,14 @@ describe('gradnet demo end to end (3 peers, 2 rounds, loopback)', { timeout: 240
       assert.ok(round.accuracy > 500_000, `round ${round.roundId} validation accuracy ${round.accuracy / 1e4}%`);
     }
     assert.ok(result.finalAccuracy > 0.85, `final test accuracy ${result.finalAccuracy}`);
+  });
+
+  it("ran on the devnet's own contracts, so gradnet rounds --rpc shows the demo's rounds afterwards", async () => {
+    assert.equal(result.deploymentsFile, devnetBook);
+    const gradnet = fileURLToPath(new URL('../../bin/gradnet.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [gradnet, 'rounds', '--json', '--rpc', rpcUrl, '--deployments', devnetBook], { timeout: 60_000 });
+    const rows = JSON.parse(stdout) as { round: number; modelHash: string }[];
+    assert.deepEqual(rows.map((row) => row.modelHash), result.rounds.map((row) => row.modelHash));
   });
 
   it('made rewards claimable and paid every owner through the vault', async () => {
