@@ -69,10 +69,12 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     const signal = AbortSignal.any([this.#lifetime.signal, ...(options.signal ? [options.signal] : [])]);
     const restored = await store.open({ signal });
     let roundCount: number;
+    let finalRound: number;
     try {
       await gossip.start({ signal });
-      // Rounds committed before this node started are history it did not witness: nothing to audit.
+      // Rounds final before this node started are history; those still challengeable are audited.
       roundCount = await chain.roundCount({ signal });
+      finalRound = await chain.latestFinalRound({ signal });
     } catch (error) {
       await gossip.stop();
       await store.close();
@@ -87,7 +89,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
       logger.info({ round: update.round, digest: update.digest }, `signed update ${update.digest.slice(0, 10)} for round ${update.round} before a restart: it is re-sent while the round is open, never re-signed`);
     }
     const resumed = restored && { round: restored.update.round, baseModelHash: restored.update.baseModelHash, digest: restored.update.digest };
-    this.#dispatch({ type: 'start', now: clock.now(), roundCount, restored: resumed });
+    this.#dispatch({ type: 'start', now: clock.now(), roundCount, finalRound, restored: resumed });
     gossip.subscribe((event) => this.#onGossip(event));
     this.#loop = this.#run();
   }

@@ -11,6 +11,7 @@ export function ledgerChain(chain: GradnetChain): PeerChain {
   return {
     roundCount: (options) => chain.ledger.roundCount(options),
     latestModelHash: (options) => chain.ledger.latestModelHash(options),
+    latestFinalRound: (options) => chain.ledger.latestFinalRound(options),
     isActive: (nodeKey) => chain.registry.isActive(nodeKey),
     isCoordinator: (address: Address) => {
       const key = address.toLowerCase();

@@ -170,7 +170,7 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
     case 'start': {
       if (state.open !== null || state.work !== null) return ignored(state, event, 'already started');
       const signed = event.restored === undefined ? null : { ...event.restored, ...UNSENT, restored: true };
-      return readChain({ ...state, auditedThrough: event.roundCount, signed, heartbeatAt: event.now + state.config.heartbeatMs, pollAt: event.now });
+      return readChain({ ...state, auditedThrough: Math.min(event.finalRound ?? event.roundCount, event.roundCount), signed, heartbeatAt: event.now + state.config.heartbeatMs, pollAt: event.now });
     }
     case 'tick':
       return onTick(state, event.now);

@@ -82,7 +82,12 @@ export interface PeerState {
 
 export type PeerEvent =
   /** The peer joined the network; rounds up to `roundCount` predate it. `restored`: what it signed before a restart. */
-  | { type: 'start'; now: number; roundCount: number; restored?: { round: number; baseModelHash: Hex; digest: Hex } }
+  /**
+   * `finalRound`: the latest final round. The rounds committed after it can still be challenged,
+   * so they are audited although committed before this start (a restart mid-window still judges
+   * them); the rounds up to it are history. Without it, every committed round is history.
+   */
+  | { type: 'start'; now: number; roundCount: number; finalRound?: number; restored?: { round: number; baseModelHash: Hex; digest: Hex } }
   | { type: 'tick'; now: number }
   /** A chain read, with the peers subscribed to updates at that moment. */
   | { type: 'chainRead'; now: number; roundCount: number; latestModelHash: Hex; updateSubscribers: readonly string[] }

@@ -109,6 +109,13 @@ export class FakeChain implements PeerChain {
     return Promise.resolve(this.latest);
   }
 
+  /** Every committed round is final unless a test says otherwise. */
+  finalRoundValue: number | undefined;
+
+  latestFinalRound(): Promise<number> {
+    return Promise.resolve(this.finalRoundValue ?? this.roundCountValue);
+  }
+
   isActive(): Promise<boolean> {
     return Promise.resolve(true);
   }

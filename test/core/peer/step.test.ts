@@ -171,6 +171,13 @@ describe('peer: recovery paths', () => {
     assert.deepEqual(reopened.effects.at(-1), { type: 'train', round: 3, baseModelHash: OTHER_MODEL });
   });
 
+  it('a (re)start audits the rounds still challengeable, not those already final', () => {
+    const started = run([{ type: 'start', now: 0, roundCount: 5, finalRound: 3 }, chainRead(1, 5, MODEL_1)]);
+    assert.deepEqual(started.effects.filter((effect) => effect.type === 'audit'), [{ type: 'audit', round: 4 }]);
+    const history = run([{ type: 'start', now: 0, roundCount: 5 }, chainRead(1, 5, MODEL_1)]);
+    assert.equal(history.effects.some((effect) => effect.type === 'audit'), false, 'without a final round, all is history');
+  });
+
   it('audits a round again when a challenge voided it and it was committed anew', () => {
     // Rounds 1 and 2 audited; a chain read in flight finds the ledger back at round 1.
     const reading: PeerState = { ...initialPeerState(config), auditedThrough: 2, work: { kind: 'readChain' } };
