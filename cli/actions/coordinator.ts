@@ -1,12 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { checkCoordinatorSettings, CoordinatorConfigError, createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
 import { fetchChainId } from '../../core/chain/index.ts';
-import { DEFAULT_KEYSTORE_DIR } from '../../core/config/index.ts';
+import { DEFAULT_KEYSTORE_DIR, loadConfig, walletConfigSchema } from '../../core/config/index.ts';
 import { createLogger, type Logger, type LogLevel } from '../../core/log/index.ts';
 import { DEV_CHAIN_ID, loadKey } from '../../core/wallet/index.ts';
+import { rpcFlag } from '../support/settings.ts';
 
 export interface CoordinatorFlags {
   config?: string;
+  rpc?: string;
+  /** Deprecated spelling of `rpc`. */
   rpcUrl?: string;
   deployments?: string;
   dataDir?: string;
@@ -25,15 +28,33 @@ export interface CoordinatorFlags {
   key?: string;
   keystoreDir?: string;
   passwordFile?: string;
-  logLevel: LogLevel;
+  logLevel?: LogLevel;
+}
+
+/**
+ * The settings every gradnet command shares (rpcUrl, deployments, keystoreDir, passwordFile,
+ * logLevel) from the GRADNET_* environment and the flags, with core/config's names and checks.
+ * No defaults here: what is unset is left to the config file, then to the coordinator's defaults.
+ */
+const sharedSettingsSchema = walletConfigSchema.pick({ rpcUrl: true, deployments: true, keystoreDir: true, passwordFile: true, logLevel: true }).partial();
+
+function sharedSettings(flags: CoordinatorFlags): ReturnType<typeof sharedSettingsSchema.parse> {
+  // GRADNET_CONFIG names the other commands' settings file; the coordinator's is --config.
+  const { GRADNET_CONFIG: _daemonConfig, ...env } = process.env;
+  return loadConfig(sharedSettingsSchema, {
+    flags: { rpcUrl: rpcFlag(flags), deployments: flags.deployments, keystoreDir: flags.keystoreDir, passwordFile: flags.passwordFile, logLevel: flags.logLevel },
+    env,
+    flagNames: { rpcUrl: 'rpc' },
+  });
 }
 
 /** `gradnet coordinator`: runs the coordinator until SIGINT/SIGTERM (or --max-rounds). */
 export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
-  const logger = createLogger({ name: 'coordinator', level: flags.logLevel });
-  const input = await configInput(flags);
+  const shared = sharedSettings(flags);
+  const logger = createLogger({ name: 'coordinator', level: shared.logLevel ?? 'info' });
+  const input = await configInput(flags, shared);
   checkCoordinatorSettings(input);
-  input.privateKey = await coordinatorKey(flags, input, logger);
+  input.privateKey = await coordinatorKey({ ...flags, keystoreDir: shared.keystoreDir, passwordFile: shared.passwordFile }, input, logger);
   const config = parseCoordinatorConfig(input);
   const coordinator = createCoordinator(config, { logger });
   const stop = (): void => {
@@ -53,7 +74,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
   }
 }
 
-async function configInput(flags: CoordinatorFlags): Promise<CoordinatorConfigInput> {
+async function configInput(flags: CoordinatorFlags, shared: { rpcUrl?: string; deployments?: string }): Promise<CoordinatorConfigInput> {
   let input: Record<string, unknown> = {};
   if (flags.config !== undefined) {
     try {
@@ -76,8 +97,8 @@ async function configInput(flags: CoordinatorFlags): Promise<CoordinatorConfigIn
   const aggregation = section('aggregation');
   set(aggregation, 'rule', flags.rule);
   const merged: Record<string, unknown> = { ...input, api, round, aggregation };
-  set(merged, 'rpcUrl', flags.rpcUrl);
-  set(merged, 'deployments', flags.deployments);
+  set(merged, 'rpcUrl', shared.rpcUrl);
+  set(merged, 'deployments', shared.deployments);
   set(merged, 'dataDir', flags.dataDir);
   set(merged, 'listen', flags.listen);
   set(merged, 'announce', flags.announce);

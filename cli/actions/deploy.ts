@@ -1,13 +1,20 @@
 import type { Address, Hex } from 'viem';
 import { deployGradnet } from '../../core/chain/index.ts';
+import type { ModelName } from '../../core/ml/index.ts';
 import { CliError } from '../support/errors.ts';
+import { rpcFlag } from '../support/settings.ts';
+import { chosenGenesis } from './genesis.ts';
 
 export interface DeployFlags {
+  rpc?: string;
+  /** Deprecated spelling of `rpc`. */
   rpcUrl?: string;
   deployerKeyEnv: string;
   coordinator?: Address;
   slashBountyBps?: number;
   genesisHash?: Hex;
+  model?: ModelName;
+  modelSeed?: number;
   minStake?: bigint;
   unbondingPeriod?: number;
   maxRewardBudget?: bigint;
@@ -25,16 +32,19 @@ export interface DeployFlags {
 
 /** `gradnet deploy`: deploys (or reuses) the contracts and prints the address book. */
 export async function deploy(flags: DeployFlags): Promise<void> {
-  const rpcUrl = flags.rpcUrl ?? process.env.GRADNET_RPC_URL;
+  const rpcUrl = rpcFlag(flags) ?? (process.env.GRADNET_RPC_URL || undefined);
   const deployerKey = process.env[flags.deployerKeyEnv];
-  if (!rpcUrl) throw new CliError('NO_RPC_URL', 'no RPC URL: pass --rpc-url <url> or set GRADNET_RPC_URL');
+  if (!rpcUrl) throw new CliError('NO_RPC_URL', 'no RPC URL: pass --rpc <url> or set GRADNET_RPC_URL');
   if (!deployerKey) throw new CliError('NO_DEPLOYER_KEY', `no deployer key: set the environment variable ${flags.deployerKeyEnv} to the deployer's 0x-prefixed private key`);
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const genesis = chosenGenesis(flags);
+  log(`genesis model hash ${genesis.hash} (${genesis.from})`);
   const result = await deployGradnet({
     rpcUrl,
     deployerKey: deployerKey as Hex,
     coordinator: flags.coordinator,
     slashBountyBps: flags.slashBountyBps,
-    genesisModelHash: flags.genesisHash,
+    genesisModelHash: genesis.hash,
     minStake: flags.minStake,
     unbondingPeriodSeconds: flags.unbondingPeriod,
     maxRewardBudget: flags.maxRewardBudget,
@@ -46,9 +56,9 @@ export async function deploy(flags: DeployFlags): Promise<void> {
     challengeThresholdBps: flags.challengeThresholdBps,
     challengerShareBps: flags.challengerShareBps,
     tokenCap: flags.tokenCap,
-    deploymentsFile: flags.deployments,
+    deploymentsFile: flags.deployments ?? (process.env.GRADNET_DEPLOYMENTS || undefined),
     fresh: flags.fresh,
-    log: (line) => process.stderr.write(`${line}\n`),
+    log,
   });
   process.stdout.write(`${JSON.stringify(result.deployments, null, 2)}\n`);
 }

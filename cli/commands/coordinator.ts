@@ -1,21 +1,23 @@
 import { Command } from 'commander';
 import type { CoordinatorFlags } from '../actions/coordinator.ts';
 import { action } from '../support/action.ts';
+import { withDeprecatedRpcUrl } from '../support/options.ts';
 import { collect, integer, parsePort, parsePositiveInt } from '../support/parse.ts';
 
 const wholeNumber = integer();
 
 /**
  * `gradnet coordinator`: runs the coordinator until SIGINT/SIGTERM (or --max-rounds). Settings:
- * a JSON file (--config, the shape of CoordinatorConfigInput), then flags on top. The wallet:
- * an encrypted keystore (--key), or on a dev chain GRADNET_COORDINATOR_PRIVATE_KEY.
+ * a JSON file (--config, the shape of CoordinatorConfigInput), then the GRADNET_* variables every
+ * command shares, then flags on top. The wallet: an encrypted keystore (--key), or on a dev chain
+ * GRADNET_COORDINATOR_PRIVATE_KEY.
  */
 export function coordinatorCommand(): Command {
-  return new Command('coordinator')
+  return withDeprecatedRpcUrl(new Command('coordinator'))
     .description('run the coordinator: collect updates, aggregate, score, reward and commit each round on chain')
     .option('--config <file>', 'JSON config file (see coordinator/config.ts for every field)')
-    .option('--rpc-url <url>', 'JSON-RPC endpoint (default http://127.0.0.1:8545)')
-    .option('--deployments <file>', 'address book (default deployments/<chainId>.json)')
+    .option('--rpc <url>', 'JSON-RPC endpoint (GRADNET_RPC_URL; default http://127.0.0.1:8545)')
+    .option('--deployments <file>', 'address book (GRADNET_DEPLOYMENTS; default deployments/<chainId>.json)')
     .option('--data-dir <dir>', 'database and checkpoints (default ~/.gradnet/coordinator)')
     .option('--api-host <host>', 'HTTP API host (default 127.0.0.1)')
     .option('--api-port <port>', 'HTTP API port, 0 for any (default 7070)', parsePort)
@@ -30,8 +32,8 @@ export function coordinatorCommand(): Command {
     .option('--model <name>', 'model trained: mlp or cnn (default mlp); must match the genesis deployed')
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', wholeNumber)
     .option('--key <address|label>', 'the coordinator wallet: an owner keystore (see gradnet wallet); else GRADNET_COORDINATOR_PRIVATE_KEY on a dev chain')
-    .option('--keystore-dir <dir>', 'keystore directory (default ~/.gradnet/keystores)')
-    .option('--password-file <file>', 'keystore password file (else GRADNET_PASSWORD, else a prompt)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent', 'info')
+    .option('--keystore-dir <dir>', 'keystore directory (GRADNET_KEYSTORE_DIR; default ~/.gradnet/keystores)')
+    .option('--password-file <file>', 'keystore password file (GRADNET_PASSWORD_FILE; else GRADNET_PASSWORD, else a prompt)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (GRADNET_LOG_LEVEL; default info)')
     .action(action(async (flags: CoordinatorFlags) => (await import('../actions/coordinator.ts')).runCoordinator(flags)));
 }

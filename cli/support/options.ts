@@ -18,3 +18,11 @@ export function withWalletOptions(command: Command): Command {
     .option('--keystore-dir <dir>', 'keystore directory (GRADNET_KEYSTORE_DIR; default ~/.gradnet/keystores)')
     .option('--password-file <file>', 'first line is the keystore password (else GRADNET_PASSWORD, else a prompt)');
 }
+
+/**
+ * `--rpc-url`, the old name of `--rpc` on deploy and coordinator: hidden from help and still
+ * accepted, with a warning (rpcFlag in support/settings.ts), so existing scripts keep working.
+ */
+export function withDeprecatedRpcUrl(command: Command): Command {
+  return command.addOption(new Option('--rpc-url <url>', 'deprecated: use --rpc').hideHelp());
+}

@@ -11,3 +11,9 @@ export function readSettings<Schema extends ConfigSchema>(schema: Schema, option
     flagNames: { rpcUrl: 'rpc' },
   });
 }
+
+/** `--rpc`, or the deprecated `--rpc-url` with a warning on stderr; undefined when neither is given. */
+export function rpcFlag(flags: { rpc?: string; rpcUrl?: string }, warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): string | undefined {
+  if (flags.rpcUrl !== undefined) warn('warning: --rpc-url is deprecated and will go; use --rpc (the same flag as every other gradnet command)');
+  return flags.rpc ?? flags.rpcUrl;
+}
