@@ -9,7 +9,7 @@ export function daemonCommand(): Command {
     .description('run a gradnet peer: train each round on this node\'s shard, gossip signed updates, send heartbeats, audit committed rounds (Ctrl-C stops it)')
     .option('--node <select>', 'node keystore address or label (GRADNET_NODE; default: the only node keystore)')
     .option('--data-dir <dir>', 'checkpoints and state (GRADNET_DATA_DIR; default ~/.gradnet/node)')
-    .option('--listen <multiaddrs>', 'comma-separated multiaddrs to listen on (GRADNET_LISTEN; default /ip4/0.0.0.0/tcp/0)')
+    .option('--listen <multiaddrs>', 'comma-separated multiaddrs to listen on; add /p2p-circuit behind NAT to be reached through a relay (GRADNET_LISTEN; default /ip4/0.0.0.0/tcp/0)')
     .option('--announce <multiaddrs>', 'comma-separated multiaddrs others dial to reach this node, e.g. /ip4/<public ip>/tcp/4001 (GRADNET_ANNOUNCE; default: the listen addresses)')
     .option('--bootstrap <multiaddrs>', 'comma-separated multiaddrs ending in /p2p/<peer id>, e.g. the coordinator (GRADNET_BOOTSTRAP)')
     .option('--inner-steps <n>', 'local optimizer steps per round (GRADNET_INNER_STEPS; default 100)')

@@ -10,6 +10,8 @@ export const DEFAULT_RPC_URL = 'http://127.0.0.1:8545';
 
 const url = z.string().url('must be a URL such as http://127.0.0.1:8545');
 const multiaddr = z.string().regex(/^\/(ip4|ip6|dns|dns4|dns6)\//, 'must be a multiaddr such as /ip4/127.0.0.1/tcp/4101');
+/** A listen address may also be `/p2p-circuit`: reachable through a relay's reservation (behind NAT). */
+const listenAddress = z.string().regex(/^(\/(ip4|ip6|dns|dns4|dns6)\/|\/p2p-circuit$)/, 'must be a multiaddr such as /ip4/0.0.0.0/tcp/4001, or /p2p-circuit');
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** What every command that talks to a chain needs: where it is and where the contracts are. */
@@ -40,7 +42,7 @@ export const daemonConfigSchema = z.object({
   /** The node keystore to run with: its address or label; the only node keystore when unset. */
   node: z.string().min(1).optional(),
   dataDir: z.string().min(1).default(join(GRADNET_HOME, 'node')),
-  listen: z.array(multiaddr).min(1).default(['/ip4/0.0.0.0/tcp/0']),
+  listen: z.array(listenAddress).min(1).default(['/ip4/0.0.0.0/tcp/0']),
   /** Addresses others dial instead of the listen addresses (a public IP or DNS name forwarded to this host). */
   announce: z.array(multiaddr).default([]),
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),

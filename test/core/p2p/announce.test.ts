@@ -14,6 +14,11 @@ describe('announce addresses', () => {
     assert.deepEqual(loadConfig(daemonConfigSchema, { env: {} }).announce, []);
   });
 
+  test('behind NAT the daemon may listen on /p2p-circuit (a relay reservation) beside its socket', () => {
+    assert.deepEqual(loadConfig(daemonConfigSchema, { flags: { listen: '/ip4/0.0.0.0/tcp/4001,/p2p-circuit' } }).listen, ['/ip4/0.0.0.0/tcp/4001', '/p2p-circuit']);
+    assert.throws(() => loadConfig(daemonConfigSchema, { flags: { listen: '/p2p-circuit/extra' } }), /p2p-circuit/);
+  });
+
   test('a node advertises its announce addresses instead of the ones it listens on', async () => {
     const node = createGradnetNode({ privateKey: newNodeKey().privateKey, chainId: DOMAIN.chainId, ledger: LEDGER, validator, announce: ['/ip4/203.0.113.7/tcp/4001'] });
     await node.start({ signal: AbortSignal.timeout(30_000) });
