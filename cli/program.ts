@@ -12,6 +12,7 @@ import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { rewardsCommand } from './commands/rewards.ts';
 import { roundsCommand } from './commands/rounds.ts';
+import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { walletCommand } from './commands/wallet.ts';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
     deployCommand(),
     walletCommand(),
     registerCommand(),
+    stakeCommand(),
     daemonCommand(),
     roundsCommand(),
     challengeCommand(),
