@@ -5,7 +5,7 @@ import type { Logger } from '../core/log/index.ts';
 import { currentBackend, evaluate, initBackend, loadMnist, resolveModelSpec, shardFor, type ModelSpecLike } from '../core/ml/index.ts';
 import { createGradnetNode } from '../core/p2p/index.ts';
 import type { PeerConfig } from '../core/peer/index.ts';
-import { createGossipValidator, gradnetDomain, signVerdict } from '../core/protocol/index.ts';
+import { createGossipValidator, gradnetDomain, signVerdict, type SignedVerdict } from '../core/protocol/index.ts';
 import { CheckpointStore } from '../core/tensor/index.ts';
 import { systemClock } from '../core/time/index.ts';
 import { loadKey } from '../core/wallet/index.ts';
@@ -96,13 +96,20 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     validator,
     blobStore: { getBytes: (hash) => store.getBytes(hash).catch(() => undefined) },
   });
+  p2p.on('relayed', ({ peer, address }) => logger.info({ event: 'relayed', peer, address }, `connected to ${peer} through a relay`));
   const models = new CheckpointModels({ store, p2p, logger });
   // Verdict work (audits waiting for inputs, challenges) ends when the daemon's gossip stops.
   const verdictWork = new AbortController();
   const archive = new UpdateArchive({ exchange: p2p, domain });
   p2p.on('update', ({ update, digest, delta }) => archive.keep(update, digest, delta));
   const challenger = new Challenger({ chain: challengeChain(connected), logger, backoff: RETRY_BACKOFF, signal: verdictWork.signal });
-  p2p.on('verdict', (verdict) => void challenger.offer(verdict));
+  // Every verdict is logged whole, signature included: `gradnet challenge --verdicts` reads these lines.
+  const logVerdict = (signedVerdict: SignedVerdict, from: 'self' | 'gossip'): void =>
+    logger.info({ event: 'verdict', from, signedVerdict }, `verdict ${signedVerdict.verdict} on round ${signedVerdict.round} by ${signedVerdict.nodeKey}`);
+  p2p.on('verdict', ({ peer: _peer, ...verdict }) => {
+    logVerdict(verdict, 'gossip');
+    void challenger.offer(verdict);
+  });
   const auditor = new LedgerAuditor({
     logger,
     chain: auditChain(connected),
@@ -119,6 +126,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     },
     publish: async (fields) => {
       const verdict = await signVerdict({ privateKey: key.privateKey, domain, ...fields });
+      logVerdict(verdict, 'self');
       // Gossip does not deliver a node's own messages back: its verdict counts here directly.
       void challenger.offer(verdict);
       if (p2p.running) await p2p.publishVerdict(verdict, { signal: verdictWork.signal });

@@ -114,6 +114,8 @@ export interface GradnetNodeEvents {
   verdict: [SignedVerdict & { peer: string }];
   commitment: [CommitmentEvent];
   refused: [RefusedEvent];
+  /** A connection opened through a relay (a peer behind NAT); DCUtR then tries a direct one. */
+  relayed: [{ peer: string; address: string }];
 }
 
 export interface PublishResult {
@@ -256,6 +258,10 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       const interval = this.options.redialIntervalMs ?? 5000;
       this.redialTimer = setInterval(() => void this.redialBootstrap(), interval);
       this.redialTimer.unref();
+      node.addEventListener('connection:open', ({ detail: connection }) => {
+        const address = connection.remoteAddr.toString();
+        if (address.includes('/p2p-circuit')) this.emit('relayed', { peer: connection.remotePeer.toString(), address });
+      });
       this.mesh = new MeshKeeper(node, this.lifetime.signal, this.options.mesh);
       this.mesh.start();
     } catch (error) {

@@ -37,7 +37,10 @@ describe('Circuit Relay v2', { timeout: 60_000 }, () => {
     assert.ok(circuit.startsWith(relay.multiaddrs()[0].split('/p2p/')[0]), `relayed through the relay: ${circuit}`);
 
     const dialer = await start({ relay: { serve: false } });
+    const relayed: string[] = [];
+    dialer.on('relayed', ({ peer }) => relayed.push(peer));
     await dialer.dial(circuit, { signal: AbortSignal.timeout(10_000) });
+    assert.deepEqual(relayed, [hidden.peerId]);
     assert.ok(dialer.connectedPeers().includes(hidden.peerId));
     const connection = dialer.libp2p().getConnections().find((c) => c.remotePeer.toString() === hidden.peerId);
     assert.ok(connection?.remoteAddr.toString().includes('/p2p-circuit'));
