@@ -20,7 +20,8 @@ export function challengeCommand(): Command {
       '--verdicts <file>',
       'signed verdicts to submit (repeatable): a JSON array, or one JSON object per line, of ' +
         '{ round, modelHash, rewardsRoot, verdict: "mismatch"|"unavailable" (or 1|2), nodeKey, signature } as auditors sign them ' +
-        '(EIP-712 Verdict in the protocol domain); verdicts about other rounds or commits, match verdicts, bad signatures, ' +
+        '(EIP-712 Verdict in the protocol domain); a daemon\'s JSON log works as it is (it logs every verdict it signs or hears, ' +
+        'signature included); verdicts about other rounds or commits, match verdicts, bad signatures, ' +
         'repeated node keys and inactive nodes are left out',
       collect,
     )

@@ -27,6 +27,8 @@ export class VerdictFileError extends GradnetError {
  * Reads signed verdicts from a file: a JSON array, or one JSON object per line (blank lines are
  * skipped). Each is `{ round, modelHash, rewardsRoot, verdict, nodeKey, signature }` as
  * core/protocol's SignedVerdict, `verdict` being `match`/`mismatch`/`unavailable` or its code 0/1/2.
+ * A daemon's JSON log works as it is: it logs every verdict it signs or hears under
+ * `signedVerdict`, and its other lines are skipped.
  */
 export async function readVerdictFile(file: string): Promise<SignedVerdict[]> {
   let text: string;
@@ -52,9 +54,19 @@ export function parseVerdicts(text: string, source: string): SignedVerdict[] {
       throw new VerdictFileError(`${where} is not JSON (${(error as Error).message}); a verdict file holds a JSON array or one JSON object per line`, { cause: error });
     }
     const items = Array.isArray(value) ? value : [value];
-    items.forEach((item, index) => verdicts.push(toSignedVerdict(item, Array.isArray(value) ? `${where}[${index}]` : where)));
+    items.forEach((item, index) => {
+      const logged = logLine(item);
+      if (logged === null) return;
+      verdicts.push(toSignedVerdict(logged ?? item, Array.isArray(value) ? `${where}[${index}]` : where));
+    });
   }
   return verdicts;
+}
+
+/** A daemon's log line: its `signedVerdict`, or null for any other line; undefined when `item` is not a log line. */
+function logLine(item: unknown): unknown {
+  if (typeof item !== 'object' || item === null || !('msg' in item) || !('level' in item)) return undefined;
+  return (item as { signedVerdict?: unknown }).signedVerdict ?? null;
 }
 
 /** One entry checked field by field (by the wire codec's own bounds): the message names what is wrong. */

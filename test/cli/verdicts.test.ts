@@ -29,6 +29,18 @@ describe('gradnet challenge: verdict files and the verdicts that count', () => {
     assert.deepEqual(parseVerdicts(lines, 'b.jsonl'), [first, second]);
   });
 
+  it("reads a daemon's JSON log as it is: the verdicts it signed or heard, every other line skipped", async () => {
+    const own = await sign(keys[0], 'mismatch');
+    const heard = await sign(keys[1], 'unavailable');
+    const log = [
+      { level: 30, time: 1, msg: 'daemon started as node 0x…' },
+      { level: 30, time: 2, event: 'verdict', from: 'self', signedVerdict: own, msg: 'verdict mismatch on round 4 by …' },
+      { level: 40, time: 3, event: 'audit', round: 4, verdict: 'mismatch', msg: 'audit round 4: mismatch' },
+      { level: 30, time: 4, event: 'verdict', from: 'gossip', signedVerdict: heard, msg: 'verdict unavailable on round 4 by …' },
+    ];
+    assert.deepEqual(parseVerdicts(log.map((line) => JSON.stringify(line)).join('\n'), 'daemon.log'), [own, heard]);
+  });
+
   it('names the file and entry of anything that is not a signed verdict', async () => {
     const good = await sign(keys[0], 'mismatch');
     const cases: [string, RegExp][] = [
