@@ -67,9 +67,13 @@ export function measureRules(options: { params: number; updates: number; repeats
   return rules;
 }
 
-/** Per rule: the median over processes of each process's median run, and every process's figures. */
+/**
+ * Per rule: the median over processes of each process's median run, the median of their CPU
+ * times (what the code costs when other processes compete for the cores), and every process's figures.
+ */
 export interface RuleFigures {
   medianMs: number;
+  medianCpuMs: number;
   runs: ProcessFigures[];
 }
 
@@ -84,9 +88,12 @@ export async function measureInFreshProcesses(options: { params: number; updates
       maxBuffer: 1 << 20,
     });
     const figures = JSON.parse(stdout) as Record<string, ProcessFigures>;
-    for (const [rule, run] of Object.entries(figures)) (rules[rule] ??= { medianMs: 0, runs: [] }).runs.push(run);
+    for (const [rule, run] of Object.entries(figures)) (rules[rule] ??= { medianMs: 0, medianCpuMs: 0, runs: [] }).runs.push(run);
   }
-  for (const figures of Object.values(rules)) figures.medianMs = round1(median(figures.runs.map((run) => run.ms)));
+  for (const figures of Object.values(rules)) {
+    figures.medianMs = round1(median(figures.runs.map((run) => run.ms)));
+    figures.medianCpuMs = round1(median(figures.runs.map((run) => run.cpuMs)));
+  }
   return rules;
 }
 

@@ -11,5 +11,6 @@ test('bench aggregate times every rule in each fresh process, lists every run an
     for (const run of figures.runs) assert.ok(run.ms > 0 && run.cpuMs >= 0, `${rule}: ${JSON.stringify(run)}`);
     const sorted = figures.runs.map((run) => run.ms).sort((a, b) => a - b);
     assert.equal(figures.medianMs, sorted[1], rule);
+    assert.equal(figures.medianCpuMs, figures.runs.map((run) => run.cpuMs).sort((a, b) => a - b)[1], rule);
   }
 });
