@@ -16,25 +16,16 @@
 // f32x4.relaxed_madd: fused where the CPU has FMA, so results are deterministic on a given machine
 // (training is not something auditors replay; see core/README.md).
 
+import { adam, classifier, CLASSES, f32At, setF32 } from './shared';
+
+export { adam };
+
 const SIDE: i32 = 28;
 const PIXELS: i32 = SIDE * SIDE;
-const CLASSES: i32 = 10;
 
 /** Where the caller may start laying out buffers. */
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
-}
-
-// @ts-ignore: decorator
-@inline
-function f32At(base: usize, index: i32): f32 {
-  return load<f32>(base + (<usize>index << 2));
-}
-
-// @ts-ignore: decorator
-@inline
-function setF32(base: usize, index: i32, value: f32): void {
-  store<f32>(base + (<usize>index << 2), value);
 }
 
 /**
@@ -350,8 +341,7 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
   const arg2 = a2 + map2Bytes;
   const ga2 = arg2 + map2Bytes;
   const logits = ga2 + map2Bytes;
-  const delta = logits + 64;
-  const list = delta + 64;
+  const list = logits + 128;
 
   memory.fill(grads, 0, <usize>parameterCount(k, f1, f2) << 2);
   memory.fill(scratch, 0, a1 - scratch);
@@ -364,53 +354,7 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
     convPoolForward(image, SIDE, 1, w1, b1, f1, k, p1, a1, arg1);
     convPoolForward(a1, p1, f1, w2, b2, f2, k, p2, a2, arg2);
 
-    // Dense layer and softmax cross-entropy: a row of the dense kernel is 10 floats, two f32x4
-    // and a half (load64_zero / store64_lane), so no lane reaches into the next row.
-    let l0 = v128.load(bd);
-    let l1 = v128.load(bd, 16);
-    let l2 = v128.load64_zero(bd, 32);
-    for (let q = 0; q < flat; q++) {
-      const a = v128.load32_splat(a2 + (<usize>q << 2));
-      const row = wd + (<usize>(q * CLASSES) << 2);
-      l0 = f32x4.relaxed_madd(a, v128.load(row), l0);
-      l1 = f32x4.relaxed_madd(a, v128.load(row, 16), l1);
-      l2 = f32x4.relaxed_madd(a, v128.load64_zero(row, 32), l2);
-    }
-    v128.store(logits, l0);
-    v128.store(logits, l1, 16);
-    v128.store(logits, l2, 32);
-    let top = f32At(logits, 0);
-    for (let j = 1; j < CLASSES; j++) top = max(top, f32At(logits, j));
-    let total: f32 = 0;
-    for (let j = 0; j < CLASSES; j++) {
-      const e = Mathf.exp(f32At(logits, j) - top);
-      setF32(delta, j, e);
-      total += e;
-    }
-    const label = load<i32>(labels + (<usize>b << 2));
-    lossSum += <f64>(Mathf.log(total) + top - f32At(logits, label));
-    const scale = inverseBatch / total;
-    for (let j = 0; j < CLASSES; j++) {
-      const g = f32At(delta, j) * scale - (j == label ? inverseBatch : <f32>0);
-      setF32(delta, j, g);
-      setF32(gbd, j, f32At(gbd, j) + g);
-    }
-    const d0 = v128.load(delta);
-    const d1 = v128.load(delta, 16);
-    const d2 = v128.load64_zero(delta, 32);
-    const zero = f32x4.splat(0);
-    for (let q = 0; q < flat; q++) {
-      const a = v128.load32_splat(a2 + (<usize>q << 2));
-      const row = wd + (<usize>(q * CLASSES) << 2);
-      const grow = gwd + (<usize>(q * CLASSES) << 2);
-      v128.store(grow, f32x4.relaxed_madd(a, d0, v128.load(grow)));
-      v128.store(grow, f32x4.relaxed_madd(a, d1, v128.load(grow, 16)), 16);
-      v128.store64_lane(grow, f32x4.relaxed_madd(a, d2, v128.load64_zero(grow, 32)), 0, 32);
-      const dot = f32x4.relaxed_madd(v128.load(row), d0, f32x4.relaxed_madd(v128.load(row, 16), d1, f32x4.mul(v128.load64_zero(row, 32), d2)));
-      const back = f32x4.extract_lane(dot, 0) + f32x4.extract_lane(dot, 1) + (f32x4.extract_lane(dot, 2) + f32x4.extract_lane(dot, 3));
-      // ReLU's derivative: no gradient through an activation that is zero.
-      setF32(ga2, q, v128.any_true(f32x4.gt(a, zero)) ? back : <f32>0);
-    }
+    lossSum += <f64>classifier(a2, flat, wd, bd, gwd, gbd, ga2, load<i32>(labels + (<usize>b << 2)), inverseBatch, logits);
     for (let q = 0; q < flat; q += f2) {
       for (let c = 0; c < f2; c += 4) {
         const at = <usize>c << 2;
@@ -428,26 +372,4 @@ export function gradient(batch: i32, k: i32, f1: i32, f2: i32, params: usize, gr
   repack(gw2, dw2T, k, f1, f2, false);
   repack(gw1, dw1T, k, 1, f1, false);
   return lossSum / <f64>batch;
-}
-
-/**
- * One Adam step on n parameters, in tfjs's order of float32 operations (tf.train.adam):
- * m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g², θ ← θ − lr·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε).
- * accBeta1 and accBeta2 are β1ᵗ and β2ᵗ for this step.
- */
-export function adam(n: i32, params: usize, grads: usize, m: usize, v: usize, learningRate: f32, beta1: f32, beta2: f32, epsilon: f32, accBeta1: f32, accBeta2: f32): void {
-  const oneMinusBeta1: f32 = 1 - beta1;
-  const oneMinusBeta2: f32 = 1 - beta2;
-  const correction1: f32 = 1 - accBeta1;
-  const correction2: f32 = 1 - accBeta2;
-  for (let i = 0; i < n; i++) {
-    const g = f32At(grads, i);
-    const first = f32At(m, i) * beta1 + g * oneMinusBeta1;
-    const second = f32At(v, i) * beta2 + g * g * oneMinusBeta2;
-    setF32(m, i, first);
-    setF32(v, i, second);
-    const corrected1 = first / correction1;
-    const corrected2 = second / correction2;
-    setF32(params, i, (corrected1 / (Mathf.sqrt(corrected2) + epsilon)) * -learningRate + f32At(params, i));
-  }
 }
