@@ -17,6 +17,7 @@ import { EvidenceReporter, registryEvidenceChain } from './evidence-reporter.ts'
 import { UpdateWindowSource, libp2pGossip } from './gossip.ts';
 import { ledgerChain } from './ledger-chain.ts';
 import { CheckpointModels } from './model-sync.ts';
+import { stopOnLostStanding, type LostStanding } from './node-status-watch.ts';
 import { FilePeerStore } from './peer-store.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
@@ -34,6 +35,8 @@ export interface PeerDaemonComponents {
   interactive?: boolean;
   /** Called with every audit verdict (the demo collects them; the log has them too). */
   onAudit?: (result: AuditResult) => void;
+  /** Called once the daemon stopped itself because its node no longer counts as active (slashed, exiting, …). */
+  onStandingLost?: (standing: LostStanding) => void;
   signal?: AbortSignal;
 }
 
@@ -155,7 +158,8 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     await reporter.stop();
     await stopGossip();
   };
-  return new PeerDaemon({
+  // Slashed, exiting or replaced, the node's updates would be refused: the daemon stops and says what fixes it.
+  return stopOnLostStanding(new PeerDaemon({
     config: peerConfigOf(config, key.address),
     chain,
     gossip,
@@ -166,5 +170,5 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     store: new FilePeerStore({ dataDir: config.dataDir, nodeKey: key.address, keystoreDir: config.keystoreDir }),
     clock: systemClock,
     logger,
-  });
+  }), { source: connected.registry, nodeKey: key.address, logger, pollMs: config.heartbeatSeconds * 1000, onLost: components.onStandingLost });
 }

@@ -9,3 +9,4 @@ export { VerdictCollector, reachesThreshold, verdictSubject } from './verdicts.t
 export { Trainer, type TrainerOptions, type PreparedUpdate } from './trainer.ts';
 export { DaemonAlreadyRunningError, NodeNotRegisteredError, PeerStateError } from './errors.ts';
 export { FilePeerStore } from './peer-store.ts';
+export { NodeStatusWatch, nodeStanding, stopOnLostStanding, type LostStanding, type StandingSource } from './node-status-watch.ts';

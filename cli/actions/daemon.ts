@@ -8,9 +8,19 @@ export async function runDaemon(options: Record<string, unknown>): Promise<void>
   // commander sets audit=true unless --no-audit; only an explicit --no-audit should override env/file.
   const config = readSettings(daemonConfigSchema, { ...options, audit: options.audit === false ? false : undefined });
   const logger = createLogger({ name: 'daemon', level: config.logLevel, format: config.logFormat });
-  const daemon = await createPeerDaemon(config, { logger, interactive: true });
+  let lostStanding: (() => void) | undefined;
+  const daemon = await createPeerDaemon(config, {
+    logger,
+    interactive: true,
+    // The node was slashed, exited or replaced: the daemon has stopped and logged the fix; exit 1.
+    onStandingLost: () => {
+      process.exitCode = 1;
+      lostStanding?.();
+    },
+  });
   await daemon.start();
   await new Promise<void>((resolve) => {
+    lostStanding = resolve;
     const stop = (signal: NodeJS.Signals): void => {
       logger.info({ signal }, `received ${signal}; stopping`);
       process.off('SIGINT', stop);
