@@ -107,7 +107,9 @@ describe('CNN kernels (WebAssembly SIMD) against the tfjs cpu backend', () => {
       for (let step = 0; step < 5; step++) {
         kernel.gradient();
         kernel.adamStep(0.01);
-        tf.tidy(() => optimizer.minimize(() => model.loss(x, y), false, model.variables));
+        tf.tidy(() => {
+          optimizer.minimize(() => model.loss(x, y), false, model.variables);
+        });
       }
       tf.dispose([x, y]);
       const expected = model.getParams();
