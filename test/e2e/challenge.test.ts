@@ -11,6 +11,7 @@ import { sleep } from '../../core/time/index.ts';
 import { ledgerRecordOf } from '../../coordinator/commit.ts';
 import type { RoundRow } from '../../coordinator/store.ts';
 import { Topology } from '../support/topology.ts';
+import { parseVerdicts } from '../../cli/support/verdicts.ts';
 
 const logger = createLogger({ name: 'e2e-challenge', level: process.env.GRADNET_E2E_VERBOSE === '1' ? 'debug' : 'warn' });
 
@@ -146,6 +147,10 @@ describe('challenges end to end: a wrong commit is caught by the auditors, voide
     // which count against the round like `mismatch`.
     const done = await attack(async (honest) => ({ ...honest, modelHash: keccak256(toHex(`not the model of round ${honest.roundId}`)) }));
     await assertPunished(done, await challenged(done));
+    // What an operator would hand to `gradnet challenge --verdicts`: one daemon's log holds its own verdict and those it heard.
+    const log = (topology.peers[0].daemon?.lines ?? []).map((line) => JSON.stringify(line)).join('\n');
+    const logged = parseVerdicts(log, 'peer-1 log').filter((verdict) => verdict.round === done.target && verdict.modelHash === done.forged.modelHash);
+    assert.ok(new Set(logged.map((verdict) => verdict.nodeKey)).size >= 2, `peer-1's log holds ${logged.length} verdicts on the forged round`);
     const again = await resumed(done);
     assert.equal(again.modelHash, done.honest.modelHash, 'the round committed again is the honest aggregate');
   });
