@@ -26,7 +26,7 @@ export class ChainIdMismatchError extends ChainError {
   constructor(rpcUrl: string, expected: number, actual: number) {
     super(
       'CHAIN_ID_MISMATCH',
-      `${rpcUrl} serves chain ${actual}, but chain ${expected} was expected; point --rpc-url at the right network or use deployments/${actual}.json`,
+      `${rpcUrl} serves chain ${actual}, but chain ${expected} was expected; point --rpc at the right network or use deployments/${actual}.json`,
     );
     this.rpcUrl = rpcUrl;
     this.expected = expected;
