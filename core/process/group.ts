@@ -20,6 +20,8 @@ export interface ChildSpec {
   /** gradnet subcommand and its arguments, e.g. `['daemon', '--rpc-url', url]`. */
   args: readonly string[];
   env?: Record<string, string>;
+  /** A network namespace (`ip netns`) to run it in, as another host of a test network; needs root. */
+  netns?: string;
   /** Called with every JSON log line the child writes to stderr (non-JSON lines come as `{ msg }`). */
   onLog?: (line: ChildLogLine) => void;
 }
@@ -58,7 +60,9 @@ export class ProcessGroup {
   /** Starts `gradnet <args>` as a child process; its stderr log lines are forwarded to the group's logger at debug. */
   start(spec: ChildSpec): RunningChild {
     // Each child leads its own process group, so that stopping it also stops anything it spawned.
-    const child = spawn(NODE22, [GRADNET_BIN, ...spec.args], {
+    // `ip netns exec` execs the command in place, so the PID (and its process group) stay the child's.
+    const [command, args] = spec.netns === undefined ? [NODE22, [GRADNET_BIN, ...spec.args]] : ['ip', ['netns', 'exec', spec.netns, NODE22, GRADNET_BIN, ...spec.args]];
+    const child = spawn(command, args, {
       env: { ...process.env, GRADNET_LOG_FORMAT: 'json', ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
