@@ -20,6 +20,7 @@ import {
   type SignedUpdate,
   type ValidationContext,
 } from '../../core/protocol/index.ts';
+import { quorumNeeded } from '../../core/round/index.ts';
 import { encodeDelta, genesisCheckpoint } from '../../core/tensor/index.ts';
 
 export const MODEL = { name: 'mlp' } as const;
@@ -189,8 +190,17 @@ export function revealOpened(coordinator: Coordinator, round: number, timeoutMs 
   }, `the reveal of round ${round}`, timeoutMs);
 }
 
-/** Contributes as daemons do: every peer commits to its update, then once the coordinator reveals the round, gossips it. */
+/**
+ * Contributes as daemons do: every peer beats, and once the coordinator counts them all (it then
+ * waits for their commitments rather than revealing once the others have committed), commits to
+ * its update, then once the coordinator reveals the round, gossips it.
+ */
 export async function contribute(network: TestNetwork, coordinator: Coordinator, contributions: readonly (readonly [TestPeer, SignedUpdate])[]): Promise<void> {
+  for (const [peer, update] of contributions) {
+    await peer.node.publishHeartbeat({ nodeKey: peer.owner.nodeKey, round: update.round, modelHash: update.baseModelHash, version: 'test', timestamp: Date.now() });
+  }
+  const everyone = Math.min(contributions.length, coordinator.config.round.quorum);
+  await until(() => quorumNeeded(coordinator.roundState(), Date.now()) >= everyone, 'the coordinator to count every contributor');
   for (const [peer, update] of contributions) await commitTo(network, peer, update);
   await revealOpened(coordinator, contributions[0][1].round);
   for (const [peer, update] of contributions) await peer.node.publishUpdate(update);

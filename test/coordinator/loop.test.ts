@@ -28,9 +28,10 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
         deployments: network.devnet.deploymentsFile,
         dataDir: join(network.dir, 'coordinator'),
         api: { port: 0 },
-        // Four commitments open the reveal; a node unheard of for 3 s no longer holds a round open;
-        // a node that committed and never reveals holds the round 8 s at most.
-        round: { quorum: 4, deadlineMs: 60_000, maxWaitMs: 120_000, revealMs: 8000, livenessMs: 3000 },
+        // Every node that counts must commit before the reveal opens; a node unheard of for 3 s no
+        // longer holds a round open; one that committed and never reveals (the copier) holds the
+        // round 25 s at most.
+        round: { quorum: 5, deadlineMs: 60_000, maxWaitMs: 120_000, revealMs: 25_000, livenessMs: 3000 },
         evaluation: { validationLimit: 1000, scoreBatch: 300 },
         // Only registry events (and slashes) refresh the node view during the test.
         nodes: { pollMs: 120_000 },
@@ -82,9 +83,9 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
       [bob, await makeUpdate(network, bob, { round, baseHash, params })],
       [freeRider, await makeUpdate(network, freeRider, { round, baseHash, params, kind: 'zero' })],
     ] as const;
-    for (const [peer, update] of contributions) await commitTo(network, peer, update);
     // The copier commits in time to an update of its own, which it keeps back.
     await commitTo(network, copier, await makeUpdate(network, copier, { round, baseHash, params }));
+    for (const [peer, update] of contributions) await commitTo(network, peer, update);
     await revealOpened(coordinator, round);
     // Once alice's payload is out it re-signs it and reaches the coordinator first.
     const copy = await signUpdate({ privateKey: copier.owner.nodePrivateKey, domain: network.domain, round, baseModelHash: baseHash, samples: honest.samples, trainLoss: 0.1, codec: honest.codec, payload: honest.payload! });
