@@ -17,7 +17,7 @@ import { EvidenceReporter, registryEvidenceChain } from './evidence-reporter.ts'
 import { UpdateWindowSource, libp2pGossip } from './gossip.ts';
 import { ledgerChain } from './ledger-chain.ts';
 import { CheckpointModels } from './model-sync.ts';
-import { stopOnLostStanding, type LostStanding } from './node-status-watch.ts';
+import { readStanding, stopOnLostStanding, type LostStanding } from './node-status-watch.ts';
 import { FilePeerStore } from './peer-store.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
@@ -60,7 +60,11 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   // and the challenges of rounds enough stake judged wrong.
   const connected = await connectGradnet({ rpcUrl: config.rpcUrl, deploymentsFile: config.deployments, account: key.privateKey, signal });
   const chain = ledgerChain(connected);
-  if (!(await chain.isActive(key.address, { signal }))) throw new NodeNotRegisteredError(key.address, chainId);
+  if (!(await chain.isActive(key.address, { signal }))) {
+    // A key that was registered once lost its standing in a way its owner can fix: say how.
+    const standing = await readStanding(connected.registry, key.address);
+    throw new NodeNotRegisteredError(key.address, chainId, standing?.owner === undefined ? undefined : standing.message);
+  }
 
   await initBackend(config.backend, { logger });
   const mnist = await loadMnist({ signal });

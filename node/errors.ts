@@ -4,8 +4,11 @@ import { GradnetError } from '../core/errors.ts';
 export class NodeNotRegisteredError extends GradnetError {
   readonly nodeKey: string;
 
-  constructor(nodeKey: string, chainId: number) {
-    super('NODE_NOT_REGISTERED', `node key ${nodeKey} is not registered (or not active) on chain ${chainId}; run \`gradnet register --stake AMOUNT --node ${nodeKey}\` with its owner wallet first`);
+  /** `standing`: why a registered node is inactive and what fixes it (node-status-watch.ts), when known. */
+  constructor(nodeKey: string, chainId: number, standing?: string) {
+    super('NODE_NOT_REGISTERED', standing === undefined
+      ? `node key ${nodeKey} is not registered (or not active) on chain ${chainId}; run \`gradnet register --stake AMOUNT --node ${nodeKey}\` with its owner wallet first`
+      : `${standing} (chain ${chainId})`);
     this.nodeKey = nodeKey;
   }
 }

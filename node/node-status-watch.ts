@@ -28,11 +28,11 @@ export function nodeStanding(nodeKey: Address, owner: Address | undefined, node:
     nodeKey,
     owner,
     reason,
-    message: `node ${nodeKey} no longer counts as active: ${problem}; its updates would be refused, so the daemon stops. Fix: ${fix}`,
+    message: `node ${nodeKey} is not active: ${problem}; its updates would be refused, so the daemon stops. Fix: ${fix}`,
   });
   const ownerFlag = owner === undefined ? '' : ` --owner ${owner}`;
   if (owner === undefined || node === undefined || node.nodeKey === zeroAddress) {
-    return lost('unregistered', 'it is not registered (its owner withdrew it)', `register it with its owner wallet, \`gradnet register --stake <GRAD> --node ${nodeKey}\`${ownerFlag}, then start the daemon again`);
+    return lost('unregistered', owner === undefined ? 'it is not registered' : `its owner ${owner} withdrew it`, `register it with its owner wallet, \`gradnet register --stake <GRAD> --node ${nodeKey}\`${ownerFlag}, then start the daemon again`);
   }
   if (node.nodeKey.toLowerCase() !== nodeKey.toLowerCase()) {
     return lost('rotated', `its owner ${owner} replaced it with node key ${node.nodeKey}`, `run the daemon with the new key, \`gradnet daemon --node ${node.nodeKey}\``);
@@ -47,6 +47,13 @@ export function nodeStanding(nodeKey: Address, owner: Address | undefined, node:
       `\`gradnet stake add ${formatEther(missing)}${ownerFlag}\`, then start the daemon again${node.stake === 0n ? ' (and run one daemon per node key only)' : ''}`);
   }
   return undefined;
+}
+
+/** Reads the node's standing from the registry: undefined while it is active. */
+export async function readStanding(source: StandingSource, nodeKey: Address): Promise<LostStanding | undefined> {
+  const owner = await source.ownerOf(nodeKey);
+  const [node, minStake] = await Promise.all([owner === undefined ? undefined : source.nodeOf(owner), source.minStake()]);
+  return nodeStanding(nodeKey, owner, node, minStake);
 }
 
 export interface NodeStatusWatchOptions {
@@ -93,9 +100,7 @@ export class NodeStatusWatch {
     const { source, nodeKey, logger } = this.#options;
     let standing: LostStanding | undefined;
     try {
-      const owner = await source.ownerOf(nodeKey);
-      const [node, minStake] = await Promise.all([owner === undefined ? undefined : source.nodeOf(owner), source.minStake()]);
-      standing = nodeStanding(nodeKey, owner, node, minStake);
+      standing = await readStanding(source, nodeKey);
     } catch (error) {
       logger.warn({ event: 'standing', err: (error as Error).message }, 'could not read the node\'s registration; trying again');
       return;

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseEther, zeroAddress, type Address } from 'viem';
-import type { RegisteredNode } from '../../core/chain/index.ts';
+import { connectGradnet, startDevnet, type RegisteredNode } from '../../core/chain/index.ts';
+import { daemonConfigSchema } from '../../core/config/index.ts';
 import { createLogger } from '../../core/log/index.ts';
-import { nodeStanding, stopOnLostStanding, type LostStanding, type StandingSource } from '../../node/index.ts';
+import { createKeystore, importKeystore } from '../../core/wallet/index.ts';
+import { registerNode } from '../../cli/index.ts';
+import { createPeerDaemon, nodeStanding, NodeNotRegisteredError, stopOnLostStanding, type LostStanding, type StandingSource } from '../../node/index.ts';
 
 const logger = createLogger({ name: 'standing-test', level: 'silent' });
 const NODE_KEY = '0x00000000000000000000000000000000000000aa' as Address;
@@ -73,5 +79,29 @@ describe('stopOnLostStanding', () => {
     await daemon.stop();
     assert.deepEqual(events, ['start', 'stop']);
     assert.deepEqual(lost, []);
+  });
+});
+
+describe('createPeerDaemon for a node that lost its standing', { timeout: 120_000 }, () => {
+  it('refuses to start and names the command that fixes it (an exiting node: gradnet stake withdraw)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gradnet-standing-'));
+    const devnet = await startDevnet({ port: 0, accounts: 2, deploy: { deploymentsFile: join(dir, 'devnet.json') } });
+    try {
+      const keystoreDir = join(dir, 'keystores');
+      const passwordFile = join(dir, 'password');
+      await writeFile(passwordFile, 'standing\n');
+      await importKeystore({ dir: keystoreDir, role: 'owner', password: 'standing', privateKey: devnet.accounts[1].privateKey, strength: 'light' });
+      await createKeystore({ dir: keystoreDir, role: 'node', password: 'standing', strength: 'light' });
+      const config = { rpcUrl: devnet.rpcUrl, deployments: join(dir, 'devnet.json'), keystoreDir, passwordFile };
+      await registerNode({ config, stake: parseEther('100'), logger, env: {} });
+      const owner = await connectGradnet({ rpcUrl: devnet.rpcUrl, deployments: devnet.deployments, account: devnet.accounts[1].privateKey });
+      await owner.registryClient.requestExit();
+      const daemonConfig = daemonConfigSchema.parse({ ...config, dataDir: join(dir, 'node') });
+      await assert.rejects(createPeerDaemon(daemonConfig, { logger, env: {} }), (error: unknown) =>
+        error instanceof NodeNotRegisteredError && /asked it to exit.*`gradnet stake withdraw --owner 0x[0-9a-fA-F]{40}` after/.test(error.message));
+    } finally {
+      await devnet.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
