@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { noise } from '@chainsafe/libp2p-noise';
 import { yamux } from '@chainsafe/libp2p-yamux';
 import { privateKeyFromRaw } from '@libp2p/crypto/keys';
@@ -47,8 +48,8 @@ import {
 } from '../protocol/index.ts';
 import { BlobExchange, type BlobExchangeOptions, type FetchBlobOptions } from './blob-exchange.ts';
 import { MemoryBlobStore, type BlobSource } from './blob-store.ts';
-import { MeshKeeper, type MeshOptions } from './mesh.ts';
-import { NodeNotRunningError, P2PConfigError, PublishError } from './errors.ts';
+import { MeshKeeper, shuffle, type MeshOptions } from './mesh.ts';
+import { BlobFetchError, NodeNotRunningError, P2PConfigError, PublishError } from './errors.ts';
 
 export interface GradnetNodeOptions {
   /** The 32-byte secp256k1 node key: libp2p identity and registered Ethereum node key at once. */
@@ -129,6 +130,8 @@ export interface SignalOption {
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const EMPTY = new Uint8Array(0);
+/** Mean pause before other peers are asked again for a blob none held, before the hub is (0.5-1.5×). */
+const HUB_FALLBACK_PAUSE_MS = 600;
 
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown; autoNAT: unknown; dcutr: unknown; relay?: unknown };
 
@@ -349,11 +352,31 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     return this.publish('commitment', encodeCommitment(commitment), options);
   }
 
-  /** Fetches bytes by hash from connected peers (or `options.peers`), verified before returned. */
+  /**
+   * Fetches bytes by hash from `options.peers`, or else from connected peers, verified before
+   * returned. Bootstrap peers (the hub everyone dialled first, usually the coordinator) are asked
+   * last: other peers are asked, and once more after a short random pause when none held it yet,
+   * so a new model spreads from the peers that fetched it first instead of every peer pulling it
+   * from the hub at once.
+   */
   async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
     const exchange = this.exchange;
     if (exchange === undefined) throw new NodeNotRunningError('fetch a blob');
-    return exchange.fetch(hash, { ...options, peers: options.peers?.map((peer) => peerIdFromString(peer)) });
+    if (options.peers !== undefined) return exchange.fetch(hash, { ...options, peers: options.peers.map((peer) => peerIdFromString(peer)) });
+    const hubIds = new Set((this.options.bootstrap ?? []).map(peerOf));
+    const connected = this.libp2p('fetch a blob').getPeers();
+    const hubs = connected.filter((peer) => hubIds.has(peer.toString()));
+    const others = connected.filter((peer) => !hubIds.has(peer.toString()));
+    if (hubs.length === 0 || others.length === 0) return exchange.fetch(hash, { ...options, peers: undefined });
+    for (const pauseMs of [0, HUB_FALLBACK_PAUSE_MS * (0.5 + Math.random())]) {
+      if (pauseMs > 0) await sleep(pauseMs, undefined, { signal: options.signal });
+      try {
+        return await exchange.fetch(hash, { ...options, peers: shuffle(others) });
+      } catch (error) {
+        if (!(error instanceof BlobFetchError)) throw error;
+      }
+    }
+    return exchange.fetch(hash, { ...options, peers: hubs });
   }
 
   /** Serves `bytes` by hash from now on (their SHA-256 `contentHash` unless `hash` is given). */
@@ -376,7 +399,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
     if (!this.running) return;
     const connected = new Set(this.connectedPeers());
     for (const address of this.options.bootstrap ?? []) {
-      const peer = parseMultiaddr(address).getComponents().find((component) => component.name === 'p2p')?.value;
+      const peer = peerOf(address);
       if (peer !== undefined && !connected.has(peer)) await this.dial(address, { signal: this.lifetime.signal }).catch(() => undefined);
     }
   }
@@ -440,6 +463,11 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       this.emit('commitment', { commitment: accepted.commitment, digest: accepted.digest, peer });
     }
   }
+}
+
+/** The peer id a `/p2p/<id>` multiaddr names. */
+function peerOf(address: string): string | undefined {
+  return parseMultiaddr(address).getComponents().find((component) => component.name === 'p2p')?.value;
 }
 
 function parseMultiaddr(address: string): Multiaddr {

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createGossipValidator, type ValidationContext } from '../../../core/protocol/index.ts';
-import { createGradnetNode, type GradnetNode, type UpdateEvent } from '../../../core/p2p/index.ts';
+import { contentHash, createGossipValidator, type ValidationContext } from '../../../core/protocol/index.ts';
+import { createGradnetNode, type BlobSource, type GradnetNode, type UpdateEvent } from '../../../core/p2p/index.ts';
 import { BASE_MODEL, DOMAIN, LEDGER, MemoryDirectory, makeUpdate, newNodeKey, smallDelta, type TestNode } from '../protocol/fixtures.ts';
 
 const PARAMETERS = 1000;
@@ -14,7 +14,7 @@ interface Peer {
   updates: UpdateEvent[];
 }
 
-async function startPeer(bootstrap?: string[]): Promise<Peer> {
+async function startPeer(bootstrap?: string[], blobStore?: BlobSource): Promise<Peer> {
   const key = newNodeKey();
   directory.active.add(key.address);
   const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: () => false });
@@ -24,6 +24,7 @@ async function startPeer(bootstrap?: string[]): Promise<Peer> {
     ledger: LEDGER,
     validator,
     bootstrap,
+    blobStore,
     discoveryIntervalMs: 500,
     mesh: { targetConnections: 4, intervalMs: 300 },
   });
@@ -45,8 +46,18 @@ describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
   let hub: Peer;
   const spokes: Peer[] = [];
 
+  /** What the hub was asked for over the blob protocol. */
+  const askedHub: string[] = [];
+  const hubOnly = new TextEncoder().encode('only the hub has this');
+  const shared = new TextEncoder().encode('the hub and a spoke have this');
+
   before(async () => {
-    hub = await startPeer();
+    hub = await startPeer(undefined, {
+      getBytes: async (hash) => {
+        askedHub.push(hash);
+        return [hubOnly, shared].find((bytes) => contentHash(bytes) === hash);
+      },
+    });
     for (let i = 0; i < 4; i++) spokes.push(await startPeer(hub.node.multiaddrs()));
   });
 
@@ -61,6 +72,16 @@ describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
       () => spokes.every((peer) => otherSpokes(peer) >= 2),
       () => `spoke-to-spoke connections (${spokes.map(otherSpokes).join(', ')})`,
     );
+  });
+
+  test('blobs are fetched from other peers before the hub, which serves what nobody else has', async () => {
+    const [holder, fetcher] = spokes;
+    holder.node.putBlob(shared);
+    assert.ok(fetcher.node.connectedPeers().includes(holder.node.peerId));
+    for (let i = 0; i < 5; i++) assert.deepEqual(await fetcher.node.fetchBlob(contentHash(shared), { signal: AbortSignal.timeout(10_000) }), shared);
+    assert.deepEqual(askedHub, []);
+    assert.deepEqual(await fetcher.node.fetchBlob(contentHash(hubOnly), { signal: AbortSignal.timeout(10_000) }), hubOnly);
+    assert.deepEqual(askedHub, [contentHash(hubOnly)]);
   });
 
   test('with the hub gone, an update still reaches every peer and a blob is fetched from a peer that holds it', async () => {
