@@ -14,6 +14,8 @@ export class BenchError extends GradnetError {}
 export interface BenchSuiteOptions {
   jsonFile: string;
   model?: string;
+  /** network only: how many daemons. */
+  peers?: number;
 }
 
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
@@ -37,6 +39,8 @@ export const benchSuites: BenchSuites = {
   train: () => import('./suites/train.ts'),
   // Processes under faults for minutes: last of all.
   chaos: () => import('./suites/chaos.ts'),
+  // Hosts as network namespaces (root): the mesh's round time, bytes and audits.
+  network: () => import('./suites/network.ts'),
 };
 
 /** Runs a suite and writes its result atomically to `jsonFile`. */

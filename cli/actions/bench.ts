@@ -6,12 +6,17 @@ export interface BenchFlags {
   outDir: string;
   /** compression only: the model to measure; a model other than the MLP writes <suite>-<model>.json by default. */
   model?: string;
+  /** network only: how many daemons. */
+  peers?: number;
 }
 
 /** `gradnet bench <suite>`: one suite to its JSON file, or `all` of them into --out-dir. */
 export async function runBench(suite: string, flags: BenchFlags, suites: BenchSuites): Promise<void> {
   if (flags.model !== undefined && suite !== 'compression') {
     throw new CliError('BENCH_MODEL', `--model applies to bench compression only, not ${suite}`, { value: flags.model });
+  }
+  if (flags.peers !== undefined && suite !== 'network') {
+    throw new CliError('BENCH_PEERS', `--peers applies to bench network only, not ${suite}`, { value: flags.peers });
   }
   if (suite === 'all') {
     if (flags.json !== undefined) throw new CliError('BENCH_ALL_JSON', '`bench all` writes one file per suite; use --out-dir instead of --json', { value: flags.json });
@@ -21,6 +26,6 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     return;
   }
   const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model });
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, peers: flags.peers });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { benchSuites, type BenchSuites } from '../../bench/index.ts';
 import { action } from '../support/action.ts';
-import { oneOf } from '../support/parse.ts';
+import { oneOf, parsePositiveInt } from '../support/parse.ts';
 
 /** bench/'s suites and the demo's, which lives with the demo in cli/demo (bench/ does not import the CLI). */
 const suites: BenchSuites = { ...benchSuites, demo: () => import('../demo/bench-suite.ts') };
@@ -15,5 +15,6 @@ export function benchCommand(): Command {
     .option('--json <file>', 'where to write the JSON result (default bench/results/<suite>.json)')
     .option('--out-dir <dir>', 'with `all`: the folder for every <suite>.json and .png', 'bench/results')
     .option('--model <model>', 'compression: the model to measure, mlp (default) or cnn (default JSON bench/results/compression-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
-    .action(action(async (suite: string, flags: { json?: string; outDir: string; model?: string }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
+    .option('--peers <n>', 'network: how many daemons, each on a host of its own (default 4)', parsePositiveInt)
+    .action(action(async (suite: string, flags: { json?: string; outDir: string; model?: string; peers?: number }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }
