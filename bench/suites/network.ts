@@ -3,7 +3,7 @@ import { waitFor } from '../../core/process/index.ts';
 import { NetBed } from '../../test/net/bed.ts';
 import { netnsUnavailable } from '../../test/net/hosts.ts';
 import type { HostSpec } from '../../test/net/hosts.ts';
-import { BenchError, type BenchSuiteOptions } from '../index.ts';
+import { GradnetError } from '../../core/errors.ts';
 
 /** Rounds committed before measuring (the mesh forms, every daemon has the model), then rounds measured. */
 const WARMUP_ROUNDS = 2;
@@ -16,10 +16,10 @@ const MEASURED_ROUNDS = 6;
  * link, how much of all bytes sent the coordinator sent, the audits' match rate and the
  * connections made through a relay.
  */
-export async function run(options: BenchSuiteOptions): Promise<Record<string, unknown>> {
+export async function run(options: { jsonFile: string; peers?: number }): Promise<Record<string, unknown>> {
   const peers = options.peers ?? 4;
   const unavailable = netnsUnavailable();
-  if (unavailable !== undefined) throw new BenchError('NETWORK_NEEDS_NAMESPACES', `bench network builds its hosts as network namespaces, but ${unavailable}`, { value: peers });
+  if (unavailable !== undefined) throw new GradnetError('NETWORK_NEEDS_NAMESPACES', `bench network builds its hosts as network namespaces, but ${unavailable}`, { value: peers });
   const daemons: HostSpec[] = Array.from({ length: peers }, (_, i) => ({ name: `p${i + 1}`, nat: i >= peers - Math.floor(peers / 4) }));
   const bed = await NetBed.start({ logger: createLogger({ name: 'bench-network', level: 'silent' }), daemons, codec: 'topk', round: { maxWaitMs: 30_000 } });
   try {

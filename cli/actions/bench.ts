@@ -26,6 +26,6 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     return;
   }
   const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, peers: flags.peers });
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
