@@ -14,7 +14,9 @@ const MEASURED_ROUNDS = 6;
  * quarter of them behind NAT) with top-k updates, bootstrapped from the coordinator only. Over
  * MEASURED_ROUNDS rounds it measures the round time (commit to commit), each host's bytes on its
  * link, how much of all bytes sent the coordinator sent, the audits' match rate and the
- * connections made through a relay.
+ * connections made through a relay. `coordinatorShareOfBytesOut` counts libp2p (gossip and blobs:
+ * what the mesh should carry); `coordinatorShareOfAllBytesOut` adds HTTP (the coordinator's API,
+ * which daemons read reward history from, and chain JSON-RPC), counted apart by iptables.
  */
 export async function run(options: { jsonFile: string; peers?: number }): Promise<Record<string, unknown>> {
   const peers = options.peers ?? 4;
@@ -26,6 +28,7 @@ export async function run(options: { jsonFile: string; peers?: number }): Promis
     const start = await bed.waitForRounds(WARMUP_ROUNDS, 300_000);
     const hosts = [bed.coordinatorHost, ...bed.daemons.map((daemon) => daemon.host)];
     const before = hosts.map((host) => bed.hosts.bytes(host));
+    const httpBefore = hosts.map((host) => bed.hosts.portBytes(host));
     const commits: number[] = [performance.now()];
     let seen = start;
     await waitFor(`${MEASURED_ROUNDS} measured rounds`, async () => {
@@ -37,6 +40,8 @@ export async function run(options: { jsonFile: string; peers?: number }): Promis
     const sent = hosts.map((host, i) => ({ in: bed.hosts.bytes(host).in - before[i].in, out: bed.hosts.bytes(host).out - before[i].out }));
     const daemonBytes = sent.slice(1);
     const totalOut = sent.reduce((sum, bytes) => sum + bytes.out, 0);
+    // libp2p alone (gossip and blobs): the link's bytes less its HTTP (chain RPC, coordinator API).
+    const p2pOut = hosts.map((host, i) => sent[i].out - (bed.hosts.portBytes(host).out - httpBefore[i].out));
     const seconds = commits.slice(1).map((at, i) => (at - commits[i]) / 1000);
     const audits = bed.daemons.flatMap((daemon) => bed.audits(daemon)).filter((audit) => audit.round > start && audit.round <= start + rounds);
     return {
@@ -50,7 +55,9 @@ export async function run(options: { jsonFile: string; peers?: number }): Promis
         in: Math.round(daemonBytes.reduce((sum, bytes) => sum + bytes.in, 0) / peers / rounds),
         out: Math.round(daemonBytes.reduce((sum, bytes) => sum + bytes.out, 0) / peers / rounds),
       },
-      coordinatorShareOfBytesOut: round(sent[0].out / totalOut),
+      coordinatorShareOfBytesOut: round(p2pOut[0] / p2pOut.reduce((sum, bytes) => sum + bytes, 0)),
+      coordinatorShareOfAllBytesOut: round(sent[0].out / totalOut),
+      coordinatorHttpBytesOutPerRound: Math.round((sent[0].out - p2pOut[0]) / rounds),
       auditMatchRate: audits.length === 0 ? 0 : round(audits.filter((audit) => audit.verdict === 'match').length / audits.length),
       audits: audits.length,
       relayed: bed.daemons.reduce((sum, daemon) => sum + bed.relayedTo(daemon).length, 0),

@@ -100,6 +100,8 @@ export class NetBed {
       const daemons = options.daemons.map((spec, index) => ({
         name: spec.name, host: hosts.add(spec), node: nodes[index], dataDir: join(workDir, spec.name), lines: [], child: undefined,
       }));
+      // HTTP (the chain's JSON-RPC, the coordinator's API) is counted apart, so libp2p's share of a link is known.
+      for (const host of hosts.hosts) hosts.countPorts(host, [port, API_PORT]);
       const bed = new NetBed(hosts, group, workDir, forwarder, rpcUrl, deploymentsFile, options, {
         chain: await connectGradnet({ rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile }),
         coordinatorHost,

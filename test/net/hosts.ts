@@ -136,6 +136,25 @@ export class NetHosts {
     return { in: stat('tx_bytes'), out: stat('rx_bytes') };
   }
 
+  /**
+   * Counts the host's TCP bytes to and from `ports` (either end) from now on: iptables rules with
+   * no target, in the host's namespace, so they go with it.
+   */
+  countPorts(host: NetHost, ports: number[]): void {
+    for (const port of ports) {
+      for (const [chain, ends] of [['OUTPUT', ['--sport', '--dport']], ['INPUT', ['--sport', '--dport']]] as const) {
+        for (const end of ends) run(['ip', 'netns', 'exec', host.netns, 'iptables', '-A', chain, '-p', 'tcp', end, String(port)]);
+      }
+    }
+  }
+
+  /** Bytes the host sent and received on the ports `countPorts` counts (IP bytes, no link framing). */
+  portBytes(host: NetHost): { in: number; out: number } {
+    const sum = (chain: string): number => execFileSync('ip', ['netns', 'exec', host.netns, 'iptables', '-nvxL', chain], { encoding: 'utf8' })
+      .split('\n').slice(2).filter((line) => line.trim() !== '').reduce((total, line) => total + Number(line.trim().split(/\s+/)[1]), 0);
+    return { in: sum('INPUT'), out: sum('OUTPUT') };
+  }
+
   /** The remote addresses of the host's established TCP connections. */
   tcpPeers(host: NetHost): string[] {
     const out = execFileSync('ip', ['netns', 'exec', host.netns, 'ss', '-Htn', 'state', 'established'], { encoding: 'utf8' });
