@@ -13,7 +13,7 @@ import type { CommittedRound } from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
 import type { Dataset } from '../core/ml/index.ts';
-import type { Abortable, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
+import type { Abortable, AuditJudgement, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
 import type { VerdictFields, VerdictKind } from '../core/protocol/index.ts';
 import { accumulateRewards, EMPTY_REWARDS_ROOT, rewardsRoot, type CumulativeRewards, type RoundContribution } from '../core/rewards/index.ts';
 import { maxPayloadBytes, type Checkpoint } from '../core/tensor/index.ts';
@@ -135,13 +135,15 @@ export class LedgerAuditor implements PeerAuditor {
     this.#options.archive.keepBytes(signed.bytes, signed.digest);
   }
 
-  async audit(round: number, { signal }: Abortable = {}): Promise<void> {
+  /** Judges `round` now when its inputs are at hand (the judgement the daemon acts on), else keeps trying in the background. */
+  async audit(round: number, { signal }: Abortable = {}): Promise<AuditJudgement> {
     const { chain, models } = this.#options;
     const committed = await chain.getRound(round, { signal });
+    const unjudged = { modelHash: committed.modelHash, wrong: false };
     const parent = await models.held(committed.parentHash);
     if (parent === undefined) {
       await this.#conclude(abstain(committed, `this node does not hold the round's parent model ${committed.parentHash}`, 0));
-      return;
+      return unjudged;
     }
     const [window, chainNow] = await Promise.all([chain.challengeWindow({ signal }), chain.chainTime({ signal })]);
     // Half the window on the chain's clock, as a time on ours.
@@ -149,9 +151,10 @@ export class LedgerAuditor implements PeerAuditor {
     const result = await this.#attempt(committed, parent, { signal, deadline });
     if (result !== undefined) {
       await this.#conclude(result);
-      return;
+      return { modelHash: committed.modelHash, wrong: result.verdict === 'mismatch' || result.verdict === 'unavailable' };
     }
     void this.#keepTrying(committed, parent, deadline, deadline + (window / 2) * 1000);
+    return unjudged;
   }
 
   /** Tries again until a verdict (the last try is at `deadline`); a try that fails is retried until the window `closes`, when a verdict is of no use. */

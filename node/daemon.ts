@@ -179,16 +179,16 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     switch (effect.type) {
       case 'readChain':
         return this.#work('readChain', async (signal) => {
-          const [roundCount, latestModelHash] = await Promise.all([chain.roundCount({ signal }), chain.latestModelHash({ signal })]);
-          return { type: 'chainRead', now: clock.now(), roundCount, latestModelHash, updateSubscribers: gossip.updateSubscribers() };
+          const [roundCount, latestModelHash, finalRound] = await Promise.all([chain.roundCount({ signal }), chain.latestModelHash({ signal }), chain.latestFinalRound({ signal })]);
+          return { type: 'chainRead', now: clock.now(), roundCount, latestModelHash, finalRound, updateSubscribers: gossip.updateSubscribers() };
         });
       case 'roundOpened':
         logger.info({ round: effect.round, baseModelHash: effect.baseModelHash }, `round ${effect.round} is open on model ${effect.baseModelHash.slice(0, 10)}`);
         return;
       case 'audit':
         return this.#work('audit', async (signal) => {
-          await auditor.audit(effect.round, { signal });
-          return { type: 'audited', now: clock.now(), round: effect.round };
+          const judgement = await auditor.audit(effect.round, { signal });
+          return { type: 'audited', now: clock.now(), round: effect.round, ...(judgement.wrong ? { wrongModel: judgement.modelHash } : {}) };
         });
       case 'fetchModel':
         return this.#work('fetchModel', async (signal) => {
@@ -254,6 +254,12 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
         return;
       case 'stopPublishing':
         logger.error({ round: effect.round, digest: effect.digest }, `stopped publishing: ${effect.reason}`);
+        return;
+      case 'withholding':
+        logger.warn({ event: 'withholding', round: effect.round, modelHash: effect.modelHash }, `this node judged the model of round ${effect.round} wrong: it trains and signs nothing on it until the round is voided or final`);
+        return;
+      case 'resuming':
+        logger.info({ event: 'resuming', round: effect.round, because: effect.because }, `round ${effect.round}, judged wrong, is ${effect.because}: training resumes on the ledger's model`);
         return;
       case 'eventIgnored':
         logger.debug({ event: effect.event }, `ignored ${effect.event}: ${effect.reason}`);

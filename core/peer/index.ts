@@ -8,6 +8,7 @@ export { initialPeerState, nextWakeAt, step } from './step.ts';
 export type { PeerConfig, PeerEffect, PeerEvent, PeerState, PeerStepResult, PeerWork, PeerWorkKind, SignedRecord } from './types.ts';
 export type {
   Abortable,
+  AuditJudgement,
   GossipEvent,
   HeardUpdate,
   ModelSource,

@@ -113,12 +113,22 @@ export interface PeerSigner<Trained extends TrainedUpdate = TrainedUpdate> {
   commit(update: SignedUpdateBytes, options?: Abortable): Promise<SignedCommitmentBytes>;
 }
 
+/**
+ * What an audit concluded by the time `audit` returned. `wrong`: this node judged the committed
+ * model `modelHash` wrong (`mismatch`, or `unavailable`, which counts as one); false while it
+ * matched, was abstained on, or is still being tried in the background.
+ */
+export interface AuditJudgement {
+  modelHash: Hex;
+  wrong: boolean;
+}
+
 /** Replays committed rounds from the updates the peer saw. */
 export interface PeerAuditor {
   observe(update: HeardUpdate): void;
   /** This peer's own update (gossip does not deliver it back). */
   observeOwn(update: SignedUpdateBytes): void;
-  audit(round: number, options?: Abortable): Promise<void>;
+  audit(round: number, options?: Abortable): Promise<AuditJudgement>;
 }
 
 /** What a peer signed last, written down before it is gossiped. */

@@ -18,6 +18,7 @@ export function initialPeerState(config: PeerConfig): PeerState {
     coordinatorPeer: null,
     reveal: null,
     impostor: null,
+    distrusted: [],
   };
 }
 
@@ -54,6 +55,8 @@ function advance(state: PeerState, now: number, updateSubscribers: readonly stri
     const round = state.auditedThrough + 1;
     return { state: { ...state, work: { kind: 'audit', round } }, effects: [...effects, { type: 'audit', round }] };
   }
+  // The open round builds on a model this peer judged wrong: an update on it would be signed for a round a void reopens.
+  if (state.distrusted.length > 0) return settle(state, now, effects);
   if (state.base === null || !sameHash(state.base.modelHash, open.baseModelHash)) {
     const modelHash = open.baseModelHash;
     return { state: { ...state, work: { kind: 'fetchModel', modelHash } }, effects: [...effects, { type: 'fetchModel', modelHash }] };
@@ -91,6 +94,24 @@ function signedBefore(signed: NonNullable<PeerState['signed']>, round: number, b
   return signed.round < round || (signed.round === round && !sameHash(signed.baseModelHash, baseModelHash));
 }
 
+/**
+ * What became of the rounds this peer judged wrong, as of a chain read: voided (the ledger is back
+ * before one, or holds another model at its place: voided and committed anew) or final (the
+ * network accepted it; this peer carries on with it). The rest stay distrusted.
+ */
+function settleDistrust(distrusted: PeerState['distrusted'], event: Extract<PeerEvent, { type: 'chainRead' }>): { kept: PeerState['distrusted']; effects: PeerEffect[]; voidedFrom: number } {
+  const kept: { round: number; modelHash: Hex }[] = [];
+  const effects: PeerEffect[] = [];
+  let voidedFrom = Infinity;
+  for (const judged of distrusted) {
+    const voided = judged.round > event.roundCount || (judged.round === event.roundCount && !sameHash(judged.modelHash, event.latestModelHash));
+    if (voided) voidedFrom = Math.min(voidedFrom, judged.round);
+    if (voided || judged.round <= event.finalRound) effects.push({ type: 'resuming', round: judged.round, because: voided ? 'voided' : 'final' });
+    else kept.push(judged);
+  }
+  return { kept, effects, voidedFrom };
+}
+
 function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainRead' }>): PeerStepResult {
   if (state.work?.kind !== 'readChain') return ignored(state, event, 'no chain read is in flight');
   const open = { round: event.roundCount + 1, baseModelHash: event.latestModelHash };
@@ -98,16 +119,26 @@ function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainR
   if (state.open === null || state.open.round !== open.round || !sameHash(state.open.baseModelHash, open.baseModelHash)) {
     effects.push({ type: 'roundOpened', round: open.round, baseModelHash: open.baseModelHash });
   }
+  const distrust = settleDistrust(state.distrusted, event);
+  effects.push(...distrust.effects);
   // A ledger that went back (a challenge voided rounds) commits those rounds anew: audit them again.
-  const next: PeerState = { ...state, open, work: null, auditedThrough: Math.min(state.auditedThrough, event.roundCount) };
+  const auditedThrough = Math.min(state.auditedThrough, event.roundCount, distrust.voidedFrom - 1);
+  const next: PeerState = { ...state, open, work: null, auditedThrough, distrusted: distrust.kept };
   const { trained, signed, impostor } = next;
   if (trained === null) return advance(next, event.now, event.updateSubscribers, effects);
   const stillOpen = open.round === trained.round && sameHash(open.baseModelHash, trained.baseModelHash);
-  if (stillOpen && impostor === null && (signed === null || signedBefore(signed, trained.round, trained.baseModelHash))) {
+  const trusted = next.distrusted.length === 0;
+  if (stillOpen && impostor === null && trusted && (signed === null || signedBefore(signed, trained.round, trained.baseModelHash))) {
     const work = { kind: 'sign', round: trained.round, baseModelHash: trained.baseModelHash } as const;
     return { state: { ...next, work }, effects: [...effects, { type: 'sign', round: work.round, baseModelHash: work.baseModelHash }] };
   }
-  const reason = !stillOpen ? `round ${trained.round} was committed while this node trained` : impostor !== null ? 'another daemon signs with this node key' : `round ${trained.round} is signed already`;
+  const reason = !stillOpen
+    ? `round ${trained.round} was committed while this node trained`
+    : impostor !== null
+      ? 'another daemon signs with this node key'
+      : !trusted
+        ? `this node's audit judged the model of round ${next.distrusted[0]?.round} wrong`
+        : `round ${trained.round} is signed already`;
   effects.push({ type: 'dropUpdate', round: trained.round, reason });
   return advance({ ...next, trained: null }, event.now, event.updateSubscribers, effects);
 }
@@ -180,7 +211,11 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
       return onFailure(state, event);
     case 'audited': {
       if (state.work?.kind !== 'audit' || state.work.round !== event.round) return ignored(state, event, `no audit of round ${event.round} is in flight`);
-      return readChain({ ...state, work: null, auditedThrough: event.round });
+      const audited: PeerState = { ...state, work: null, auditedThrough: event.round };
+      if (event.wrongModel === undefined) return readChain(audited);
+      const judged = { round: event.round, modelHash: event.wrongModel };
+      const distrusted = [...state.distrusted.filter((held) => held.round < event.round), judged];
+      return readChain({ ...audited, distrusted }, [{ type: 'withholding', ...judged }]);
     }
     case 'modelLoaded': {
       if (state.work?.kind !== 'fetchModel' || !sameHash(state.work.modelHash, event.modelHash)) return ignored(state, event, `model ${event.modelHash} was not asked for`);

@@ -78,6 +78,12 @@ export interface PeerState {
   reveal: { round: number; baseModelHash: Hex } | null;
   /** Set when someone else signs with this peer's key: nothing is signed or gossiped any more. */
   impostor: { round: number; digest: Hex; reason: string } | null;
+  /**
+   * Committed rounds this peer's own audit judged wrong that are neither voided nor final yet,
+   * oldest first. While any is left, every open round builds on a wrong model: nothing is trained
+   * or signed (a round voided later would leave that update signed for a round the ledger reopens).
+   */
+  distrusted: readonly { round: number; modelHash: Hex }[];
 }
 
 export type PeerEvent =
@@ -89,9 +95,10 @@ export type PeerEvent =
    */
   | { type: 'start'; now: number; roundCount: number; finalRound?: number; restored?: { round: number; baseModelHash: Hex; digest: Hex } }
   | { type: 'tick'; now: number }
-  /** A chain read, with the peers subscribed to updates at that moment. */
-  | { type: 'chainRead'; now: number; roundCount: number; latestModelHash: Hex; updateSubscribers: readonly string[] }
-  | { type: 'audited'; now: number; round: number }
+  /** A chain read (`finalRound`: the latest round past its challenge window), with the peers subscribed to updates at that moment. */
+  | { type: 'chainRead'; now: number; roundCount: number; latestModelHash: Hex; finalRound: number; updateSubscribers: readonly string[] }
+  /** Round `round` is audited; `wrongModel`: the committed model the audit judged wrong (mismatch or unavailable). */
+  | { type: 'audited'; now: number; round: number; wrongModel?: Hex }
   /** The model `modelHash` is stored and verified (fetched by hash if it was missing). */
   | { type: 'modelLoaded'; now: number; modelHash: Hex; parameterCount: number }
   | { type: 'trained'; now: number; round: number; baseModelHash: Hex }
@@ -128,6 +135,10 @@ export type PeerEffect =
   | { type: 'recovered'; failures: number }
   /** Another process signs with this peer's key: stop gossiping and say why, loudly. */
   | { type: 'stopPublishing'; round: number; digest: Hex; reason: string }
+  /** This peer's audit judged round `round`'s model wrong: nothing is trained on it until the round is voided or final. */
+  | { type: 'withholding'; round: number; modelHash: Hex }
+  /** Round `round`, judged wrong, was voided (the ledger went back) or became final (the network accepted it): training resumes. */
+  | { type: 'resuming'; round: number; because: 'voided' | 'final' }
   /** An event that does not apply now (a stale result); log it. */
   | { type: 'eventIgnored'; event: PeerEvent['type']; reason: string };
 

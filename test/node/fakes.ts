@@ -2,6 +2,7 @@ import type { Hex } from 'viem';
 import type { StructuredLogger } from '../../core/log/index.ts';
 import type {
   Abortable,
+  AuditJudgement,
   GossipEvent,
   HeardUpdate,
   PeerAuditor,
@@ -129,6 +130,12 @@ export class FakeChain implements PeerChain {
     this.roundCountValue += 1;
     this.latest = modelHash;
   }
+
+  /** A challenge voided round `round` and every later one: the ledger's head is back at `restored`. */
+  voidFrom(round: number, restored: Hex): void {
+    this.roundCountValue = round - 1;
+    this.latest = restored;
+  }
 }
 
 /**
@@ -241,6 +248,8 @@ export class FakeAuditor implements PeerAuditor {
   observed: HeardUpdate[] = [];
   own: SignedUpdateBytes[] = [];
   audited: number[] = [];
+  /** Rounds this auditor judges wrong (mismatch), with the committed model it judged. */
+  wrong = new Map<number, Hex>();
 
   observe(update: HeardUpdate): void {
     this.observed.push(update);
@@ -250,8 +259,10 @@ export class FakeAuditor implements PeerAuditor {
     this.own.push(update);
   }
 
-  async audit(round: number, _options?: Abortable): Promise<void> {
+  async audit(round: number, _options?: Abortable): Promise<AuditJudgement> {
     this.audited.push(round);
+    const judged = this.wrong.get(round);
+    return { modelHash: judged ?? GENESIS, wrong: judged !== undefined };
   }
 }
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
+import type { Hex } from 'viem';
 import type { PeerConfig } from '../../core/peer/index.ts';
 import { PeerDaemon } from '../../node/index.ts';
 import { FakeAuditor, FakeChain, FakeGossip, FakeModels, FakeSigner, FakeTrainer, GENESIS, MODEL_1, ManualClock, MemoryLogger, MemoryPeerStore, NODE_KEY, deferred } from './fakes.ts';
@@ -130,6 +131,56 @@ describe('peer daemon over fake ports', () => {
     assert.deepEqual(peer.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[1, GENESIS], [2, MODEL_1]]);
     assert.deepEqual(peer.gossip.published.map((sent) => sent.round), [2], 'round 1 was never signed nor sent');
     assert.equal(peer.trainer.calls[1].residual, undefined, 'the dropped update leaves no residual behind');
+  });
+
+  describe('never builds on a model its own audit judged wrong', () => {
+    const RESTORED_1: Hex = `0x${'0b'.repeat(32)}`;
+
+    /** Contributes round 1; the coordinator commits MODEL_1, which this node's audit judges a mismatch, inside the challenge window. */
+    async function judgedWrong() {
+      const peer = peerOnFakes();
+      peer.chain.finalRoundValue = 0;
+      peer.auditor.wrong.set(1, MODEL_1);
+      peer.gossip.subscribers = ['coordinator'];
+      await peer.daemon.start();
+      await peer.clock.advance(2_000);
+      peer.chain.commit(MODEL_1);
+      await peer.clock.advance(10_000);
+      return peer;
+    }
+
+    it('trains and signs nothing on it while the round can be challenged, then contributes to the reopened round and the next after the void', async () => {
+      const peer = await judgedWrong();
+      assert.deepEqual(peer.auditor.audited, [1]);
+      assert.deepEqual(peer.trainer.calls.map((call) => call.round), [1], 'round 2 is not trained on MODEL_1');
+      assert.ok(!peer.models.attempts.includes(MODEL_1));
+      assert.ok(peer.logger.lines.some((line) => line.level === 'warn' && line.message.includes('judged the model of round 1 wrong')));
+      const [update] = peer.signer.signed;
+      // The challenge lands: round 1 is voided and the coordinator reopens it on genesis.
+      peer.chain.voidFrom(1, GENESIS);
+      peer.auditor.wrong.clear();
+      await peer.clock.advance(1_000);
+      peer.gossip.emit({ type: 'roundOpen', round: 1, baseModelHash: GENESIS, reveal: false, peer: 'coordinator' });
+      await peer.clock.advance(6_000);
+      assert.deepEqual(peer.gossip.published.at(-1), update, 'the same update is re-sent to the reopened round (same round and base: never signed twice)');
+      assert.deepEqual(peer.gossip.commitments.at(-1), await peer.signer.commit(update));
+      assert.equal(peer.signer.signed.length, 1);
+      peer.chain.commit(RESTORED_1);
+      await peer.clock.advance(3_000);
+      assert.deepEqual(peer.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[1, GENESIS], [2, RESTORED_1]]);
+      assert.deepEqual(peer.gossip.published.at(-1)?.round, 2, 'it contributes to the round after the reopened one');
+      assert.deepEqual(peer.auditor.audited, [1, 1], 'the round committed anew is audited again');
+    });
+
+    it('contributes again once the round it judged wrong is final (the network accepted it)', async () => {
+      const peer = await judgedWrong();
+      assert.equal(peer.signer.signed.length, 1);
+      peer.chain.finalRoundValue = 1;
+      await peer.clock.advance(3_000);
+      assert.deepEqual(peer.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[1, GENESIS], [2, MODEL_1]]);
+      assert.deepEqual(peer.gossip.published.at(-1)?.round, 2);
+      assert.ok(peer.logger.lines.some((line) => line.message.includes('round 1, judged wrong, is final')));
+    });
   });
 
   it('carries the residual of the signed update into the next round', async () => {

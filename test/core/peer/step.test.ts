@@ -19,7 +19,7 @@ function run(events: readonly PeerEvent[], state: PeerState = initialPeerState(c
 
 const types = (effects: readonly PeerEffect[]): string[] => effects.map((effect) => effect.type);
 const start = (roundCount = 0): PeerEvent => ({ type: 'start', now: 0, roundCount });
-const chainRead = (now: number, roundCount: number, latestModelHash: Hex, updateSubscribers: string[] = []): PeerEvent => ({ type: 'chainRead', now, roundCount, latestModelHash, updateSubscribers });
+const chainRead = (now: number, roundCount: number, latestModelHash: Hex, updateSubscribers: string[] = [], finalRound = 0): PeerEvent => ({ type: 'chainRead', now, roundCount, latestModelHash, finalRound, updateSubscribers });
 const loaded = (now: number, modelHash: Hex = GENESIS): PeerEvent => ({ type: 'modelLoaded', now, modelHash, parameterCount: 10 });
 const trained = (now: number, round = 1, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'trained', now, round, baseModelHash });
 const signed = (now: number, round = 1, digest: Hex = DIGEST, baseModelHash: Hex = GENESIS): PeerEvent => ({ type: 'signed', now, round, baseModelHash, digest });
@@ -169,6 +169,53 @@ describe('peer: recovery paths', () => {
     assert.ok(!back.effects.some((effect) => effect.type === 'train'), 'round 2 was signed before (by the kept update): nothing to train');
     const reopened = run([chainRead(6, 2, OTHER_MODEL), { type: 'audited', now: 7, round: 2 }, chainRead(8, 2, OTHER_MODEL)], { ...back.state, base: { modelHash: OTHER_MODEL, parameterCount: 10 }, work: { kind: 'readChain' } });
     assert.deepEqual(reopened.effects.at(-1), { type: 'train', round: 3, baseModelHash: OTHER_MODEL });
+  });
+
+  describe('never builds on a model its own audit judged wrong', () => {
+    /** Round 1 contributed on genesis, then committed with MODEL_1, which this peer's audit judges wrong. */
+    const judgedWrong = (): { state: PeerState; effects: PeerEffect[] } =>
+      run([...contributed, { type: 'tick', now: 1_020 }, chainRead(1_021, 1, MODEL_1), { type: 'audited', now: 1_022, round: 1, wrongModel: MODEL_1 }, chainRead(1_023, 1, MODEL_1), { type: 'tick', now: 2_100 }, chainRead(2_101, 1, MODEL_1)]);
+
+    it('does not fetch, train on or sign for the wrong model while the round can still be challenged', () => {
+      const { state, effects } = judgedWrong();
+      assert.deepEqual(effects.find((effect) => effect.type === 'withholding'), { type: 'withholding', round: 1, modelHash: MODEL_1 });
+      assert.ok(!effects.some((effect) => (effect.type === 'fetchModel' && effect.modelHash === MODEL_1) || (effect.type === 'train' && effect.round === 2)), 'nothing is built on MODEL_1');
+      assert.equal(state.work, null, 'it waits, polling');
+    });
+
+    it('after the void, re-sends its update to the reopened round (same round and base: never re-signed) and trains the next on the restored ledger', () => {
+      const voided = run([{ type: 'tick', now: 3_200 }, chainRead(3_201, 0, GENESIS)], judgedWrong().state);
+      assert.deepEqual(voided.effects.find((effect) => effect.type === 'resuming'), { type: 'resuming', round: 1, because: 'voided' });
+      const reopened = run([roundOpen(8_000, false), chainRead(8_001, 0, GENESIS, ['c']), committed(8_002, ['c']), roundOpen(8_003, true), chainRead(8_004, 0, GENESIS, ['c'])], voided.state);
+      assert.deepEqual(reopened.effects.filter((effect) => effect.type === 'publishCommitment' || effect.type === 'publish'), [
+        { type: 'publishCommitment', round: 1, digest: DIGEST, resend: true },
+        { type: 'publish', round: 1, digest: DIGEST, resend: true },
+      ]);
+      const next = run([published(8_005, ['c']), { type: 'tick', now: 9_100 }, chainRead(9_101, 1, OTHER_MODEL), { type: 'audited', now: 9_102, round: 1 }, chainRead(9_103, 1, OTHER_MODEL), loaded(9_104, OTHER_MODEL), chainRead(9_105, 1, OTHER_MODEL)], reopened.state);
+      assert.deepEqual(next.effects.at(-1), { type: 'train', round: 2, baseModelHash: OTHER_MODEL });
+      assert.ok(![...voided.effects, ...reopened.effects, ...next.effects].some((effect) => effect.type === 'sign' || (effect.type === 'train' && effect.round === 1)));
+    });
+
+    it('treats a round voided and committed anew between two reads as voided, and audits it again', () => {
+      const recommitted = run([{ type: 'tick', now: 3_200 }, chainRead(3_201, 1, OTHER_MODEL)], judgedWrong().state);
+      assert.deepEqual(recommitted.effects.filter((effect) => effect.type === 'resuming' || effect.type === 'audit'), [
+        { type: 'resuming', round: 1, because: 'voided' },
+        { type: 'audit', round: 1 },
+      ]);
+    });
+
+    it('once the round is final (the network accepted it), trains on it again', () => {
+      const final = run([{ type: 'tick', now: 3_200 }, chainRead(3_201, 1, MODEL_1, [], 1), loaded(3_202, MODEL_1), chainRead(3_203, 1, MODEL_1, [], 1)], judgedWrong().state);
+      assert.deepEqual(final.effects.find((effect) => effect.type === 'resuming'), { type: 'resuming', round: 1, because: 'final' });
+      assert.deepEqual(final.effects.at(-1), { type: 'train', round: 2, baseModelHash: MODEL_1 });
+    });
+
+    it('drops an update trained before its base was judged wrong instead of signing it', () => {
+      const held: PeerState = { ...judgedWrong().state, open: { round: 2, baseModelHash: MODEL_1 }, trained: { round: 2, baseModelHash: MODEL_1 }, work: { kind: 'readChain' } };
+      const { effects } = run([chainRead(3_200, 1, MODEL_1)], held);
+      assert.ok(!effects.some((effect) => effect.type === 'sign'));
+      assert.equal(effects.find((effect) => effect.type === 'dropUpdate')?.type, 'dropUpdate');
+    });
   });
 
   it('a (re)start audits the rounds still challengeable, not those already final', () => {
