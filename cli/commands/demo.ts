@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { DemoFlags } from '../actions/demo.ts';
 import { action } from '../support/action.ts';
+import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_TOPK_FRACTION } from '../../core/defaults/index.ts';
 import { integer, parsePort, parsePositiveNumber } from '../support/parse.ts';
 
 /** `gradnet demo`: the whole network on this machine, trained for a few rounds, then paid and audited. */
@@ -15,8 +16,8 @@ export function demoCommand(): Command {
     .option('--json', 'print only one JSON object on stdout: {rounds, finalAccuracy, rewards, audit}; logs go to stderr')
     .option('--inner-steps <n>', 'local steps per round on each peer', integer({ min: 1, max: 100_000 }), 100)
     .option('--learning-rate <x>', 'local Adam learning rate', parsePositiveNumber, 0.003)
-    .addOption(new Option('--codec <codec>', 'update compression').choices(['fp32', 'fp16', 'int8', 'topk']).default('topk'))
-    .option('--topk-fraction <x>', 'fraction of coordinates topk sends, error feedback keeps the rest (default: the daemon\'s, 0.1)', parsePositiveNumber)
+    .addOption(new Option('--codec <codec>', 'update compression').choices([...CODEC_IDS]).default(DEFAULT_CODEC))
+    .option('--topk-fraction <x>', `fraction of coordinates a sparse codec (topk, topksign) sends, error feedback keeps the rest (default: the daemon's, ${DEFAULT_TOPK_FRACTION})`, parsePositiveNumber)
     .option('--timeout <seconds>', 'give up after this long', integer({ min: 10, max: 86_400 }), 900)
     .option('--explorer', 'serve the network explorer beside the demo and print its URL')
     .option('--explorer-port <port>', 'port of the explorer on 127.0.0.1, 0 for any', parsePort, 7080)

@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { createLogger } from '../../core/log/index.ts';
-import { DEFAULT_TOPK_FRACTION } from '../../core/tensor/index.ts';
+import { DEFAULT_CODEC, DEFAULT_TOPK_FRACTION } from '../../core/tensor/index.ts';
 import { runDemo } from './run.ts';
 
 /** The README's `gradnet demo` (3 peers, 5 rounds, MLP): the time budget is 3 minutes and the accuracy target 95%. */
@@ -15,7 +15,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const marks: { line: string; seconds: number }[] = [];
   const started = performance.now();
   const result = await runDemo({
-    peers: 3, rounds: 5, model: 'mlp', innerSteps: 100, learningRate: 0.003, codec: 'topk', topkFraction: DEFAULT_TOPK_FRACTION,
+    peers: 3, rounds: 5, model: 'mlp', innerSteps: 100, learningRate: 0.003, codec: DEFAULT_CODEC, topkFraction: DEFAULT_TOPK_FRACTION,
     timeoutMs: 600_000, keep: false, logger, signal: AbortSignal.timeout(900_000),
     say: (line) => marks.push({ line, seconds: (performance.now() - started) / 1000 }),
   });

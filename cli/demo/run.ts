@@ -5,7 +5,7 @@ import { parseEther, type Address, type Hex } from 'viem';
 import { NoAccountError, connectGradnet, devOnlyAccounts, type GradnetChain } from '../../core/chain/index.ts';
 import type { Logger } from '../../core/log/index.ts';
 import { evaluate, initBackend, initialParams, loadMnist, resolveModelSpec, type ModelName } from '../../core/ml/index.ts';
-import { CheckpointStore, genesisCheckpoint } from '../../core/tensor/index.ts';
+import { CheckpointStore, genesisCheckpoint, type CodecId } from '../../core/tensor/index.ts';
 import { createKeystore, importKeystore } from '../../core/wallet/index.ts';
 import { registerNode } from '../actions/register.ts';
 import { fetchRewardStatement, waitUntilFinal } from '../support/rewards.ts';
@@ -29,7 +29,7 @@ export interface DemoOptions {
   deploymentsFile?: string;
   innerSteps: number;
   learningRate: number;
-  codec: 'fp32' | 'fp16' | 'int8' | 'topk';
+  codec: CodecId;
   /** Unset: the daemon's default. */
   topkFraction?: number;
   /** Give up after this long. */

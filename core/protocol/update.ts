@@ -1,6 +1,6 @@
 import { bytesToHex, getAddress, hashTypedData, isAddress, recoverAddress, type Address, type Hex } from 'viem';
 import { signTypedData } from 'viem/accounts';
-import { isCodecId, type CodecId } from '../tensor/index.ts';
+import { CODEC_IDS, isCodecId, type CodecId } from '../tensor/index.ts';
 import { InvalidMessageError } from './errors.ts';
 import { Update as UpdateWire } from './generated/gradnet.ts';
 import { nodeKeyAddress, nodeKeyHex } from './identity.ts';
@@ -143,7 +143,7 @@ export function assertUpdateFields(fields: UpdateFields): void {
     if (!/^0x[0-9a-fA-F]{64}$/.test(value)) throw new InvalidMessageError(`update ${name} must be a 32-byte hex hash, got ${value}`, value);
   }
   if (!isAddress(fields.nodeKey, { strict: false })) throw new InvalidMessageError(`update nodeKey ${fields.nodeKey} is not an address`, fields.nodeKey);
-  if (!isCodecId(fields.codec)) throw new InvalidMessageError(`update codec ${JSON.stringify(fields.codec)} is unknown; use fp32, fp16, int8 or topk`, fields.codec);
+  if (!isCodecId(fields.codec)) throw new InvalidMessageError(`update codec ${JSON.stringify(fields.codec)} is unknown; use one of ${CODEC_IDS.join(', ')}`, fields.codec);
 }
 
 /** Wire bytes of an update; with `inline: false` the payload is left out and fetched by digest. */
