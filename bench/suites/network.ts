@@ -60,6 +60,7 @@ export async function run(options: { jsonFile: string; peers?: number }): Promis
       coordinatorHttpBytesOutPerRound: Math.round((sent[0].out - p2pOut[0]) / rounds),
       auditMatchRate: audits.length === 0 ? 0 : round(audits.filter((audit) => audit.verdict === 'match').length / audits.length),
       audits: audits.length,
+      auditVerdicts: Object.fromEntries([...new Set(audits.map((audit) => audit.verdict))].map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length])),
       relayed: bed.daemons.reduce((sum, daemon) => sum + bed.relayedTo(daemon).length, 0),
       loadAverage: (await import('node:os')).loadavg()[0],
     };
