@@ -315,10 +315,11 @@ describe('peer: invariants under random schedules with crashes', () => {
       } else {
         switch (work.kind) {
           case 'readChain':
-            event = chainRead(now, committedRounds, MODELS[committedRounds], pick([[], ['c']]));
+            event = chainRead(now, committedRounds, MODELS[committedRounds], pick([[], ['c']]), pick([0, committedRounds]));
             break;
           case 'audit':
-            event = { type: 'audited', now, round: work.round };
+            // Now and then this peer's audit judges the round's model wrong.
+            event = { type: 'audited', now, round: work.round, ...(random() < 0.2 ? { wrongModel: MODELS[work.round] } : {}) };
             break;
           case 'fetchModel':
             event = loaded(now, work.modelHash);
@@ -343,6 +344,7 @@ describe('peer: invariants under random schedules with crashes', () => {
       if (event.type === 'signed' && result.state.signed?.digest === event.digest) stored = { round: event.round, baseModelHash: event.baseModelHash, digest: event.digest };
       for (const effect of result.effects) {
         if (effect.type === 'sign') seen.signs += 1;
+        if (effect.type === 'train' || effect.type === 'sign') assert.deepEqual(result.state.distrusted, [], `seed ${seed}: ${effect.type}s on a model its audit judged wrong`);
         if (effect.type === 'publish' && effect.resend) seen.resends += 1;
         if (effect.type === 'sign') assert.ok(stored === undefined || stored.round < effect.round, `seed ${seed}: signs round ${effect.round} again after writing down ${stored?.digest}`);
         if (effect.type === 'publish') {
@@ -359,7 +361,7 @@ describe('peer: invariants under random schedules with crashes', () => {
     return seen;
   }
 
-  it('never gossips two updates for a round, nor one it did not write down or commit to first, nor signs a round again', () => {
+  it('never gossips two updates for a round, nor one it did not write down or commit to first, nor signs a round again, nor builds on a model it judged wrong', () => {
     const total = { signs: 0, resends: 0 };
     for (let seed = 1; seed <= 200; seed++) {
       const seen = schedule(seed);
