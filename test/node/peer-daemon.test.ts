@@ -239,6 +239,38 @@ describe('peer daemon across restarts', () => {
     assert.equal(second.gossip.published.at(-1)?.round, 2);
   });
 
+  it('restarted while it withholds, judges the round again and still builds nothing on it; after the void, what it signs on the restored model survives the next restart', async () => {
+    const MODEL_1_AGAIN: Hex = `0x${'0c'.repeat(32)}`;
+    const first = peerOnFakes();
+    first.chain.finalRoundValue = 0;
+    first.auditor.wrong.set(1, MODEL_1);
+    await first.daemon.start();
+    await first.clock.advance(2_000);
+    first.chain.commit(MODEL_1);
+    await first.clock.advance(3_000);
+    await first.daemon.stop();
+    const { clock, chain, store } = first;
+    const second = peerOnFakes({ clock, chain, store });
+    second.auditor.wrong.set(1, MODEL_1);
+    await second.daemon.start();
+    await clock.advance(5_000);
+    assert.deepEqual(second.auditor.audited, [1], 'the round is still challengeable: audited again after the restart');
+    assert.equal(second.trainer.calls.length, 0, 'nothing is trained on MODEL_1');
+    // Voided and committed anew with another model, which this node judges right.
+    second.auditor.wrong.clear();
+    chain.voidFrom(1, GENESIS);
+    chain.commit(MODEL_1_AGAIN);
+    await clock.advance(3_000);
+    assert.deepEqual(second.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[2, MODEL_1_AGAIN]]);
+    assert.deepEqual(store.record?.update, second.signer.signed[0]);
+    await second.daemon.stop();
+    const third = peerOnFakes({ clock, chain, store });
+    await third.daemon.start();
+    await clock.advance(3_000);
+    assert.equal(third.signer.signed.length, 0, 'round 2 on the restored model is never signed twice');
+    assert.deepEqual(third.gossip.published.at(-1), second.signer.signed[0]);
+  });
+
   it('killed between commit and reveal, re-sends the same commitment and then the same update after the reveal, signing nothing', async () => {
     const first = peerOnFakes();
     first.gossip.autoReveal = false;
