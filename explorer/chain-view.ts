@@ -6,6 +6,7 @@ import {
   nodeRegistryAbi,
   rewardVaultAbi,
   roundChallengesAbi,
+  toCommittedRound,
   type CommittedRound,
   type ContractAt,
   type GradnetChain,
@@ -86,23 +87,7 @@ export class ChainView {
       ]);
       // The round events are read up to 'latest', which may be past toBlock: keyed by round, a
       // round read twice is stored once.
-      for (const { args, blockNumber: block, transactionHash } of committed) {
-        this.#rounds.set(Number(args.roundId), {
-          roundId: Number(args.roundId),
-          modelHash: args.modelHash,
-          parentHash: args.parentHash,
-          updatesRoot: args.updatesRoot,
-          rewardsRoot: args.rewardsRoot,
-          contributors: args.contributors,
-          totalSamples: Number(args.totalSamples),
-          loss: Number(args.loss),
-          accuracy: args.accuracy,
-          rewardBudget: args.rewardBudget,
-          blockNumber: block,
-          committedAt: Number(args.committedAt),
-          transactionHash,
-        });
-      }
+      for (const event of committed) this.#rounds.set(Number(event.args.roundId), toCommittedRound(event));
       // Voids are rare: on a new one, ask the ledger which commits every void so far took back.
       if (voids.length > 0) this.#voided = await this.#chain.ledger.listVoidedRounds({ signal });
       for (const { args, blockNumber: block, transactionHash } of challenges) {

@@ -243,7 +243,8 @@ export class LedgerClient {
   }
 }
 
-function toCommittedRound({ args, blockNumber, transactionHash }: GetRoundCommittedEventsReturnType[number]): CommittedRound {
+/** A `RoundCommitted` event as the round it records (the ledger client and the explorer read rounds from these events). */
+export function toCommittedRound({ args, blockNumber, transactionHash }: GetRoundCommittedEventsReturnType[number]): CommittedRound {
   return { ...toRoundRecord(args), blockNumber, committedAt: Number(args.committedAt), transactionHash };
 }
 
