@@ -210,8 +210,9 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
   const normsAfterPass = (): Float64Array => prepared.norms ?? checkedNorms(sumSquares!.map(Math.sqrt), ordered);
   switch (rule.rule) {
     case 'mean': {
-      const totalSamples = ordered.reduce((sum, update) => sum + update.samples, 0);
-      const weights = Float64Array.from(scales, (scale, i) => (scale * ordered[i].samples) / totalSamples);
+      const weightOf = (update: AggregationUpdate): number => (rule.weighting === 'uniform' ? 1 : update.samples);
+      const totalWeight = ordered.reduce((sum, update) => sum + weightOf(update), 0);
+      const weights = Float64Array.from(scales, (scale, i) => (scale * weightOf(ordered[i])) / totalWeight);
       const resultSquares = new Float64Array(1);
       const delta = weightedSum(deltas, weights, length, { sumSquares, dots, resultSquares });
       return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone, aggregateSquares: resultSquares[0] };

@@ -15,8 +15,15 @@ export type NormClip = z.infer<typeof normClipSchema>;
 
 const clip = { clip: normClipSchema.optional() };
 
-/** Sample-weighted mean: the plain DiLoCo outer gradient, not robust. */
-const meanSchema = z.object({ rule: z.literal('mean'), ...clip }).strict();
+/**
+ * The mean, not robust. `weighting: 'samples'` (what leaving it out means) weights each update by
+ * its claimed sample count, the plain DiLoCo outer gradient; `'uniform'` gives every update the
+ * same weight, as the seed's plain average did, so an inflated sample count buys nothing. Left out
+ * rather than defaulted, so rules recorded before the field existed parse to the same bytes.
+ */
+const meanSchema = z
+  .object({ rule: z.literal('mean'), weighting: z.enum(['samples', 'uniform']).optional(), ...clip })
+  .strict();
 /** Coordinate-wise median (the mean of the two middle values for an even count). */
 const medianSchema = z.object({ rule: z.literal('median'), ...clip }).strict();
 /** Coordinate-wise mean after dropping the floor(beta·n) smallest and largest values. */

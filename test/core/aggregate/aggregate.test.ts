@@ -96,6 +96,18 @@ describe('aggregate: rules against reference implementations', () => {
     assert.equal(aggregate('median', updates).delta[0], 2);
     assert.ok(aggregate('mean', updates).delta[0] > 99);
   });
+
+  it('the uniform mean gives every update one weight whatever samples it claims; the default weights by samples', () => {
+    const updates = asUpdates([Float32Array.of(1, 10), Float32Array.of(2, 20), Float32Array.of(6, 60)], (i) => [100, 300, 600][i]);
+    const uniform = aggregate({ rule: 'mean', weighting: 'uniform' }, updates);
+    assert.deepEqual([...uniform.delta], [3, 30]);
+    assert.deepEqual(uniform.stats.config, { rule: 'mean', weighting: 'uniform' });
+    // (1·100 + 2·300 + 6·600) / 1000 = 4.3
+    const bySamples = aggregate({ rule: 'mean', weighting: 'samples' }, updates);
+    assert.ok(Math.abs(bySamples.delta[0] - 4.3) < 1e-6);
+    assert.ok(bytesOf(aggregate('mean', updates).delta).equals(bytesOf(bySamples.delta)), 'leaving weighting out means samples');
+    assert.throws(() => parseAggregationRule({ rule: 'mean', weighting: 'count' }), AggregationConfigError);
+  });
 });
 
 describe('aggregate: norm clipping', () => {
