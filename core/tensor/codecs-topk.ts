@@ -306,19 +306,33 @@ export function encodeTopk(values: Float32Array, fraction: number): EncodedDense
   return { payload, decoded };
 }
 
-export function decodeTopk(payload: Uint8Array, expectedLength: number): Float32Array {
-  const view = readHeader(payload, 'topk', expectedLength);
-  if (payload.byteLength < FIXED_BYTES) {
-    throw new CodecError(`a topk payload needs ${FIXED_BYTES} bytes before its values, got ${payload.byteLength}`, payload.byteLength);
+/**
+ * Reads what every sparse payload starts with (header, u32 count, u8 Rice parameter) and checks it
+ * against the vector: `fixedBytes` is how long the codec's fixed part is.
+ */
+export function readSparsePrefix(
+  payload: Uint8Array,
+  codec: SparseCodecId,
+  fixedBytes: number,
+  expectedLength: number,
+): { view: DataView; count: number; parameter: number } {
+  const view = readHeader(payload, codec, expectedLength);
+  if (payload.byteLength < fixedBytes) {
+    throw new CodecError(`a ${codec} payload needs ${fixedBytes} bytes before its coordinates, got ${payload.byteLength}`, payload.byteLength);
   }
   const count = view.getUint32(HEADER_BYTES, true);
   if (count > expectedLength) {
-    throw new CodecError(`topk payload selects ${count} coordinates of a ${expectedLength}-element vector`, count);
+    throw new CodecError(`${codec} payload selects ${count} coordinates of a ${expectedLength}-element vector`, count);
   }
   const parameter = view.getUint8(HEADER_BYTES + COUNT_BYTES);
   if (parameter > MAX_RICE_PARAMETER) {
-    throw new CodecError(`topk Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
+    throw new CodecError(`${codec} Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
   }
+  return { view, count, parameter };
+}
+
+export function decodeTopk(payload: Uint8Array, expectedLength: number): Float32Array {
+  const { view, count, parameter } = readSparsePrefix(payload, 'topk', FIXED_BYTES, expectedLength);
   const valuesAt = FIXED_BYTES + blockCount(count) * 4;
   const indicesAt = valuesAt + valueBytes(count, TOPK_VALUES);
   // Each gap costs at least 1 + r bits; their unary parts cannot add up beyond the vector.

@@ -1,14 +1,14 @@
-import { CodecError, HEADER_BYTES, QUANT_BLOCK, blockCount, readHeader, writeHeader } from './codecs-format.ts';
+import { CodecError, HEADER_BYTES, QUANT_BLOCK, blockCount, writeHeader } from './codecs-format.ts';
 import type { EncodedDense } from './codecs-dense.ts';
 import {
   BitReader,
   BitWriter,
-  MAX_RICE_PARAMETER,
   SIGN_VALUES,
   cheapestRiceParameter,
   gapsOf,
   maxRiceBits,
   maxRiceBytes,
+  readSparsePrefix,
   readRiceIndex,
   riceBits,
   selectTopIndices,
@@ -116,16 +116,7 @@ export function encodeTopksign(values: Float32Array, fraction: number): EncodedD
 }
 
 export function decodeTopksign(payload: Uint8Array, expectedLength: number): Float32Array {
-  const view = readHeader(payload, 'topksign', expectedLength);
-  if (payload.byteLength < FIXED_BYTES) {
-    throw new CodecError(`a topksign payload needs ${FIXED_BYTES} bytes before its indices, got ${payload.byteLength}`, payload.byteLength);
-  }
-  const topCount = view.getUint32(HEADER_BYTES, true);
-  if (topCount > expectedLength) {
-    throw new CodecError(`topksign payload selects ${topCount} coordinates of a ${expectedLength}-element vector`, topCount);
-  }
-  const parameter = view.getUint8(HEADER_BYTES + 4);
-  if (parameter > MAX_RICE_PARAMETER) throw new CodecError(`topksign Rice parameter ${parameter} is above ${MAX_RICE_PARAMETER}`, parameter);
+  const { view, count: topCount, parameter } = readSparsePrefix(payload, 'topksign', FIXED_BYTES, expectedLength);
   const seed = view.getUint32(SEED_AT, true);
   if (seed === 0) throw new CodecError('topksign seed is 0, which no encoder writes (xorshift would stay at 0)', seed);
   const threshold = view.getUint32(THRESHOLD_AT, true);
