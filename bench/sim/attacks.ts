@@ -1,8 +1,18 @@
+import { NUM_CLASSES, type Dataset } from '../../core/ml/index.ts';
 import { SimulationError } from './errors.ts';
 
-/** The Byzantine behaviours the benchmark puts 3 of 10 peers through. */
-export const attackNames = ['signflip', 'gaussian', 'zero', 'copy', 'alie'] as const;
+/**
+ * The Byzantine behaviours the benchmark puts 3 of 10 peers through: model poisoning (signflip,
+ * gaussian, alie, ipm), free-riding (zero, copy) and data poisoning (labelflip).
+ */
+export const attackNames = ['signflip', 'gaussian', 'zero', 'copy', 'alie', 'labelflip', 'ipm'] as const;
 export type AttackName = (typeof attackNames)[number];
+
+/**
+ * Inner-product manipulation's ε when none is given: the small one of Xie et al. (2019), which
+ * hides the attack near the honest cluster where distance-based rules look for outliers.
+ */
+export const DEFAULT_IPM_EPSILON = 0.1;
 
 /** How strong the attacks are; defaults are the usual ones from the literature. */
 export interface AttackOptions {
@@ -10,12 +20,14 @@ export interface AttackOptions {
   signflipScale: number;
   /** ALIE shifts the honest mean by z standard deviations; undefined = z_max for (peers, attackers). */
   alieZ?: number;
+  /** IPM sends −ε × the honest mean; undefined = DEFAULT_IPM_EPSILON. */
+  ipmEpsilon?: number;
 }
 
 export interface AttackInput {
   /** This round's honest updates as the attackers receive them on gossip (attackers see everything). */
   honest: readonly Float32Array[];
-  /** What each attacker would have sent had it been honest; only signflip reads it. */
+  /** What each attacker trained on its own shard (labelflip: on its poisoned shard); signflip and labelflip read it. */
   own: readonly Float32Array[];
   attackers: number;
   /** Total peers in the round, honest and malicious (ALIE's z_max depends on it). */
@@ -24,9 +36,18 @@ export interface AttackInput {
   random: { normal(): number };
 }
 
-/** signflip is the only attack that starts from the attacker's own training; the others only watch the gossip. */
+/** signflip and labelflip start from the attacker's own training; the others only watch the gossip. */
 export function attackNeedsOwnUpdate(attack: AttackName): boolean {
-  return attack === 'signflip';
+  return attack === 'signflip' || attack === 'labelflip';
+}
+
+/**
+ * The data an attacker trains on: for labelflip its shard with every label y relabelled 9 − y (the
+ * data poisoning of Tolpegin et al., 2020: training itself stays honest), otherwise its shard.
+ */
+export function attackerTrainingData(attack: AttackName, shard: Dataset): Dataset {
+  if (attack !== 'labelflip') return shard;
+  return { ...shard, labels: shard.labels.map((label) => NUM_CLASSES - 1 - label) };
 }
 
 /**
@@ -49,6 +70,18 @@ export function craftAttack(attack: AttackName, input: AttackInput, options: Att
         throw new SimulationError(`signflip needs each attacker's own update: got ${input.own.length} for ${attackers} attackers`, input.own.length);
       }
       return input.own.map((update) => scaled(update, -options.signflipScale));
+    }
+    case 'labelflip': {
+      if (input.own.length !== attackers) {
+        throw new SimulationError(`labelflip needs each attacker's update trained on flipped labels: got ${input.own.length} for ${attackers} attackers`, input.own.length);
+      }
+      return input.own.map((update) => Float32Array.from(update));
+    }
+    case 'ipm': {
+      // Xie et al. (2019), "Fall of Empires": every attacker sends −ε × the mean of the honest updates.
+      const mean = meanMinusZStd(honest, 0);
+      const reversed = scaled(mean, -(options.ipmEpsilon ?? DEFAULT_IPM_EPSILON));
+      return Array.from({ length: attackers }, () => Float32Array.from(reversed));
     }
     case 'gaussian': {
       const norm = honest.reduce((sum, update) => sum + l2Norm(update), 0) / honest.length;

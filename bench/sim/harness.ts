@@ -4,7 +4,7 @@ import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingRes
 import { payRound } from '../../core/rewards/index.ts';
 import { errorFeedbackStart, genesisCheckpoint, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
 import { FIXED_POINT_SCALE, fromFixedPoint } from '../../core/units/index.ts';
-import { attackNeedsOwnUpdate, craftAttack, type AttackName, type AttackOptions } from './attacks.ts';
+import { attackerTrainingData, attackNeedsOwnUpdate, craftAttack, type AttackName, type AttackOptions } from './attacks.ts';
 import { SimulationError } from './errors.ts';
 import type { PinnedModelUpdateCache } from './update-cache.ts';
 import { SimulatedWire } from './wire.ts';
@@ -105,7 +105,8 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     const needOwn = config.attack !== undefined && attackNeedsOwnUpdate(config.attack.name);
     const trained: LocalTrainingResult[] = [];
     for (let peer = 0; peer < (needOwn ? peers : honestPeers); peer++) {
-      trained.push(await honestUpdate(config, params, baseHash, round, peer, wire.residualOf(peer)));
+      const data = config.attack && peer >= honestPeers ? attackerTrainingData(config.attack.name, config.shards[peer]) : config.shards[peer];
+      trained.push(await honestUpdate(config, data, params, baseHash, round, peer, wire.residualOf(peer)));
     }
     const sent = trained.slice(0, honestPeers).map((result) => ({ delta: result.delta, trainLoss: result.trainLoss }));
     if (config.attack) {
@@ -171,19 +172,21 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
  */
 async function honestUpdate(
   config: SimulationConfig,
+  data: Dataset,
   params: Float32Array,
   baseHash: Hex,
   round: number,
   peer: number,
   residual: Float32Array | undefined,
 ): Promise<LocalTrainingResult> {
-  const cache = residual === undefined ? config.cache : undefined;
+  // Poisoned data (a label flipper's) gives another update than the peer's shard would: never cached.
+  const cache = residual === undefined && data === config.shards[peer] ? config.cache : undefined;
   const cached = cache?.get(baseHash, round, peer);
   if (cached) return cached;
   const result = await trainLocal({
     spec: config.spec,
     params: errorFeedbackStart(params, residual),
-    data: config.shards[peer],
+    data,
     config: { ...config.inner, seed: `${config.seed}/round-${round}/peer-${peer}` },
   });
   cache?.set(baseHash, round, peer, result);

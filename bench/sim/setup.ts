@@ -1,6 +1,7 @@
 import { initBackend, initialParams, loadMnist, shardFor, sliceExamples, type Dataset, type ModelSpec, type ModelName } from '../../core/ml/index.ts';
 import { DEFAULT_MAX_UPDATE_NORM } from '../../core/defaults/index.ts';
 import type { ParameterLayout } from '../../core/tensor/index.ts';
+import { formatShardLayout, IID_SHARDS, type ShardLayout } from './shards.ts';
 
 /** The coordinator's defaults: validation examples each update is scored on, and the reward budget and per-node cap. */
 export const SCORING_EXAMPLES = 500;
@@ -23,15 +24,18 @@ export interface SimulationWorld {
   /** The whole training split, for a centralized baseline. */
   train: Dataset;
   backend: string;
+  /** How the shards were cut, as `--shards` reads it (`iid`, `dirichlet:0.5`). */
+  shardLayout: string;
 }
 
-/** Starts the tensor backend, loads MNIST once and cuts IID shards for `peers`. */
-export async function buildWorld(options: { model: ModelName; peers: number; seed: number }): Promise<SimulationWorld> {
+/** Starts the tensor backend, loads MNIST once and cuts shards for `peers` (IID unless `shards` says otherwise). */
+export async function buildWorld(options: { model: ModelName; peers: number; seed: number; shards?: ShardLayout }): Promise<SimulationWorld> {
+  const shardLayout = options.shards ?? IID_SHARDS;
   const { backend } = await initBackend();
   const mnist = await loadMnist();
   const { layout, params, spec } = initialParams({ name: options.model }, options.seed);
   const shards = Array.from({ length: options.peers }, (_, index) =>
-    shardFor({ data: mnist.train, seed: options.seed, peers: options.peers, index, scheme: 'iid' }),
+    shardFor({ data: mnist.train, seed: options.seed, peers: options.peers, index, ...shardLayout }),
   );
   return {
     spec,
@@ -42,6 +46,7 @@ export async function buildWorld(options: { model: ModelName; peers: number; see
     test: mnist.test,
     train: mnist.train,
     backend,
+    shardLayout: formatShardLayout(shardLayout),
   };
 }
 

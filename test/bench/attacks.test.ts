@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { alieZMax, attackNames, craftAttack, l2Norm, meanMinusZStd, type AttackName, type AttackOptions } from '../../bench/sim/index.ts';
+import {
+  alieZMax,
+  attackerTrainingData,
+  attackNames,
+  craftAttack,
+  DEFAULT_IPM_EPSILON,
+  formatShardLayout,
+  l2Norm,
+  meanMinusZStd,
+  parseShardLayout,
+  SimulationError,
+  type AttackName,
+  type AttackOptions,
+} from '../../bench/sim/index.ts';
 import { SeededRandom } from '../../core/ml/index.ts';
 
 const honest = [
@@ -48,6 +61,31 @@ describe('attacks', () => {
     assert.deepEqual(meanMinusZStd(honest, 0), Float32Array.from([2, 2, 2, 2]));
   });
 
+  it('ipm sends −ε × the honest mean from every attacker (ε = 0.1 unless told)', () => {
+    const [first, second] = craft('ipm');
+    assert.equal(DEFAULT_IPM_EPSILON, 0.1);
+    for (const [k, value] of [-0.2, -0.2, -0.2, -0.2].entries()) assert.ok(Math.abs(first[k] - value) < 1e-6);
+    assert.deepEqual(first, second);
+    assert.notEqual(first.buffer, second.buffer);
+    const [strong] = craft('ipm', { signflipScale: 3, ipmEpsilon: 2 });
+    assert.deepEqual([...strong], [-4, -4, -4, -4]);
+  });
+
+  it('labelflip sends what each attacker trained on its flipped labels, copied', () => {
+    const sent = craft('labelflip');
+    assert.deepEqual(sent, own);
+    assert.notEqual(sent[0].buffer, own[0].buffer);
+  });
+
+  it('a label flipper trains on y → 9 − y of its own shard; other attackers on the shard unchanged', () => {
+    const shard = { images: new Uint8Array(4 * 784), labels: Uint8Array.of(0, 3, 9, 5), size: 4 };
+    const flipped = attackerTrainingData('labelflip', shard);
+    assert.deepEqual([...flipped.labels], [9, 6, 0, 4]);
+    assert.equal(flipped.images, shard.images);
+    assert.deepEqual([...shard.labels], [0, 3, 9, 5], 'the honest shard is left alone');
+    for (const attack of attackNames.filter((name) => name !== 'labelflip')) assert.equal(attackerTrainingData(attack, shard), shard);
+  });
+
   it('z_max for 10 peers and 3 attackers is Φ⁻¹(0.7)', () => {
     assert.ok(Math.abs(alieZMax(10, 3) - 0.5244) < 1e-3);
   });
@@ -58,6 +96,20 @@ describe('attacks', () => {
         () => craftAttack(attack, { honest: [], own, attackers: 2, peers: 2, random: new SeededRandom(1) }, { signflipScale: 1 }),
         /at least one honest update/,
       );
+    }
+  });
+});
+
+describe('shard layouts', () => {
+  it('reads iid and dirichlet:ALPHA and writes them back', () => {
+    assert.deepEqual(parseShardLayout('iid'), { scheme: 'iid' });
+    assert.deepEqual(parseShardLayout('Dirichlet:0.5'), { scheme: 'dirichlet', alpha: 0.5 });
+    for (const text of ['iid', 'dirichlet:0.5', 'dirichlet:10']) assert.equal(formatShardLayout(parseShardLayout(text)), text);
+  });
+
+  it('refuses anything else, saying what it takes', () => {
+    for (const text of ['dirichlet', 'dirichlet:0', 'dirichlet:-1', 'dirichlet:abc', 'noniid', '']) {
+      assert.throws(() => parseShardLayout(text), (error: Error) => error instanceof SimulationError && /iid nor dirichlet:ALPHA/.test(error.message));
     }
   });
 });

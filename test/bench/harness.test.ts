@@ -58,6 +58,14 @@ describe('simulation harness', () => {
     assert.deepEqual(second.curve, first.curve);
   });
 
+  it('a label flipper trains on its flipped shard, never on a cached honest update of its peer', async () => {
+    const cache = new PinnedModelUpdateCache(genesisCheckpoint({ layout: base.layout, params: base.initial, spec: base.spec }).modelHash);
+    const clean = await runSimulation({ ...base, rounds: 1, cache });
+    const flipped = await runSimulation({ ...base, rounds: 1, cache, attack: { name: 'labelflip', attackers: 1, options: { signflipScale: 1 } } });
+    assert.equal(cache.hits, base.shards.length - 1, 'only the three honest peers reuse their first-round training');
+    assert.notDeepEqual(flipped.curve, clean.curve);
+  });
+
   it('a signflip under the plain mean hurts accuracy', async () => {
     const clean = await runSimulation({ ...base, rounds: 3 });
     const attacked = await runSimulation({ ...base, rounds: 3, attack: { name: 'signflip', attackers: 1, options: { signflipScale: 6 } } });
