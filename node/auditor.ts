@@ -151,31 +151,39 @@ export class LedgerAuditor implements PeerAuditor {
     const result = await this.#attempt(committed, parent, { signal, deadline });
     if (result !== undefined) {
       await this.#conclude(result);
-      return { modelHash: committed.modelHash, wrong: result.verdict === 'mismatch' || result.verdict === 'unavailable' };
+      return judgementOf(result);
     }
-    void this.#keepTrying(committed, parent, deadline, deadline + (window / 2) * 1000);
-    return unjudged;
+    return { ...unjudged, later: this.#keepTrying(committed, parent, deadline, deadline + (window / 2) * 1000) };
   }
 
-  /** Tries again until a verdict (the last try is at `deadline`); a try that fails is retried until the window `closes`, when a verdict is of no use. */
-  async #keepTrying(committed: CommittedRound, parent: Checkpoint, deadline: number, closes: number): Promise<void> {
+  /**
+   * Tries again until a verdict (the last try is at `deadline`); a try that fails is retried until
+   * the window `closes`, when a verdict is of no use. Resolves to the judgement the daemon acts on
+   * (not wrong when abandoned or stopped); never rejects.
+   */
+  async #keepTrying(committed: CommittedRound, parent: Checkpoint, deadline: number, closes: number): Promise<AuditJudgement> {
     const { clock, lifetime, logger } = this.#options;
+    const unjudged = { modelHash: committed.modelHash, wrong: false };
     for (let attempt = 0; !lifetime.aborted; attempt++) {
       const now = clock.now();
       if (now >= closes) {
         logger.warn({ event: 'audit-abandoned', round: committed.roundId }, `audit of round ${committed.roundId} abandoned: its challenge window closed before it could be judged`);
-        return;
+        return unjudged;
       }
       try {
         const delay = backoffDelay(attempt, this.#retry);
         await clock.sleep(now < deadline ? Math.min(delay, deadline - now) : delay, lifetime);
         const result = await this.#attempt(committed, parent, { signal: lifetime, deadline });
-        if (result !== undefined) return await this.#conclude(result);
+        if (result !== undefined) {
+          await this.#conclude(result);
+          return judgementOf(result);
+        }
       } catch (error) {
-        if (lifetime.aborted) return;
+        if (lifetime.aborted) return unjudged;
         logger.warn({ event: 'audit-retry', round: committed.roundId, attempt, err: errorMessage(error) }, `audit of round ${committed.roundId} failed, trying again: ${errorMessage(error)}`);
       }
     }
+    return unjudged;
   }
 
   /**
@@ -343,6 +351,11 @@ export class LedgerAuditor implements PeerAuditor {
       logger.warn({ event: 'verdict-publish', round: result.round, err: errorMessage(error) }, `could not gossip the verdict on round ${result.round}: ${errorMessage(error)}`);
     }
   }
+}
+
+/** What the daemon acts on: a `mismatch` or `unavailable` verdict judges the committed model wrong. */
+function judgementOf(result: AuditResult): AuditJudgement {
+  return { modelHash: result.chainModelHash, wrong: result.verdict === 'mismatch' || result.verdict === 'unavailable' };
 }
 
 function verdictOf(committed: CommittedRound, verdict: AuditVerdict, reason: string, updates: number): AuditResult {

@@ -4,6 +4,7 @@ import {
   initialPeerState,
   nextWakeAt,
   step,
+  type AuditJudgement,
   type GossipEvent,
   type PeerConfig,
   type PeerEffect,
@@ -174,6 +175,20 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     this.#inFlight.add(tracked);
   }
 
+  /**
+   * Feeds the judgement an audit reaches through its background retries to the machine (only a
+   * wrong one changes anything). Not awaited by `stop`: the retries end with the daemon's lifetime,
+   * and a judgement arriving after it is dropped by `#dispatch`.
+   */
+  #awaitLateJudgement(round: number, later: Promise<AuditJudgement>): void {
+    later.then(
+      (judgement) => {
+        if (judgement.wrong) this.#dispatch({ type: 'judgedWrongLate', now: this.#ports.clock.now(), round, modelHash: judgement.modelHash });
+      },
+      (error: unknown) => this.#ports.logger.warn({ event: 'audit', round, err: errorMessage(error) }, `the background audit of round ${round} failed: ${errorMessage(error)}`),
+    );
+  }
+
   #perform(effect: PeerEffect): void {
     const { chain, gossip, models, trainer, signer, auditor, store, clock, logger } = this.#ports;
     switch (effect.type) {
@@ -188,6 +203,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
       case 'audit':
         return this.#work('audit', async (signal) => {
           const judgement = await auditor.audit(effect.round, { signal });
+          if (judgement.later !== undefined) this.#awaitLateJudgement(effect.round, judgement.later);
           return { type: 'audited', now: clock.now(), round: effect.round, ...(judgement.wrong ? { wrongModel: judgement.modelHash } : {}) };
         });
       case 'fetchModel':

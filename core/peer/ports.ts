@@ -121,6 +121,12 @@ export interface PeerSigner<Trained extends TrainedUpdate = TrainedUpdate> {
 export interface AuditJudgement {
   modelHash: Hex;
   wrong: boolean;
+  /**
+   * Present while the round's inputs were not at hand and the audit goes on in the background:
+   * the judgement its retries reach (not wrong when they are abandoned or the daemon stops). A
+   * late `wrong` binds the daemon exactly as one reached at once.
+   */
+  later?: Promise<AuditJudgement>;
 }
 
 /** Replays committed rounds from the updates the peer saw. */

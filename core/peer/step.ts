@@ -121,8 +121,10 @@ function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainR
   }
   const distrust = settleDistrust(state.distrusted, event);
   effects.push(...distrust.effects);
+  // The same head round on another model: voided and committed anew between two reads.
+  const headRecommitted = state.open !== null && state.open.round === open.round && !sameHash(state.open.baseModelHash, open.baseModelHash);
   // A ledger that went back (a challenge voided rounds) commits those rounds anew: audit them again.
-  const auditedThrough = Math.min(state.auditedThrough, event.roundCount, distrust.voidedFrom - 1);
+  const auditedThrough = Math.min(state.auditedThrough, event.roundCount, distrust.voidedFrom - 1, headRecommitted ? event.roundCount - 1 : Infinity);
   const next: PeerState = { ...state, open, work: null, auditedThrough, distrusted: distrust.kept };
   const { trained, signed, impostor } = next;
   if (trained === null) return advance(next, event.now, event.updateSubscribers, effects);
@@ -141,6 +143,23 @@ function onChainRead(state: PeerState, event: Extract<PeerEvent, { type: 'chainR
         : `round ${trained.round} is signed already`;
   effects.push({ type: 'dropUpdate', round: trained.round, reason });
   return advance({ ...next, trained: null }, event.now, event.updateSubscribers, effects);
+}
+
+/**
+ * A wrong judgement the audit reached in the background binds like one reached at once: from now
+ * on nothing is trained or signed on that model (what was signed while the audit waited for its
+ * inputs stays signed: it was gossiped already). A judgement on a commit the ledger no longer
+ * holds at that place (voided; the round is audited again) is dropped.
+ */
+function onJudgedWrongLate(state: PeerState, event: Extract<PeerEvent, { type: 'judgedWrongLate' }>): PeerStepResult {
+  const { round, modelHash } = event;
+  if (round > state.auditedThrough) return ignored(state, event, `round ${round} was voided since and is audited again`);
+  if (state.open !== null && round === state.open.round - 1 && !sameHash(state.open.baseModelHash, modelHash)) {
+    return ignored(state, event, `the ledger holds another model than ${modelHash} at round ${round} now`);
+  }
+  if (state.distrusted.some((held) => held.round === round && sameHash(held.modelHash, modelHash))) return { state, effects: [] };
+  const distrusted = [...state.distrusted.filter((held) => held.round !== round), { round, modelHash }].sort((a, b) => a.round - b.round);
+  return { state: { ...state, distrusted }, effects: [{ type: 'withholding', round, modelHash }] };
 }
 
 function onFailure(state: PeerState, event: Extract<PeerEvent, { type: 'workFailed' }>): PeerStepResult {
@@ -217,6 +236,8 @@ export function step(state: PeerState, event: PeerEvent): PeerStepResult {
       const distrusted = [...state.distrusted.filter((held) => held.round < event.round), judged];
       return readChain({ ...audited, distrusted }, [{ type: 'withholding', ...judged }]);
     }
+    case 'judgedWrongLate':
+      return onJudgedWrongLate(state, event);
     case 'modelLoaded': {
       if (state.work?.kind !== 'fetchModel' || !sameHash(state.work.modelHash, event.modelHash)) return ignored(state, event, `model ${event.modelHash} was not asked for`);
       // Read the chain again before training: fetching may have taken long enough for the round to close.

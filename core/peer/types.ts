@@ -99,6 +99,8 @@ export type PeerEvent =
   | { type: 'chainRead'; now: number; roundCount: number; latestModelHash: Hex; finalRound: number; updateSubscribers: readonly string[] }
   /** Round `round` is audited; `wrongModel`: the committed model the audit judged wrong (mismatch or unavailable). */
   | { type: 'audited'; now: number; round: number; wrongModel?: Hex }
+  /** The background retries of an audit that returned unjudged judged committed round `round`'s model `modelHash` wrong. */
+  | { type: 'judgedWrongLate'; now: number; round: number; modelHash: Hex }
   /** The model `modelHash` is stored and verified (fetched by hash if it was missing). */
   | { type: 'modelLoaded'; now: number; modelHash: Hex; parameterCount: number }
   | { type: 'trained'; now: number; round: number; baseModelHash: Hex }

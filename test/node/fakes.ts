@@ -250,6 +250,8 @@ export class FakeAuditor implements PeerAuditor {
   audited: number[] = [];
   /** Rounds this auditor judges wrong (mismatch), with the committed model it judged. */
   wrong = new Map<number, Hex>();
+  /** Rounds whose inputs are not at hand: `audit` returns unjudged and the background retries judge them when the test resolves these. */
+  late = new Map<number, { promise: Promise<AuditJudgement>; resolve: (judgement: AuditJudgement) => void }>();
 
   observe(update: HeardUpdate): void {
     this.observed.push(update);
@@ -261,6 +263,8 @@ export class FakeAuditor implements PeerAuditor {
 
   async audit(round: number, _options?: Abortable): Promise<AuditJudgement> {
     this.audited.push(round);
+    const later = this.late.get(round);
+    if (later !== undefined) return { modelHash: GENESIS, wrong: false, later: later.promise };
     const judged = this.wrong.get(round);
     return { modelHash: judged ?? GENESIS, wrong: judged !== undefined };
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Hex } from 'viem';
-import type { PeerConfig } from '../../core/peer/index.ts';
+import type { AuditJudgement, PeerConfig } from '../../core/peer/index.ts';
 import { PeerDaemon } from '../../node/index.ts';
 import { FakeAuditor, FakeChain, FakeGossip, FakeModels, FakeSigner, FakeTrainer, GENESIS, MODEL_1, ManualClock, MemoryLogger, MemoryPeerStore, NODE_KEY, deferred } from './fakes.ts';
 
@@ -170,6 +170,50 @@ describe('peer daemon over fake ports', () => {
       assert.deepEqual(peer.trainer.calls.map((call) => [call.round, call.baseModelHash]), [[1, GENESIS], [2, RESTORED_1]]);
       assert.deepEqual(peer.gossip.published.at(-1)?.round, 2, 'it contributes to the round after the reopened one');
       assert.deepEqual(peer.auditor.audited, [1, 1], 'the round committed anew is audited again');
+    });
+
+    it('withholds on a judgement its audit reaches only through the background retries, and resumes once the round is final', async () => {
+      const peer = peerOnFakes();
+      peer.chain.finalRoundValue = 0;
+      const late = deferred<AuditJudgement>();
+      peer.auditor.late.set(1, late);
+      await peer.daemon.start();
+      await peer.clock.advance(2_000);
+      peer.chain.commit(MODEL_1);
+      await peer.clock.advance(3_000);
+      // The update of round 1 was missing when the audit returned: the daemon went on to round 2.
+      assert.deepEqual(peer.trainer.calls.map((call) => call.round), [1, 2]);
+      late.resolve({ modelHash: MODEL_1, wrong: true });
+      await peer.clock.advance(1);
+      assert.ok(peer.logger.lines.some((line) => line.level === 'warn' && line.message.includes('judged the model of round 1 wrong')));
+      assert.deepEqual(peer.daemon.state.distrusted, [{ round: 1, modelHash: MODEL_1 }]);
+      // The coordinator is slow to commit round 2, then commits it on the wrong model: nothing is trained on it.
+      peer.chain.commit(`0x${'02'.repeat(32)}`);
+      await peer.clock.advance(10_000);
+      assert.deepEqual(peer.trainer.calls.map((call) => call.round), [1, 2], 'round 3 is not trained on a chain its audit judged wrong');
+      peer.chain.finalRoundValue = 2;
+      await peer.clock.advance(3_000);
+      assert.deepEqual(peer.trainer.calls.map((call) => call.round), [1, 2, 3]);
+    });
+
+    it('takes no late judgement on a round the ledger has since voided and committed anew', async () => {
+      const peer = peerOnFakes();
+      peer.chain.finalRoundValue = 0;
+      const late = deferred<AuditJudgement>();
+      peer.auditor.late.set(1, late);
+      await peer.daemon.start();
+      await peer.clock.advance(2_000);
+      peer.chain.commit(MODEL_1);
+      await peer.clock.advance(3_000);
+      peer.auditor.late.clear();
+      peer.chain.voidFrom(1, GENESIS);
+      peer.chain.commit(RESTORED_1);
+      await peer.clock.advance(3_000);
+      assert.deepEqual(peer.auditor.audited, [1, 1]);
+      late.resolve({ modelHash: MODEL_1, wrong: true });
+      await peer.clock.advance(3_000);
+      assert.deepEqual(peer.daemon.state.distrusted, [], 'the judgement is on a commit the ledger no longer holds');
+      assert.ok(peer.trainer.calls.some((call) => call.baseModelHash === RESTORED_1));
     });
 
     it('contributes again once the round it judged wrong is final (the network accepted it)', async () => {

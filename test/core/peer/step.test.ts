@@ -309,6 +309,8 @@ describe('peer: invariants under random schedules with crashes', () => {
           roundOpen(now, random() < 0.5, committedRounds + 1, 'c', MODELS[committedRounds]),
           { type: 'modelAnnounced', now, round: committedRounds, peer: 'c' },
           { type: 'signed', now, round: committedRounds + 1, baseModelHash: MODELS[committedRounds], digest: `0x${(++serial).toString(16).padStart(64, '0')}` },
+          // An audit that returned unjudged judges a committed round wrong in the background.
+          { type: 'judgedWrongLate', now, round: committedRounds, modelHash: MODELS[committedRounds] },
         ]);
       } else if (roll < 0.3) {
         event = { type: 'workFailed', now, work: work.kind, error: 'down' };
