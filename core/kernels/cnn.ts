@@ -5,6 +5,8 @@ import { KernelError } from './errors.ts';
 export interface CnnShape {
   readonly kernelSize: number;
   readonly filters: readonly [number, number];
+  /** The input image; absent means 28×28×1, the only one the kernels are written for. */
+  readonly input?: { readonly height: number; readonly width: number; readonly channels: number };
 }
 
 /** tf.train.adam's defaults (ε is tfjs's float32 epsilon). */
@@ -26,10 +28,12 @@ interface CnnExports {
 
 /**
  * Whether the kernels serve a CNN shape: they vectorise four output channels at a time, so both
- * filter counts must be multiples of 4 (the default 8 and 16 are); other shapes train through tfjs.
+ * filter counts must be multiples of 4 (the default 8 and 16 are), and their loops are unrolled
+ * for 28×28×1 images (MNIST, Fashion-MNIST); other shapes (CIFAR-10's 32×32×3) train through tfjs.
  */
 export function cnnKernelServes(shape: CnnShape): boolean {
-  return shape.filters.every((count) => count % 4 === 0) && Math.floor((Math.floor((29 - shape.kernelSize) / 2) - shape.kernelSize + 1) / 2) >= 1;
+  const mnistInput = shape.input === undefined || (shape.input.height === 28 && shape.input.width === 28 && shape.input.channels === 1);
+  return mnistInput && shape.filters.every((count) => count % 4 === 0) && Math.floor((Math.floor((29 - shape.kernelSize) / 2) - shape.kernelSize + 1) / 2) >= 1;
 }
 
 /**
@@ -93,7 +97,8 @@ export class CnnKernel {
   /** A kernel for `shape` with room for `batch` examples (compiles the kernels on first use on this machine). */
   static async create(shape: CnnShape, batch: number): Promise<CnnKernel> {
     if (!cnnKernelServes(shape)) {
-      throw new KernelError('KERNEL_SHAPE', `the CNN kernels need filter counts that are multiples of 4, got ${JSON.stringify(shape.filters)}; train this shape through tfjs`, shape);
+      const input = shape.input ? `${shape.input.height}×${shape.input.width}×${shape.input.channels}` : '28×28×1';
+      throw new KernelError('KERNEL_SHAPE', `the CNN kernels need 28×28×1 inputs and filter counts that are multiples of 4, got ${input} and ${JSON.stringify(shape.filters)}; train this shape through tfjs`, shape);
     }
     if (!Number.isInteger(batch) || batch < 1) throw new KernelError('KERNEL_SHAPE', `batch must be a positive integer, got ${batch}`, batch);
     const instance = new WebAssembly.Instance(await kernelModule('cnn'), {});

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertParameters, placeLayout, type ParameterLayout, type PlacedParameter } from '../tensor/index.ts';
-import { IMAGE_SIDE, NUM_CLASSES } from './dataset.ts';
+import { NUM_CLASSES } from './dataset.ts';
 import { dense } from './dense.ts';
 import { initialParams } from './init.ts';
 import type { Seed } from './random.ts';
-import { layoutFor, type ModelSpec, type ModelSpecLike } from './spec.ts';
+import { inputShapeOf, layoutFor, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 /**
  * A model held as tfjs variables in canonical layout order. It is built once per spec and reused:
@@ -48,7 +48,7 @@ export class GradnetModel {
   }
 
   /**
-   * Class scores for a batch of flattened images [batch, 784] scaled to [0, 1]. The CNN pools
+   * Class scores for a batch of flattened images [batch, H·W·C] scaled to [0, 1]. The CNN pools
    * before adding the bias and applying ReLU: both are monotone per channel, so this equals the
    * usual conv→bias→ReLU→pool while doing that work on a quarter of the values.
    */
@@ -58,7 +58,8 @@ export class GradnetModel {
       const hidden = dense(pixels, v[0] as tf.Tensor2D, v[1] as tf.Tensor1D, { relu: true, inputGradient: false });
       return dense(hidden, v[2] as tf.Tensor2D, v[3] as tf.Tensor1D, { relu: false, inputGradient: true });
     }
-    const images = tf.reshape(pixels, [-1, IMAGE_SIDE, IMAGE_SIDE, 1]) as tf.Tensor4D;
+    const { height, width, channels } = inputShapeOf(this.spec);
+    const images = tf.reshape(pixels, [-1, height, width, channels]) as tf.Tensor4D;
     const first = tf.relu(tf.add(tf.maxPool(evenCrop(tf.conv2d(images, v[0] as tf.Tensor4D, 1, 'valid')), 2, 2, 'valid'), v[1])) as tf.Tensor4D;
     const second = tf.relu(tf.add(tf.maxPool(evenCrop(tf.conv2d(first, v[2] as tf.Tensor4D, 1, 'valid')), 2, 2, 'valid'), v[3])) as tf.Tensor4D;
     const flat = tf.reshape(second, [second.shape[0], -1]) as tf.Tensor2D;

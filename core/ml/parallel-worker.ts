@@ -6,14 +6,14 @@
 import { parentPort } from 'node:worker_threads';
 import { AllReduceMember, BrokenBarrierError, type AllReduceBuffers } from './allreduce.ts';
 import { initBackend, type BackendName } from './backend.ts';
-import { fillBatch, type Dataset } from './dataset.ts';
+import { fillBatch, type Dataset, type InputShape } from './dataset.ts';
 import type { ModelSpec } from './spec.ts';
 import { createStepper } from './stepper.ts';
 import { BatchSampler, type LocalTrainingConfig } from './train.ts';
 
 export type WorkerRequest =
   | { type: 'init'; backend?: BackendName }
-  | { type: 'data'; dataId: number; images: Uint8Array; labels: Uint8Array; size: number }
+  | { type: 'data'; dataId: number; images: Uint8Array; labels: Uint8Array; size: number; shape: InputShape }
   | { type: 'forget'; dataId: number }
   | {
       type: 'train';
@@ -54,7 +54,7 @@ async function handle(request: WorkerRequest): Promise<void> {
     const choice = await initBackend(request.backend);
     reply({ type: 'ready', backend: choice.backend });
   } else if (request.type === 'data') {
-    datasets.set(request.dataId, { images: request.images, labels: request.labels, size: request.size });
+    datasets.set(request.dataId, { images: request.images, labels: request.labels, size: request.size, shape: request.shape });
   } else if (request.type === 'forget') {
     datasets.delete(request.dataId);
   } else {
@@ -71,7 +71,7 @@ async function train(job: Extract<WorkerRequest, { type: 'train' }>): Promise<vo
   const from = Math.floor((job.rank * job.batch) / job.workers);
   const to = Math.floor(((job.rank + 1) * job.batch) / job.workers);
   const weight = (to - from) / job.batch;
-  const stepper = await createStepper(job.spec, job.params, to - from, job.config.learningRate);
+  const stepper = await createStepper(job.spec, job.params, to - from, job.config.learningRate, job.config.weightDecay);
   const sampler = new BatchSampler(data.size, job.config.seed);
   const indices = new Uint32Array(job.batch);
   const total = new Float32Array(job.params.length);

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { layoutSize } from '../tensor/index.ts';
 import { breakBarrier, createAllReduceBuffers, requestAbort } from './allreduce.ts';
 import type { BackendName } from './backend.ts';
-import type { Dataset } from './dataset.ts';
+import { datasetShape, type Dataset } from './dataset.ts';
 import { BackendError, MlError } from './errors.ts';
 import type { WorkerReply, WorkerRequest } from './parallel-worker.ts';
 import { layoutFor } from './spec.ts';
@@ -122,7 +122,7 @@ export class DataParallelTrainer {
     images.set(data.images);
     const labels = new Uint8Array(new SharedArrayBuffer(data.labels.length));
     labels.set(data.labels);
-    for (const thread of this.threads) send(thread, { type: 'data', dataId, images, labels, size: data.size });
+    for (const thread of this.threads) send(thread, { type: 'data', dataId, images, labels, size: data.size, shape: datasetShape(data) });
     this.datasetIds.set(data, dataId);
     return dataId;
   }

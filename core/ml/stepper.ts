@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { CnnKernel, cnnKernelServes } from '../kernels/index.ts';
 import { placeLayout, type PlacedParameter } from '../tensor/index.ts';
-import { IMAGE_PIXELS } from './dataset.ts';
+import { IMAGE_PIXELS, inputSize } from './dataset.ts';
 import { sharedModel, type GradnetModel } from './model.ts';
-import { layoutFor, type ModelSpec } from './spec.ts';
+import { inputShapeOf, layoutFor, type ModelSpec } from './spec.ts';
 
 /**
- * Adam's steps on one model from given parameters, whatever runs them. Fill `pixels` (rows × 784,
+ * Adam's steps on one model from given parameters, whatever runs them. Fill `pixels` (rows × H·W·C,
  * in [0, 1]) and `labels`, then `step()`; data-parallel workers instead call `gradient` into their
  * shared slot and `apply` the summed gradient, so every worker takes the same step.
  */
@@ -28,13 +28,16 @@ export interface TrainingStepper {
 }
 
 /**
- * A fresh Adam on `params` for batches of `rows`. The CNN trains through core/kernels when tfjs
- * runs on wasm and the kernels serve its shape (about three times faster there than tfjs's
- * kernels, and deterministic on a given machine); everything else through tfjs.
+ * A fresh Adam on `params` for batches of `rows`, AdamW when `weightDecay` > 0 (each step first
+ * multiplies the weights by 1 − learningRate × weightDecay, decoupled from Adam's moments, as
+ * Loshchilov & Hutter do). The CNN trains through core/kernels when tfjs runs on wasm and the
+ * kernels serve its shape (about three times faster there than tfjs's kernels, and deterministic
+ * on a given machine); everything else through tfjs.
  */
-export async function createStepper(spec: ModelSpec, params: Float32Array, rows: number, learningRate: number): Promise<TrainingStepper> {
-  if (spec.name === 'cnn' && trainingEngine(spec) === 'kernels') return new KernelStepper(await kernelFor(spec, rows), params, rows, learningRate);
-  return new TfjsStepper(spec, params, rows, learningRate);
+export async function createStepper(spec: ModelSpec, params: Float32Array, rows: number, learningRate: number, weightDecay = 0): Promise<TrainingStepper> {
+  const shrink = 1 - learningRate * weightDecay;
+  if (spec.name === 'cnn' && trainingEngine(spec) === 'kernels') return new KernelStepper(await kernelFor(spec, rows), params, rows, learningRate, shrink);
+  return new TfjsStepper(spec, params, rows, learningRate, shrink);
 }
 
 /** What trains `spec` in this thread on the current tfjs backend (see createStepper). */
@@ -66,6 +69,8 @@ class KernelStepper implements TrainingStepper {
     params: Float32Array,
     private readonly rows: number,
     private readonly learningRate: number,
+    /** 1 − lr × weight decay: what the weights are multiplied by before each Adam step. */
+    private readonly shrink: number,
   ) {
     kernel.params.set(params);
     kernel.resetOptimizer();
@@ -75,7 +80,7 @@ class KernelStepper implements TrainingStepper {
 
   step(): number {
     const loss = this.kernel.gradient(this.rows);
-    this.kernel.adamStep(this.learningRate);
+    this.adamStep();
     return loss;
   }
 
@@ -88,6 +93,14 @@ class KernelStepper implements TrainingStepper {
 
   apply(gradient: Float32Array): void {
     this.kernel.grads.set(gradient);
+    this.adamStep();
+  }
+
+  private adamStep(): void {
+    if (this.shrink !== 1) {
+      const params = this.kernel.params;
+      for (let i = 0; i < params.length; i++) params[i] *= this.shrink;
+    }
     this.kernel.adamStep(this.learningRate);
   }
 
@@ -107,22 +120,33 @@ class TfjsStepper implements TrainingStepper {
   private readonly model: GradnetModel;
   private readonly optimizer: tf.AdamOptimizer;
   private readonly placed: PlacedParameter[];
+  private readonly pixelsPerExample: number;
 
-  constructor(spec: ModelSpec, params: Float32Array, private readonly rows: number, learningRate: number) {
+  constructor(
+    spec: ModelSpec,
+    params: Float32Array,
+    private readonly rows: number,
+    learningRate: number,
+    /** 1 − lr × weight decay: what the weights are multiplied by before each Adam step. */
+    private readonly shrink: number,
+  ) {
     this.model = sharedModel(spec);
     this.model.setParams(params);
     this.optimizer = tf.train.adam(learningRate);
     this.placed = placeLayout(layoutFor(spec));
-    this.pixels = new Float32Array(rows * IMAGE_PIXELS);
+    this.pixelsPerExample = inputSize(inputShapeOf(spec));
+    this.pixels = new Float32Array(rows * this.pixelsPerExample);
     this.labels = new Int32Array(rows);
   }
 
   step(): number {
-    return tf.tidy(() => {
-      const loss = this.lossOfBatch();
-      const cost = this.optimizer.minimize(loss, true, this.model.variables);
+    const loss = tf.tidy(() => {
+      const cost = this.optimizer.minimize(this.lossOfBatch(), true, this.model.variables);
       return cost!.dataSync()[0];
     });
+    // After the step, so the gradient is taken at the undecayed weights (AdamW's order up to lr² · decay).
+    this.decayWeights();
+    return loss;
   }
 
   gradient(target: Float32Array, weight: number): number {
@@ -138,6 +162,7 @@ class TfjsStepper implements TrainingStepper {
   }
 
   apply(gradient: Float32Array): void {
+    this.decayWeights();
     tf.tidy(() => {
       this.optimizer.applyGradients(
         this.model.variables.map((variable, i) => ({
@@ -152,6 +177,13 @@ class TfjsStepper implements TrainingStepper {
     return this.model.getParams();
   }
 
+  private decayWeights(): void {
+    if (this.shrink === 1) return;
+    tf.tidy(() => {
+      for (const variable of this.model.variables) variable.assign(tf.mul(variable, this.shrink));
+    });
+  }
+
   dispose(): void {
     this.optimizer.dispose();
   }
@@ -162,7 +194,7 @@ class TfjsStepper implements TrainingStepper {
    * layer's gradient still reads its input.
    */
   private lossOfBatch(): () => tf.Scalar {
-    const x = tf.tensor2d(this.pixels, [this.rows, IMAGE_PIXELS]);
+    const x = tf.tensor2d(this.pixels, [this.rows, this.pixelsPerExample]);
     const y = tf.tensor1d(this.labels, 'int32');
     return () => this.model.loss(x, y);
   }

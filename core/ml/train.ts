@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { assertFinite, assertParameters } from '../tensor/index.ts';
 import { ensureBackend } from './backend.ts';
-import { assertDataset, fillBatch, IMAGE_PIXELS, NUM_CLASSES, type Dataset } from './dataset.ts';
+import { fillBatch, inputSize, NUM_CLASSES, type Dataset } from './dataset.ts';
 import { MlError, TrainingConfigError } from './errors.ts';
 import { sharedModel } from './model.ts';
 import { createStepper } from './stepper.ts';
 import { SeededRandom, seededPermutation, type Seed } from './random.ts';
-import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
+import { assertDatasetFits, inputShapeOf, layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 export interface LocalTrainingConfig {
   /** H: optimizer steps to take. */
@@ -14,6 +14,8 @@ export interface LocalTrainingConfig {
   readonly batchSize: number;
   /** Adam learning rate. */
   readonly learningRate: number;
+  /** Decoupled weight decay (AdamW): each step first shrinks the weights by learningRate × weightDecay. 0 when left out. */
+  readonly weightDecay?: number;
   /** Seeds the batch order, so a peer's update is reproducible. */
   readonly seed: Seed;
 }
@@ -70,13 +72,16 @@ export interface ValidatedTraining {
 /** Refuses empty shards and nonsensical steps, batch sizes or learning rates, with the value. */
 export function validateTraining(input: TrainLocalInput): ValidatedTraining {
   const spec = resolveModelSpec(input.spec);
-  const { innerSteps, batchSize, learningRate } = input.config;
-  assertDataset(input.data, 'training shard');
+  const { innerSteps, batchSize, learningRate, weightDecay = 0 } = input.config;
+  assertDatasetFits(spec, input.data, 'training shard');
   if (input.data.size === 0) throw new TrainingConfigError('the training shard is empty; this node has no examples to train on', 0);
   if (!Number.isInteger(innerSteps) || innerSteps < 1) throw new TrainingConfigError(`innerSteps must be a positive integer, got ${innerSteps}`, innerSteps);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new TrainingConfigError(`batchSize must be a positive integer, got ${batchSize}`, batchSize);
   if (!(learningRate > 0) || !Number.isFinite(learningRate)) {
     throw new TrainingConfigError(`learningRate must be a positive number, got ${learningRate}`, learningRate);
+  }
+  if (!(weightDecay >= 0 && learningRate * weightDecay < 1)) {
+    throw new TrainingConfigError(`weightDecay must be a number ≥ 0 with learningRate × weightDecay below 1, got ${weightDecay}`, weightDecay);
   }
   assertParameters(layoutFor(spec), input.params, 'global parameters');
   return { spec, batch: Math.min(batchSize, input.data.size) };
@@ -96,13 +101,14 @@ export function trainingResult(local: Float32Array, global: Float32Array, lossSu
 }
 
 /**
- * H steps of Adam from the global parameters on batches drawn from the shard in a seeded order
- * (a fresh shuffle per pass). Adam's state starts fresh each round, as in DiLoCo's inner loop.
+ * H steps of Adam (AdamW with a weight decay) from the global parameters on batches drawn from the
+ * shard in a seeded order (a fresh shuffle per pass). Adam's state starts fresh each round, as in
+ * DiLoCo's inner loop.
  */
 export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingResult> {
   const { spec, batch } = validateTraining(input);
   await ensureBackend();
-  const stepper = await createStepper(spec, input.params, batch, input.config.learningRate);
+  const stepper = await createStepper(spec, input.params, batch, input.config.learningRate, input.config.weightDecay);
   const sampler = new BatchSampler(input.data.size, input.config.seed);
   const indices = new Uint32Array(batch);
   let lossSum = 0;
@@ -128,7 +134,8 @@ export async function trainLocal(input: TrainLocalInput): Promise<LocalTrainingR
 /** Loss and accuracy of `params` on `data` (or its first `limit` examples). */
 export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   const spec = resolveModelSpec(input.spec);
-  assertDataset(input.data, 'evaluation data');
+  assertDatasetFits(spec, input.data, 'evaluation data');
+  const pixelsPerExample = inputSize(inputShapeOf(spec));
   const limit = input.limit ?? input.data.size;
   if (!Number.isInteger(limit) || limit < 1) throw new TrainingConfigError(`evaluation limit must be a positive integer, got ${limit}`, limit);
   const examples = Math.min(limit, input.data.size);
@@ -140,13 +147,13 @@ export async function evaluate(input: EvaluateInput): Promise<Evaluation> {
   let correct = 0;
   let lastYield = performance.now();
   const rowsPerBatch = Math.min(EVALUATION_BATCH, examples);
-  const pixels = new Float32Array(rowsPerBatch * IMAGE_PIXELS);
+  const pixels = new Float32Array(rowsPerBatch * pixelsPerExample);
   const labels = new Int32Array(rowsPerBatch);
   for (let start = 0; start < examples; start += EVALUATION_BATCH) {
     const rows = Math.min(EVALUATION_BATCH, examples - start);
     fillBatch(input.data, Uint32Array.from({ length: rows }, (_, i) => start + i), pixels, labels);
     const [batchLoss, batchCorrect] = tf.tidy(() => {
-      const x = tf.tensor2d(pixels.subarray(0, rows * IMAGE_PIXELS), [rows, IMAGE_PIXELS]);
+      const x = tf.tensor2d(pixels.subarray(0, rows * pixelsPerExample), [rows, pixelsPerExample]);
       const y = tf.tensor1d(labels.subarray(0, rows), 'int32');
       const logits = model.logits(x);
       const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(y, NUM_CLASSES), logits, undefined, undefined, tf.Reduction.SUM);

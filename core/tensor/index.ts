@@ -7,7 +7,7 @@ export { TensorError, InvalidParametersError, CheckpointCorruptError, Checkpoint
 export { type ParameterEntry, type ParameterLayout, type PlacedParameter, shapeSize, validateLayout, layoutSize, placeLayout, assertParameters, assertFinite, sameLayout } from './layout.ts';
 export { canonicalWeightsBytes, canonicalJson, weightsHash, modelHash, type ModelHashInput, UNCOMMITTED_META_FIELDS, float32ToLittleEndian, float32FromLittleEndian } from './hash.ts';
 export { type Checkpoint, type CheckpointInput, type CheckpointMeta, createCheckpoint, genesisCheckpoint, encodeCheckpoint, decodeCheckpoint } from './checkpoint.ts';
-export { type CnnSpec, type MlpSpec, type ModelName, type ModelSpec } from './model-spec.ts';
+export { type CnnSpec, type MlpSpec, type ModelName, type ModelSpec, type DatasetName, type InputShape, type TrainedOn } from './model-spec.ts';
 export { DEFAULT_CODEC, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 export { CheckpointStore } from './checkpoint-store.ts';
 export { CODEC_IDS, CodecError, isCodecId, isSparseCodec, type CodecId, type SparseCodecId, type EncodeOptions, errorFeedbackStart, type EncodedDelta, encodeDelta, decodeDelta, maxPayloadBytes, payloadElementCount } from './codecs.ts';

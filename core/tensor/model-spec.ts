@@ -4,14 +4,34 @@
  * (resolveModelSpec) and builds models from them.
  */
 
-/** Multi-layer perceptron 784-hidden-10 with ReLU. */
-export interface MlpSpec {
+/** The datasets a model can be trained on (core/ml loads them). */
+export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10';
+
+/** Height × width × channels of one example, channels last (tfjs's NHWC). */
+export interface InputShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/**
+ * What a model is trained on. Both are absent for MNIST (28×28×1), so every MNIST model keeps the
+ * hash it had before other datasets existed; any other dataset is named, with its shape, and the
+ * model hash commits to both, so a daemon holding other data refuses to train the model.
+ */
+export interface TrainedOn {
+  readonly dataset?: DatasetName;
+  readonly input?: InputShape;
+}
+
+/** Multi-layer perceptron (H·W·C)-hidden-10 with ReLU. */
+export interface MlpSpec extends TrainedOn {
   readonly name: 'mlp';
   readonly hidden: number;
 }
 
 /** Two blocks of (valid conv kernelSize×kernelSize + ReLU + 2×2 max-pool), then dense to 10 classes. */
-export interface CnnSpec {
+export interface CnnSpec extends TrainedOn {
   readonly name: 'cnn';
   readonly filters: readonly [number, number];
   readonly kernelSize: number;
