@@ -25,4 +25,5 @@ export {
 } from './config.ts';
 export { AggregationConfigError, AggregationError, AggregationInputError } from './errors.ts';
 export { OUTER_DEFAULTS, outerStep, type OuterStepInput, type OuterStepResult } from './outer.ts';
+export { CONSTANT_SCHEDULE, learningRateScheduleSchema, scheduledRate, type LearningRateSchedule, type LearningRateScheduleInput } from './schedule.ts';
 export { clipByNorm, cosineSimilarity, dot, l2Norm } from './vector.ts';

@@ -12,6 +12,12 @@ export interface OuterStepInput {
   lr?: number;
   momentumFactor?: number;
   nesterov?: boolean;
+  /**
+   * Decoupled weight decay (SGDW/AdamW style): θ ← θ − lr·(step + wd·θ), the decay outside the
+   * momentum buffer so it shrinks the weights by lr·wd per round without being amplified by μ.
+   * 0 (the default) is the plain step, bit for bit.
+   */
+  weightDecay?: number;
 }
 
 export interface OuterStepResult {
@@ -21,7 +27,7 @@ export interface OuterStepResult {
 
 /**
  * One outer step of SGD with (Nesterov) momentum on the outer gradient g = −delta, the way
- * PyTorch's SGD does it: m ← μ·m + g; step = g + μ·m (Nesterov) or m; θ ← θ − lr·step. Computed in
+ * PyTorch's SGD does it: m ← μ·m + g; step = g + μ·m (Nesterov) or m; θ ← θ − lr·(step + wd·θ). Computed in
  * float64 per coordinate and rounded to float32; the rounded momentum is what the step uses, so a
  * peer resuming from the checkpoint's momentum computes the same bytes. Returns new arrays.
  */
@@ -30,11 +36,15 @@ export function outerStep(input: OuterStepInput): OuterStepResult {
   const lr = input.lr ?? OUTER_DEFAULTS.lr;
   const mu = input.momentumFactor ?? OUTER_DEFAULTS.momentumFactor;
   const nesterov = input.nesterov ?? OUTER_DEFAULTS.nesterov;
+  const weightDecay = input.weightDecay ?? 0;
   if (!(Number.isFinite(lr) && lr > 0)) {
     throw new AggregationConfigError(`outer learning rate ${lr} must be a positive number (DiLoCo uses 0.7)`, lr);
   }
   if (!(Number.isFinite(mu) && mu >= 0 && mu < 1)) {
     throw new AggregationConfigError(`outer momentum ${mu} must be in [0, 1) (DiLoCo uses 0.9)`, mu);
+  }
+  if (!(Number.isFinite(weightDecay) && weightDecay >= 0 && lr * weightDecay < 1)) {
+    throw new AggregationConfigError(`outer weight decay ${weightDecay} must be a number ≥ 0 with lr × decay below 1 (lr ${lr}); try 0.01 or less`, weightDecay);
   }
   if (delta.length !== params.length) {
     throw new AggregationInputError(`delta has ${delta.length} values but the model has ${params.length}; aggregate updates for this model`, delta.length);
@@ -52,7 +62,8 @@ export function outerStep(input: OuterStepInput): OuterStepResult {
     const gradient = -delta[k];
     nextMomentum[k] = mu * (previous ? previous[k] : 0) + gradient;
     const step = nesterov ? gradient + mu * nextMomentum[k] : nextMomentum[k];
-    nextParams[k] = params[k] - lr * step;
+    // Left out when 0 rather than multiplied by 0, which would turn a −0 weight into +0.
+    nextParams[k] = params[k] - lr * (weightDecay === 0 ? step : step + weightDecay * params[k]);
   }
   return { params: nextParams, momentum: nextMomentum };
 }

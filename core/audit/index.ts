@@ -6,15 +6,18 @@
 export {
   applyRound,
   checkpointAggregation,
+  checkpointTraining,
   checkpointUpdates,
   parseRoundAggregation,
   roundAggregationSchema,
   updatesRoot,
   EMPTY_UPDATES_ROOT,
+  SCHEDULE_DEFAULTS,
   type ApplyRoundInput,
   type AppliedRound,
   type RoundAggregation,
   type RoundAggregationInput,
+  type RoundTraining,
 } from './round-transition.ts';
 export {
   settleRound,

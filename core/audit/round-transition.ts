@@ -5,40 +5,95 @@ import {
   aggregate,
   aggregationRuleSchema,
   DEFAULT_RULE,
+  learningRateScheduleSchema,
   OUTER_DEFAULTS,
   outerStep,
+  scheduledRate,
+  CONSTANT_SCHEDULE,
   type AggregationResult,
   type AggregationUpdate,
+  type LearningRateScheduleInput,
 } from '../aggregate/index.ts';
 import { createCheckpoint, type Checkpoint } from '../tensor/index.ts';
 import { AuditConfigError, AuditInputError } from './errors.ts';
 import { scoringMeta, type RoundScoring } from './round-rewards.ts';
 
 /**
- * Everything that decides how a round's updates become the next model. The coordinator writes it
- * into every checkpoint's `meta.aggregation`, so an auditing peer replays the round with the same
- * settings; a coordinator that lies about them produces a hash the replay does not reproduce.
+ * The schedules and weight decay a coordinator runs with unless its config says otherwise. On
+ * `gradnet bench long` (3 peers, the daemon's defaults, 200 rounds) the constant outer lr 0.7 with
+ * no decay let the validation loss climb from its minimum for good; these keep it there (see
+ * bench/results/long.json).
  */
-export const roundAggregationSchema = z
-  .object({
-    rule: aggregationRuleSchema.default(DEFAULT_RULE),
-    outer: z
-      .object({
-        lr: z.number().positive().finite().default(OUTER_DEFAULTS.lr),
-        momentumFactor: z.number().min(0).lt(1).default(OUTER_DEFAULTS.momentumFactor),
-        nesterov: z.boolean().default(OUTER_DEFAULTS.nesterov),
-      })
-      .strict()
-      .default({ lr: OUTER_DEFAULTS.lr, momentumFactor: OUTER_DEFAULTS.momentumFactor, nesterov: OUTER_DEFAULTS.nesterov }),
-  })
-  .strict();
+export const SCHEDULE_DEFAULTS = {
+  outer: {
+    schedule: { kind: 'cosine', warmupRounds: 5, decayRounds: 100, floor: 0.1 } satisfies LearningRateScheduleInput,
+    weightDecay: 0.01,
+  },
+  inner: {
+    /** The daemon's own default Adam rate (core/config), the peak of the inner schedule. */
+    learningRate: 0.003,
+    schedule: { kind: 'cosine', warmupRounds: 0, decayRounds: 100, floor: 0.3 } satisfies LearningRateScheduleInput,
+    weightDecay: 0,
+  },
+} as const;
 
-export type RoundAggregation = z.output<typeof roundAggregationSchema>;
-export type RoundAggregationInput = z.input<typeof roundAggregationSchema>;
+/**
+ * Everything that decides how a round's updates become the next model, and the local training the
+ * next round asks of the peers. The coordinator writes it into every checkpoint's
+ * `meta.aggregation`, so an auditing peer replays the round with the same settings; a coordinator
+ * that lies about them produces a hash the replay does not reproduce.
+ *
+ * `recorded` reads settings as checkpoints hold them: a field added since (schedule, weightDecay,
+ * inner) that a checkpoint leaves out stays out, meaning "off" (constant rate, no decay, no
+ * training advice), so rounds committed before the field existed replay to the same bytes. The
+ * coordinator's config fills them with SCHEDULE_DEFAULTS instead.
+ */
+function aggregationSchema(recorded: boolean) {
+  const inner = z
+    .object({
+      /** Peak Adam learning rate of the peers' local training. */
+      learningRate: z.number().positive().max(1).default(SCHEDULE_DEFAULTS.inner.learningRate),
+      schedule: learningRateScheduleSchema.default(SCHEDULE_DEFAULTS.inner.schedule),
+      /** Decoupled (AdamW) weight decay of the local training. */
+      weightDecay: z.number().min(0).max(1).default(SCHEDULE_DEFAULTS.inner.weightDecay),
+    })
+    .strict();
+  return z
+    .object({
+      rule: aggregationRuleSchema.default(DEFAULT_RULE),
+      outer: z
+        .object({
+          /** Peak outer learning rate (the schedule scales it per round). */
+          lr: z.number().positive().finite().default(OUTER_DEFAULTS.lr),
+          momentumFactor: z.number().min(0).lt(1).default(OUTER_DEFAULTS.momentumFactor),
+          nesterov: z.boolean().default(OUTER_DEFAULTS.nesterov),
+          schedule: recorded ? learningRateScheduleSchema.optional() : learningRateScheduleSchema.default(SCHEDULE_DEFAULTS.outer.schedule),
+          /** Decoupled weight decay of the outer step, per round, scaled by the round's outer lr. */
+          weightDecay: recorded ? z.number().min(0).lt(1).optional() : z.number().min(0).lt(1).default(SCHEDULE_DEFAULTS.outer.weightDecay),
+        })
+        .strict()
+        .refine((outer) => outer.lr * (outer.weightDecay ?? 0) < 1, { message: 'lr × weightDecay must be below 1 (the decay would flip the weights); lower weightDecay', path: ['weightDecay'] })
+        .default({}),
+      inner: recorded ? inner.optional() : inner.default({}),
+    })
+    .strict();
+}
 
-/** Validates aggregation settings (defaults filled in); the error names the bad field. */
+/** The coordinator's aggregation settings (core/config): what is left out gets the defaults, SCHEDULE_DEFAULTS among them. */
+export const roundAggregationSchema = aggregationSchema(false);
+const recordedAggregationSchema = aggregationSchema(true);
+
+/** Settings as applyRound uses and records them: schedule, weight decay and inner may be absent (off). */
+export type RoundAggregation = z.output<typeof recordedAggregationSchema>;
+export type RoundAggregationInput = z.input<typeof recordedAggregationSchema>;
+
+/** Validates the coordinator's aggregation settings, defaults filled in; the error names the bad field. */
 export function parseRoundAggregation(input: unknown): RoundAggregation {
-  const parsed = roundAggregationSchema.safeParse(input ?? {});
+  return parseAggregation(roundAggregationSchema, input);
+}
+
+function parseAggregation(schema: typeof roundAggregationSchema | typeof recordedAggregationSchema, input: unknown): RoundAggregation {
+  const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new AuditConfigError(`aggregation setting "${issue.path.join('.') || '(root)'}": ${issue.message}`, input);
@@ -46,12 +101,36 @@ export function parseRoundAggregation(input: unknown): RoundAggregation {
   return parsed.data;
 }
 
+/** The local training a checkpoint asks of the round that trains on it (see applyRound). */
+export interface RoundTraining {
+  /** The round the advice is for: the checkpoint's round + 1. */
+  round: number;
+  learningRate: number;
+  weightDecay: number;
+}
+
+const roundTrainingSchema = z
+  .object({ round: z.number().int().positive(), learningRate: z.number().positive().max(1), weightDecay: z.number().min(0).max(1) })
+  .strict();
+
+/**
+ * The learning rate and weight decay a checkpoint records for the next round's local training, or
+ * undefined when it records none (genesis, a coordinator without an inner schedule) or records
+ * something out of bounds: the daemon then trains with its own settings. Nothing refuses an update
+ * for the rate it was trained with (nobody can tell), so a daemon that ignores this advice (an older
+ * version) is still accepted and paid by what its update is worth.
+ */
+export function checkpointTraining(checkpoint: Checkpoint): RoundTraining | undefined {
+  const parsed = roundTrainingSchema.safeParse(checkpoint.meta.training);
+  return parsed.success && parsed.data.round === checkpoint.meta.round + 1 ? parsed.data : undefined;
+}
+
 /** The settings a checkpoint was produced with, as recorded by `applyRound`. */
 export function checkpointAggregation(checkpoint: Checkpoint): RoundAggregation {
   if (checkpoint.meta.aggregation === undefined) {
     throw new AuditConfigError(`checkpoint ${checkpoint.modelHash} records no aggregation settings; it was not produced by applyRound`, checkpoint.modelHash);
   }
-  return parseRoundAggregation(checkpoint.meta.aggregation);
+  return parseAggregation(recordedAggregationSchema, checkpoint.meta.aggregation);
 }
 
 export interface ApplyRoundInput {
@@ -65,6 +144,10 @@ export interface ApplyRoundInput {
    * order, and the list tells an auditor which updates to fetch.
    */
   updates: readonly AggregationUpdate[];
+  /**
+   * Rule, outer step, schedules: the coordinator passes its config (parseRoundAggregation); what
+   * is left out here is off, as in a checkpoint recorded before that setting existed.
+   */
   aggregation: RoundAggregationInput | RoundAggregation;
   /** How the round's rewards are scored, recorded as `meta.scoring` for auditors (see settleRound). */
   scoring?: RoundScoring;
@@ -88,16 +171,23 @@ export function applyRound(input: ApplyRoundInput): AppliedRound {
   if (round !== parent.meta.round + 1) {
     throw new AuditInputError(`round ${round} cannot follow checkpoint of round ${parent.meta.round}; replay rounds in order`, round);
   }
-  const settings = parseRoundAggregation(input.aggregation);
+  const settings = parseAggregation(recordedAggregationSchema, input.aggregation);
   const aggregation = aggregate(settings.rule, updates, { expectedLength: parent.params.length });
+  const { outer, inner } = settings;
   const stepped = outerStep({
     params: parent.params,
     momentum: parent.momentum,
     delta: aggregation.delta,
-    lr: settings.outer.lr,
-    momentumFactor: settings.outer.momentumFactor,
-    nesterov: settings.outer.nesterov,
+    lr: scheduledRate(outer.lr, outer.schedule ?? CONSTANT_SCHEDULE, round),
+    momentumFactor: outer.momentumFactor,
+    nesterov: outer.nesterov,
+    weightDecay: outer.weightDecay,
   });
+  const training: RoundTraining | undefined = inner && {
+    round: round + 1,
+    learningRate: scheduledRate(inner.learningRate, inner.schedule, round + 1),
+    weightDecay: inner.weightDecay,
+  };
   const checkpoint = createCheckpoint({
     layout: parent.layout,
     params: stepped.params,
@@ -110,6 +200,7 @@ export function applyRound(input: ApplyRoundInput): AppliedRound {
       aggregation: settings,
       updates: updates.map((update) => update.digest.toLowerCase()),
       ...(input.scoring === undefined ? {} : { scoring: scoringMeta(input.scoring) }),
+      ...(training === undefined ? {} : { training }),
     },
   });
   return { checkpoint, aggregation, updatesRoot: updatesRoot(updates.map((update) => update.digest)) };

@@ -25,6 +25,27 @@ describe('outerStep', () => {
     assert.deepEqual(Array.from(result.params), [1.5, 1]);
   });
 
+  it('decays the weights by lr × weightDecay outside the momentum, and is the plain step without it', () => {
+    const params = Float32Array.of(2, -0);
+    const delta = Float32Array.of(0.5, 0);
+    const decayed = outerStep({ params, delta, lr: 0.5, momentumFactor: 0.9, weightDecay: 0.1 });
+    const plain = outerStep({ params, delta, lr: 0.5, momentumFactor: 0.9 });
+    // The momentum holds the outer gradient only: decay never accumulates in it.
+    assert.deepEqual(Array.from(decayed.momentum), Array.from(plain.momentum));
+    assert.equal(decayed.params[0], Math.fround(2 - 0.5 * (1.9 * -0.5 + 0.1 * 2)));
+    assert.equal(plain.params[0], Math.fround(2 - 0.5 * 1.9 * -0.5));
+    // weightDecay 0 is bit for bit the step without decay: a −0 weight stays −0.
+    assert.ok(Object.is(outerStep({ params, delta, weightDecay: 0 }).params[1], -0));
+  });
+
+  it('refuses a decay that would flip the weights', () => {
+    assert.throws(
+      () => outerStep({ params: Float32Array.of(1), delta: Float32Array.of(1), lr: 1, weightDecay: 1 }),
+      (error: unknown) => error instanceof AggregationConfigError && /weight decay 1/.test(error.message),
+    );
+    assert.throws(() => outerStep({ params: Float32Array.of(1), delta: Float32Array.of(1), weightDecay: -0.1 }), AggregationConfigError);
+  });
+
   it('does not modify its inputs', () => {
     const params = Float32Array.of(1);
     const momentum = Float32Array.of(2);
