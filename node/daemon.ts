@@ -75,7 +75,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
       await gossip.start({ signal });
       // Rounds final before this node started are history; those still challengeable are audited.
       roundCount = await chain.roundCount({ signal });
-      finalRound = await chain.latestFinalRound({ signal });
+      finalRound = await chain.latestFinalRound({ signal, roundCount });
     } catch (error) {
       await gossip.stop();
       await store.close();
@@ -194,7 +194,9 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     switch (effect.type) {
       case 'readChain':
         return this.#work('readChain', async (signal) => {
-          const [roundCount, latestModelHash, finalRound] = await Promise.all([chain.roundCount({ signal }), chain.latestModelHash({ signal }), chain.latestFinalRound({ signal })]);
+          // Count and head together (a commit between them would pair a count with the next round's model); finality from that count.
+          const [roundCount, latestModelHash] = await Promise.all([chain.roundCount({ signal }), chain.latestModelHash({ signal })]);
+          const finalRound = await chain.latestFinalRound({ signal, roundCount });
           return { type: 'chainRead', now: clock.now(), roundCount, latestModelHash, finalRound, updateSubscribers: gossip.updateSubscribers() };
         });
       case 'roundOpened':

@@ -62,11 +62,16 @@ export type RoundStatus = 'pending' | 'final';
 
 const UINT32_MAX = 2 ** 32 - 1;
 
+/** RoundLedger.MAX_PENDING_ROUNDS: round r is committed only once round r − 256 is final. */
+export const MAX_PENDING_ROUNDS = 256;
+
 /** Read and commit rounds on RoundLedger: the ledger actions, in the numbers the coordinator and nodes use. */
 export class LedgerClient {
   readonly address: Address;
   readonly #ledger: ContractAt<'RoundLedger'>;
   #fromBlock: Promise<bigint> | undefined;
+  /** The latest final round found so far: finality is never undone, so later searches start after it. */
+  #knownFinal = 0;
 
   /** `fromBlock` bounds the event searches; by default the ledger's own deployment block. */
   constructor(clients: ChainClients, address: Address, options: { fromBlock?: bigint | number } = {}) {
@@ -152,15 +157,21 @@ export class LedgerClient {
   /**
    * The latest final round (0 when none is): claims should use its rewards root, whose cumulative
    * leaves cover every earlier round and whose final budget bounds the most. Finality runs in round
-   * order, so a binary search over `isFinal` finds it in a few reads.
+   * order (a prefix of the committed rounds, never undone: a challenge voids only pending rounds),
+   * so a binary search over `isFinal` finds it, and it searches only what can still be pending:
+   * after the latest final round this client found before, and after `roundCount −
+   * MAX_PENDING_ROUNDS` (the ledger refuses a commit while the round that many before it is
+   * pending). Pass `roundCount` when the caller has just read it; it is read otherwise.
    */
-  async latestFinalRound(options: ActionOptions = {}): Promise<number> {
-    let [final, pending] = [0, (await this.roundCount(options)) + 1];
+  async latestFinalRound(options: ActionOptions & { roundCount?: number } = {}): Promise<number> {
+    const count = options.roundCount ?? (await this.roundCount(options));
+    let [final, pending] = [Math.min(count, Math.max(this.#knownFinal, count - MAX_PENDING_ROUNDS)), count + 1];
     while (pending - final > 1) {
       const middle = Math.floor((final + pending) / 2);
       if (await this.isFinal(middle, options)) final = middle;
       else pending = middle;
     }
+    this.#knownFinal = Math.max(this.#knownFinal, final);
     return final;
   }
 

@@ -11,8 +11,11 @@ export interface Abortable {
 export interface PeerChain {
   roundCount(options?: Abortable): Promise<number>;
   latestModelHash(options?: Abortable): Promise<Hex>;
-  /** The latest round whose challenge window is over; the rounds after it can still be challenged. */
-  latestFinalRound(options?: Abortable): Promise<number>;
+  /**
+   * The latest round whose challenge window is over; the rounds after it can still be challenged.
+   * `roundCount`: the count the caller has just read (saves reading it again).
+   */
+  latestFinalRound(options?: Abortable & { roundCount?: number }): Promise<number>;
   /** Whether `nodeKey` is registered and active (who may gossip updates). */
   isActive(nodeKey: Hex, options?: Abortable): Promise<boolean>;
   /** Whether `address` holds the coordinator role (who may open rounds and announce models). */
