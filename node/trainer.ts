@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
 import type { Logger } from 'pino';
+import { checkpointTraining } from '../core/audit/index.ts';
 import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import type { Abortable, PeerTrainer } from '../core/peer/index.ts';
@@ -10,6 +11,10 @@ export interface TrainerOptions {
   shard: Dataset;
   innerSteps: number;
   batchSize: number;
+  /**
+   * The Adam learning rate when the round's base checkpoint asks for none (genesis, a coordinator
+   * without an inner schedule); otherwise the checkpoint's rate and weight decay win.
+   */
   learningRate: number;
   codec: CodecId;
   /** Sparse codecs only (topk, topksign): fraction of coordinates sent each round. */
@@ -59,11 +64,14 @@ export class Trainer implements PeerTrainer<PreparedUpdate> {
     const spec: ModelSpec = base.meta.model;
     const progress = startProgress({ label: `round ${round}`, total: options.innerSteps, logger: options.logger });
     const residual = input.residual?.length === base.params.length ? input.residual : undefined;
+    // The coordinator's schedule, recorded under the base model's hash. An update is never judged
+    // by the rate it was trained at (nobody can tell), so a daemon on its own rate is still paid.
+    const { learningRate, weightDecay } = checkpointTraining(base) ?? { learningRate: options.learningRate, weightDecay: 0 };
     const result = await trainLocal({
       spec,
       params: errorFeedbackStart(base.params, residual),
       data: options.shard,
-      config: { innerSteps: options.innerSteps, batchSize: options.batchSize, learningRate: options.learningRate, seed: `${options.seed}/${options.nodeKey.toLowerCase()}/${round}` },
+      config: { innerSteps: options.innerSteps, batchSize: options.batchSize, learningRate, weightDecay, seed: `${options.seed}/${options.nodeKey.toLowerCase()}/${round}` },
       signal,
       onStep: (stepsDone, loss) => progress.update(stepsDone, { loss }),
     }).finally(() => progress.stop());
@@ -73,7 +81,7 @@ export class Trainer implements PeerTrainer<PreparedUpdate> {
     });
     const trainMs = Math.round(performance.now() - started);
     options.logger.info(
-      { round, samples: result.samples, trainLoss: result.trainLoss, codec: options.codec, payloadBytes: encoded.payload.length, trainMs },
+      { round, samples: result.samples, trainLoss: result.trainLoss, learningRate, weightDecay, codec: options.codec, payloadBytes: encoded.payload.length, trainMs },
       `trained round ${round}: loss ${result.trainLoss.toFixed(4)} on ${result.samples} samples in ${trainMs} ms`,
     );
     return { round, baseModelHash: base.modelHash, codec: options.codec, payload: encoded.payload, samples: result.samples, trainLoss: result.trainLoss, trainMs, residual: encoded.residual };
