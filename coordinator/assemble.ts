@@ -3,7 +3,7 @@ import type { Hex } from 'viem';
 import type { Registry } from 'prom-client';
 import { connectGradnet, type GradnetChain } from '../core/chain/index.ts';
 import type { Logger } from '../core/log/index.ts';
-import { initBackend, initialParams, layoutFor, loadMnist, resolveModelSpec, type Dataset, type ModelSpec } from '../core/ml/index.ts';
+import { initBackend, initialParams, layoutFor, loadDataset, resolveModelSpec, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import type { GradnetNode } from '../core/p2p/index.ts';
 import { gradnetDomain } from '../core/protocol/index.ts';
 import { CheckpointStore, genesisCheckpoint, layoutSize } from '../core/tensor/index.ts';
@@ -25,7 +25,7 @@ export interface CoordinatorComponents {
   metricsRegistry?: Registry;
   /** An already connected chain, e.g. a demo's; connectGradnet(rpcUrl, privateKey) otherwise. */
   chain?: GradnetChain;
-  /** Validation examples for evaluation and scoring; MNIST's validation split otherwise. */
+  /** Validation examples for evaluation and scoring; the configured dataset's validation split otherwise. */
   validation?: Dataset;
   /** The time and timers; the system clock when not given. */
   clock?: Clock;
@@ -60,9 +60,9 @@ export async function assembleCoordinator(
     const domain = gradnetDomain(chain.clients.chainId, ledger);
     await checkBudget(config, chain);
 
-    const spec = resolveModelSpec(config.model);
+    const spec = resolveModelSpec({ ...config.model, dataset: config.dataset });
     await initBackend(undefined, { logger: components.logger });
-    const validation = components.validation ?? (await loadMnist({ signal })).validation;
+    const validation = components.validation ?? (await loadDataset(config.dataset, { dataDir: config.datasetDir, signal })).validation;
     const checkpoints = new CheckpointStore(join(config.dataDir, 'checkpoints'));
     await ensureGenesis(config, chain, checkpoints, spec);
 
@@ -98,17 +98,20 @@ async function checkBudget(config: CoordinatorConfig, chain: GradnetChain): Prom
   }
 }
 
-/** Makes sure the genesis checkpoint is on disk, built from the configured model and seed. */
+/**
+ * Makes sure the genesis checkpoint is on disk, built from the configured model, dataset and seed.
+ * The hash is checked even when the checkpoint is already held: a restart with another model or
+ * dataset would otherwise evaluate and score the network's model on data it was not trained on.
+ */
 async function ensureGenesis(config: CoordinatorConfig, chain: GradnetChain, checkpoints: CheckpointStore, spec: ModelSpec): Promise<void> {
   const genesis = await chain.ledger.genesisModelHash();
-  if (await checkpoints.has(genesis)) return;
   const initial = initialParams(spec, config.modelSeed);
   const checkpoint = genesisCheckpoint(initial);
   if (checkpoint.modelHash.toLowerCase() !== genesis.toLowerCase()) {
     throw new CoordinatorConfigError(
-      `the ledger's genesis model is ${genesis}, but model ${JSON.stringify(spec)} with seed ${config.modelSeed} hashes to ${checkpoint.modelHash}; set model and modelSeed as they were at deploy`,
+      `the ledger's genesis model is ${genesis}, but model ${JSON.stringify(spec)} with seed ${config.modelSeed} hashes to ${checkpoint.modelHash}; set model, dataset and modelSeed as they were at deploy`,
       { genesis, computed: checkpoint.modelHash },
     );
   }
-  await checkpoints.put(checkpoint);
+  if (!(await checkpoints.has(genesis))) await checkpoints.put(checkpoint);
 }

@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { z } from 'zod';
 import type { Hex } from 'viem';
 import { roundAggregationSchema } from '../core/audit/index.ts';
-import { DEFAULT_MAX_UPDATE_NORM } from '../core/defaults/index.ts';
+import { DATASET_NAMES, DEFAULT_DATASET, DEFAULT_MAX_UPDATE_NORM } from '../core/defaults/index.ts';
 import { roundConfigSchema } from '../core/round/index.ts';
 import { CoordinatorConfigError } from './errors.ts';
 
@@ -53,6 +53,10 @@ export const coordinatorConfigSchema = z.object({
     .default({ name: 'mlp' }),
   /** Seed of the genesis parameters (as at deploy time). */
   modelSeed: z.number().int().nonnegative().default(1),
+  /** What the model trains on (recorded in its spec, so in the genesis hash) and what rounds are evaluated and scored on. */
+  dataset: z.enum(DATASET_NAMES).default(DEFAULT_DATASET),
+  /** Where the dataset's files are: required for cifar10; MNIST and Fashion-MNIST come from their packages. */
+  datasetDir: z.string().min(1).optional(),
   /** When rounds close and how failed commits are retried (core/round's settings). */
   round: roundConfigSchema.default({}),
   /** Aggregation rule and outer optimizer (core/audit's settings, recorded in every checkpoint). */

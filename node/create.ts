@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { connectGradnet, fetchChainId } from '../core/chain/index.ts';
 import type { DaemonConfig } from '../core/config/index.ts';
 import type { Logger } from '../core/log/index.ts';
-import { currentBackend, evaluate, initBackend, loadMnist, resolveModelSpec, shardFor, type ModelSpecLike } from '../core/ml/index.ts';
+import { currentBackend, evaluate, initBackend, loadDataset, resolveModelSpec, shardFor, type ModelSpecLike } from '../core/ml/index.ts';
 import { createGradnetNode } from '../core/p2p/index.ts';
 import type { PeerConfig } from '../core/peer/index.ts';
 import { createGossipValidator, gradnetDomain, signVerdict, type SignedVerdict } from '../core/protocol/index.ts';
@@ -67,9 +67,9 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
   }
 
   await initBackend(config.backend, { logger });
-  const mnist = await loadMnist({ signal });
+  const dataset = await loadDataset(config.dataset, { dataDir: config.datasetDir, signal });
   const shard = shardFor({
-    data: mnist.train,
+    data: dataset.train,
     seed: config.dataSeed,
     peers: config.shardCount,
     index: config.shardIndex,
@@ -127,9 +127,9 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     archive,
     history: config.coordinatorUrl === undefined ? undefined : coordinatorRewardHistory(config.coordinatorUrl),
     scorer: {
-      validation: mnist.validation,
+      validation: dataset.validation,
       backend: currentBackend,
-      evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: mnist.validation, limit, signal })).loss,
+      evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: dataset.validation, limit, signal })).loss,
     },
     publish: async (fields) => {
       const verdict = await signVerdict({ privateKey: key.privateKey, domain, ...fields });

@@ -25,6 +25,8 @@ export interface CoordinatorFlags {
   rule?: string;
   model?: string;
   modelSeed?: number;
+  dataset?: string;
+  datasetDir?: string;
   key?: string;
   keystoreDir?: string;
   passwordFile?: string;
@@ -106,6 +108,9 @@ async function configInput(flags: CoordinatorFlags, shared: { rpcUrl?: string; d
   set(merged, 'maxRounds', flags.maxRounds);
   set(merged, 'model', flags.model === undefined ? undefined : { name: flags.model });
   set(merged, 'modelSeed', flags.modelSeed);
+  // The dataset's GRADNET_* variables are the daemon's too; a flag wins over them, they win over the file.
+  set(merged, 'dataset', flags.dataset ?? (process.env.GRADNET_DATASET || undefined));
+  set(merged, 'datasetDir', flags.datasetDir ?? (process.env.GRADNET_DATASET_DIR || undefined));
   return merged as CoordinatorConfigInput;
 }
 

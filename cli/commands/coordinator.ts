@@ -31,6 +31,8 @@ export function coordinatorCommand(): Command {
     .option('--rule <rule>', 'aggregation rule: mean, median, trimmedMean, multiKrum, centeredClip (default: core/aggregate DEFAULT_RULE)')
     .option('--model <name>', 'model trained: mlp or cnn (default mlp); must match the genesis deployed')
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', wholeNumber)
+    .option('--dataset <name>', 'what the model trains on and rounds are scored on: mnist, fashion-mnist or cifar10 (GRADNET_DATASET; default mnist); must match the genesis deployed')
+    .option('--dataset-dir <dir>', 'folder of the dataset\'s files; required for cifar10 (its data_batch_N.bin, test_batch.bin) (GRADNET_DATASET_DIR)')
     .option('--key <address|label>', 'the coordinator wallet: an owner keystore (see gradnet wallet); else GRADNET_COORDINATOR_PRIVATE_KEY on a dev chain')
     .option('--keystore-dir <dir>', 'keystore directory (GRADNET_KEYSTORE_DIR; default ~/.gradnet/keystores)')
     .option('--password-file <file>', 'keystore password file (GRADNET_PASSWORD_FILE; else GRADNET_PASSWORD, else a prompt)')

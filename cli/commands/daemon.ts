@@ -18,6 +18,8 @@ export function daemonCommand(): Command {
     .option('--shard-index <i>', 'this node\'s shard (GRADNET_SHARD_INDEX; default: derived from the node key)')
     .option('--shard-count <n>', 'number of shards the training set is cut into (GRADNET_SHARD_COUNT; default 10)')
     .option('--shard-scheme <scheme>', 'iid or dirichlet (GRADNET_SHARD_SCHEME; default iid)')
+    .option('--dataset <name>', 'what this node trains and audits on: mnist, fashion-mnist or cifar10, the network\'s (GRADNET_DATASET; default mnist)')
+    .option('--dataset-dir <dir>', 'folder of the dataset\'s files; required for cifar10 (its data_batch_N.bin, test_batch.bin) (GRADNET_DATASET_DIR)')
     .option('--codec <codec>', 'update compression: fp32, fp16, int8, topk (GRADNET_CODEC; default topk with error feedback)')
     .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.1)')
     .option('--heartbeat-seconds <s>', 'heartbeat interval (GRADNET_HEARTBEAT_SECONDS; default 10)')

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
+import { CODEC_IDS, DATASET_NAMES, DEFAULT_CODEC, DEFAULT_DATASET, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');
@@ -57,6 +57,10 @@ export const daemonConfigSchema = z.object({
   shardScheme: z.enum(['iid', 'dirichlet']).default('iid'),
   shardAlpha: z.number().positive().default(0.5),
   dataSeed: z.number().int().nonnegative().default(1),
+  /** What this node trains and audits on: the network's (its model hash names it; a node on other data refuses to train). */
+  dataset: z.enum(DATASET_NAMES).default(DEFAULT_DATASET),
+  /** Where the dataset's files are: required for cifar10; MNIST and Fashion-MNIST come from their packages. */
+  datasetDir: z.string().min(1).optional(),
   codec: z.enum(CODEC_IDS).default(DEFAULT_CODEC),
   /** Fraction of coordinates the sparse codecs (topk, topksign) keep (error feedback carries the rest to the next round). */
   topkFraction: z.number().gt(0).max(1).default(DEFAULT_TOPK_FRACTION),

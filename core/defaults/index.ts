@@ -6,3 +6,4 @@
  * the norm bound it is given.
  */
 export { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION, type CodecId } from './network.ts';
+export { DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets.ts';

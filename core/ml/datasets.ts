@@ -1,11 +1,11 @@
-import type { DatasetName } from '../tensor/index.ts';
+import { DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from '../defaults/index.ts';
 import { CIFAR10_INPUT_SHAPE, loadCifar10 } from './cifar10.ts';
 import { MNIST_INPUT_SHAPE, type InputShape } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { loadIdxSplits, type DatasetSplits } from './idx.ts';
 import { DEFAULT_VALIDATION_SIZE, loadMnist } from './mnist.ts';
 
-export type { DatasetName };
+export { DATASET_NAMES, DEFAULT_DATASET, type DatasetName };
 
 /** Each dataset's example shape: models built for a dataset take this input. */
 export const DATASET_INPUT_SHAPES: Readonly<Record<DatasetName, InputShape>> = Object.freeze({
@@ -14,8 +14,6 @@ export const DATASET_INPUT_SHAPES: Readonly<Record<DatasetName, InputShape>> = O
   cifar10: CIFAR10_INPUT_SHAPE,
 });
 
-export const DATASET_NAMES = Object.keys(DATASET_INPUT_SHAPES) as DatasetName[];
-export const DEFAULT_DATASET: DatasetName = 'mnist';
 
 /** Where Debian's dataset-fashion-mnist package puts its gzipped IDX files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -34,7 +32,7 @@ export interface LoadDatasetOptions {
 
 /** Refuses a name that is not a dataset, listing the known ones. */
 export function assertDatasetName(name: unknown): asserts name is DatasetName {
-  if (!DATASET_NAMES.includes(name as DatasetName)) {
+  if (!(DATASET_NAMES as readonly unknown[]).includes(name)) {
     throw new DatasetError(`unknown dataset "${String(name)}"; known datasets: ${DATASET_NAMES.join(', ')}`, name);
   }
 }

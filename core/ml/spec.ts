@@ -51,7 +51,7 @@ export function resolveModelSpec(input: ModelSpecLike): ModelSpec {
  */
 function resolveTrainedOn(spec: TrainedOn): TrainedOn {
   const dataset = spec.dataset ?? DEFAULT_DATASET;
-  if (!DATASET_NAMES.includes(dataset)) {
+  if (!(DATASET_NAMES as readonly unknown[]).includes(dataset)) {
     throw new ModelSpecError(`unknown dataset "${String(dataset)}"; known datasets: ${DATASET_NAMES.join(', ')}`, dataset);
   }
   const shape = DATASET_INPUT_SHAPES[dataset];

@@ -4,8 +4,9 @@
  * (resolveModelSpec) and builds models from them.
  */
 
-/** The datasets a model can be trained on (core/ml loads them). */
-export type DatasetName = 'mnist' | 'fashion-mnist' | 'cifar10';
+import type { DatasetName } from '../defaults/index.ts';
+
+export type { DatasetName };
 
 /** Height × width × channels of one example, channels last (tfjs's NHWC). */
 export interface InputShape {

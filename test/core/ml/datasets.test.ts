@@ -21,6 +21,8 @@ import {
   type DatasetSplits,
 } from '../../../core/ml/index.ts';
 import { genesisCheckpoint, layoutSize } from '../../../core/tensor/index.ts';
+import { daemonConfigSchema, loadConfig } from '../../../core/config/index.ts';
+import { parseCoordinatorConfig } from '../../../coordinator/index.ts';
 import { writeCifar10Fixture } from './cifar10-fixture.ts';
 
 const fashionInstalled = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -178,5 +180,21 @@ describe('models on H×W×C inputs', () => {
       rejectsWith(/training shard is mnist \(28×28×1\) but the model is trained on fashion-mnist \(28×28×1\); run this node with --dataset fashion-mnist/),
     );
     await assert.rejects(evaluate({ spec, params, data: mnist.validation }), rejectsWith(/--dataset fashion-mnist/));
+  });
+});
+
+describe('--dataset settings', () => {
+  it('the daemon reads GRADNET_DATASET and GRADNET_DATASET_DIR, defaults to mnist and names the datasets for a typo', () => {
+    assert.equal(loadConfig(daemonConfigSchema, { env: {} }).dataset, 'mnist');
+    const config = loadConfig(daemonConfigSchema, { env: { GRADNET_DATASET: 'cifar10', GRADNET_DATASET_DIR: '/data/cifar' } });
+    assert.deepEqual([config.dataset, config.datasetDir], ['cifar10', '/data/cifar']);
+    assert.throws(() => loadConfig(daemonConfigSchema, { flags: { dataset: 'fashion' } }), /dataset.*fashion.*'mnist' \| 'fashion-mnist' \| 'cifar10'/s);
+  });
+
+  it('the coordinator takes dataset and datasetDir in its config', () => {
+    const config = parseCoordinatorConfig({ privateKey: `0x${'ab'.repeat(32)}`, dataset: 'fashion-mnist' });
+    assert.deepEqual([config.dataset, config.datasetDir], ['fashion-mnist', undefined]);
+    assert.equal(parseCoordinatorConfig({ privateKey: `0x${'ab'.repeat(32)}` }).dataset, 'mnist');
+    assert.throws(() => parseCoordinatorConfig({ privateKey: `0x${'ab'.repeat(32)}`, dataset: 'svhn' }), /dataset/);
   });
 });
