@@ -16,6 +16,10 @@ export interface BenchSuiteOptions {
   model?: string;
   /** network only: how many daemons. */
   peers?: number;
+  /** long only: how many rounds. */
+  rounds?: number;
+  /** long only: where the picture goes (beside the JSON when left out). */
+  png?: string;
 }
 
 /** What a suite module exports: `run` returns the JSON figures; it may write a picture beside `jsonFile`. */
@@ -37,6 +41,8 @@ export const benchSuites: BenchSuites = {
   byzantine: () => import('./suites/byzantine.ts'),
   compression: () => import('./suites/compression.ts'),
   train: () => import('./suites/train.ts'),
+  // 200 rounds of 3 peers: half an hour on an idle machine.
+  long: () => import('./suites/long.ts'),
   // Processes under faults for minutes: last of all.
   chaos: () => import('./suites/chaos.ts'),
   // Hosts as network namespaces (root): the mesh's round time, bytes and audits.

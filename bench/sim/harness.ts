@@ -1,5 +1,5 @@
 import type { Hex } from 'viem';
-import { applyRound, type RoundAggregationInput } from '../../core/audit/index.ts';
+import { applyRound, checkpointTraining, type RoundAggregationInput } from '../../core/audit/index.ts';
 import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
 import { payRound } from '../../core/rewards/index.ts';
 import { errorFeedbackStart, genesisCheckpoint, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
@@ -56,12 +56,13 @@ interface AcceptedSimUpdate {
 export interface RoundReport {
   round: number;
   accuracy: number;
+  loss: number;
   accepted: number;
   seconds: number;
 }
 
 export interface SimulationResult {
-  curve: { round: number; accuracy: number }[];
+  curve: { round: number; accuracy: number; loss: number }[];
   accuracy: number;
   loss: number;
   /** Mean payload size of the updates sent (what gossip carries per update, signature and fields aside). */
@@ -106,7 +107,7 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     const trained: LocalTrainingResult[] = [];
     for (let peer = 0; peer < (needOwn ? peers : honestPeers); peer++) {
       const data = config.attack && peer >= honestPeers ? attackerTrainingData(config.attack.name, config.shards[peer]) : config.shards[peer];
-      trained.push(await honestUpdate(config, data, params, baseHash, round, peer, wire.residualOf(peer)));
+      trained.push(await honestUpdate(config, data, checkpoint, round, peer, wire.residualOf(peer)));
     }
     const sent = trained.slice(0, honestPeers).map((result) => ({ delta: result.delta, trainLoss: result.trainLoss }));
     if (config.attack) {
@@ -149,8 +150,8 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
     }
 
     const evaluation = await evaluate({ spec: config.spec, params: checkpoint.params, data: config.test, limit: config.curveTestLimit });
-    curve.push({ round, accuracy: evaluation.accuracy });
-    config.onRound?.({ round, accuracy: evaluation.accuracy, accepted: accepted.length, seconds: (performance.now() - roundStarted) / 1000 });
+    curve.push({ round, accuracy: evaluation.accuracy, loss: evaluation.loss });
+    config.onRound?.({ round, accuracy: evaluation.accuracy, loss: evaluation.loss, accepted: accepted.length, seconds: (performance.now() - roundStarted) / 1000 });
   }
 
   const final = await evaluate({ spec: config.spec, params: checkpoint.params, data: config.test });
@@ -166,30 +167,30 @@ export async function runSimulation(config: SimulationConfig): Promise<Simulatio
 }
 
 /**
- * An honest peer's local training from the global model plus its error-feedback residual (as
- * node/trainer.ts does), or the shared result when the cache holds it; the cache is keyed by the
- * global model, so only residual-free starts use it.
+ * An honest peer's local training from the global model plus its error-feedback residual, at the
+ * learning rate and weight decay the base checkpoint asks for (as node/trainer.ts does), or the
+ * shared result when the cache holds it; the cache is keyed by the global model, so only
+ * residual-free starts use it.
  */
 async function honestUpdate(
   config: SimulationConfig,
   data: Dataset,
-  params: Float32Array,
-  baseHash: Hex,
+  base: Checkpoint,
   round: number,
   peer: number,
   residual: Float32Array | undefined,
 ): Promise<LocalTrainingResult> {
   // Poisoned data (a label flipper's) gives another update than the peer's shard would: never cached.
   const cache = residual === undefined && data === config.shards[peer] ? config.cache : undefined;
-  const cached = cache?.get(baseHash, round, peer);
+  const cached = cache?.get(base.modelHash, round, peer);
   if (cached) return cached;
   const result = await trainLocal({
     spec: config.spec,
-    params: errorFeedbackStart(params, residual),
+    params: errorFeedbackStart(base.params, residual),
     data,
-    config: { ...config.inner, seed: `${config.seed}/round-${round}/peer-${peer}` },
+    config: { ...config.inner, ...checkpointTraining(base), seed: `${config.seed}/round-${round}/peer-${peer}` },
   });
-  cache?.set(baseHash, round, peer, result);
+  cache?.set(base.modelHash, round, peer, result);
   return result;
 }
 

@@ -8,12 +8,19 @@ export interface BenchFlags {
   model?: string;
   /** network only: how many daemons. */
   peers?: number;
+  /** long only: how many rounds. */
+  rounds?: number;
+  /** long only: where the picture goes. */
+  png?: string;
 }
 
 /** `gradnet bench <suite>`: one suite to its JSON file, or `all` of them into --out-dir. */
 export async function runBench(suite: string, flags: BenchFlags, suites: BenchSuites): Promise<void> {
-  if (flags.model !== undefined && suite !== 'compression') {
-    throw new CliError('BENCH_MODEL', `--model applies to bench compression only, not ${suite}`, { value: flags.model });
+  if (flags.model !== undefined && suite !== 'compression' && suite !== 'long') {
+    throw new CliError('BENCH_MODEL', `--model applies to bench compression and long only, not ${suite}`, { value: flags.model });
+  }
+  for (const flag of ['rounds', 'png'] as const) {
+    if (flags[flag] !== undefined && suite !== 'long') throw new CliError('BENCH_LONG_ONLY', `--${flag} applies to bench long only, not ${suite}`, { value: flags[flag] });
   }
   if (flags.peers !== undefined && suite !== 'network') {
     throw new CliError('BENCH_PEERS', `--peers applies to bench network only, not ${suite}`, { value: flags.peers });
@@ -26,6 +33,11 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     return;
   }
   const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }) });
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...longOptions(flags) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** The long suite's options that were given. */
+function longOptions(flags: BenchFlags): Pick<BenchFlags, 'rounds' | 'png'> {
+  return { ...(flags.rounds === undefined ? {} : { rounds: flags.rounds }), ...(flags.png === undefined ? {} : { png: flags.png }) };
 }

@@ -14,7 +14,9 @@ export function benchCommand(): Command {
     .argument('<suite>', `one of: ${names.join(', ')}, or all`, oneOf([...names, 'all'], 'suite'))
     .option('--json <file>', 'where to write the JSON result (default bench/results/<suite>.json)')
     .option('--out-dir <dir>', 'with `all`: the folder for every <suite>.json and .png', 'bench/results')
-    .option('--model <model>', 'compression: the model to measure, mlp (default) or cnn (default JSON bench/results/compression-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
+    .option('--model <model>', 'compression, long: the model to train, mlp (default) or cnn (default JSON bench/results/<suite>-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
+    .option('--rounds <n>', 'long: how many rounds the 3 peers train (default 200)', parsePositiveInt)
+    .option('--png <file>', 'long: where the loss and accuracy curves go (default beside the JSON)')
     .option('--peers <n>', 'network: how many daemons, each on a host of its own (default 4)', parsePositiveInt)
-    .action(action(async (suite: string, flags: { json?: string; outDir: string; model?: string; peers?: number }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
+    .action(action(async (suite: string, flags: { json?: string; outDir: string; model?: string; peers?: number; rounds?: number; png?: string }) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }
