@@ -1,5 +1,5 @@
 import type { Address, Hex } from 'viem';
-import { nodeRegistryAbi, type GradnetChain } from '../core/chain/index.ts';
+import { nodeRegistryAbi, StoredRoundCache, type GradnetChain } from '../core/chain/index.ts';
 import { createGradnetNode, type GradnetNode } from '../core/p2p/index.ts';
 import { createGossipValidator, nodeKeyAddress, type GradnetDomain, type ValidationContext } from '../core/protocol/index.ts';
 import type { RoundGossip } from '../core/round/index.ts';
@@ -77,6 +77,7 @@ export function gossipPort(options: {
   const p2pKey = config.p2pPrivateKey ?? config.privateKey;
   const self = nodeKeyAddress(p2pKey).toLowerCase();
   let admitted: ValidationContext | undefined;
+  const storedRounds = new StoredRoundCache(chain.ledger);
   const validator = createGossipValidator({
     domain: options.domain,
     directory: { isActive: (nodeKey) => nodes.isActive(nodeKey, (key) => chain.registry.isActive(key)) },
@@ -84,7 +85,7 @@ export function gossipPort(options: {
     isCoordinator: (address) => address.toLowerCase() === self,
     registry: options.metrics.registry,
     // Verdicts are checked against the ledger and relayed: daemons that know only the coordinator hear each other's through it.
-    ledger: { committedRound: (round, signal) => chain.ledger.storedRound(round, { signal }) },
+    ledger: { committedRound: (round, signal) => storedRounds.storedRound(round, { signal }) },
   });
   const node = createGradnetNode({
     privateKey: p2pKey,

@@ -1,12 +1,13 @@
 import type { Address } from 'viem';
-import { VERDICT_CODES, type GradnetChain } from '../core/chain/index.ts';
+import { StoredRoundCache, VERDICT_CODES, type GradnetChain } from '../core/chain/index.ts';
 import type { VerdictLedger } from '../core/protocol/index.ts';
 import type { AuditChain } from './auditor.ts';
 import type { ChallengeChain } from './challenger.ts';
 
-/** What gossip validation checks a verdict against: the hashes the ledger stores for the round. */
+/** What gossip validation checks a verdict against: the hashes the ledger stores for the round, read once per burst of verdicts. */
 export function verdictLedger(chain: GradnetChain): VerdictLedger {
-  return { committedRound: (round, signal) => chain.ledger.storedRound(round, { signal }) };
+  const stored = new StoredRoundCache(chain.ledger);
+  return { committedRound: (round, signal) => stored.storedRound(round, { signal }) };
 }
 
 /** The auditor's reads: rounds in full, the challenge window, owners of node keys. */

@@ -254,6 +254,63 @@ export class LedgerClient {
   }
 }
 
+/** The hashes RoundLedger stores for a round. */
+export type StoredRound = NonNullable<Awaited<ReturnType<LedgerClient['storedRound']>>>;
+
+/**
+ * `LedgerClient.storedRound` for gossip validation: every verdict on a round names its stored
+ * hashes, and the verdicts of all auditors arrive in a burst, so one read serves every verdict on
+ * that round for `maxAgeMs` (concurrent asks share the read in flight; a failed read is not kept).
+ * The age bounds how stale an answer can be after a challenge voided the round and it was committed
+ * anew: a recommit takes a whole round (commitments, reveal, aggregation) and its verdicts a replay
+ * after it, far longer than the default 2 s. Bounded: the newest `maxRounds` rounds are kept.
+ */
+export class StoredRoundCache {
+  readonly #ledger: Pick<LedgerClient, 'storedRound'>;
+  readonly #maxAgeMs: number;
+  readonly #maxRounds: number;
+  readonly #now: () => number;
+  readonly #byRound = new Map<number, { read: Promise<StoredRound | undefined>; at: number }>();
+
+  constructor(ledger: Pick<LedgerClient, 'storedRound'>, options: { maxAgeMs?: number; maxRounds?: number; now?: () => number } = {}) {
+    this.#ledger = ledger;
+    this.#maxAgeMs = options.maxAgeMs ?? 2000;
+    this.#maxRounds = options.maxRounds ?? MAX_PENDING_ROUNDS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The stored hashes of round `roundId` (undefined while it is not committed), read at most once per `maxAgeMs`. */
+  storedRound(roundId: number, options: ActionOptions = {}): Promise<StoredRound | undefined> {
+    const now = this.#now();
+    const kept = this.#byRound.get(roundId);
+    if (kept !== undefined && now - kept.at < this.#maxAgeMs) return kept.read;
+    // Not bound to the first asker's signal: the read serves every verdict of the burst.
+    const read = this.#ledger.storedRound(roundId);
+    const entry = { read, at: now };
+    this.#byRound.delete(roundId);
+    this.#byRound.set(roundId, entry);
+    read.catch(() => {
+      if (this.#byRound.get(roundId) === entry) this.#byRound.delete(roundId);
+    });
+    // Maps iterate in insertion order: the round asked about longest ago goes first.
+    for (const oldest of this.#byRound.keys()) {
+      if (this.#byRound.size <= this.#maxRounds) break;
+      this.#byRound.delete(oldest);
+    }
+    return options.signal === undefined ? read : abortable(read, options.signal);
+  }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the promise itself runs on). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** A `RoundCommitted` event as the round it records (the ledger client and the explorer read rounds from these events). */
 export function toCommittedRound({ args, blockNumber, transactionHash }: GetRoundCommittedEventsReturnType[number]): CommittedRound {
   return { ...toRoundRecord(args), blockNumber, committedAt: Number(args.committedAt), transactionHash };

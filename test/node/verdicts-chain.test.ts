@@ -3,13 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { keccak256, parseEther, toHex, type Hex } from 'viem';
+import { keccak256, parseEther, toFunctionSelector, toHex, type Hex } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { connectGradnet, startDevnet, type Devnet, type GradnetChain } from '../../core/chain/index.ts';
 import { silentLogger } from '../../core/log/index.ts';
-import { gradnetDomain, signVerdict, type GradnetDomain, type SignedVerdict, type VerdictKind } from '../../core/protocol/index.ts';
+import { checkVerdict, gradnetDomain, signVerdict, type GradnetDomain, type SignedVerdict, type VerdictKind } from '../../core/protocol/index.ts';
 import { Challenger } from '../../node/challenger.ts';
 import { challengeChain, verdictLedger } from '../../node/verdict-chain.ts';
+import { startRpcCounter } from '../core/chain/rpc-counter.ts';
 
 /** Three registered nodes of equal stake, a round committed with a wrong model hash, and the daemons' side of the challenge against the real contracts. */
 describe('verdicts and challenges on a devnet', () => {
@@ -49,6 +50,28 @@ describe('verdicts and challenges on a devnet', () => {
     const ledger = verdictLedger(coordinator);
     assert.deepEqual(await ledger.committedRound(1), { modelHash, parentHash: await coordinator.ledger.genesisModelHash(), rewardsRoot });
     assert.equal(await ledger.committedRound(2), undefined);
+  });
+
+  it('a burst of gossiped verdicts on a round costs one ledger read to validate, and a later one reads again', async () => {
+    const counter = await startRpcCounter(devnet.rpcUrl);
+    try {
+      const counted = await connectGradnet({ rpcUrl: counter.url, deployments: devnet.deployments });
+      const ledger = verdictLedger(counted);
+      const getRound = toFunctionSelector('getRound(uint256)');
+      const reads = (): number => counter.calls.filter((call) => call.data?.startsWith(getRound)).length;
+      const burst = await Promise.all(nodeKeys.flatMap((nodeKey) => [verdict(nodeKey, 'mismatch'), verdict(nodeKey, 'match')]));
+      const problems = await Promise.all([...burst, ...burst].map((signed) => checkVerdict(signed, { domain, ledger })));
+      assert.deepEqual(problems, Array(12).fill(undefined), 'every verdict names what the ledger stores');
+      assert.equal(reads(), 1, `${burst.length * 2} verdicts, one read`);
+      const wrong = await signVerdict({ privateKey: nodeKeys[0], domain, round: 1, modelHash: rewardsRoot, rewardsRoot, verdict: 'mismatch' });
+      assert.equal((await checkVerdict(wrong, { domain, ledger }))?.reason, 'wrong_commitment');
+      assert.equal(reads(), 1);
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      assert.equal(await checkVerdict(burst[0], { domain, ledger }), undefined);
+      assert.equal(reads(), 2, 'the stored round is read again once the burst is over (a void may have changed it)');
+    } finally {
+      await counter.stop();
+    }
   });
 
   it('a daemon\'s Challenger sends challengeRound from its node key once a third of the stake is against: the round is voided, the bond slashed; a second daemon\'s attempt reverts and is not retried', async () => {
