@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem';
-import { applyRound, settleRound, validationFingerprint, type RoundAggregation, type RoundScoring } from '../core/audit/index.ts';
-import { currentBackend, evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
+import { applyRound, scoringLoss, SCORING_EVALUATORS, settleRound, validationFingerprint, type RoundAggregation, type RoundScoring } from '../core/audit/index.ts';
+import { evaluate, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import { decodeUpdate } from '../core/protocol/index.ts';
 import { accumulateRewards, type CumulativeRewards, type RoundContribution, type UpdateScore } from '../core/rewards/index.ts';
 import { decodeDelta, encodeCheckpoint, type Checkpoint, type CheckpointStore, type CodecId } from '../core/tensor/index.ts';
@@ -80,13 +80,13 @@ export async function produceRound(input: {
   // Owners first: the cap is per owner, so payRound must know who owns each node key.
   const owners: (Hex | null)[] = [];
   for (const update of decoded) owners.push(await input.ownerOf(update.row.nodeKey));
-  // Recorded in the checkpoint so auditors score on the same batch, budget and cap (core/audit settleRound).
+  // Recorded in the checkpoint so auditors score on the same batch, with the same evaluator, budget and cap (core/audit settleRound).
   const scoring: RoundScoring = {
     scoreBatch: settings.scoreBatch,
     budgetWei: settings.budgetPerRound,
     capShare: settings.capPerNode,
     validation: validationFingerprint(settings.validation, settings.scoreBatch),
-    backend: currentBackend() ?? 'unknown',
+    evaluator: SCORING_EVALUATORS[0],
   };
   const applied = applyRound({
     parent,
@@ -108,7 +108,8 @@ export async function produceRound(input: {
       arrival: update.row.commitOrder,
     })),
     setAside: applied.aggregation.stats.rejected,
-    evaluateLoss: async (params) => (await evaluate({ spec: settings.spec, params, data: settings.validation, limit: settings.scoreBatch, signal })).loss,
+    // Not tfjs' evaluate: its bits depend on the backend, and auditors must get the same root on any host.
+    evaluateLoss: scoringLoss(scoring, settings.spec, settings.validation, signal),
     budgetWei: scoring.budgetWei,
     capShare: scoring.capShare,
     // The rows of this round are not in the store yet: the committed ones are the previous figures.

@@ -4,6 +4,8 @@ import {
   checkpointAggregation,
   checkpointScoring,
   checkpointUpdates,
+  scoringLoss,
+  SCORING_EVALUATORS,
   settleRound,
   updatesRoot,
   validationFingerprint,
@@ -12,7 +14,7 @@ import {
 import type { CommittedRound } from '../core/chain/index.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
-import type { Dataset } from '../core/ml/index.ts';
+import type { Dataset, ModelSpecLike } from '../core/ml/index.ts';
 import type { Abortable, AuditJudgement, HeardUpdate, PeerAuditor, SignedUpdateBytes } from '../core/peer/index.ts';
 import type { VerdictFields, VerdictKind } from '../core/protocol/index.ts';
 import { accumulateRewards, EMPTY_REWARDS_ROOT, rewardsRoot, type CumulativeRewards, type RoundContribution } from '../core/rewards/index.ts';
@@ -55,14 +57,13 @@ export interface AuditModels {
   held(modelHash: Hex): Promise<Checkpoint | undefined>;
 }
 
-/** What scoring needs locally to recompute a rewards root bit for bit. */
+/**
+ * What scoring needs locally to recompute a rewards root bit for bit: the data. The losses come
+ * from the evaluator the checkpoint names (core/audit scoringLoss), the same on every host.
+ */
 export interface AuditScorer {
   /** The validation split; the first `scoreBatch` examples are a round's scoring batch. */
   readonly validation: Dataset;
-  /** The tfjs backend losses are computed on here (losses differ across backends). */
-  backend(): string | undefined;
-  /** Loss of `params` for model `model` (the checkpoint's meta.model) on the first `limit` validation examples. */
-  evaluateLoss(model: unknown, params: Float32Array, limit: number, signal?: AbortSignal): Promise<number>;
 }
 
 /** Where the reward rows of rounds committed before this node started come from (the coordinator's API). */
@@ -270,8 +271,9 @@ export class LedgerAuditor implements PeerAuditor {
     const scoring = checkpointScoring(produced.meta);
     if (scoring === undefined) return { unknown: 'the committed checkpoint records no scoring settings' };
     if (scorer === undefined) return { unknown: 'this node does not score rounds' };
-    const backend = scorer.backend();
-    if (backend !== scoring.backend) return { unknown: `the round was scored on the ${scoring.backend} backend and this node runs ${backend}, whose losses differ in the last bits` };
+    if (!SCORING_EVALUATORS.includes(scoring.evaluator)) {
+      return { unknown: `the round was scored by evaluator "${scoring.evaluator}", which this build does not implement (it has ${SCORING_EVALUATORS.join(', ')}); upgrade gradnet` };
+    }
     if (validationFingerprint(scorer.validation, scoring.scoreBatch) !== scoring.validation) return { unknown: `the round was scored on a validation batch (${scoring.validation}) this node does not hold` };
     const before = await chain.getRound(committed.roundId - 1, { signal });
     const previous = this.#cumulative.get(before.rewardsRoot.toLowerCase() as Hex) ?? (await this.#replayHistory(before, signal));
@@ -291,7 +293,7 @@ export class LedgerAuditor implements PeerAuditor {
         arrival: index,
       })),
       setAside: replayed.aggregation.stats.rejected,
-      evaluateLoss: (params) => scorer.evaluateLoss(produced.meta.model, params, scoring.scoreBatch, signal),
+      evaluateLoss: scoringLoss(scoring, produced.meta.model as ModelSpecLike, scorer.validation, signal),
       budgetWei: scoring.budgetWei,
       capShare: scoring.capShare,
       previous,

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { connectGradnet, fetchChainId } from '../core/chain/index.ts';
 import type { DaemonConfig } from '../core/config/index.ts';
 import type { Logger } from '../core/log/index.ts';
-import { currentBackend, evaluate, initBackend, loadDataset, resolveModelSpec, shardFor, type ModelSpecLike } from '../core/ml/index.ts';
+import { initBackend, loadDataset, shardFor } from '../core/ml/index.ts';
 import { createGradnetNode } from '../core/p2p/index.ts';
 import type { PeerConfig } from '../core/peer/index.ts';
 import { createGossipValidator, gradnetDomain, signVerdict, type SignedVerdict } from '../core/protocol/index.ts';
@@ -126,11 +126,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     },
     archive,
     history: config.coordinatorUrl === undefined ? undefined : coordinatorRewardHistory(config.coordinatorUrl),
-    scorer: {
-      validation: dataset.validation,
-      backend: currentBackend,
-      evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: dataset.validation, limit, signal })).loss,
-    },
+    scorer: { validation: dataset.validation },
     publish: async (fields) => {
       const verdict = await signVerdict({ privateKey: key.privateKey, domain, ...fields });
       logVerdict(verdict, 'self');

@@ -21,6 +21,8 @@ export {
 } from './round-transition.ts';
 export {
   settleRound,
+  scoringLoss,
+  SCORING_EVALUATORS,
   checkpointScoring,
   scoringMeta,
   validationFingerprint,

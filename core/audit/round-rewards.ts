@@ -1,17 +1,24 @@
 import { keccak256, type Hex } from 'viem';
 import { z } from 'zod';
-import type { Dataset } from '../ml/index.ts';
-import { accumulateRewards, payRound, rewardsRoot, type CumulativeRewards, type RoundPayout } from '../rewards/index.ts';
+import { REFERENCE_EVALUATOR, referenceLoss, type Dataset, type ModelSpecLike } from '../ml/index.ts';
+import { accumulateRewards, payRound, pointsAsLoss, rewardsRoot, type CumulativeRewards, type RoundPayout } from '../rewards/index.ts';
 import { AuditConfigError } from './errors.ts';
 
-/** Bytes of one validation image (MNIST: 28 × 28, one byte a pixel). */
-const IMAGE_BYTES = 28 * 28;
+/** The loss evaluators this build scores with, by the id checkpoints record; the first is the one a coordinator uses. */
+export const SCORING_EVALUATORS: readonly string[] = [REFERENCE_EVALUATOR];
+
+/**
+ * Rounds scored before the reference evaluator existed recorded the tfjs backend (`backend`)
+ * instead; they read back as evaluator `tfjs/<backend>`, which no build implements (their losses
+ * depend on the host), and are written back exactly as recorded, so their model hash replays.
+ */
+const LEGACY_BACKEND_PREFIX = 'tfjs/';
 
 /**
  * How a round's rewards were scored and split. The coordinator records it in the checkpoint's
  * `meta.scoring` (covered by the model hash), so an auditor scores on the same batch with the same
- * budget and cap, and knows when it cannot reproduce the losses bit for bit (another batch or
- * another tfjs backend) and must not judge the rewards root.
+ * evaluator, budget and cap, and knows when it cannot reproduce the losses bit for bit (another
+ * batch, or an evaluator it does not implement) and must not judge the rewards root.
  */
 export interface RoundScoring {
   /** The first `scoreBatch` examples of the validation split are the scoring batch. */
@@ -21,8 +28,8 @@ export interface RoundScoring {
   capShare: number;
   /** `validationFingerprint` of the scoring batch. */
   validation: Hex;
-  /** The tfjs backend the losses were evaluated on: different backends give different bits. */
-  backend: string;
+  /** What computed the losses (SCORING_EVALUATORS): its id names the arithmetic, bit for bit. */
+  evaluator: string;
 }
 
 const scoringMetaSchema = z
@@ -31,13 +38,17 @@ const scoringMetaSchema = z
     budgetWei: z.string().regex(/^\d+$/),
     capShare: z.number().gt(0).max(1),
     validation: z.string().regex(/^0x[0-9a-f]{64}$/),
-    backend: z.string().min(1).max(32),
+    evaluator: z.string().min(1).max(32).optional(),
+    backend: z.string().min(1).max(32).optional(),
   })
-  .strict();
+  .strict()
+  .refine((meta) => (meta.evaluator === undefined) !== (meta.backend === undefined), { message: 'needs exactly one of evaluator (or, in older rounds, backend)' });
 
 /** `scoring` as JSON for checkpoint meta (the budget as a decimal string). */
 export function scoringMeta(scoring: RoundScoring): z.output<typeof scoringMetaSchema> {
-  return { ...scoring, budgetWei: scoring.budgetWei.toString(), validation: scoring.validation.toLowerCase() };
+  const { evaluator, ...rest } = scoring;
+  const recorded = evaluator.startsWith(LEGACY_BACKEND_PREFIX) ? { backend: evaluator.slice(LEGACY_BACKEND_PREFIX.length) } : { evaluator };
+  return { ...rest, ...recorded, budgetWei: scoring.budgetWei.toString(), validation: scoring.validation.toLowerCase() };
 }
 
 /** The scoring a checkpoint records, or undefined when it records none (it was produced without rewards). */
@@ -48,15 +59,32 @@ export function checkpointScoring(meta: Record<string, unknown>): RoundScoring |
     const issue = parsed.error.issues[0];
     throw new AuditConfigError(`checkpoint scoring setting "${issue.path.join('.') || '(root)'}": ${issue.message}`, meta.scoring);
   }
-  return { ...parsed.data, budgetWei: BigInt(parsed.data.budgetWei), validation: parsed.data.validation as Hex };
+  const { backend, evaluator, ...rest } = parsed.data;
+  return { ...rest, evaluator: evaluator ?? `${LEGACY_BACKEND_PREFIX}${backend}`, budgetWei: BigInt(rest.budgetWei), validation: rest.validation as Hex };
 }
 
-/** keccak256 of the first `limit` examples of `data` (pixels, then labels): names a scoring batch. */
+/**
+ * The scoring loss of a round: `scoring.evaluator`'s mean loss of model `model` (the checkpoint's
+ * meta.model) on the first `scoring.scoreBatch` examples of `validation`. Refuses an evaluator
+ * this build does not implement (check SCORING_EVALUATORS first to abstain instead).
+ */
+export function scoringLoss(scoring: RoundScoring, model: ModelSpecLike, validation: Dataset, signal?: AbortSignal): (params: Float32Array) => Promise<number> {
+  if (scoring.evaluator !== REFERENCE_EVALUATOR) {
+    throw new AuditConfigError(`the round was scored by evaluator "${scoring.evaluator}"; this build implements ${SCORING_EVALUATORS.join(', ')}: upgrade gradnet to score it`, scoring.evaluator);
+  }
+  return (params) => referenceLoss({ spec: model, params, data: validation, limit: scoring.scoreBatch, signal });
+}
+
+/**
+ * keccak256 of the first `limit` examples of `data` (their bytes, then their labels): names a
+ * scoring batch. Any input shape: the bytes per example come from the data.
+ */
 export function validationFingerprint(data: Dataset, limit: number): Hex {
   const examples = Math.min(limit, data.size);
-  const bytes = new Uint8Array(examples * (IMAGE_BYTES + 1));
-  bytes.set(data.images.subarray(0, examples * IMAGE_BYTES));
-  bytes.set(data.labels.subarray(0, examples), examples * IMAGE_BYTES);
+  const bytesPerExample = data.size === 0 ? 0 : data.images.length / data.size;
+  const bytes = new Uint8Array(examples * (bytesPerExample + 1));
+  bytes.set(data.images.subarray(0, examples * bytesPerExample));
+  bytes.set(data.labels.subarray(0, examples), examples * bytesPerExample);
   return keccak256(bytes);
 }
 
@@ -82,6 +110,7 @@ export interface OwnerReward {
   samples: number;
   /** Whether any of its updates scored above 0. */
   counted: boolean;
+  /** The sum of its updates' scores (pointsAsLoss of their points; for display and storage). */
   score: number;
 }
 
@@ -106,7 +135,7 @@ export async function settleRound(input: {
   updates: readonly SettleUpdate[];
   /** Digests the aggregation rule set aside (its stats' `rejected`). */
   setAside: readonly Hex[];
-  /** Loss on the scoring batch; must be deterministic. */
+  /** Loss on the scoring batch (scoringLoss); must be deterministic bit for bit. */
   evaluateLoss: (params: Float32Array) => Promise<number>;
   budgetWei: bigint;
   capShare: number;
@@ -130,22 +159,24 @@ export async function settleRound(input: {
     capShare: input.capShare,
     signal: input.signal,
   });
-  const byOwner = new Map<string, OwnerReward>();
+  const byOwner = new Map<string, Omit<OwnerReward, 'score'> & { points: bigint }>();
   input.updates.forEach((update, index) => {
     if (update.owner === null) return;
-    const score = payout.scores[index];
-    const counted = score.score > 0;
+    const { points } = payout.scores[index];
+    const counted = points > 0n;
     const key = update.owner.toLowerCase();
-    const entry = byOwner.get(key) ?? { owner: update.owner, amount: 0n, samples: 0, counted: false, score: 0 };
+    const entry = byOwner.get(key) ?? { owner: update.owner, amount: 0n, samples: 0, counted: false, points: 0n };
     byOwner.set(key, {
       owner: entry.owner,
       amount: entry.amount + payout.rewards[index],
       samples: entry.samples + (counted ? update.samples : 0),
       counted: entry.counted || counted,
-      score: entry.score + score.score,
+      points: entry.points + points,
     });
   });
-  const rewards = [...byOwner.values()].sort((a, b) => (a.owner.toLowerCase() < b.owner.toLowerCase() ? -1 : 1));
+  const rewards = [...byOwner.values()]
+    .sort((a, b) => (a.owner.toLowerCase() < b.owner.toLowerCase() ? -1 : 1))
+    .map(({ points, ...reward }) => ({ ...reward, score: pointsAsLoss(points) }));
   const cumulative = accumulateRewards(
     input.previous,
     rewards.map((reward) => ({ owner: reward.owner, reward: reward.amount, samples: reward.samples, counted: reward.counted })),

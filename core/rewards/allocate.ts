@@ -3,7 +3,8 @@ import { RewardsError } from './errors.ts';
 export interface RewardShare {
   /** Whatever identifies the earner (a node key or an owner address); unique within one call. */
   key: string;
-  score: number;
+  /** Fixed point (see scoreUpdates' `points`): the split is exact integer arithmetic on it. */
+  points: bigint;
 }
 
 export interface RewardAllocation {
@@ -14,16 +15,13 @@ export interface RewardAllocation {
   unallocated: bigint;
 }
 
-/** Scores as integers on a common scale (the largest = 2^52), so the split is exact bigint arithmetic. */
-const SCORE_UNITS = 2 ** 52;
-
 function checkShares(shares: readonly RewardShare[], budgetWei: bigint, capWei: bigint): void {
   if (budgetWei < 0n) throw new RewardsError(`reward budget ${budgetWei} wei is negative`, budgetWei);
   if (capWei < 0n) throw new RewardsError(`cap per earner ${capWei} wei is negative`, capWei);
   const keys = new Set<string>();
   for (const share of shares) {
-    if (!(Number.isFinite(share.score) && share.score >= 0)) {
-      throw new RewardsError(`score ${share.score} of ${share.key} must be a finite number ≥ 0`, share.score);
+    if (typeof share.points !== 'bigint' || share.points < 0n) {
+      throw new RewardsError(`score ${String(share.points)} of ${share.key} must be a bigint ≥ 0 (fixed point: see scoreUpdates)`, share.points);
     }
     if (keys.has(share.key)) throw new RewardsError(`${share.key} appears twice; merge its scores first`, share.key);
     keys.add(share.key);
@@ -38,8 +36,7 @@ function checkShares(shares: readonly RewardShare[], budgetWei: bigint, capWei: 
  */
 export function allocateRewards(shares: readonly RewardShare[], budgetWei: bigint, capWei: bigint): RewardAllocation {
   checkShares(shares, budgetWei, capWei);
-  const maxScore = Math.max(0, ...shares.map((share) => share.score));
-  const weights = shares.map((share) => (maxScore > 0 ? BigInt(Math.floor((share.score / maxScore) * SCORE_UNITS)) : 0n));
+  const weights = shares.map((share) => share.points);
   const rewards = shares.map(() => 0n);
   const capped = shares.map(() => false);
   let remaining = budgetWei;

@@ -7,7 +7,7 @@
  * A round:
  *   payRound({ params: parent, updates: [{ nodeKey, owner: ownerOf(nodeKey), digest, payloadDigest, delta, arrival }],
  *              setAside: the aggregation stats' `rejected`, evaluateLoss, budgetWei, capShare })
- *     (scoreUpdates, then allocateRewards among owners under the cap, then each owner's part among its updates)
+ *     (scoreUpdates in fixed-point points, then allocateRewards among owners under the cap, then each owner's part among its updates)
  *   → accumulateRewards(previous, [{ owner, reward, samples, counted: score > 0 }])
  *   → rewardsRoot(cumulative) into commitRound; buildRewardsTree + rewardProof for the API.
  */
@@ -16,7 +16,7 @@ export { accumulateRewards, ownerKey, type CumulativeEntry, type CumulativeRewar
 export { RewardsError } from './errors.ts';
 export { CONSENSUS_DEFAULTS, CONSENSUS_MIN_UPDATES, cosinesToOthers, flagConsensusUpdates, type ConsensusOptions } from './consensus.ts';
 export { payRound, type PayoutOptions, type PayoutUpdate, type RoundPayout } from './payout.ts';
-export { scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type ScoreVerdict, type UpdateScore } from './score.ts';
+export { POINTS_PER_LOSS_UNIT, lossPoints, pointsAsLoss, scoreUpdates, type ScoreInput, type ScoreOptions, type ScoreResult, type ScoreVerdict, type UpdateScore } from './score.ts';
 export {
   EMPTY_REWARDS_ROOT,
   REWARD_LEAF_ENCODING,

@@ -53,7 +53,7 @@ export interface RoundPayout {
  * The round's scoring and payout, as the coordinator commits it and bench/sim simulates it:
  * each accepted update is scored by the loss its share removes on the held-out batch (see
  * scoreUpdates: copies, synthetic consensus updates and updates the rule set aside earn nothing),
- * then the budget is split in exact wei among owners by the sum of their updates' scores, under
+ * then the budget is split in exact wei among owners by the sum of their updates' points, under
  * the cap (taken to fixed point first), and each owner's part among its updates by score.
  * Deterministic for a deterministic `evaluateLoss` and the same owners, so an auditor can
  * recompute the rewards root.
@@ -96,7 +96,7 @@ function splitByOwner(
   });
   const owners = [...byOwner];
   const allocation = allocateRewards(
-    owners.map(([owner, indices]) => ({ key: owner, score: indices.reduce((sum, index) => sum + scores[index].score, 0) })),
+    owners.map(([owner, indices]) => ({ key: owner, points: indices.reduce((sum, index) => sum + scores[index].points, 0n) })),
     budgetWei,
     capWei,
   );
@@ -104,7 +104,7 @@ function splitByOwner(
   owners.forEach(([, indices], position) => {
     const ownerWei = allocation.rewards[position].reward;
     const split = allocateRewards(
-      indices.map((index) => ({ key: String(index), score: scores[index].score })),
+      indices.map((index) => ({ key: String(index), points: scores[index].points })),
       ownerWei,
       ownerWei,
     );

@@ -19,10 +19,33 @@ export interface ScoreInput {
 /** Why an update got the score it got. */
 export type ScoreVerdict = 'scored' | 'rejected' | 'copy' | 'consensus';
 
+/**
+ * Losses count in fixed point, in points of 1e-9 (a mean cross-entropy of 0.3 is 300,000,000
+ * points), before any difference is taken: scores are then integers, and the payout splits by
+ * them in exact bigint arithmetic, so the same losses give the same rewards root on every host.
+ */
+export const POINTS_PER_LOSS_UNIT = 1_000_000_000;
+
+/** A finite loss in points (rounded to the nearest), or null for a loss that is not a finite number. */
+export function lossPoints(loss: number): bigint | null {
+  const scaled = Math.round(loss * POINTS_PER_LOSS_UNIT);
+  return Number.isFinite(scaled) ? BigInt(scaled) : null;
+}
+
+/** Points as a loss (for display and storage; decisions use the points). */
+export function pointsAsLoss(points: bigint): number {
+  return Number(points) / POINTS_PER_LOSS_UNIT;
+}
+
 export interface UpdateScore {
   nodeKey: Hex;
   digest: Hex;
-  /** max(0, loss(base) − loss(base + stepScale · delta)); 0 unless the verdict is 'scored', and for non-finite losses. */
+  /**
+   * max(0, points(loss(base)) − points(loss(base + stepScale · delta))); 0 unless the verdict is
+   * 'scored', and for a non-finite loss. What the payout splits by.
+   */
+  points: bigint;
+  /** `points` as a loss reduction (pointsAsLoss), for display. */
   score: number;
   verdict: ScoreVerdict;
   /** loss(base + stepScale · delta), or null when it was not evaluated (verdict other than 'scored'). */
@@ -154,7 +177,7 @@ function classify(updates: readonly ScoreInput[], copyCosine: number, consensus:
 
 /**
  * Scores each accepted update by the loss reduction it gives on its own: loss(params) −
- * loss(params + stepScale · delta) on the validation batch, floored at 0, so zero, random and
+ * loss(params + stepScale · delta) on the validation batch, in fixed-point points, floored at 0, so zero, random and
  * sign-flipped updates earn nothing; updates the aggregation rule rejected score 0 too. A copy —
  * the same payload digest as an update that came first, or a cosine above `copyCosine` to one —
  * scores 0; "first" is the earlier arrival, then the lower digest. So does a synthetic consensus
@@ -167,7 +190,8 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
   const { params, updates, evaluateLoss, signal } = options;
   signal?.throwIfAborted();
   const baseLoss = await evaluateLoss(params);
-  if (!Number.isFinite(baseLoss)) {
+  const basePoints = lossPoints(baseLoss);
+  if (basePoints === null) {
     throw new RewardsError(`the base model's validation loss is ${baseLoss}; updates cannot be scored against it`, baseLoss);
   }
   const classes = classify(updates, threshold, options.consensus ?? CONSENSUS_DEFAULTS);
@@ -176,15 +200,17 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
     const { nodeKey, digest } = update;
     const classification = classes.get(update)!;
     if (classification.verdict !== 'scored') {
-      scores.push({ nodeKey, digest, score: 0, loss: null, ...classification });
+      scores.push({ nodeKey, digest, points: 0n, score: 0, loss: null, ...classification });
       continue;
     }
     signal?.throwIfAborted();
     const candidate = new Float32Array(params.length);
     for (let k = 0; k < params.length; k++) candidate[k] = params[k] + stepScale * update.delta[k];
     const loss = await evaluateLoss(candidate);
-    const reduction = Number.isFinite(loss) ? baseLoss - loss : 0;
-    scores.push({ nodeKey, digest, score: reduction > 0 ? reduction : 0, loss, ...classification });
+    const candidatePoints = lossPoints(loss);
+    const reduction = candidatePoints === null ? 0n : basePoints - candidatePoints;
+    const points = reduction > 0n ? reduction : 0n;
+    scores.push({ nodeKey, digest, points, score: pointsAsLoss(points), loss, ...classification });
   }
   return { baseLoss, scores };
 }

@@ -4,10 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256, toHex, zeroHash, type Address, type Hex } from 'viem';
-import { parseRoundAggregation } from '../../core/audit/index.ts';
+import { checkpointScoring, parseRoundAggregation } from '../../core/audit/index.ts';
 import type { CommittedRound } from '../../core/chain/index.ts';
 import { silentLogger, type StructuredLogger } from '../../core/log/index.ts';
-import { currentBackend, evaluate, initBackend, initialParams, resolveModelSpec, type Dataset, type ModelSpecLike } from '../../core/ml/index.ts';
+import { currentBackend, evaluate, initBackend, initialParams, resolveModelSpec, type Dataset } from '../../core/ml/index.ts';
+import { accumulateRewards, rewardsRoot } from '../../core/rewards/index.ts';
 import { encodeUpdate, signUpdate, updateDigest, type SignedUpdate, type VerdictFields } from '../../core/protocol/index.ts';
 import { CheckpointStore, createCheckpoint, encodeCheckpoint, encodeDelta, genesisCheckpoint, type Checkpoint } from '../../core/tensor/index.ts';
 import type { Clock } from '../../core/time/index.ts';
@@ -62,11 +63,7 @@ let updates: { update: SignedUpdate; digest: Hex }[];
 let second: ProducedRound;
 let secondUpdates: { update: SignedUpdate; digest: Hex }[];
 let checkpoints: CheckpointStore;
-const scorer: AuditScorer = {
-  validation,
-  backend: currentBackend,
-  evaluateLoss: async (model, params, limit, signal) => (await evaluate({ spec: resolveModelSpec(model as ModelSpecLike), params, data: validation, limit, signal })).loss,
-};
+const scorer: AuditScorer = { validation };
 
 before(async () => {
   await initBackend('cpu');
@@ -221,6 +218,38 @@ describe('LedgerAuditor', () => {
     assert.equal(published[0].rewardsRoot, keccak256(toHex('pays the coordinator')), 'the verdict names what the ledger committed');
   });
 
+  it('an auditor on another tfjs backend than the coordinator\'s judges the rewards root: match on the honest round, mismatch on a root that pays the coordinator', async () => {
+    assert.equal(currentBackend(), 'cpu', 'the coordinator produced the round on cpu');
+    assert.equal(checkpointScoring(produced.checkpoint.meta)?.evaluator, 'reference-v1');
+    const tfjsLosses = async (): Promise<number[]> => {
+      const losses: number[] = [];
+      for (const params of [genesis.params, produced.checkpoint.params]) for (const limit of [32, 64]) losses.push((await evaluate({ spec, params, data: validation, limit })).loss);
+      return losses;
+    };
+    const onCpu = await tfjsLosses();
+    await initBackend('wasm');
+    try {
+      assert.notDeepEqual(await tfjsLosses(), onCpu, 'tfjs itself gives other bits on wasm, so a round scored with tfjs could not be judged here');
+      const honest = harness();
+      holdAll(honest.archive);
+      await honest.auditor.audit(1);
+      assert.equal(honest.results[0].verdict, 'match', honest.results[0].reason);
+      assert.equal(honest.results[0].computedRewardsRoot, produced.result.rewardsRoot);
+      // The coordinator's root, had it paid the whole budget to an owner of its own on top of the real figures.
+      const coordinatorOwner: Address = `0x${'c'.repeat(40)}`;
+      const honestRows = produced.rewards.map((row) => ({ owner: row.owner as Address, reward: row.amount, samples: row.samples, counted: row.counted }));
+      const selfPaid = rewardsRoot(accumulateRewards(new Map(), [...honestRows, { owner: coordinatorOwner, reward: produced.result.rewardBudget, samples: 0, counted: false }]));
+      assert.equal(rewardsRoot(accumulateRewards(new Map(), honestRows)), produced.result.rewardsRoot, 'the honest rows are what the coordinator committed');
+      const paysItself = harness({ committed: { rewardsRoot: selfPaid } });
+      holdAll(paysItself.archive);
+      await paysItself.auditor.audit(1);
+      assert.equal(paysItself.results[0].verdict, 'mismatch');
+      assert.deepEqual(paysItself.published, [{ round: 1, modelHash: produced.result.modelHash, rewardsRoot: selfPaid, verdict: 'mismatch' }]);
+    } finally {
+      await initBackend('cpu');
+    }
+  });
+
   it('a committed model that is not the replay of its updates is a mismatch', async () => {
     const forged = createCheckpoint({ layout: produced.checkpoint.layout, params: produced.checkpoint.params.map((value) => value + 0.01), momentum: produced.checkpoint.momentum, meta: produced.checkpoint.meta });
     const { auditor, archive, results } = harness({ committed: { modelHash: forged.modelHash }, served: [forged] });
@@ -287,11 +316,15 @@ describe('LedgerAuditor', () => {
     await noParent.auditor.audit(1);
     assert.equal(noParent.results[0].verdict, 'abstained');
     assert.equal(noParent.published.length, 0);
-    const otherBackend = harness({ scorer: { ...scorer, backend: () => 'webgl' } });
-    holdAll(otherBackend.archive);
-    await otherBackend.auditor.audit(1);
-    assert.equal(otherBackend.results[0].verdict, 'abstained');
-    assert.match(otherBackend.results[0].reason, /model hash matches, but the round was scored on the cpu backend/);
+    // A round whose checkpoint names an evaluator this build lacks (a later version's): the replay matches, the losses cannot be had.
+    const laterScoring = { ...(produced.checkpoint.meta.scoring as Record<string, unknown>), evaluator: 'reference-v9' };
+    const later = createCheckpoint({ layout: produced.checkpoint.layout, params: produced.checkpoint.params, momentum: produced.checkpoint.momentum, meta: { ...produced.checkpoint.meta, scoring: laterScoring } });
+    const otherEvaluator = harness({ committed: { modelHash: later.modelHash }, served: [later] });
+    holdAll(otherEvaluator.archive);
+    await otherEvaluator.auditor.audit(1);
+    assert.equal(otherEvaluator.results[0].verdict, 'abstained', otherEvaluator.results[0].reason);
+    assert.match(otherEvaluator.results[0].reason, /model hash matches, but the round was scored by evaluator "reference-v9", which this build does not implement/);
+    assert.equal(otherEvaluator.published.length, 0);
     const otherBatch = harness({ scorer: { ...scorer, validation: { ...validation, labels: validation.labels.map((label) => (label + 1) % 10) } } });
     holdAll(otherBatch.archive);
     await otherBatch.auditor.audit(1);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { getAddress, keccak256, toHex, type Hex } from 'viem';
-import { applyRound, AuditConfigError, checkpointScoring, settleRound, validationFingerprint, type RoundScoring, type SettleUpdate } from '../../../core/audit/index.ts';
+import { applyRound, AuditConfigError, checkpointScoring, SCORING_EVALUATORS, scoringLoss, settleRound, validationFingerprint, type RoundScoring, type SettleUpdate } from '../../../core/audit/index.ts';
 import { accumulateRewards, rewardsRoot } from '../../../core/rewards/index.ts';
 import { createCheckpoint } from '../../../core/tensor/index.ts';
 
@@ -50,7 +50,7 @@ describe('settleRound', () => {
 });
 
 describe('round scoring in checkpoint meta', () => {
-  const scoring: RoundScoring = { scoreBatch: 3, budgetWei: 10n ** 20n, capShare: 0.5, validation: keccak256(toHex('batch')), backend: 'wasm' };
+  const scoring: RoundScoring = { scoreBatch: 3, budgetWei: 10n ** 20n, capShare: 0.5, validation: keccak256(toHex('batch')), evaluator: 'reference-v1' };
   const layout = [{ name: 'w', shape: [length] }];
 
   it('is recorded under the model hash and read back exactly', () => {
@@ -62,6 +62,21 @@ describe('round scoring in checkpoint meta', () => {
     assert.notEqual(other.modelHash, recorded.modelHash);
     assert.equal(checkpointScoring(applyRound({ parent, round: 1, updates, aggregation: {} }).checkpoint.meta), undefined);
     assert.throws(() => checkpointScoring({ scoring: { ...recorded.meta.scoring as object, capShare: 2 } }), AuditConfigError);
+    assert.throws(() => checkpointScoring({ scoring: { ...recorded.meta.scoring as object, backend: 'wasm' } }), /exactly one of evaluator/);
+  });
+
+  it('reads a round scored before evaluators had ids (it recorded a tfjs backend) as evaluator tfjs/<backend>, and replays its model hash', () => {
+    const parent = createCheckpoint({ layout, params, meta: { round: 0, model: { name: 'mlp', hidden: 1 } as never } });
+    const updates = [{ digest: keccak256(toHex('u')), delta: new Float32Array(length).fill(0.01), samples: 1 }];
+    const current = applyRound({ parent, round: 1, updates, aggregation: {}, scoring }).checkpoint;
+    const legacyMeta: Record<string, unknown> = { ...(current.meta.scoring as Record<string, unknown>), backend: 'wasm' };
+    delete legacyMeta.evaluator;
+    const legacy = createCheckpoint({ layout, params: current.params, momentum: current.momentum, meta: { ...current.meta, scoring: legacyMeta } });
+    const read = checkpointScoring(legacy.meta)!;
+    assert.equal(read.evaluator, 'tfjs/wasm');
+    assert.ok(!SCORING_EVALUATORS.includes(read.evaluator), 'no build implements a backend-dependent evaluator');
+    assert.equal(applyRound({ parent, round: 1, updates, aggregation: {}, scoring: read }).checkpoint.modelHash, legacy.modelHash, 'written back as recorded');
+    assert.throws(() => scoringLoss(read, 'mlp', { images: new Uint8Array(784), labels: new Uint8Array(1), size: 1 }), /evaluator "tfjs\/wasm"; this build implements reference-v1: upgrade gradnet/);
   });
 
   it('names the scoring batch by its bytes', () => {
@@ -71,5 +86,16 @@ describe('round scoring in checkpoint meta', () => {
     const flipped = data.images.slice();
     flipped[5] ^= 1;
     assert.notEqual(validationFingerprint(data, 3), validationFingerprint({ ...data, images: flipped }, 3));
+  });
+
+  it('takes the bytes per example from the data, whatever the input shape (32×32×3 here)', () => {
+    const bytes = 32 * 32 * 3;
+    const data = { images: Uint8Array.from({ length: 4 * bytes }, (_, i) => i % 253), labels: Uint8Array.from([1, 2, 3, 4]), size: 4 };
+    const changedInThird = data.images.slice();
+    changedInThird[2 * bytes + bytes - 1] ^= 1;
+    assert.notEqual(validationFingerprint(data, 3), validationFingerprint({ ...data, images: changedInThird }, 3), 'the last byte of the third example counts');
+    const changedInFourth = data.images.slice();
+    changedInFourth[3 * bytes] ^= 1;
+    assert.equal(validationFingerprint(data, 3), validationFingerprint({ ...data, images: changedInFourth }, 3));
   });
 });

@@ -3,7 +3,8 @@ import { describe, it } from 'node:test';
 import { RewardsError, allocateRewards, type RewardShare } from '../../../core/rewards/index.ts';
 import { seededRandom } from '../../support/random.ts';
 
-const shares = (...scores: number[]): RewardShare[] => scores.map((score, i) => ({ key: `n${i}`, score }));
+/** Scores as fixed point (1e-9 points), as scoreUpdates gives them. */
+const shares = (...scores: number[]): RewardShare[] => scores.map((score, i) => ({ key: `n${i}`, points: BigInt(Math.round(score * 1e9)) }));
 const amounts = (result: ReturnType<typeof allocateRewards>): bigint[] => result.rewards.map((r) => r.reward);
 
 describe('allocateRewards', () => {
@@ -49,10 +50,10 @@ describe('allocateRewards', () => {
       assert.equal(result.allocated + result.unallocated, budget);
       for (const [i, reward] of amounts(result).entries()) {
         assert.ok(reward <= cap, `run ${run}: ${reward} over cap ${cap}`);
-        if (input[i].score === 0) assert.equal(reward, 0n);
+        if (input[i].points === 0n) assert.equal(reward, 0n);
       }
       // Budget is fully spent unless every scorer is at the cap or no one scored.
-      const scorers = input.filter((share) => share.score > 0).length;
+      const scorers = input.filter((share) => share.points > 0n).length;
       if (scorers > 0 && BigInt(scorers) * cap >= budget) assert.equal(result.unallocated, 0n, `run ${run}`);
       // Same input, same wei.
       assert.deepEqual(allocateRewards(input, budget, cap), result);
@@ -62,8 +63,8 @@ describe('allocateRewards', () => {
   it('refuses negative amounts, bad scores and duplicate keys', () => {
     assert.throws(() => allocateRewards(shares(1), -1n, 1n), RewardsError);
     assert.throws(() => allocateRewards(shares(1), 1n, -1n), RewardsError);
-    assert.throws(() => allocateRewards(shares(NaN), 1n, 1n), RewardsError);
+    assert.throws(() => allocateRewards([{ key: 'a', points: 0.5 as unknown as bigint }], 1n, 1n), /must be a bigint/);
     assert.throws(() => allocateRewards(shares(-1), 1n, 1n), RewardsError);
-    assert.throws(() => allocateRewards([{ key: 'a', score: 1 }, { key: 'a', score: 2 }], 1n, 1n), /twice/);
+    assert.throws(() => allocateRewards([{ key: 'a', points: 1n }, { key: 'a', points: 2n }], 1n, 1n), /twice/);
   });
 });

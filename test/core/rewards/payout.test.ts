@@ -20,7 +20,7 @@ describe('payRound', () => {
   it('is scoreUpdates then allocateRewards under the cap, in input order', async () => {
     const payout = await payRound({ params, updates, setAside: [], evaluateLoss, budgetWei: BUDGET, capShare: 0.3 });
     const { scores } = await scoreUpdates({ params, updates: updates.map((u) => ({ ...u, digest: u.payloadDigest })), evaluateLoss });
-    const expected = allocateRewards(scores.map((s) => ({ key: s.nodeKey, score: s.score })), BUDGET, (BUDGET * 3n) / 10n);
+    const expected = allocateRewards(scores.map((s) => ({ key: s.nodeKey, points: s.points })), BUDGET, (BUDGET * 3n) / 10n);
     assert.deepEqual(payout.scores, scores);
     assert.deepEqual(payout.rewards, expected.rewards.map((entry) => entry.reward));
     assert.equal(payout.rewards[0], (BUDGET * 3n) / 10n, 'the best update is held at the cap');

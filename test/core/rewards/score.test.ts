@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RewardsError, scoreUpdates, type ScoreInput } from '../../../core/rewards/index.ts';
+import { lossPoints, pointsAsLoss, POINTS_PER_LOSS_UNIT, RewardsError, scoreUpdates, type ScoreInput } from '../../../core/rewards/index.ts';
 import { digest, evaluateLoss, node, params, toward } from './fixtures.ts';
 
 describe('scoreUpdates', () => {
@@ -15,7 +15,8 @@ describe('scoreUpdates', () => {
     const { baseLoss, scores } = await scoreUpdates({ params, updates, evaluateLoss, stepScale: 1 });
     assert.equal(baseLoss, await evaluateLoss(params));
     assert.ok(scores[0].score > scores[1].score && scores[1].score > 0, `scores ${scores[0].score}, ${scores[1].score}`);
-    assert.equal(scores[0].score, baseLoss - (await evaluateLoss(toward(0.5))));
+    assert.equal(scores[0].points, lossPoints(baseLoss)! - lossPoints(await evaluateLoss(toward(0.5)))!);
+    assert.equal(scores[0].score, pointsAsLoss(scores[0].points));
     assert.deepEqual(scores.slice(2).map((s) => s.score), [0, 0, 0]);
     assert.ok(scores.every((s) => s.copyOf === null && s.verdict === 'scored'), 'nothing is a copy or flagged');
   });
@@ -26,9 +27,27 @@ describe('scoreUpdates', () => {
     const { baseLoss, scores } = await scoreUpdates({ params, updates, evaluateLoss });
     const third = delta.map((value) => value / 3);
     assert.equal(scores[0].loss, await evaluateLoss(third));
-    assert.equal(scores[0].score, baseLoss - (await evaluateLoss(third)));
+    assert.equal(scores[0].points, lossPoints(baseLoss)! - lossPoints(await evaluateLoss(third))!);
     // The whole delta overshoots the target and would have scored 0.
     assert.ok((await evaluateLoss(delta)) > baseLoss, 'the full delta overshoots');
+  });
+
+  it('scores in fixed point: losses are rounded to 1e-9 points before the difference, so last-bit noise cannot reach the payout', async () => {
+    assert.equal(POINTS_PER_LOSS_UNIT, 1e9);
+    assert.equal(lossPoints(0.3), 300_000_000n);
+    assert.equal(lossPoints(0.3 + 1e-15), 300_000_000n, 'a difference in the last bits is rounded away');
+    assert.equal(lossPoints(2.0000000006), 2_000_000_001n);
+    assert.equal(lossPoints(1e300), null, 'too large to count is no loss at all');
+    assert.equal(lossPoints(Number.NaN), null);
+    const updates: ScoreInput[] = [
+      { nodeKey: node(1), digest: digest(1), delta: toward(0.5), arrival: 0 },
+      { nodeKey: node(2), digest: digest(2), delta: toward(0.25, 0.2), arrival: 1 },
+    ];
+    // Below half a point: an update that lowers the loss by less than that earns nothing.
+    const almostNothing = async (candidate: Float32Array): Promise<number> => (candidate === params ? 0.5 : 0.5 - 4e-10);
+    const { scores } = await scoreUpdates({ params, updates, evaluateLoss: almostNothing });
+    assert.deepEqual(scores.map((s) => s.points), [0n, 0n]);
+    assert.ok(scores.every((s) => typeof s.points === 'bigint'));
   });
 
   it('gives copies nothing: the same digest or a near-identical delta, whoever came later', async () => {
