@@ -1,6 +1,6 @@
 import type { Hex } from 'viem';
 import { applyRound, checkpointTraining, type RoundAggregationInput } from '../../core/audit/index.ts';
-import { evaluate, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
+import { evaluate, referenceLoss, SeededRandom, trainLocal, type Dataset, type LocalTrainingResult, type ModelSpec } from '../../core/ml/index.ts';
 import { payRound } from '../../core/rewards/index.ts';
 import { errorFeedbackStart, genesisCheckpoint, type Checkpoint, type CodecId, type ParameterLayout } from '../../core/tensor/index.ts';
 import { FIXED_POINT_SCALE, fromFixedPoint } from '../../core/units/index.ts';
@@ -209,7 +209,7 @@ async function rewardRound(
     // Each simulated peer is registered by an owner of its own.
     updates: accepted.map((update, arrival) => ({ ...update, owner: update.nodeKey, arrival })),
     setAside,
-    evaluateLoss: async (candidate) => (await evaluate({ spec: config.spec, params: candidate, data: config.scoring })).loss,
+    evaluateLoss: (candidate) => referenceLoss({ spec: config.spec, params: candidate, data: config.scoring, limit: config.scoring.size }),
     budgetWei: config.rewards.budget,
     capShare: config.rewards.cap,
   });
