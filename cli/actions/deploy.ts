@@ -1,6 +1,6 @@
 import type { Address, Hex } from 'viem';
 import { deployGradnet } from '../../core/chain/index.ts';
-import type { ModelName } from '../../core/ml/index.ts';
+import type { DatasetName, ModelName } from '../../core/ml/index.ts';
 import { CliError } from '../support/errors.ts';
 import { rpcFlag } from '../support/settings.ts';
 import { chosenGenesis } from './genesis.ts';
@@ -15,6 +15,7 @@ export interface DeployFlags {
   genesisHash?: Hex;
   model?: ModelName;
   modelSeed?: number;
+  dataset?: DatasetName;
   minStake?: bigint;
   unbondingPeriod?: number;
   maxRewardBudget?: bigint;

@@ -1,6 +1,6 @@
 import { formatEther, type Address, type Hex } from 'viem';
 import { startDevnet, type Devnet } from '../../core/chain/index.ts';
-import type { ModelName } from '../../core/ml/index.ts';
+import type { DatasetName, ModelName } from '../../core/ml/index.ts';
 import { chosenGenesis } from './genesis.ts';
 
 export interface DevnetFlags {
@@ -12,6 +12,7 @@ export interface DevnetFlags {
   genesisHash?: Hex;
   model?: ModelName;
   modelSeed?: number;
+  dataset?: DatasetName;
   minStake?: bigint;
   unbondingPeriod?: number;
   challengeWindow?: number;

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { DeployFlags } from '../actions/deploy.ts';
+import { DATASET_NAMES } from '../../core/defaults/index.ts';
 import { action } from '../support/action.ts';
 import { withDeprecatedRpcUrl } from '../support/options.ts';
 import { integer, parseAddress, parseHash, parseSeconds, parseTokens } from '../support/parse.ts';
@@ -14,6 +15,7 @@ export function deployCommand(): Command {
     .option('--slash-bounty-bps <bps>', 'share of a slashed stake paid to whoever proves the equivocation, in basis points (default 1000 = 10%)', integer({ max: 10_000, what: 'basis points from 0 to 10000' }))
     .addOption(new Option('--model <name>', 'model whose genesis round 0 holds: mlp or cnn (default mlp, what the coordinator trains by default)').choices(['mlp', 'cnn']))
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', integer())
+    .addOption(new Option('--dataset <name>', 'what the genesis model trains on (default mnist); the coordinator and daemons run with the same --dataset').choices(DATASET_NAMES))
     .option('--genesis-hash <hash>', 'model hash of round 0, instead of --model/--model-seed (see gradnet genesis)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)

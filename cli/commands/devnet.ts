@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { DevnetFlags } from '../actions/devnet.ts';
+import { DATASET_NAMES } from '../../core/defaults/index.ts';
 import { action } from '../support/action.ts';
 import { integer, parseAddress, parseHash, parsePort, parsePositiveInt, parseSeconds, parseTokens } from '../support/parse.ts';
 
@@ -14,6 +15,7 @@ export function devnetCommand(): Command {
     .option('--coordinator <address>', 'coordinator address (COORDINATOR_ROLE); default account 0', parseAddress)
     .addOption(new Option('--model <name>', 'model whose genesis round 0 holds: mlp or cnn (default mlp)').choices(['mlp', 'cnn']))
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', integer())
+    .addOption(new Option('--dataset <name>', 'what the genesis model trains on (default mnist); the coordinator and daemons run with the same --dataset').choices(DATASET_NAMES))
     .option('--genesis-hash <hash>', 'model hash of round 0, instead of --model/--model-seed (see gradnet genesis)', parseHash)
     .option('--min-stake <grad>', 'minimum stake in GRAD (default 100)', parseTokens)
     .option('--unbonding-period <seconds>', 'seconds between requestExit and withdraw (default 3600)', parseSeconds)

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import type { GenesisFlags } from '../actions/genesis.ts';
 import { action } from '../support/action.ts';
+import { DATASET_NAMES } from '../../core/defaults/index.ts';
 import { integer } from '../support/parse.ts';
 
 /** `gradnet genesis`: the model hash of round 0 a deployment needs, for a model and seed. */
@@ -10,6 +11,7 @@ export function genesisCommand(): Command {
     .addOption(new Option('--model <name>', 'model: mlp or cnn (default mlp)').choices(['mlp', 'cnn']))
     .option('--model-seed <n>', 'seed of the initial parameters (default 1)', integer())
     .option('--seed <n>', 'same as --model-seed', integer())
-    .option('--json', 'print {"model","seed","genesisHash"}')
+    .addOption(new Option('--dataset <name>', 'what the model trains on (default mnist); the hash commits to it').choices(DATASET_NAMES))
+    .option('--json', 'print {"model","seed","dataset","genesisHash"}')
     .action(action(async (flags: GenesisFlags & { seed?: number }) => (await import('../actions/genesis.ts')).printGenesis({ ...flags, modelSeed: flags.modelSeed ?? flags.seed })));
 }

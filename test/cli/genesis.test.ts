@@ -25,7 +25,17 @@ describe('gradnet genesis', () => {
   it('computes the hash of another model and seed (--model, --seed), as JSON with --json', () => {
     const result = run(['genesis', '--model', 'cnn', '--seed', '3', '--json']);
     assert.equal(result.status, 0, result.stderr);
-    assert.deepEqual(JSON.parse(result.stdout), { model: 'cnn', seed: 3, genesisHash: genesisCheckpoint(initialParams('cnn', 3)).modelHash });
+    assert.deepEqual(JSON.parse(result.stdout), { model: 'cnn', seed: 3, dataset: 'mnist', genesisHash: genesisCheckpoint(initialParams('cnn', 3)).modelHash });
     assert.notEqual(JSON.parse(result.stdout).genesisHash, run(['genesis', '--model', 'cnn', '--model-seed', '4']).stdout.trim());
+  });
+
+  it('commits to the dataset (--dataset): the hash a coordinator with that dataset computes, not the MNIST one', () => {
+    const result = run(['genesis', '--dataset', 'fashion-mnist']);
+    assert.equal(result.status, 0, result.stderr);
+    const defaults = checkCoordinatorSettings({ dataset: 'fashion-mnist' });
+    const expected = genesisCheckpoint(initialParams({ ...defaults.model, dataset: defaults.dataset }, defaults.modelSeed)).modelHash;
+    assert.equal(result.stdout.trim(), expected);
+    assert.notEqual(expected, run(['genesis']).stdout.trim());
+    assert.match(run(['genesis', '--dataset', 'svhn']).stderr, /fashion-mnist/, 'a wrong name lists the datasets');
   });
 });

@@ -23,6 +23,8 @@ import {
 import { genesisCheckpoint, layoutSize } from '../../../core/tensor/index.ts';
 import { daemonConfigSchema, loadConfig } from '../../../core/config/index.ts';
 import { parseCoordinatorConfig } from '../../../coordinator/index.ts';
+import { createLogger } from '../../../core/log/index.ts';
+import { Trainer } from '../../../node/trainer.ts';
 import { writeCifar10Fixture } from './cifar10-fixture.ts';
 
 const fashionInstalled = existsSync(join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'));
@@ -180,6 +182,25 @@ describe('models on H×W×C inputs', () => {
       rejectsWith(/training shard is mnist \(28×28×1\) but the model is trained on fashion-mnist \(28×28×1\); run this node with --dataset fashion-mnist/),
     );
     await assert.rejects(evaluate({ spec, params, data: mnist.validation }), rejectsWith(/--dataset fashion-mnist/));
+  });
+
+  it('a daemon holding MNIST refuses a Fashion-MNIST network\'s model instead of sending an update', async () => {
+    await initBackend('wasm');
+    const shard = shardFor({ data: (await loadDataset('mnist')).train, seed: 1, peers: 100, index: 0, scheme: 'iid' });
+    const base = genesisCheckpoint(initialParams({ name: 'mlp', dataset: 'fashion-mnist' }, 1));
+    const trainer = new Trainer({
+      shard,
+      innerSteps: 2,
+      batchSize: 8,
+      learningRate: 1e-3,
+      codec: 'fp32',
+      topkFraction: 0.1,
+      seed: 1,
+      nodeKey: `0x${'ab'.repeat(20)}`,
+      models: { checkpoint: async () => base },
+      logger: createLogger({ name: 'dataset-test', level: 'silent' }),
+    });
+    await assert.rejects(trainer.train({ round: 1, baseModelHash: base.modelHash, residual: undefined }), rejectsWith(/run this node with --dataset fashion-mnist/));
   });
 });
 
