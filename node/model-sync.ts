@@ -40,14 +40,26 @@ export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointSt
   return checkpoint;
 }
 
+/** A fetch of one checkpoint shared by every caller that wants it while it runs. */
+interface SharedFetch {
+  result: Promise<Checkpoint>;
+  /** Aborts the fetch once no caller waits for it any more. */
+  controller: AbortController;
+  waiting: number;
+}
+
 /**
  * The peer's model source: checkpoints by hash through `ensureCheckpoint`, the latest one kept
- * in memory so that training reads (and hash-checks) a round's base once, not on every use.
+ * in memory so that training reads (and hash-checks) a round's base once, not on every use. Right
+ * after a commit the daemon wants the new model twice at once (to audit the round, and as the next
+ * round's base): one fetch serves both, so a busy network carries it once and the audit does not
+ * queue behind a second copy of the same download.
  */
 export class CheckpointModels implements ModelSource {
   readonly #store: CheckpointStore;
   readonly #p2p: GradnetNode;
   readonly #logger: Logger;
+  readonly #fetching = new Map<string, SharedFetch>();
   #latest: Checkpoint | undefined;
 
   constructor(options: { store: CheckpointStore; p2p: GradnetNode; logger: Logger }) {
@@ -63,7 +75,32 @@ export class CheckpointModels implements ModelSource {
 
   async checkpoint(modelHash: Hex, options: Abortable = {}): Promise<Checkpoint> {
     if (this.#latest?.modelHash === modelHash) return this.#latest;
-    this.#latest = await ensureCheckpoint({ hash: modelHash, store: this.#store, p2p: this.#p2p, logger: this.#logger, signal: options.signal });
-    return this.#latest;
+    options.signal?.throwIfAborted();
+    const key = modelHash.toLowerCase();
+    let shared = this.#fetching.get(key);
+    if (shared === undefined) {
+      const controller = new AbortController();
+      const result = ensureCheckpoint({ hash: modelHash, store: this.#store, p2p: this.#p2p, logger: this.#logger, signal: controller.signal })
+        .then((checkpoint) => (this.#latest = checkpoint))
+        .finally(() => this.#fetching.delete(key));
+      shared = { result, controller, waiting: 0 };
+      this.#fetching.set(key, shared);
+    }
+    shared.waiting++;
+    try {
+      return await untilAborted(shared.result, options.signal);
+    } finally {
+      if (--shared.waiting === 0) shared.controller.abort(options.signal?.reason);
+    }
   }
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts (the promise runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

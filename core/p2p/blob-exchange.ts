@@ -40,6 +40,8 @@ export interface FetchBlobOptions {
 }
 
 const REQUEST_MAX_BYTES = 128;
+/** Time a peer has to say whether it holds a blob; a slower one counts as not holding it. */
+const PROBE_TIMEOUT_MS = 5000;
 
 class PeerFailure extends Error {
   constructor(
@@ -114,6 +116,33 @@ export class BlobExchange {
       }
     }
     throw new BlobFetchError(hash, attempts);
+  }
+
+  /**
+   * The peers among `peers` that hold `hash`, all asked at once. Each is asked for the blob with
+   * room for 0 bytes, which a holder refuses as TOO_LARGE (sending none) and others answer
+   * NOT_FOUND: one round trip to everyone instead of a whole request to each in turn. A peer that
+   * does not answer within PROBE_TIMEOUT_MS, or is busy, counts as not holding it.
+   */
+  async holders(hash: Hex, peers: readonly PeerId[], signal?: AbortSignal): Promise<PeerId[]> {
+    const holds = await Promise.all(peers.map((peer) => this.holds(peer, hash, signal).catch(() => false)));
+    signal?.throwIfAborted();
+    return peers.filter((_, i) => holds[i]);
+  }
+
+  private async holds(peer: PeerId, hash: Hex, signal?: AbortSignal): Promise<boolean> {
+    const timeout = AbortSignal.timeout(PROBE_TIMEOUT_MS);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const stream = await this.libp2p.dialProtocol(peer, BLOB_PROTOCOL, { signal: combined });
+    try {
+      const lp = lpStream(stream, { maxDataLength: REQUEST_MAX_BYTES });
+      await lp.write(BlobRequest.encode({ hash: new Uint8Array(hexToBytes(hash)), maxBytes: 0 }), { signal: combined });
+      const header = BlobResponse.decode((await lp.read({ signal: combined })).subarray());
+      return header.status === BlobResponse.Status.TOO_LARGE;
+    } finally {
+      // The answer is all there is: reset the stream rather than wait for the server to close its side.
+      stream.abort(new Error('blob probe answered'));
+    }
   }
 
   private async fetchFrom(peer: PeerId, hash: Hex, maxBytes: number, verify: (bytes: Uint8Array) => boolean, signal?: AbortSignal): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { noise } from '@chainsafe/libp2p-noise';
@@ -9,11 +10,13 @@ import { autoNAT } from '@libp2p/autonat';
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2';
 import { dcutr } from '@libp2p/dcutr';
 import { identify } from '@libp2p/identify';
+import { mdns } from '@libp2p/mdns';
 import type { Libp2p, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { ping } from '@libp2p/ping';
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
 import { tcp } from '@libp2p/tcp';
+import { webSockets } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import type { Address, Hex } from 'viem';
@@ -65,6 +68,12 @@ export interface GradnetNodeOptions {
   mesh?: MeshOptions;
   /** How often this node announces its addresses on the deployment's discovery topic. Default 5 s. */
   discoveryIntervalMs?: number;
+  /**
+   * Find peers of the same deployment on the local network by multicast DNS, besides the
+   * discovery topic. Off by default: on a LAN it finds neighbours with no bootstrap address; on a
+   * public host it would only announce the node to its data centre's neighbours.
+   */
+  mdns?: boolean;
   /**
    * Offer Circuit Relay v2 to peers behind NAT (reservations, each relayed connection limited in
    * time and bytes: it carries hole punching, not traffic). Default: offered, 16 reservations.
@@ -130,8 +139,10 @@ export interface SignalOption {
 
 const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const EMPTY = new Uint8Array(0);
-/** Mean pause before other peers are asked again for a blob none held, before the hub is (0.5-1.5×). */
+/** Mean pause before other peers are asked again for a blob none held, before the hub is (0.5-1.5×; n times that before the n-th pass). */
 const HUB_FALLBACK_PAUSE_MS = 600;
+/** Times the hub is asked for a blob before a fetch gives up on it while it answers busy. */
+const HUB_PASSES = 4;
 
 type Services = { pubsub: GossipSub; identify: unknown; ping: unknown; autoNAT: unknown; dcutr: unknown; relay?: unknown };
 
@@ -140,8 +151,14 @@ export function discoveryTopic(topics: GradnetTopics): string {
   return topics.heartbeat.replace(/\/heartbeat$/, '/peers');
 }
 
+/** The mDNS service one deployment's nodes answer to, so a LAN with two deployments keeps them apart. */
+export function mdnsServiceTag(topics: GradnetTopics): string {
+  const deployment = createHash('sha256').update(topics.heartbeat).digest('hex').slice(0, 16);
+  return `_gradnet-${deployment}._udp.local`;
+}
+
 /**
- * A gradnet peer on libp2p: TCP + noise + yamux, identify, ping, gossipsub with validating topic
+ * A gradnet peer on libp2p: TCP and WebSockets + noise + yamux, identify, ping, gossipsub with validating topic
  * handlers, and the `/gradnet/blob/1` exchange. Create with `createGradnetNode`, then `start()`.
  */
 export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
@@ -189,9 +206,14 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       privateKey: privateKeyFromRaw(nodeKeyBytes(this.options.privateKey)),
       addresses: { listen: this.options.listen ?? DEFAULT_LISTEN, announce: this.options.announce },
       // The relay transport dials and accepts relayed connections (and reserves a slot when
-      // `/p2p-circuit` is listened on); DCUtR then upgrades them to direct ones.
-      transports: [tcp(), circuitRelayTransport()],
-      peerDiscovery: [pubsubPeerDiscovery({ interval: this.options.discoveryIntervalMs ?? 5000, topics: [peersTopic] })],
+      // `/p2p-circuit` is listened on); DCUtR then upgrades them to direct ones. WebSockets
+      // listens only on `/ws` addresses (for hosts whose firewall passes HTTP ports only) and
+      // dials peers that announce them.
+      transports: [tcp(), webSockets(), circuitRelayTransport()],
+      peerDiscovery: [
+        pubsubPeerDiscovery({ interval: this.options.discoveryIntervalMs ?? 5000, topics: [peersTopic] }),
+        ...(this.options.mdns ? [mdns({ serviceTag: mdnsServiceTag(this.topics), interval: this.options.discoveryIntervalMs ?? 5000 })] : []),
+      ],
       connectionEncrypters: [noise()],
       // A stream window larger than the largest gossip message (1 MiB) lets a message go out
       // in one flight instead of stalling on window updates from a busy receiver.
@@ -355,28 +377,41 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   /**
    * Fetches bytes by hash from `options.peers`, or else from connected peers, verified before
    * returned. Bootstrap peers (the hub everyone dialled first, usually the coordinator) are asked
-   * last: other peers are asked, and once more after a short random pause when none held it yet,
-   * so a new model spreads from the peers that fetched it first instead of every peer pulling it
-   * from the hub at once.
+   * last: the other peers are asked at once which of them hold it and it is fetched from one of
+   * those; when none does yet, they are asked again after a short random pause and only then the
+   * hub. So a new model spreads from the peers that fetched it first instead of every peer pulling
+   * it from the hub at once. A hub too busy to serve (every peer wants the new model right after a
+   * commit) is tried again, with the other peers first, up to HUB_PASSES times.
    */
   async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
     const exchange = this.exchange;
     if (exchange === undefined) throw new NodeNotRunningError('fetch a blob');
     if (options.peers !== undefined) return exchange.fetch(hash, { ...options, peers: options.peers.map((peer) => peerIdFromString(peer)) });
     const hubIds = new Set((this.options.bootstrap ?? []).map(peerOf));
-    const connected = this.libp2p('fetch a blob').getPeers();
-    const hubs = connected.filter((peer) => hubIds.has(peer.toString()));
-    const others = connected.filter((peer) => !hubIds.has(peer.toString()));
-    if (hubs.length === 0 || others.length === 0) return exchange.fetch(hash, { ...options, peers: undefined });
-    for (const pauseMs of [0, HUB_FALLBACK_PAUSE_MS * (0.5 + Math.random())]) {
-      if (pauseMs > 0) await sleep(pauseMs, undefined, { signal: options.signal });
-      try {
-        return await exchange.fetch(hash, { ...options, peers: shuffle(others) });
-      } catch (error) {
-        if (!(error instanceof BlobFetchError)) throw error;
+    for (let pass = 0; ; pass++) {
+      const connected = this.libp2p('fetch a blob').getPeers();
+      const hubs = connected.filter((peer) => hubIds.has(peer.toString()));
+      const others = connected.filter((peer) => !hubIds.has(peer.toString()));
+      if (hubs.length === 0 || others.length === 0) return exchange.fetch(hash, { ...options, peers: undefined });
+      const holders = await exchange.holders(hash, others, options.signal);
+      if (holders.length > 0) {
+        try {
+          return await exchange.fetch(hash, { ...options, peers: shuffle(holders) });
+        } catch (error) {
+          if (!(error instanceof BlobFetchError)) throw error;
+        }
       }
+      if (pass > 0) {
+        try {
+          return await exchange.fetch(hash, { ...options, peers: hubs });
+        } catch (error) {
+          const hubMayServeLater = error instanceof BlobFetchError && error.attempts.some((attempt) => attempt.failure === 'busy' || attempt.failure === 'timeout');
+          if (!hubMayServeLater || pass >= HUB_PASSES) throw error;
+        }
+      }
+      // Longer each time: a busy hub is serving everyone else the same blob, who then hold it.
+      await sleep(HUB_FALLBACK_PAUSE_MS * (pass + 1) * (0.5 + Math.random()), undefined, { signal: options.signal });
     }
-    return exchange.fetch(hash, { ...options, peers: hubs });
   }
 
   /** Serves `bytes` by hash from now on (their SHA-256 `contentHash` unless `hash` is given). */

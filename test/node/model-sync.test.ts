@@ -91,6 +91,25 @@ describe('a daemon fetching a model from a peer that serves it altered', { timeo
     assert.deepEqual((await store.get(hash)).params, honest.params);
   });
 
+  test('one fetch serves every caller that wants the model at once; a caller that gives up fails alone', async () => {
+    const lone = node();
+    await lone.start({ signal: AbortSignal.timeout(30_000) });
+    try {
+      await lone.dial(honestNode.multiaddrs()[0], { signal: AbortSignal.timeout(30_000) });
+      const before = honestSource.requests;
+      const models = new CheckpointModels({ store: new CheckpointStore(join(dir, 'shared')), p2p: lone, logger });
+      const impatient = new AbortController();
+      const gaveUp = models.checkpoint(hash, { signal: impatient.signal });
+      const waiting = [models.checkpoint(hash), models.checkpoint(hash, { signal: AbortSignal.timeout(20_000) })];
+      impatient.abort(new Error('the caller gave up'));
+      await assert.rejects(gaveUp, /the caller gave up/);
+      for (const fetched of await Promise.all(waiting)) assert.deepEqual(fetched.params, honest.params);
+      assert.equal(honestSource.requests - before, 1, 'the honest peer was asked once for all three callers');
+    } finally {
+      await lone.stop();
+    }
+  });
+
   test('drops a stored copy that no longer verifies and fetches the model again', async () => {
     const store = new CheckpointStore(join(dir, 'damaged'));
     await store.put(honest);

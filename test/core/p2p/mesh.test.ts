@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { contentHash, createGossipValidator, type ValidationContext } from '../../../core/protocol/index.ts';
-import { createGradnetNode, type BlobSource, type GradnetNode, type UpdateEvent } from '../../../core/p2p/index.ts';
+import { createGradnetNode, type BlobExchangeOptions, type BlobSource, type GradnetNode, type UpdateEvent } from '../../../core/p2p/index.ts';
 import { BASE_MODEL, DOMAIN, LEDGER, MemoryDirectory, makeUpdate, newNodeKey, smallDelta, type TestNode } from '../protocol/fixtures.ts';
 
 const PARAMETERS = 1000;
@@ -14,7 +14,7 @@ interface Peer {
   updates: UpdateEvent[];
 }
 
-async function startPeer(bootstrap?: string[], blobStore?: BlobSource): Promise<Peer> {
+async function startPeer(bootstrap?: string[], blobStore?: BlobSource, blob?: BlobExchangeOptions): Promise<Peer> {
   const key = newNodeKey();
   directory.active.add(key.address);
   const validator = createGossipValidator({ domain: DOMAIN, directory, context: () => current, isCoordinator: () => false });
@@ -25,6 +25,7 @@ async function startPeer(bootstrap?: string[], blobStore?: BlobSource): Promise<
     validator,
     bootstrap,
     blobStore,
+    blob,
     discoveryIntervalMs: 500,
     mesh: { targetConnections: 4, intervalMs: 300 },
   });
@@ -49,15 +50,19 @@ describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
   /** What the hub was asked for over the blob protocol. */
   const askedHub: string[] = [];
   const hubOnly = new TextEncoder().encode('only the hub has this');
+  /** Blobs the hub takes a second to look up, with one serving slot: a second fetch meanwhile is answered busy. */
+  const slow = [new TextEncoder().encode('slow one'), new TextEncoder().encode('slow two')];
   const shared = new TextEncoder().encode('the hub and a spoke have this');
 
   before(async () => {
     hub = await startPeer(undefined, {
       getBytes: async (hash) => {
         askedHub.push(hash);
-        return [hubOnly, shared].find((bytes) => contentHash(bytes) === hash);
+        const slowOne = slow.find((bytes) => contentHash(bytes) === hash);
+        if (slowOne !== undefined) await new Promise((resolve) => setTimeout(resolve, 1000));
+        return [hubOnly, shared, ...slow].find((bytes) => contentHash(bytes) === hash);
       },
-    });
+    }, { maxConcurrentServes: 1 });
     for (let i = 0; i < 4; i++) spokes.push(await startPeer(hub.node.multiaddrs()));
   });
 
@@ -82,6 +87,12 @@ describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
     assert.deepEqual(askedHub, []);
     assert.deepEqual(await fetcher.node.fetchBlob(contentHash(hubOnly), { signal: AbortSignal.timeout(10_000) }), hubOnly);
     assert.deepEqual(askedHub, [contentHash(hubOnly)]);
+  });
+
+  test('a hub too busy to serve (one slot, two peers at once) is asked again, and both get their blob', async () => {
+    const [first, second] = spokes;
+    const fetched = await Promise.all([first, second].map((peer, i) => peer.node.fetchBlob(contentHash(slow[i]), { signal: AbortSignal.timeout(20_000) })));
+    assert.deepEqual(fetched, slow);
   });
 
   test('with the hub gone, an update still reaches every peer and a blob is fetched from a peer that holds it', async () => {
