@@ -33,13 +33,16 @@ export interface UpdateStats {
   cosine: number;
   /**
    * Whether the update counted at full weight: Multi-Krum's chosen ones; for centered clipping the
-   * ones the last iteration did not clip; always true for mean, median and trimmed mean.
+   * ones the last iteration did not clip; for the cosine-weighted mean the ones above minCosine;
+   * always true for mean, median and trimmed mean.
    */
   selected: boolean;
   /** Multi-Krum only: summed squared distance to its nearest neighbours (lower is more central). */
   krumScore?: number;
   /** Centered clipping only: its weight min(1, τ/distance) in the last iteration. */
   centeredClipWeight?: number;
+  /** Cosine-weighted mean only: its cosine to the coordinate median, the weight it counted with (0 at or below minCosine). */
+  referenceCosine?: number;
 }
 
 export interface AggregationStats {
@@ -150,7 +153,7 @@ interface RuleOutcome {
   /** Σ delta[k]², when the rule's own pass gathered it. */
   aggregateSquares?: number;
   extra?: Pick<AggregationStats, 'multiKrum' | 'centeredClip'>;
-  perUpdate?: (i: number) => Pick<UpdateStats, 'krumScore' | 'centeredClipWeight'>;
+  perUpdate?: (i: number) => Pick<UpdateStats, 'krumScore' | 'centeredClipWeight' | 'referenceCosine'>;
 }
 
 /**
@@ -222,6 +225,23 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
       const trim = rule.rule === 'median' ? Math.floor((n - 1) / 2) : Math.floor(rule.beta * n);
       const delta = trimmedMeanCoordinates(deltas, scales, length, trim, { sumSquares, dots });
       return { delta, norms: normsAfterPass(), clipNorm, scales, dots, selected: everyone };
+    }
+    case 'cosineWeighted': {
+      const reference = trimmedMeanCoordinates(deltas, scales, length, Math.floor((n - 1) / 2), { sumSquares });
+      const norms = normsAfterPass();
+      const referenceNorm = Math.sqrt(sumSquaresRange(reference, 0, length));
+      const cosines = Float64Array.from(dotsWith(deltas, reference), (dot, i) => (norms[i] > 0 && referenceNorm > 0 ? dot / (norms[i] * referenceNorm) : 0));
+      const trust = cosines.map((cosine) => (cosine > rule.minCosine ? cosine : 0));
+      const totalTrust = trust.reduce((sum, value) => sum + value, 0);
+      const selected = Array.from(trust, (value) => value > 0);
+      // No update agrees with the median (all zero, or scattered): the median itself is the safest step.
+      if (totalTrust === 0) {
+        return { delta: reference, norms, clipNorm, scales, dots: dotsWith(deltas, reference), selected, perUpdate: (i) => ({ referenceCosine: cosines[i] }) };
+      }
+      const weights = Float64Array.from(trust, (value, i) => (value * scales[i]) / totalTrust);
+      const resultSquares = new Float64Array(1);
+      const delta = weightedSum(deltas, weights, length, { dots, resultSquares });
+      return { delta, norms, clipNorm, scales, dots, selected, aggregateSquares: resultSquares[0], perUpdate: (i) => ({ referenceCosine: cosines[i] }) };
     }
     case 'centeredClip': {
       const result = centeredClip(deltas, scales, length, rule, { sumSquares });

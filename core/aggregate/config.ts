@@ -57,7 +57,23 @@ const centeredClipSchema = z
   })
   .strict();
 
-export const aggregationRuleNames = ['mean', 'median', 'trimmedMean', 'multiKrum', 'centeredClip'] as const;
+/**
+ * Cosine-weighted mean, FLTrust's aggregation (Cao et al. 2021) with a robust reference in place of
+ * the server's own update: the reference is the coordinate median of the (clipped) updates, each
+ * update weighs its cosine to it, and updates at or below `minCosine` weigh nothing. An update that
+ * points against the honest majority (sign flip, inner-product manipulation), across it (noise) or
+ * nowhere (zero) drops out; honest updates that differ because their data differ keep their place
+ * in the average, which is what non-IID shards need. Clipping bounds what a well-aimed update can add.
+ */
+const cosineWeightedSchema = z
+  .object({
+    rule: z.literal('cosineWeighted'),
+    minCosine: z.number().min(-1).lt(1).default(0),
+    ...clip,
+  })
+  .strict();
+
+export const aggregationRuleNames = ['mean', 'median', 'trimmedMean', 'multiKrum', 'centeredClip', 'cosineWeighted'] as const;
 export type AggregationRuleName = (typeof aggregationRuleNames)[number];
 
 const ruleObjectSchema = z.discriminatedUnion('rule', [
@@ -66,6 +82,7 @@ const ruleObjectSchema = z.discriminatedUnion('rule', [
   trimmedMeanSchema,
   multiKrumSchema,
   centeredClipSchema,
+  cosineWeightedSchema,
 ]);
 
 /** A rule and its parameters, `{ rule, ...params }`; a bare rule name means its defaults. */

@@ -172,6 +172,39 @@ describe('aggregate: centered clipping', () => {
   });
 });
 
+describe('aggregate: cosine-weighted mean', () => {
+  const rule = { rule: 'cosineWeighted', clip: { mode: 'median', factor: 1 } } as const;
+
+  it('weighs each clipped update by its cosine to the coordinate median; against it, across it or zero weighs nothing', () => {
+    const deltas = [Float32Array.of(1, 0), Float32Array.of(1, 1), Float32Array.of(0, 1), Float32Array.of(1, 1), Float32Array.of(-3, -3), Float32Array.of(0, 0)];
+    const updates = asUpdates(deltas);
+    const { delta, stats } = aggregate(rule, updates);
+    const [a, b, c, d, flip, zero] = updates.map((u) => stats.updates.find((x) => x.digest === u.digest)!);
+    // Clip norm: the median norm, (1 + √2) / 2; coordinate median of the clipped updates: along (1, 1).
+    assert.ok(Math.abs(b.referenceCosine! - 1) < 1e-6 && Math.abs(d.referenceCosine! - 1) < 1e-6, `${b.referenceCosine}`);
+    assert.ok(Math.abs(a.referenceCosine! - Math.SQRT1_2) < 1e-6 && Math.abs(c.referenceCosine! - Math.SQRT1_2) < 1e-6);
+    assert.ok(flip.referenceCosine! < -0.99);
+    assert.equal(zero.referenceCosine, 0);
+    assert.deepEqual([...stats.rejected].sort(), [flip.digest, zero.digest].sort());
+    const trusted = [a, b, c, d];
+    const total = trusted.reduce((sum, u) => sum + u.referenceCosine!, 0);
+    for (const k of [0, 1]) {
+      const expected = trusted.reduce((sum, u, i) => sum + (u.referenceCosine! * u.clipScale * deltas[i][k]) / total, 0);
+      assert.ok(Math.abs(delta[k] - expected) < 1e-6, `coordinate ${k}: ${delta[k]} vs ${expected}`);
+    }
+  });
+
+  it('steps by the median when no update agrees with it, and minCosine sets aside the lukewarm', () => {
+    const opposed = asUpdates([Float32Array.of(1, 0), Float32Array.of(-1, 0)]);
+    const fallback = aggregate('cosineWeighted', opposed);
+    assert.deepEqual([...fallback.delta], [0, 0]);
+    assert.equal(fallback.stats.selected, 0);
+    const updates = asUpdates([Float32Array.of(1, 0), Float32Array.of(1, 1), Float32Array.of(0, 1)]);
+    assert.equal(aggregate({ rule: 'cosineWeighted', minCosine: 0.9 }, updates).stats.selected, 1);
+    assert.throws(() => parseAggregationRule({ rule: 'cosineWeighted', minCosine: 1 }), AggregationConfigError);
+  });
+});
+
 describe('aggregate: statistics', () => {
   it('reports norms and the cosine of each update to the aggregate', () => {
     const updates = asUpdates([Float32Array.of(1, 0), Float32Array.of(0, 1), Float32Array.of(1, 1)]);

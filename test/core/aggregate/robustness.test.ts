@@ -25,6 +25,7 @@ const attacks: Record<string, () => Float32Array[]> = {
   zero: () => [0, 1, 2].map(() => new Float32Array(LENGTH)),
   copy: () => [0, 1, 2].map(() => honest[0].slice()),
   alie: () => [0, 1, 2].map(() => honestMean.map((value, k) => value - 1 * honestStd[k])),
+  ipm: () => [0, 1, 2].map(() => honestMean.map((value) => -0.1 * value)),
 };
 
 /** Projection of the aggregate on the honest mean, relative to the honest mean (1 = as good). */
