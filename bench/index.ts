@@ -16,6 +16,14 @@ export interface BenchSuiteOptions {
   model?: string;
   /** network only: how many daemons. */
   peers?: number;
+  /** byzantine only: how many of the peers attack. */
+  malicious?: number;
+  /** byzantine only: `iid` or `dirichlet:ALPHA` (bench/sim's parseShardLayout). */
+  shards?: string;
+  /** The dataset a training suite trains on (core/defaults' DATASET_NAMES; MNIST when left out). */
+  dataset?: string;
+  /** byzantine only: the attacks to run (bench/sim's attackNames), all of them when left out. */
+  attacks?: string[];
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes (beside the JSON when left out). */
@@ -102,3 +110,8 @@ export async function runAllBenchSuites(
 function elapsedSeconds(started: number): number {
   return Math.round((performance.now() - started) / 100) / 10;
 }
+
+export { attackNames, type AttackName } from './sim/attack-names.ts';
+export { parseShardLayout, type ShardLayout } from './sim/shards.ts';
+/** The in-process simulator `gradnet simulate` drives, loaded only when it runs (it brings tfjs). */
+export const loadSimulator = (): Promise<typeof import('./sim/index.ts')> => import('./sim/index.ts');

@@ -12,6 +12,7 @@ import { nodesCommand } from './commands/nodes.ts';
 import { registerCommand } from './commands/register.ts';
 import { rewardsCommand } from './commands/rewards.ts';
 import { roundsCommand } from './commands/rounds.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { stakeCommand } from './commands/stake.ts';
 import { statusCommand } from './commands/status.ts';
 import { walletCommand } from './commands/wallet.ts';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   for (const command of [
     benchCommand(),
+    simulateCommand(),
     devnetCommand(),
     genesisCommand(),
     deployCommand(),

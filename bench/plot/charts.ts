@@ -37,6 +37,34 @@ export function accuracyChart(input: { title: string; curve: readonly CurvePoint
   };
 }
 
+/** One run's curve in a simulation chart, e.g. `3 of 10 peers labelflip` against `clean`. */
+export interface SimulationSeries { name: string; curve: readonly CurvePoint[] }
+
+/** Test accuracy per outer round of a simulation's runs, one line each (an attacked run against its clean twin). */
+export function simulationChart(input: { title: string; series: readonly SimulationSeries[] }): TopLevelSpec {
+  const values = input.series.flatMap((series) => series.curve.map((point) => ({ round: point.round, accuracy: point.accuracy, series: series.name })));
+  const lowest = Math.min(...values.map((point) => point.accuracy));
+  return {
+    $schema: schema,
+    title: input.title,
+    width: 520,
+    height: 320,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'round', type: 'quantitative', title: 'outer round', axis: { tickMinStep: 1 } },
+      y: {
+        field: 'accuracy',
+        type: 'quantitative',
+        title: 'test accuracy',
+        scale: { domain: [Math.max(0, Math.floor(lowest * 20) / 20), 1], clamp: true },
+        axis: { format: '.0%' },
+      },
+      color: { field: 'series', type: 'nominal', title: null, sort: input.series.map((series) => series.name), legend: { orient: 'bottom-right', labelLimit: 320 } },
+    },
+  };
+}
+
 /** One cell of the robustness grid. */
 export interface RobustnessCell { rule: string; attack: string; accuracy: number; attackerRewardShare: number }
 
@@ -44,7 +72,7 @@ export interface RobustnessCell { rule: string; attack: string; accuracy: number
  * Grid of every aggregation rule × attack, coloured by the accuracy lost against the same rule's
  * clean run (clean = 0) and labelled with the accuracy and the attackers' share of the rewards.
  */
-export function robustnessChart(input: { title: string; cells: readonly RobustnessCell[]; defaultRule: string }): TopLevelSpec {
+export function robustnessChart(input: { title: string; cells: readonly RobustnessCell[]; defaultRule: string; attackers?: string }): TopLevelSpec {
   const cleanOf = new Map(input.cells.filter((cell) => cell.attack === 'clean').map((cell) => [cell.rule, cell.accuracy]));
   const ruleLabel = (rule: string): string => (rule === input.defaultRule ? `${rule} (default)` : rule);
   const values = input.cells.map((cell) => ({
@@ -64,7 +92,7 @@ export function robustnessChart(input: { title: string; cells: readonly Robustne
     width: 140 * attacks.length,
     height: 48 * rules.length,
     encoding: {
-      x: { field: 'attack', type: 'nominal', sort: attacks, title: 'attack (3 of 10 peers)', axis: { labelAngle: 0, orient: 'top' } },
+      x: { field: 'attack', type: 'nominal', sort: attacks, title: `attack (${input.attackers ?? '3 of 10 peers'})`, axis: { labelAngle: 0, orient: 'top' } },
       y: { field: 'rule', type: 'nominal', sort: rules, title: 'aggregation rule' },
     },
     layer: [

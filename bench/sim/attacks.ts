@@ -1,12 +1,8 @@
 import { NUM_CLASSES, type Dataset } from '../../core/ml/index.ts';
+import { attackNames, type AttackName } from './attack-names.ts';
 import { SimulationError } from './errors.ts';
 
-/**
- * The Byzantine behaviours the benchmark puts 3 of 10 peers through: model poisoning (signflip,
- * gaussian, alie, ipm), free-riding (zero, copy) and data poisoning (labelflip).
- */
-export const attackNames = ['signflip', 'gaussian', 'zero', 'copy', 'alie', 'labelflip', 'ipm'] as const;
-export type AttackName = (typeof attackNames)[number];
+export { attackNames, type AttackName };
 
 /**
  * Inner-product manipulation's ε when none is given: the small one of Xie et al. (2019), which

@@ -9,3 +9,4 @@ export { parseShardLayout, formatShardLayout, IID_SHARDS, type ShardLayout } fro
 export { PinnedModelUpdateCache } from './update-cache.ts';
 export { buildWorld, progress, rounded, SCORING_EXAMPLES, REWARDS, MAX_UPDATE_NORM, type SimulationWorld } from './setup.ts';
 export { SimulationError } from './errors.ts';
+export { simulate, resolveRule, SIMULATE_INNER, type SimulateOptions } from './simulate.ts';

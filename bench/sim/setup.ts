@@ -1,4 +1,15 @@
-import { initBackend, initialParams, loadMnist, shardFor, sliceExamples, type Dataset, type ModelSpec, type ModelName } from '../../core/ml/index.ts';
+import {
+  DEFAULT_DATASET,
+  initBackend,
+  initialParams,
+  loadDataset,
+  shardFor,
+  sliceExamples,
+  type Dataset,
+  type DatasetName,
+  type ModelName,
+  type ModelSpec,
+} from '../../core/ml/index.ts';
 import { DEFAULT_MAX_UPDATE_NORM } from '../../core/defaults/index.ts';
 import type { ParameterLayout } from '../../core/tensor/index.ts';
 import { formatShardLayout, IID_SHARDS, type ShardLayout } from './shards.ts';
@@ -26,27 +37,41 @@ export interface SimulationWorld {
   backend: string;
   /** How the shards were cut, as `--shards` reads it (`iid`, `dirichlet:0.5`). */
   shardLayout: string;
+  dataset: DatasetName;
 }
 
-/** Starts the tensor backend, loads MNIST once and cuts shards for `peers` (IID unless `shards` says otherwise). */
-export async function buildWorld(options: { model: ModelName; peers: number; seed: number; shards?: ShardLayout }): Promise<SimulationWorld> {
+/**
+ * Starts the tensor backend, loads the dataset (MNIST unless told; Fashion-MNIST needs Debian's
+ * dataset-fashion-mnist, CIFAR-10 a `dataDir`) once and cuts shards for `peers` (IID unless
+ * `shards` says otherwise).
+ */
+export async function buildWorld(options: {
+  model: ModelName;
+  peers: number;
+  seed: number;
+  shards?: ShardLayout;
+  dataset?: DatasetName;
+  dataDir?: string;
+}): Promise<SimulationWorld> {
   const shardLayout = options.shards ?? IID_SHARDS;
   const { backend } = await initBackend();
-  const mnist = await loadMnist();
-  const { layout, params, spec } = initialParams({ name: options.model }, options.seed);
+  const dataset = options.dataset ?? DEFAULT_DATASET;
+  const splits = await loadDataset(dataset, { dataDir: options.dataDir });
+  const { layout, params, spec } = initialParams({ name: options.model, dataset }, options.seed);
   const shards = Array.from({ length: options.peers }, (_, index) =>
-    shardFor({ data: mnist.train, seed: options.seed, peers: options.peers, index, ...shardLayout }),
+    shardFor({ data: splits.train, seed: options.seed, peers: options.peers, index, ...shardLayout }),
   );
   return {
     spec,
     layout,
     initial: params,
     shards,
-    scoring: sliceExamples(mnist.validation, 0, Math.min(SCORING_EXAMPLES, mnist.validation.size)),
-    test: mnist.test,
-    train: mnist.train,
+    scoring: sliceExamples(splits.validation, 0, Math.min(SCORING_EXAMPLES, splits.validation.size)),
+    test: splits.test,
+    train: splits.train,
     backend,
     shardLayout: formatShardLayout(shardLayout),
+    dataset,
   };
 }
 

@@ -6,8 +6,16 @@ export interface BenchFlags {
   outDir: string;
   /** compression only: the model to measure; a model other than the MLP writes <suite>-<model>.json by default. */
   model?: string;
-  /** network only: how many daemons. */
+  /** network: how many daemons; byzantine: how many simulated peers. */
   peers?: number;
+  /** byzantine only: how many of the peers attack. */
+  malicious?: number;
+  /** byzantine only: iid or dirichlet:ALPHA. */
+  shards?: string;
+  /** byzantine only (for now): the dataset to train on. */
+  dataset?: string;
+  /** byzantine only: the attacks to run. */
+  attacks?: string[];
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes. */
@@ -22,8 +30,13 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
   for (const flag of ['rounds', 'png'] as const) {
     if (flags[flag] !== undefined && suite !== 'long') throw new CliError('BENCH_LONG_ONLY', `--${flag} applies to bench long only, not ${suite}`, { value: flags[flag] });
   }
-  if (flags.peers !== undefined && suite !== 'network') {
-    throw new CliError('BENCH_PEERS', `--peers applies to bench network only, not ${suite}`, { value: flags.peers });
+  if (flags.peers !== undefined && suite !== 'network' && suite !== 'byzantine') {
+    throw new CliError('BENCH_PEERS', `--peers applies to bench network and byzantine only, not ${suite}`, { value: flags.peers });
+  }
+  for (const flag of ['malicious', 'shards', 'dataset', 'attacks'] as const) {
+    if (flags[flag] !== undefined && suite !== 'byzantine') {
+      throw new CliError('BENCH_BYZANTINE_ONLY', `--${flag} applies to bench byzantine only, not ${suite}`, { value: flags[flag] });
+    }
   }
   if (suite === 'all') {
     if (flags.json !== undefined) throw new CliError('BENCH_ALL_JSON', '`bench all` writes one file per suite; use --out-dir instead of --json', { value: flags.json });
@@ -33,11 +46,17 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     return;
   }
   const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...longOptions(flags) });
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...byzantineOptions(flags), ...longOptions(flags) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
 /** The long suite's options that were given. */
 function longOptions(flags: BenchFlags): Pick<BenchFlags, 'rounds' | 'png'> {
   return { ...(flags.rounds === undefined ? {} : { rounds: flags.rounds }), ...(flags.png === undefined ? {} : { png: flags.png }) };
+}
+
+/** The byzantine suite's options that were given (the suite's defaults fill the rest). */
+function byzantineOptions(flags: BenchFlags): Pick<BenchFlags, 'malicious' | 'shards' | 'dataset' | 'attacks'> {
+  const { malicious, shards, dataset, attacks } = flags;
+  return Object.fromEntries(Object.entries({ malicious, shards, dataset, attacks }).filter(([, value]) => value !== undefined));
 }
