@@ -14,6 +14,7 @@ import {
   layoutFor,
   loadDataset,
   ModelSpecError,
+  referenceLoss,
   resolveModelSpec,
   shardFor,
   trainingEngine,
@@ -169,6 +170,19 @@ describe('models on H×W×C inputs', () => {
     const trained = params.map((value, i) => value + result.delta[i]);
     const afterTraining = await evaluate({ spec, params: trained, data: cifar.train });
     assert.ok(afterTraining.loss < before.loss * 0.8, `loss ${before.loss} → ${afterTraining.loss}`);
+  });
+
+  it('the auditors\' reference loss agrees with tfjs on 32×32×3 examples (channels last, both models)', async () => {
+    await initBackend('wasm');
+    const dir = join(scratch, 'cifar-reference');
+    await writeCifar10Fixture(dir, 4);
+    const { test } = await loadDataset('cifar10', { dataDir: dir, validationSize: 1 });
+    for (const name of ['mlp', 'cnn'] as const) {
+      const { spec, params } = initialParams({ name, dataset: 'cifar10' }, 5);
+      const tfjs = await evaluate({ spec, params, data: test });
+      const reference = await referenceLoss({ spec, params, data: test, limit: test.size });
+      assert.ok(Math.abs(reference - tfjs.loss) < 1e-5 * Math.max(1, tfjs.loss), `${name}: reference ${reference} vs tfjs ${tfjs.loss}`);
+    }
   });
 
   it('refuse to train or evaluate a model on another dataset\'s examples, saying which --dataset to run', async () => {
