@@ -98,6 +98,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     listen: config.listen,
     announce: config.announce,
     bootstrap: config.bootstrap,
+    mdns: config.mdns,
     chainId,
     ledger: connected.deployments.contracts.RoundLedger.address,
     validator,

@@ -46,6 +46,8 @@ export const daemonConfigSchema = z.object({
   /** Addresses others dial instead of the listen addresses (a public IP or DNS name forwarded to this host). */
   announce: z.array(multiaddr).default([]),
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
+  /** Find the deployment's peers on the local network by multicast DNS (a LAN with no bootstrap address). */
+  mdns: z.boolean().default(false),
   coordinatorUrl: url.optional(),
   /** Local Adam steps per round (DiLoCo's H). */
   innerSteps: z.number().int().positive().default(100),
