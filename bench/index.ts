@@ -22,6 +22,8 @@ export interface BenchSuiteOptions {
   shards?: string;
   /** The dataset a training suite trains on (core/defaults' DATASET_NAMES; MNIST when left out). */
   dataset?: string;
+  /** The folder of the dataset's files (required for cifar10). */
+  datasetDir?: string;
   /** byzantine only: the attacks to run (bench/sim's attackNames), all of them when left out. */
   attacks?: string[];
   /** long only: how many rounds. */

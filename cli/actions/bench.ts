@@ -12,8 +12,10 @@ export interface BenchFlags {
   malicious?: number;
   /** byzantine only: iid or dirichlet:ALPHA. */
   shards?: string;
-  /** byzantine only (for now): the dataset to train on. */
+  /** the training suites (accuracy, byzantine, compression, train): the dataset to train on. */
   dataset?: string;
+  /** with --dataset: the folder of its files (required for cifar10). */
+  datasetDir?: string;
   /** byzantine only: the attacks to run. */
   attacks?: string[];
   /** long only: how many rounds. */
@@ -22,10 +24,21 @@ export interface BenchFlags {
   png?: string;
 }
 
+/** The suites that train a model: they take --dataset (and --dataset-dir); some take --model. */
+const DATASET_SUITES = ['accuracy', 'byzantine', 'compression', 'train'];
+const MODEL_SUITES = ['accuracy', 'compression', 'long'];
+/** A suite's model when --model is not given, if not the MLP: its JSON goes to the file without a model suffix. */
+const SUITE_MODELS: Record<string, string> = { accuracy: 'cnn' };
+
 /** `gradnet bench <suite>`: one suite to its JSON file, or `all` of them into --out-dir. */
 export async function runBench(suite: string, flags: BenchFlags, suites: BenchSuites): Promise<void> {
-  if (flags.model !== undefined && suite !== 'compression' && suite !== 'long') {
-    throw new CliError('BENCH_MODEL', `--model applies to bench compression and long only, not ${suite}`, { value: flags.model });
+  if (flags.model !== undefined && !MODEL_SUITES.includes(suite)) {
+    throw new CliError('BENCH_MODEL', `--model applies to bench ${MODEL_SUITES.join(', ')} only, not ${suite}`, { value: flags.model });
+  }
+  for (const flag of ['dataset', 'datasetDir'] as const) {
+    if (flags[flag] !== undefined && !DATASET_SUITES.includes(suite)) {
+      throw new CliError('BENCH_DATASET', `--${flag === 'dataset' ? 'dataset' : 'dataset-dir'} applies to bench ${DATASET_SUITES.join(', ')} only, not ${suite}`, { value: flags[flag] });
+    }
   }
   for (const flag of ['rounds', 'png'] as const) {
     if (flags[flag] !== undefined && suite !== 'long') throw new CliError('BENCH_LONG_ONLY', `--${flag} applies to bench long only, not ${suite}`, { value: flags[flag] });
@@ -33,7 +46,7 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
   if (flags.peers !== undefined && suite !== 'network' && suite !== 'byzantine') {
     throw new CliError('BENCH_PEERS', `--peers applies to bench network and byzantine only, not ${suite}`, { value: flags.peers });
   }
-  for (const flag of ['malicious', 'shards', 'dataset', 'attacks'] as const) {
+  for (const flag of ['malicious', 'shards', 'attacks'] as const) {
     if (flags[flag] !== undefined && suite !== 'byzantine') {
       throw new CliError('BENCH_BYZANTINE_ONLY', `--${flag} applies to bench byzantine only, not ${suite}`, { value: flags[flag] });
     }
@@ -45,8 +58,9 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
     if (Object.values(outcomes).some((outcome) => !outcome.ok)) process.exitCode = 1;
     return;
   }
-  const modelSuffix = flags.model === undefined || flags.model === 'mlp' ? '' : `-${flags.model}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...byzantineOptions(flags), ...longOptions(flags) });
+  const modelSuffix = flags.model === undefined || flags.model === (SUITE_MODELS[suite] ?? 'mlp') ? '' : `-${flags.model}`;
+  const datasetSuffix = flags.dataset === undefined || flags.dataset === 'mnist' ? '' : `-${flags.dataset}`;
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${datasetSuffix}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...byzantineOptions(flags), ...datasetOptions(flags), ...longOptions(flags) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
@@ -56,7 +70,12 @@ function longOptions(flags: BenchFlags): Pick<BenchFlags, 'rounds' | 'png'> {
 }
 
 /** The byzantine suite's options that were given (the suite's defaults fill the rest). */
-function byzantineOptions(flags: BenchFlags): Pick<BenchFlags, 'malicious' | 'shards' | 'dataset' | 'attacks'> {
-  const { malicious, shards, dataset, attacks } = flags;
-  return Object.fromEntries(Object.entries({ malicious, shards, dataset, attacks }).filter(([, value]) => value !== undefined));
+function byzantineOptions(flags: BenchFlags): Pick<BenchFlags, 'malicious' | 'shards' | 'attacks'> {
+  const { malicious, shards, attacks } = flags;
+  return Object.fromEntries(Object.entries({ malicious, shards, attacks }).filter(([, value]) => value !== undefined));
+}
+
+/** The dataset options that were given (MNIST from its package when none). */
+function datasetOptions(flags: BenchFlags): Pick<BenchFlags, 'dataset' | 'datasetDir'> {
+  return { ...(flags.dataset === undefined ? {} : { dataset: flags.dataset }), ...(flags.datasetDir === undefined ? {} : { datasetDir: flags.datasetDir }) };
 }

@@ -25,13 +25,14 @@ export function benchCommand(): Command {
     .argument('<suite>', `one of: ${names.join(', ')}, or all`, oneOf([...names, 'all'], 'suite'))
     .option('--json <file>', 'where to write the JSON result (default bench/results/<suite>.json)')
     .option('--out-dir <dir>', 'with `all`: the folder for every <suite>.json and .png', 'bench/results')
-    .option('--model <model>', 'compression, long: the model to train, mlp (default) or cnn (default JSON bench/results/<suite>-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
+    .option('--model <model>', 'accuracy, compression, long: the model to train, mlp or cnn (default mlp, accuracy cnn; default JSON bench/results/<suite>-cnn.json)', oneOf(['mlp', 'cnn'], 'model'))
     .option('--rounds <n>', 'long: how many rounds the 3 peers train (default 200)', parsePositiveInt)
     .option('--png <file>', 'long: where the loss and accuracy curves go (default beside the JSON)')
     .option('--peers <n>', 'network: how many daemons, each on a host of its own (default 4); byzantine: simulated peers (default 10)', parsePositiveInt)
     .option('--malicious <n>', 'byzantine: how many of the peers attack, the last ones (default 3)', integer())
     .option('--shards <layout>', 'byzantine: how the training split is cut, iid (default) or dirichlet:ALPHA (label skew, e.g. dirichlet:0.5)', shardsArgument)
-    .addOption(new Option('--dataset <name>', 'byzantine: the dataset to train on (default mnist; fashion-mnist needs Debian\'s dataset-fashion-mnist)').choices([...DATASET_NAMES]))
+    .addOption(new Option('--dataset <name>', 'accuracy, byzantine, compression, train: the dataset to train on (default mnist; fashion-mnist needs Debian\'s dataset-fashion-mnist, cifar10 --dataset-dir; default JSON bench/results/<suite>-<dataset>.json)').choices([...DATASET_NAMES]))
+    .option('--dataset-dir <dir>', 'with --dataset: the folder of its files (cifar10: data_batch_1.bin … data_batch_5.bin, test_batch.bin)')
     .option('--attacks <list>', `byzantine: comma-separated attacks to run (default all: ${attackNames.join(',')})`, attackList)
     .action(action(async (suite: string, flags: BenchFlags) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }

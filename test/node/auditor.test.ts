@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keccak256, toHex, zeroHash, type Address, type Hex } from 'viem';
-import { checkpointScoring, parseRoundAggregation } from '../../core/audit/index.ts';
+import { checkpointAggregation, checkpointScoring, parseRoundAggregation, SCHEDULE_DEFAULTS } from '../../core/audit/index.ts';
 import type { CommittedRound } from '../../core/chain/index.ts';
 import { silentLogger, type StructuredLogger } from '../../core/log/index.ts';
 import { currentBackend, evaluate, initBackend, initialParams, resolveModelSpec, type Dataset } from '../../core/ml/index.ts';
@@ -257,6 +257,23 @@ describe('LedgerAuditor', () => {
     await auditor.audit(1);
     assert.equal(results[0].verdict, 'mismatch');
     assert.equal(results[0].computedModelHash, produced.result.modelHash);
+  });
+
+  it('replays a round at the schedule and decay its checkpoint records (the coordinator defaults); the same weights claiming another schedule are a mismatch', async () => {
+    const recorded = checkpointAggregation(produced.checkpoint);
+    assert.deepEqual(recorded.outer.schedule, SCHEDULE_DEFAULTS.outer.schedule);
+    const honest = harness();
+    holdAll(honest.archive);
+    await honest.auditor.audit(1);
+    assert.equal(honest.results[0].verdict, 'match');
+    for (const outer of [{ ...recorded.outer, schedule: { kind: 'constant', warmupRounds: 0 } }, { ...recorded.outer, weightDecay: 0 }]) {
+      const meta = { ...produced.checkpoint.meta, aggregation: { ...recorded, outer } };
+      const forged = createCheckpoint({ layout: produced.checkpoint.layout, params: produced.checkpoint.params, momentum: produced.checkpoint.momentum, meta });
+      const { auditor, archive, results } = harness({ committed: { modelHash: forged.modelHash }, served: [forged] });
+      holdAll(archive);
+      await auditor.audit(1);
+      assert.equal(results[0].verdict, 'mismatch', JSON.stringify(outer));
+    }
   });
 
   it('a checkpoint whose update list does not hash to the committed updatesRoot is a mismatch', async () => {
