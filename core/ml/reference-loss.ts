@@ -1,7 +1,7 @@
 import { assertParameters, placeLayout } from '../tensor/index.ts';
+import { inputSize, type Dataset, type InputShape } from './dataset.ts';
 import { TrainingConfigError } from './errors.ts';
-import { layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
-import type { Dataset } from './dataset.ts';
+import { assertDatasetFits, inputShapeOf, layoutFor, resolveModelSpec, type ModelSpec, type ModelSpecLike } from './spec.ts';
 
 /**
  * The id checkpoints record for the losses this file computes. Change the arithmetic below (its
@@ -13,7 +13,7 @@ export const REFERENCE_EVALUATOR = 'reference-v1';
 export interface ReferenceLossInput {
   readonly spec: ModelSpecLike;
   readonly params: Float32Array;
-  /** Images as bytes, interleaved height × width × channels (as the tfjs model reshapes them). */
+  /** Examples as bytes, height × width × channels, channels last (as the tfjs model reshapes them); what the model was built for. */
   readonly data: Dataset;
   /** Evaluate only the first `limit` examples. */
   readonly limit: number;
@@ -42,11 +42,13 @@ export async function referenceLoss(input: ReferenceLossInput): Promise<number> 
   const spec = resolveModelSpec(input.spec);
   const layout = layoutFor(spec);
   assertParameters(layout, input.params);
+  assertDatasetFits(spec, input.data, 'the scoring data');
   const examples = Math.min(input.limit, input.data.size);
   if (!Number.isInteger(input.limit) || input.limit < 1) throw new TrainingConfigError(`evaluation limit must be a positive integer, got ${input.limit}`, input.limit);
   if (examples === 0) throw new TrainingConfigError('the evaluation data is empty', 0);
-  const bytesPerExample = input.data.images.length / input.data.size;
-  const forward = spec.name === 'mlp' ? mlpForward(input.params, layout, bytesPerExample) : cnnForward(spec, input.params, layout, bytesPerExample);
+  const shape = inputShapeOf(spec);
+  const bytesPerExample = inputSize(shape);
+  const forward = spec.name === 'mlp' ? mlpForward(input.params, layout) : cnnForward(spec, input.params, layout, shape);
   const { images, labels } = input.data;
   let lossSum = 0;
   let lastYield = performance.now();
@@ -77,18 +79,11 @@ function tensors(params: Float32Array, layout: ReturnType<typeof layoutFor>): Ma
   return new Map(placeLayout(layout).map((entry) => [entry.name, { values: Float64Array.from(params.subarray(entry.offset, entry.offset + entry.size)), shape: entry.shape }]));
 }
 
-function mismatch(what: string, expected: number, bytesPerExample: number): TrainingConfigError {
-  return new TrainingConfigError(
-    `the evaluation data has ${bytesPerExample} bytes per example but the model's ${what} takes ${expected}; score on the dataset the model was built for`,
-    bytesPerExample,
-  );
-}
-
 /**
  * relu(x·W1 + b1)·W2 + b2. Each unit's sum runs over the inputs in order (zero pixels skipped),
  * then adds the bias.
  */
-function mlpForward(params: Float32Array, layout: ReturnType<typeof layoutFor>, bytesPerExample: number): (image: Uint8Array) => Float64Array {
+function mlpForward(params: Float32Array, layout: ReturnType<typeof layoutFor>): (image: Uint8Array) => Float64Array {
   const t = tensors(params, layout);
   const [inputs, hidden] = t.get('dense1/kernel')!.shape;
   const w1 = t.get('dense1/kernel')!.values;
@@ -96,7 +91,6 @@ function mlpForward(params: Float32Array, layout: ReturnType<typeof layoutFor>, 
   const w2 = t.get('dense2/kernel')!.values;
   const b2 = t.get('dense2/bias')!.values;
   const classes = b2.length;
-  if (inputs !== bytesPerExample) throw mismatch('first dense layer', inputs, bytesPerExample);
   const activations = new Float64Array(hidden);
   const logits = new Float64Array(classes);
   return (image) => {
@@ -133,77 +127,110 @@ function denseInto(x: Float64Array, w: Float64Array, b: Float64Array, logits: Fl
 /**
  * Two blocks of valid conv → 2×2 max pool (odd last row/column dropped) → + bias → ReLU, then
  * dense, as core/ml's tfjs model computes them (pooling before bias and ReLU equals the usual order:
- * both are monotone per channel). The input is square, H = W = √(bytes per example / channels).
+ * both are monotone per channel).
  */
-function cnnForward(spec: Extract<ModelSpec, { name: 'cnn' }>, params: Float32Array, layout: ReturnType<typeof layoutFor>, bytesPerExample: number): (image: Uint8Array) => Float64Array {
+function cnnForward(spec: Extract<ModelSpec, { name: 'cnn' }>, params: Float32Array, layout: ReturnType<typeof layoutFor>, shape: InputShape): (image: Uint8Array) => Float64Array {
   const t = tensors(params, layout);
   const k = spec.kernelSize;
-  const conv1 = t.get('conv1/kernel')!;
-  const conv2 = t.get('conv2/kernel')!;
-  const dense = t.get('dense/kernel')!;
-  const channels = conv1.shape[2];
-  const side = Math.round(Math.sqrt(bytesPerExample / channels));
-  if (side * side * channels !== bytesPerExample) throw mismatch(`first convolution (${channels} channels, square images)`, side * side * channels, bytesPerExample);
   const [first, second] = spec.filters;
-  const block1 = convPoolBlock(side, channels, k, first, conv1.values, t.get('conv1/bias')!.values);
-  const block2 = convPoolBlock(block1.outSide, first, k, second, conv2.values, t.get('conv2/bias')!.values);
-  const features = block2.outSide * block2.outSide * second;
-  if (block2.outSide < 1 || dense.shape[0] !== features) throw mismatch(`dense layer (${dense.shape[0]} features)`, side * side * channels, bytesPerExample);
-  const input = new Float64Array(bytesPerExample);
-  const logits = new Float64Array(dense.shape[1]);
+  const block1 = convPoolBlock({ height: shape.height, width: shape.width, channels: shape.channels }, k, first, t.get('conv1/kernel')!.values, t.get('conv1/bias')!.values);
+  const block2 = convPoolBlock({ height: block1.outHeight, width: block1.outWidth, channels: first }, k, second, t.get('conv2/kernel')!.values, t.get('conv2/bias')!.values);
+  const dense = t.get('dense/kernel')!.values;
   const denseBias = t.get('dense/bias')!.values;
+  const input = new Float64Array(inputSize(shape));
+  const logits = new Float64Array(denseBias.length);
   return (image) => {
-    for (let p = 0; p < bytesPerExample; p++) input[p] = PIXEL_VALUE[image[p]];
-    denseInto(block2.run(block1.run(input)), dense.values, denseBias, logits);
+    for (let p = 0; p < input.length; p++) input[p] = PIXEL_VALUE[image[p]];
+    denseInto(block2.run(block1.run(input)), dense, denseBias, logits);
     return logits;
   };
 }
 
+/** Filters convolved together, each into a local accumulator (loads of the patch shared, no stores per tap). */
+const FILTER_BLOCK = 4;
+
 /**
- * One conv (valid, stride 1) + pool + bias + ReLU block on a side×side×inChannels map. Each output
- * sums over kernel row, kernel column, input channel in that order (zero inputs skipped); only the
- * rows and columns the pool keeps are convolved.
+ * One conv (valid, stride 1) + pool + bias + ReLU block on a height×width×channels map (channels
+ * last). Each output sums over kernel row, kernel column, input channel in that order (zero inputs
+ * skipped); only the rows and columns the pool keeps are convolved.
  */
-function convPoolBlock(side: number, inChannels: number, k: number, filters: number, kernel: Float64Array, bias: Float64Array): { outSide: number; run: (input: Float64Array) => Float64Array } {
-  const convSide = side - k + 1;
-  const kept = convSide - (convSide % 2);
-  const outSide = kept / 2;
-  const conv = new Float64Array(Math.max(0, kept * kept * filters));
-  const out = new Float64Array(Math.max(0, outSide * outSide * filters));
+function convPoolBlock(
+  map: InputShape,
+  k: number,
+  filters: number,
+  kernel: Float64Array,
+  bias: Float64Array,
+): { outHeight: number; outWidth: number; run: (input: Float64Array) => Float64Array } {
+  const { width, channels: inChannels } = map;
+  // The conv rows and columns the pool keeps: an odd last one is dropped.
+  const keptRows = 2 * Math.floor((map.height - k + 1) / 2);
+  const keptColumns = 2 * Math.floor((width - k + 1) / 2);
+  const outHeight = keptRows / 2;
+  const outWidth = keptColumns / 2;
+  // A tap is (kernel row, kernel column, input channel), numbered in that order as the kernel is laid out.
+  const taps = k * k * inChannels;
+  const tapOffset = new Int32Array(taps);
+  for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) for (let c = 0; c < inChannels; c++) tapOffset[(dy * k + dx) * inChannels + c] = (dy * width + dx) * inChannels + c;
+  // The kernel regrouped by block of filters, tap by tap (the filters past the last one weigh 0 and are never stored).
+  const blocks = Math.ceil(filters / FILTER_BLOCK);
+  const packed = new Float64Array(blocks * taps * FILTER_BLOCK);
+  for (let t = 0; t < taps; t++) {
+    for (let f = 0; f < filters; f++) packed[(Math.floor(f / FILTER_BLOCK) * taps + t) * FILTER_BLOCK + (f % FILTER_BLOCK)] = kernel[t * filters + f];
+  }
+  const patchTaps = new Int32Array(taps);
+  const patchValues = new Float64Array(taps);
+  const conv = new Float64Array(keptRows * keptColumns * filters);
+  const out = new Float64Array(outHeight * outWidth * filters);
   const run = (input: Float64Array): Float64Array => {
-    conv.fill(0);
-    for (let y = 0; y < kept; y++) {
-      for (let x = 0; x < kept; x++) {
-        const target = (y * kept + x) * filters;
-        for (let dy = 0; dy < k; dy++) {
-          for (let dx = 0; dx < k; dx++) {
-            const source = ((y + dy) * side + (x + dx)) * inChannels;
-            const tap = (dy * k + dx) * inChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const value = input[source + c];
-              if (value === 0) continue;
-              const weights = (tap + c) * filters;
-              for (let f = 0; f < filters; f++) conv[target + f] += value * kernel[weights + f];
-            }
+    for (let y = 0; y < keptRows; y++) {
+      for (let x = 0; x < keptColumns; x++) {
+        // The patch's non-zero inputs, in tap order.
+        const source = (y * width + x) * inChannels;
+        let nonZero = 0;
+        for (let t = 0; t < taps; t++) {
+          const value = input[source + tapOffset[t]];
+          if (value === 0) continue;
+          patchTaps[nonZero] = t * FILTER_BLOCK;
+          patchValues[nonZero++] = value;
+        }
+        const target = (y * keptColumns + x) * filters;
+        for (let block = 0; block < blocks; block++) {
+          const weights = block * taps * FILTER_BLOCK;
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          for (let i = 0; i < nonZero; i++) {
+            const value = patchValues[i];
+            const w = weights + patchTaps[i];
+            a0 += value * packed[w];
+            a1 += value * packed[w + 1];
+            a2 += value * packed[w + 2];
+            a3 += value * packed[w + 3];
           }
+          const first = block * FILTER_BLOCK;
+          conv[target + first] = a0;
+          if (first + 1 < filters) conv[target + first + 1] = a1;
+          if (first + 2 < filters) conv[target + first + 2] = a2;
+          if (first + 3 < filters) conv[target + first + 3] = a3;
         }
       }
     }
-    for (let y = 0; y < outSide; y++) {
-      for (let x = 0; x < outSide; x++) {
-        const topLeft = (2 * y * kept + 2 * x) * filters;
-        const below = kept * filters;
+    const below = keptColumns * filters;
+    for (let y = 0; y < outHeight; y++) {
+      for (let x = 0; x < outWidth; x++) {
+        const topLeft = (2 * y * keptColumns + 2 * x) * filters;
         for (let f = 0; f < filters; f++) {
           const a = conv[topLeft + f];
           const b = conv[topLeft + filters + f];
           const c = conv[topLeft + below + f];
           const d = conv[topLeft + below + filters + f];
           const value = Math.max(a, b, c, d) + bias[f];
-          out[(y * outSide + x) * filters + f] = value > 0 ? value : 0;
+          out[(y * outWidth + x) * filters + f] = value > 0 ? value : 0;
         }
       }
     }
     return out;
   };
-  return { outSide, run };
+  return { outHeight, outWidth, run };
 }
