@@ -1,6 +1,6 @@
 import { DEFAULT_RULE } from '../../core/aggregate/index.ts';
 import { GradnetError } from '../../core/errors.ts';
-import { MODEL_NAMES, type ModelName } from '../../core/ml/index.ts';
+import { assertDatasetName, DEFAULT_DATASET, MODEL_NAMES, type ModelName } from '../../core/ml/index.ts';
 import { CODEC_IDS, DEFAULT_CODEC, DEFAULT_TOPK_FRACTION, genesisCheckpoint, isSparseCodec, type CodecId } from '../../core/tensor/index.ts';
 import { compressionChart, pngPathFor, writeChartPng } from '../plot/index.ts';
 import { buildWorld, MAX_UPDATE_NORM, PinnedModelUpdateCache, progress, REWARDS, rounded, runSimulation } from '../sim/index.ts';
@@ -40,17 +40,20 @@ function modelOf(model: string | undefined): ModelName {
 }
 
 /**
- * `gradnet bench compression [--model mlp|cnn]`: the same peers, rounds and seeds with each codec
+ * `gradnet bench compression [--model mlp|cnn] [--dataset NAME]`: the same peers, rounds and seeds with each codec
  * (the sparse ones at the daemon's default fraction), then a sweep of other sparse settings.
  * Bytes per update is the mean payload the peers put on the wire, accuracy the final test
  * accuracy. `codecs.default` is the daemon's default codec and fraction (core/defaults), and
  * `targets` compares it with fp32 measured in the same run.
  */
-export async function run({ jsonFile, model: modelOption }: { jsonFile: string; model?: string }): Promise<Record<string, unknown>> {
-  const model = modelOf(modelOption);
-  const world = await buildWorld({ model, peers: PEERS, seed: SEED });
+export async function run(options: { jsonFile: string; model?: string; dataset?: string; datasetDir?: string }): Promise<Record<string, unknown>> {
+  const { jsonFile } = options;
+  const model = modelOf(options.model);
+  const dataset = options.dataset ?? DEFAULT_DATASET;
+  assertDatasetName(dataset);
+  const world = await buildWorld({ model, peers: PEERS, seed: SEED, dataset, dataDir: options.datasetDir });
   const cache = new PinnedModelUpdateCache(genesisCheckpoint({ layout: world.layout, params: world.initial, spec: world.spec }).modelHash);
-  progress(`compression: ${model} on ${world.backend}, ${PEERS} IID peers × ${ROUNDS} rounds, codecs ${CODEC_IDS.join(', ')}`);
+  progress(`compression: ${model} on ${dataset}, ${world.backend}, ${PEERS} IID peers × ${ROUNDS} rounds, codecs ${CODEC_IDS.join(', ')}`);
 
   const measure = async (codec: CodecId, topkFraction?: number): Promise<Figures> => {
     const result = await runSimulation({
@@ -93,6 +96,7 @@ export async function run({ jsonFile, model: modelOption }: { jsonFile: string; 
   return {
     suite: 'compression',
     model,
+    dataset,
     peers: PEERS,
     rounds: ROUNDS,
     topkFraction: DEFAULT_TOPK_FRACTION,

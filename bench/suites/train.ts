@@ -3,9 +3,10 @@ import {
   DataParallelTrainer,
   evaluate,
   initBackend,
+  assertDatasetName,
+  DEFAULT_DATASET,
   initialParams,
-  loadMnist,
-  resolveModelSpec,
+  loadDataset,
   trainingEngine,
   trainLocal,
   type LocalTrainingResult,
@@ -40,25 +41,27 @@ interface Throughput {
 
 /**
  * Training throughput at batch 64 for both models (single thread, and data-parallel over all cores
- * with worker threads), then one centralized epoch of the CNN on the 55,000 training images with
- * its test accuracy.
+ * with worker threads), then one centralized epoch of the CNN on the training split (55,000 images
+ * of MNIST unless `dataset` names another) with its test accuracy.
  */
-export async function run(): Promise<Record<string, unknown>> {
+export async function run(options: { dataset?: string; datasetDir?: string } = {}): Promise<Record<string, unknown>> {
+  const dataset = options.dataset ?? DEFAULT_DATASET;
+  assertDatasetName(dataset);
   const { backend } = await initBackend();
   const loadAtStart = Number(loadavg()[0].toFixed(2));
-  const mnist = await loadMnist();
+  const splits = await loadDataset(dataset, { dataDir: options.datasetDir });
   const workers = availableParallelism();
   const parallel = workers > 1 ? await DataParallelTrainer.create({ workers }) : undefined;
   try {
     const models: Record<string, unknown> = {};
     const dataParallel: Record<string, unknown> = {};
     for (const name of ['mlp', 'cnn'] as const) {
-      const { params } = initialParams(name, 1);
+      const { params, spec } = initialParams({ name, dataset }, 1);
       const measure = async (train: Trainer): Promise<Throughput> => {
         const input = (steps: number, seed: number): TrainLocalInput => ({
-          spec: name,
+          spec,
           params,
-          data: mnist.train,
+          data: splits.train,
           config: { innerSteps: steps, batchSize: BATCH, learningRate: LEARNING_RATE, seed },
         });
         await train(input(WARMUP_STEPS, 0));
@@ -75,7 +78,7 @@ export async function run(): Promise<Record<string, unknown>> {
         return { samplesPerSec: Math.max(...wall), runs: wall, samplesPerCpuSecond: Math.max(...cpu) };
       };
       const single = await measure(trainLocal);
-      models[name] = { params: params.length, engine: trainingEngine(resolveModelSpec(name)), ...single };
+      models[name] = { params: params.length, engine: trainingEngine(spec), ...single };
       process.stderr.write(`train: ${name} single thread ${single.samplesPerSec} samples/s (runs ${single.runs.join(', ')}; ${single.samplesPerCpuSecond} per CPU-second)\n`);
       if (parallel) {
         const rates = await measure((input) => parallel.trainLocal(input));
@@ -84,22 +87,23 @@ export async function run(): Promise<Record<string, unknown>> {
       }
     }
 
-    const { params } = initialParams('cnn', 2);
-    const epochSteps = Math.floor(mnist.train.size / BATCH);
+    const { params, spec: cnn } = initialParams({ name: 'cnn', dataset }, 2);
+    const epochSteps = Math.floor(splits.train.size / BATCH);
     const epochTrainer: Trainer = parallel ? (input) => parallel.trainLocal(input) : trainLocal;
     const started = performance.now();
     const { delta } = await epochTrainer({
-      spec: 'cnn',
+      spec: cnn,
       params,
-      data: mnist.train,
+      data: splits.train,
       config: { innerSteps: epochSteps, batchSize: BATCH, learningRate: EPOCH_LEARNING_RATE, seed: 'centralized' },
     });
     const seconds = (performance.now() - started) / 1000;
-    const test = await evaluate({ spec: 'cnn', params: params.map((value, i) => value + delta[i]), data: mnist.test });
+    const test = await evaluate({ spec: cnn, params: params.map((value, i) => value + delta[i]), data: splits.test });
     process.stderr.write(`train: one centralized cnn epoch in ${seconds.toFixed(1)} s, test accuracy ${test.accuracy}\n`);
 
     return {
       suite: 'train',
+      dataset,
       backend,
       batchSize: BATCH,
       models,
