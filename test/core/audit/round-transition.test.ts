@@ -105,15 +105,17 @@ describe('applyRound with schedules and weight decay', () => {
     assert.deepEqual(defaults.outer.schedule, SCHEDULE_DEFAULTS.outer.schedule);
     assert.equal(defaults.outer.weightDecay, SCHEDULE_DEFAULTS.outer.weightDecay);
     assert.deepEqual(defaults.inner, { ...SCHEDULE_DEFAULTS.inner });
-    const bare = applyRound({ parent: genesis(), round: 1, updates, aggregation: {} }).checkpoint;
-    assert.deepEqual(bare.meta.aggregation, { rule: { rule: 'multiKrum', clip: { mode: 'median', factor: 1 } }, outer: { lr: 0.7, momentumFactor: 0.9, nesterov: true } });
+    const bare = applyRound({ parent: genesis(), round: 1, updates, aggregation: { rule: { rule: 'median' } } }).checkpoint;
+    assert.deepEqual(bare.meta.aggregation, { rule: { rule: 'median' }, outer: { lr: 0.7, momentumFactor: 0.9, nesterov: true } });
     assert.equal(bare.meta.training, undefined);
   });
 
   it('replays checkpoints recorded before schedules existed to the hashes they were committed with', () => {
     // Pinned from the round transition before schedules, weight decay and inner settings existed.
     const all = [1, 2, 3, 4, 5, 6, 7].map(update);
-    const round1 = applyRound({ parent: genesis(), round: 1, updates: all, aggregation: {} }).checkpoint;
+    // Round 1 as recorded under the default rule of the time.
+    const recordedDefault = { rule: { rule: 'multiKrum', clip: { mode: 'median', factor: 1 } }, outer: { lr: 0.7, momentumFactor: 0.9, nesterov: true } };
+    const round1 = applyRound({ parent: genesis(), round: 1, updates: all, aggregation: recordedDefault as RoundAggregation }).checkpoint;
     assert.equal(round1.modelHash, '0xab8b6207e801688055b273dea630ac5371fe548ed9270b84c7bebdc19ccf459a');
     const recorded = { rule: { rule: 'median' }, outer: { lr: 0.7, momentumFactor: 0.9, nesterov: true } };
     const round2 = applyRound({ parent: round1, round: 2, updates: all.slice(2), aggregation: recorded as RoundAggregation }).checkpoint;
