@@ -15,7 +15,7 @@ export function daemonCommand(): Command {
     .option('--mdns', 'also find this deployment\'s peers on the local network by multicast DNS, for a LAN (GRADNET_MDNS=true; default off)')
     .option('--inner-steps <n>', 'local optimizer steps per round (GRADNET_INNER_STEPS; default 100)')
     .option('--batch-size <n>', 'local batch size (GRADNET_BATCH_SIZE; default 64)')
-    .option('--learning-rate <x>', 'local Adam learning rate (GRADNET_LEARNING_RATE; default 0.003)')
+    .option('--learning-rate <x>', 'local Adam learning rate when the round\'s base model asks for none; the coordinator\'s schedule, recorded in each checkpoint, wins (GRADNET_LEARNING_RATE; default 0.003)')
     .option('--shard-index <i>', 'this node\'s shard (GRADNET_SHARD_INDEX; default: derived from the node key)')
     .option('--shard-count <n>', 'number of shards the training set is cut into (GRADNET_SHARD_COUNT; default 10)')
     .option('--shard-scheme <scheme>', 'iid or dirichlet (GRADNET_SHARD_SCHEME; default iid)')
