@@ -1,8 +1,9 @@
 /**
  * The learning side: tfjs backends, model specs and models, dataset loading (MNIST, Fashion-MNIST,
  * CIFAR-10) and sharding, local training and evaluation, data-parallel workers. Imports
- * core/tensor for layouts; nothing an auditor must recompute bit for bit runs here (see
- * core/aggregate, core/rewards).
+ * core/tensor for layouts. Of what an auditor must recompute bit for bit, only the scoring loss
+ * lives here, in plain TypeScript (reference-loss.ts), never on tfjs (see core/aggregate,
+ * core/rewards).
  */
 export { MlError, ModelSpecError, DatasetError, ShardError, TrainingConfigError, BackendError } from './errors.ts';
 export { type BackendName, type BackendChoice, type BackendLogger, type InitBackendOptions, BACKEND_NAMES, initBackend, ensureBackend, currentBackend } from './backend.ts';
