@@ -26,7 +26,7 @@ export interface LoadCifar10Options {
  */
 export async function loadCifar10(options: LoadCifar10Options): Promise<DatasetSplits> {
   if (options.dataDir === undefined) {
-    throw new DatasetError(`--dataset cifar10 needs --data-dir DIR: a folder holding ${CIFAR10_TRAIN_FILES.join(', ')} and ${CIFAR10_TEST_FILE} from ${WHERE}`, undefined);
+    throw new DatasetError(`--dataset cifar10 needs --dataset-dir DIR: a folder holding ${CIFAR10_TRAIN_FILES.join(', ')} and ${CIFAR10_TEST_FILE} from ${WHERE}`, undefined);
   }
   const dir = await locateBatches(options.dataDir);
   const train = await Promise.all(CIFAR10_TRAIN_FILES.map((file) => readBatch(dir, file, options.signal)));
@@ -39,7 +39,7 @@ async function locateBatches(dataDir: string): Promise<string> {
   try {
     await access(dataDir);
   } catch (error) {
-    throw new DatasetError(`CIFAR-10 data directory ${dataDir} does not exist; point --data-dir at the folder holding ${WHERE}`, dataDir, { cause: error });
+    throw new DatasetError(`CIFAR-10 data directory ${dataDir} does not exist; point --dataset-dir at the folder holding ${WHERE}`, dataDir, { cause: error });
   }
   const nested = join(dataDir, ARCHIVE_FOLDER);
   const hasNested = await access(join(nested, CIFAR10_TEST_FILE)).then(
@@ -56,7 +56,7 @@ async function readBatch(dir: string, file: string, signal?: AbortSignal): Promi
     bytes = await readFile(path, { signal });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new DatasetError(`CIFAR-10 file ${path} is missing; --data-dir must hold ${CIFAR10_TRAIN_FILES.join(', ')} and ${CIFAR10_TEST_FILE} from ${WHERE}`, path, { cause: error });
+      throw new DatasetError(`CIFAR-10 file ${path} is missing; --dataset-dir must hold ${CIFAR10_TRAIN_FILES.join(', ')} and ${CIFAR10_TEST_FILE} from ${WHERE}`, path, { cause: error });
     }
     throw error;
   }

@@ -108,9 +108,9 @@ describe('CIFAR-10 binary loader', () => {
     assert.equal((await loadDataset('cifar10', { dataDir: parent, validationSize: 1 })).test.size, 3);
   });
 
-  it('says what is wrong with a missing --data-dir, directory or file', async () => {
-    await assert.rejects(loadDataset('cifar10'), rejectsWith(/--dataset cifar10 needs --data-dir DIR/));
-    await assert.rejects(loadDataset('cifar10', { dataDir: join(scratch, 'nowhere') }), rejectsWith(/nowhere does not exist; point --data-dir/));
+  it('says what is wrong with a missing --dataset-dir, directory or file', async () => {
+    await assert.rejects(loadDataset('cifar10'), rejectsWith(/--dataset cifar10 needs --dataset-dir DIR/));
+    await assert.rejects(loadDataset('cifar10', { dataDir: join(scratch, 'nowhere') }), rejectsWith(/nowhere does not exist; point --dataset-dir/));
     const dir = join(scratch, 'missing-file');
     await writeCifar10Fixture(dir, 2);
     await rm(join(dir, 'data_batch_4.bin'));
