@@ -28,7 +28,7 @@ export function coordinatorCommand(): Command {
     .option('--deadline-ms <ms>', 'how long a round collects before it may close', wholeNumber)
     .option('--max-wait-ms <ms>', 'longest a round waits for quorum', wholeNumber)
     .option('--max-rounds <n>', 'stop after committing this many rounds', wholeNumber)
-    .option('--rule <rule>', 'aggregation rule: mean, median, trimmedMean, multiKrum, centeredClip (default: core/aggregate DEFAULT_RULE)')
+    .option('--rule <rule>', 'aggregation rule: mean, median, trimmedMean, multiKrum, centeredClip, cosineWeighted (default: core/defaults DEFAULT_AGGREGATION_RULE, cosineWeighted after median-norm clipping)')
     .option('--model <name>', 'model trained: mlp or cnn (default mlp); must match the genesis deployed')
     .option('--model-seed <n>', 'seed of the genesis parameters (default 1)', wholeNumber)
     .option('--dataset <name>', 'what the model trains on and rounds are scored on: mnist, fashion-mnist or cifar10 (GRADNET_DATASET; default mnist); must match the genesis deployed')

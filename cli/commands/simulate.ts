@@ -25,7 +25,7 @@ export function simulateCommand(): Command {
     .option('--peers <n>', 'simulated peers, each with a shard of its own', integer({ min: 2, max: 200 }), 10)
     .option('--malicious <n>', 'how many of the peers attack (the last ones); 0 runs the clean network only', integer({ min: 0, max: 199 }), 3)
     .addOption(new Option('--attack <name>', 'what the malicious peers do (labelflip: train on labels y → 9 − y; ipm: send −0.1 × the honest mean; signflip: −4 × their own update; alie: mean − z·std; gaussian, zero, copy)').choices([...attackNames]).default('labelflip'))
-    .option('--rule <rule>', 'aggregation rule: default (the coordinator\'s), mean, median, trimmedMean, multiKrum, centeredClip, or a JSON object such as \'{"rule":"mean","weighting":"uniform"}\'', 'default')
+    .option('--rule <rule>', 'aggregation rule: default (the coordinator\'s: cosineWeighted after median-norm clipping), mean, median, trimmedMean, multiKrum, centeredClip, cosineWeighted, or a JSON object such as \'{"rule":"mean","weighting":"uniform"}\'', 'default')
     .option('--shards <layout>', 'how the training split is cut: iid, or dirichlet:ALPHA (label skew; smaller ALPHA, more skew)', shardsArgument, 'iid')
     .addOption(new Option('--dataset <name>', 'dataset (fashion-mnist needs Debian\'s dataset-fashion-mnist; cifar10 needs --data-dir)').choices([...DATASET_NAMES]).default(DEFAULT_DATASET))
     .option('--data-dir <dir>', 'folder of the dataset\'s files (required for cifar10: data_batch_1.bin … test_batch.bin)')

@@ -231,7 +231,8 @@ function applyRule(rule: AggregationRule, ordered: readonly AggregationUpdate[],
       const norms = normsAfterPass();
       const referenceNorm = Math.sqrt(sumSquaresRange(reference, 0, length));
       const cosines = Float64Array.from(dotsWith(deltas, reference), (dot, i) => (norms[i] > 0 && referenceNorm > 0 ? dot / (norms[i] * referenceNorm) : 0));
-      const trust = cosines.map((cosine) => (cosine > rule.minCosine ? cosine : 0));
+      const floor = Math.max(rule.minCosine, rule.relativeFloor * medianOf(cosines));
+      const trust = cosines.map((cosine) => (cosine > floor ? cosine : 0));
       const totalTrust = trust.reduce((sum, value) => sum + value, 0);
       const selected = Array.from(trust, (value) => value > 0);
       // No update agrees with the median (all zero, or scattered): the median itself is the safest step.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_AGGREGATION_RULE } from '../defaults/index.ts';
 import { AggregationConfigError } from './errors.ts';
 
 /**
@@ -69,6 +70,12 @@ const cosineWeightedSchema = z
   .object({
     rule: z.literal('cosineWeighted'),
     minCosine: z.number().min(-1).lt(1).default(0),
+    /**
+     * Updates whose cosine is at most this fraction of the round's median cosine weigh nothing too:
+     * a floor that follows how alike the round's honest updates are (IID or not), so data
+     * poisoners, whose updates agree with the honest majority far less than honest ones do, drop out.
+     */
+    relativeFloor: z.number().min(0).lt(1).default(0),
     ...clip,
   })
   .strict();
@@ -93,16 +100,8 @@ export type AggregationRule = z.output<typeof ruleObjectSchema>;
 /** What callers may write: a rule name, or `{ rule, ...params }` with defaults left out. */
 export type AggregationRuleInput = AggregationRuleName | z.input<typeof ruleObjectSchema>;
 
-/**
- * The coordinator's default: clip every update to the round's median norm, then Multi-Krum.
- * Clipping takes the leverage out of scaled attacks (sign flip, large noise); Krum drops the
- * updates that sit far from the honest cluster (sign flip, Gaussian noise); the ones it keeps
- * (zero, copies, ALIE) are bounded by the clip and averaged with at least n − 2f honest ones.
- * Measured with the benchmark's simulation (MLP, 10 IID peers of which 3 malicious, 8 rounds):
- * test accuracy 92.8% clean; sign flip 93.1, Gaussian 93.0, zero 91.8, copy 92.4, ALIE 93.5 —
- * where the plain mean falls to 9.7% under sign flip.
- */
-export const DEFAULT_RULE: AggregationRule = parseAggregationRule({ rule: 'multiKrum', clip: { mode: 'median', factor: 1 } });
+/** The coordinator's default rule, validated with its defaults filled in; core/defaults says what it is and why. */
+export const DEFAULT_RULE: AggregationRule = parseAggregationRule(DEFAULT_AGGREGATION_RULE);
 
 /** Validates a rule configuration (a name or `{ rule, ...params }`), filling in defaults. */
 export function parseAggregationRule(input: unknown): AggregationRule {

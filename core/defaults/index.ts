@@ -7,3 +7,4 @@
  */
 export { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION, type CodecId } from './network.ts';
 export { DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets.ts';
+export { DEFAULT_AGGREGATION_RULE } from './aggregation.ts';

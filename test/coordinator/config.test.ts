@@ -14,7 +14,7 @@ describe('coordinator config', () => {
     assert.equal(config.nodes.failAfterMissedRounds, 5);
     assert.deepEqual(config.training, { innerSteps: 100, batchSize: 64 });
     assert.equal(config.refusals.maxPeersPerRound, 256);
-    assert.equal(config.aggregation.rule.rule, 'multiKrum');
+    assert.equal(config.aggregation.rule.rule, 'cosineWeighted');
     assert.equal(config.aggregation.outer.lr, 0.7);
     assert.equal(config.rewards.budgetPerRound, 100n * 10n ** 18n);
     assert.deepEqual(config.model, { name: 'mlp' });

@@ -203,6 +203,18 @@ describe('aggregate: cosine-weighted mean', () => {
     assert.equal(aggregate({ rule: 'cosineWeighted', minCosine: 0.9 }, updates).stats.selected, 1);
     assert.throws(() => parseAggregationRule({ rule: 'cosineWeighted', minCosine: 1 }), AggregationConfigError);
   });
+
+  it('relativeFloor sets aside updates that agree with the median far less than the round\'s typical update', () => {
+    // Four alike updates and one that only half agrees with them (cosine about 0.45 against a median cosine near 1).
+    const deltas = [Float32Array.of(1, 0.1), Float32Array.of(1, -0.1), Float32Array.of(1, 0.05), Float32Array.of(1, -0.05), Float32Array.of(0.5, 1)];
+    const updates = asUpdates(deltas);
+    const everyone = aggregate('cosineWeighted', updates);
+    assert.equal(everyone.stats.selected, 5);
+    const floored = aggregate({ rule: 'cosineWeighted', relativeFloor: 0.5 }, updates);
+    assert.deepEqual(floored.stats.rejected, [updates[4].digest]);
+    assert.ok(Math.abs(floored.delta[1]) < 0.01 && everyone.delta[1] > 0.05, `${[...floored.delta]} vs ${[...everyone.delta]}`);
+    assert.throws(() => parseAggregationRule({ rule: 'cosineWeighted', relativeFloor: 1 }), AggregationConfigError);
+  });
 });
 
 describe('aggregate: statistics', () => {
