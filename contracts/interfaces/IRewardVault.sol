@@ -92,6 +92,13 @@ interface IRewardVault {
         bytes32[] calldata proof
     ) external;
 
+    /// @notice Creates `owner`'s account slot ahead of its first claim, so that the claim rewrites the slot
+    ///         instead of creating it (about 17,000 gas less for the claim). NodeRegistry calls it when an
+    ///         owner first registers; anyone may call it for any address. It changes no recorded figure and
+    ///         pays nothing; on an account already open (or already claimed for) it does nothing.
+    /// @param owner The owner whose account to open.
+    function openAccount(address owner) external;
+
     /// @notice Everything the vault has paid out in claims; never above the final rounds' cumulative budget.
     /// @return Tokens (wei).
     function totalPaid() external view returns (uint256);

@@ -12,7 +12,8 @@ import {IRoundLedger} from "../interfaces/IRoundLedger.sol";
 import {GradnetSigner} from "./GradnetSigner.t.sol";
 
 /// @notice Random sequences of staking, slashing by proof, rounds (whose trees may promise more than their
-///         budgets), bonds, challenges that void pending rounds, the passing of time and claims by three owners. Actors
+///         budgets), bonds, challenges that void pending rounds, the passing of time, vault accounts opened by a
+///         stranger and claims by three owners. Actors
 ///         0 and 1 may equivocate; actor 2 is honest (one update per round) and is attacked with its
 ///         own updates and forgeries. It holds the coordinator and minter roles; ghost variables
 ///         record what it paid and promised.
@@ -220,6 +221,12 @@ contract GradnetHandler is GradnetSigner {
         } catch {
             return;
         }
+    }
+
+    /// A stranger opens an actor's vault account at any moment (before, between or after its claims).
+    function openAccount(uint256 seed) external {
+        VM.prank(CHALLENGER);
+        vault.openAccount(_actor(seed));
     }
 
     /// Mismatch verdicts on `roundId` by every actor whose node is active, in increasing key order.

@@ -50,6 +50,35 @@ contract RewardVaultFuzzTest is GradnetTestBase {
         _eq(token.balanceOf(ALICE), first + growth, "an old root pays nothing more");
     }
 
+    /// Opening an account (as registration does, or anyone) before, between or after claims changes no
+    /// figure and no payout.
+    function testFuzz_OpeningAnAccountChangesNoFigure(uint256 first, uint256 growth, uint8 openedAt) external {
+        first = _bound(first, 1, MAX_BUDGET);
+        growth = _bound(growth, 1, MAX_BUDGET);
+        (uint256 round1, bytes32 sibling) = _round(first, 100, 1);
+        (uint256 round2,) = _round(first + growth, 200, 2);
+        _finalize();
+        if (openedAt % 3 == 0) vault.openAccount(ALICE);
+        _eqClaimed(ALICE, 0, 0, 0);
+        vault.claim(round1, ALICE, first, 100, 1, _proof(sibling));
+        if (openedAt % 3 == 1) vault.openAccount(ALICE);
+        _eqClaimed(ALICE, first, 100, 1);
+        vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
+        if (openedAt % 3 == 2) vault.openAccount(ALICE);
+        _eqClaimed(ALICE, first + growth, 200, 2);
+        _eq(token.balanceOf(ALICE), first + growth, "paid the cumulative reward, once");
+        _eq(vault.totalPaid(), first + growth, "total paid");
+        VM.expectRevert(abi.encodeWithSelector(IRewardVault.NothingToClaim.selector, ALICE, round2));
+        vault.claim(round2, ALICE, first + growth, 200, 2, _proof(sibling));
+    }
+
+    function _eqClaimed(address owner, uint256 reward, uint256 samples, uint256 rounds) internal view {
+        IRewardVault.ClaimedInfo memory info = vault.claimed(owner);
+        _eq(info.reward, reward, "recorded reward");
+        _eq(info.samples, samples, "recorded samples");
+        _eq(info.rounds, rounds, "recorded rounds");
+    }
+
     function testFuzz_TamperedLeavesNeverPay(uint256 reward, uint256 forged) external {
         reward = _bound(reward, 1, MAX_BUDGET);
         forged = _bound(forged, 1, type(uint128).max);

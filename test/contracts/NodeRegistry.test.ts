@@ -1,42 +1,19 @@
 import assert from 'node:assert/strict';
 import hre from 'hardhat';
-import { encodeFunctionData, getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex, type LocalAccount } from 'viem';
-import { privateKeyToAccount } from 'viem/accounts';
-import { NODE_KEY_BINDING_TYPES, registryDomain, signNodeKeyBinding, updateStruct } from '../../core/chain/index.ts';
+import { encodeFunctionData, getAddress, hashTypedData, maxUint256, parseEther, zeroAddress, type Address, type Hex } from 'viem';
+import { NODE_KEY_BINDING_TYPES, registryDomain, updateStruct } from '../../core/chain/index.ts';
 import { evidenceHashOf, gradnetDomain, signUpdate, updateDigest, type GradnetDomain, type SignedUpdate } from '../../core/protocol/index.ts';
-import { deployGradnet, govern, hash, MIN_STAKE, networkHelpers, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet } from './fixture.ts';
-
-/** A node key as a daemon holds it: the private key signs updates, the account signs the binding. */
-interface NodeKey {
-  privateKey: Hex;
-  account: LocalAccount;
-  address: Address;
-}
-
-function nodeKey(label: string): NodeKey {
-  const privateKey = hash(label);
-  const account = privateKeyToAccount(privateKey);
-  return { privateKey, account, address: account.address };
-}
-const NODE_A = nodeKey('node a');
-const NODE_B = nodeKey('node b');
-const NODE_C = nodeKey('node c');
-const BASE = hash('base model');
+import { binding, deployGradnet, govern, hash, MIN_STAKE, networkHelpers, nodeKey, registerNode, ROLES, SLASH_BOUNTY_BPS, UNBONDING_PERIOD, viem, type Gradnet, type NodeKey } from './fixture.ts';
 
 type Wallet = Gradnet['alice'];
 
 // Coverage runs instrumented bytecode, whose gas means nothing.
 const itMeasuresGas = hre.globalOptions.coverage === true ? it.skip : it;
 
-/** `key`'s consent to be bound to `owner` in this deployment's registry domain (or `where` else). */
-async function binding(g: Gradnet, key: NodeKey, owner: Address, where: { chainId?: number; registry?: Address } = {}): Promise<Hex> {
-  return signNodeKeyBinding(key.account, { owner, chainId: where.chainId ?? (await g.publicClient.getChainId()), registry: where.registry ?? g.registry.address });
-}
-
-/** `wallet` registers `key` with the key's signature. */
-async function registerNode(g: Gradnet, wallet: Wallet, key: NodeKey, stake = MIN_STAKE): Promise<Hex> {
-  return g.registry.write.register([key.address, stake, await binding(g, key, wallet.account.address)], { account: wallet.account });
-}
+const NODE_A = nodeKey('node a');
+const NODE_B = nodeKey('node b');
+const NODE_C = nodeKey('node c');
+const BASE = hash('base model');
 
 async function registeredFixture() {
   const g = await deployGradnet();

@@ -1,7 +1,8 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
 import { network } from 'hardhat';
-import { getContract, keccak256, parseEther, toHex, type Address, type Hex } from 'viem';
-import { gradnetTimelockAbi, gradTokenAbi, nodeRegistryAbi, rewardVaultAbi, roundChallengesAbi, roundLedgerAbi } from '../../core/chain/index.ts';
+import { getContract, keccak256, parseEther, toHex, type Address, type Hex, type LocalAccount } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
+import { gradnetTimelockAbi, gradTokenAbi, nodeRegistryAbi, rewardVaultAbi, roundChallengesAbi, roundLedgerAbi, signNodeKeyBinding } from '../../core/chain/index.ts';
 import GradnetModule from '../../ignition/modules/Gradnet.ts';
 
 // Shared by the contract tests: one Hardhat (EDR) connection, the gradnet deployment through the
@@ -76,6 +77,29 @@ export async function deployGradnet() {
 }
 
 export type Gradnet = Awaited<ReturnType<typeof deployGradnet>>;
+
+/** A node key as a daemon holds it: the private key signs updates, the account signs the binding. */
+export interface NodeKey {
+  privateKey: Hex;
+  account: LocalAccount;
+  address: Address;
+}
+
+export function nodeKey(label: string): NodeKey {
+  const privateKey = hash(label);
+  const account = privateKeyToAccount(privateKey);
+  return { privateKey, account, address: account.address };
+}
+
+/** `key`'s consent to be bound to `owner` in this deployment's registry domain (or `where` else). */
+export async function binding(g: Gradnet, key: NodeKey, owner: Address, where: { chainId?: number; registry?: Address } = {}): Promise<Hex> {
+  return signNodeKeyBinding(key.account, { owner, chainId: where.chainId ?? (await g.publicClient.getChainId()), registry: where.registry ?? g.registry.address });
+}
+
+/** `wallet` registers `key` with the key's signature. */
+export async function registerNode(g: Gradnet, wallet: Gradnet['alice'], key: NodeKey, stake = MIN_STAKE): Promise<Hex> {
+  return g.registry.write.register([key.address, stake, await binding(g, key, wallet.account.address)], { account: wallet.account });
+}
 
 let operations = 0;
 
