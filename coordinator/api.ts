@@ -5,6 +5,7 @@ import { ApiRequestError } from './errors.ts';
 import type { ApiSource } from './http.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { NodeView } from './node-view.ts';
+import type { CoordinatorChain } from './ports.ts';
 import { cumulativeOf } from './round-work.ts';
 import type { CoordinatorStore, RoundRow } from './store.ts';
 
@@ -33,18 +34,60 @@ export interface LiveStatus extends RoundStatus {
   startedMs: number;
 }
 
-/** The coordinator's read-only API over its store, node view and metrics. */
-export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView; metrics: CoordinatorMetrics; live: () => LiveStatus; now: () => number }): ApiSource {
-  const { store, nodes, metrics } = deps;
-  let cachedTree: { round: number; tree: RewardsTree | null } | undefined;
+/** An owner's cumulative rewards leaf as of one committed round, with its proof against that round's rewards root. */
+interface RewardStatement {
+  roundId: number;
+  rewardsRoot: Hex | undefined;
+  /** `final`: the vault pays against it now; `pending`: only once the round's challenge window is over (and if it is not voided). */
+  status: 'final' | 'pending';
+  cumulativeReward: bigint;
+  cumulativeSamples: bigint;
+  cumulativeRounds: bigint;
+  proof: Hex[];
+}
+
+/**
+ * The coordinator's read-only API over its store, node view, metrics and (for what is final) the
+ * ledger.
+ */
+export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView; metrics: CoordinatorMetrics; chain: Pick<CoordinatorChain, 'isFinal'>; live: () => LiveStatus; now: () => number }): ApiSource {
+  const { store, nodes, metrics, chain } = deps;
+  /** Rewards trees by round and root (a round voided and committed anew has another). */
+  const trees = new Map<string, RewardsTree | null>();
+  /** The latest round found final so far: finality is never undone, so later searches start after it. */
+  let knownFinal = 0;
   const knownRound = (round: number): RoundRow => {
     const row = store.getRound(round);
     if (!row) throw new ApiRequestError(404, `round ${round} is not known to this coordinator; see /rounds`, round);
     return row;
   };
-  const treeOf = (round: number): RewardsTree | null => {
-    if (cachedTree?.round !== round) cachedTree = { round, tree: buildRewardsTree(cumulativeOf(store.rewardRowsAsOf(round))) };
-    return cachedTree.tree;
+  const treeOf = (round: RoundRow): RewardsTree | null => {
+    const key = `${round.round}:${round.rewardsRoot}`;
+    let tree = trees.get(key);
+    if (tree === undefined) {
+      tree = buildRewardsTree(cumulativeOf(store.rewardRowsAsOf(round.round)));
+      // The latest final round's tree and the latest committed one's are what is asked for.
+      if (trees.size >= 2) trees.delete(trees.keys().next().value as string);
+      trees.set(key, tree);
+    }
+    return tree;
+  };
+  /** The latest final round up to `latest` (finality is a prefix of the committed rounds). */
+  const latestFinal = async (latest: number): Promise<number> => {
+    let [final, pending] = [Math.min(knownFinal, latest), latest + 1];
+    while (pending - final > 1) {
+      const middle = Math.floor((final + pending) / 2);
+      if (await chain.isFinal(middle)) final = middle;
+      else pending = middle;
+    }
+    knownFinal = Math.max(knownFinal, final);
+    return final;
+  };
+  const statementOf = (owner: Hex, round: RoundRow, status: RewardStatement['status']): RewardStatement | null => {
+    const tree = treeOf(round);
+    const proof = tree ? rewardProof(tree, owner) : null;
+    if (!proof) return null;
+    return { roundId: round.round, rewardsRoot: round.rewardsRoot, status, cumulativeReward: proof.cumulativeReward, cumulativeSamples: proof.cumulativeSamples, cumulativeRounds: proof.cumulativeRounds, proof: proof.proof };
   };
 
   return {
@@ -90,6 +133,16 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
           score: update.score,
         })),
         rewards: store.rewardRowsAsOf(round).filter((reward) => reward.round === round),
+        /** The audit verdicts peers gossiped on the round as committed now (one per node key). */
+        verdicts: row.modelHash === undefined ? [] : store.roundVerdicts(round, row.modelHash).map((verdict) => ({
+          nodeKey: verdict.nodeKey,
+          verdict: verdict.verdict,
+          modelHash: verdict.modelHash,
+          rewardsRoot: verdict.rewardsRoot,
+          receivedMs: verdict.receivedMs,
+          peerId: verdict.peerId,
+          signature: verdict.signature,
+        })),
       };
     },
     refusals(round, page) {
@@ -100,21 +153,23 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
     nodes() {
       return nodes.list(deps.now());
     },
-    rewards(owner) {
+    /**
+     * The owner's claim as of the latest final round (what RewardVault pays now), and, when a later
+     * round is committed and still in its challenge window, the claim as of it under `pending`.
+     */
+    async rewards(owner) {
       const latest = store.latestCommittedRound();
       if (!latest) throw new ApiRequestError(404, 'no round is committed yet; rewards become claimable after the first commit', owner);
-      const tree = treeOf(latest.round);
-      const proof = tree ? rewardProof(tree, owner) : null;
-      if (!proof) throw new ApiRequestError(404, `${getAddress(owner)} has no rewards as of round ${latest.round}`, owner);
-      return {
-        owner: proof.owner,
-        roundId: latest.round,
-        rewardsRoot: latest.rewardsRoot,
-        cumulativeReward: proof.cumulativeReward,
-        cumulativeSamples: proof.cumulativeSamples,
-        cumulativeRounds: proof.cumulativeRounds,
-        proof: proof.proof,
-      };
+      const finalRound = await latestFinal(latest.round);
+      const finalRow = finalRound > 0 ? store.getRound(finalRound) : undefined;
+      const final = finalRow?.state === 'committed' ? statementOf(owner, finalRow, 'final') : null;
+      const pending = latest.round > finalRound ? statementOf(owner, latest, 'pending') : null;
+      if (final === null) {
+        const later = pending === null ? '' : `; round ${latest.round}, still in its challenge window, gives it ${pending.cumulativeReward} wei, claimable once that round is final`;
+        const asOf = finalRound === 0 ? 'no round is final yet' : `it has none as of round ${finalRound}, the latest final round`;
+        throw new ApiRequestError(404, `${getAddress(owner)} has no claimable rewards: ${asOf}${later}`, owner);
+      }
+      return { owner: getAddress(owner), ...final, pending };
     },
     async metrics() {
       return { contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };

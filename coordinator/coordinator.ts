@@ -110,12 +110,13 @@ class GradnetCoordinator extends EventEmitter<CoordinatorEvents> implements Coor
       parts.node.on('update', (event) => runner.onUpdate(event));
       parts.node.on('heartbeat', (event) => runner.onHeartbeat(event));
       parts.node.on('refused', (event) => runner.onRefused(event));
+      parts.node.on('verdict', (verdict) => runner.onVerdict(verdict));
       await parts.node.start({ signal });
       this.api = await startApiServer({
         host: config.api.host,
         port: config.api.port,
         explorer: { rpcUrl: config.rpcUrl, deploymentsFile: config.deployments },
-        source: createApiSource({ store: parts.store, nodes: parts.nodes, metrics, live: () => this.liveStatus(parts, runner), now: () => clock.now() }),
+        source: createApiSource({ store: parts.store, nodes: parts.nodes, metrics, chain: parts.chain, live: () => this.liveStatus(parts, runner), now: () => clock.now() }),
       });
       logger.info({ apiUrl: this.apiUrl, peerId: parts.node.peerId, multiaddrs: parts.node.multiaddrs(), resume: first.type }, 'coordinator started');
       await runner.start(first);

@@ -14,7 +14,8 @@ export interface ApiSource {
   /** A page of a round's refusal counts (per peer and reason). */
   refusals(round: number, page: Page): unknown;
   nodes(): unknown;
-  rewards(owner: Hex): unknown;
+  /** The owner's claim as of the latest final round (read from the ledger, hence async). */
+  rewards(owner: Hex): Promise<unknown>;
   metrics(): Promise<{ contentType: string; body: string }>;
 }
 
@@ -98,7 +99,7 @@ async function handle(source: ApiSource, request: IncomingMessage, response: Ser
     if (!isAddress(param, { strict: false })) {
       throw new ApiRequestError(400, `"${param}" is not an address; ask for /rewards/0x<40 hex digits of the owner wallet>`, param);
     }
-    return sendJson(response, 200, source.rewards(getAddress(param)));
+    return sendJson(response, 200, await source.rewards(getAddress(param)));
   }
   throw notFound(url.pathname);
 }

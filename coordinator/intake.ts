@@ -1,5 +1,5 @@
 import type { CommitmentEvent, RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
-import { decodeUpdate, encodeUpdate, equivocationEvidence, updateDigest, type EquivocationEvidence, type GradnetDomain, type Heartbeat } from '../core/protocol/index.ts';
+import { decodeUpdate, encodeUpdate, equivocationEvidence, updateDigest, type EquivocationEvidence, type GradnetDomain, type Heartbeat, type SignedVerdict } from '../core/protocol/index.ts';
 import type { StructuredLogger } from '../core/log/index.ts';
 import { step, type RoundState, type StepResult } from '../core/round/index.ts';
 import { fromFixedPoint } from '../core/units/index.ts';
@@ -111,6 +111,26 @@ export function takeCommitment(ports: IntakePorts, state: RoundState, event: Com
 export function takeHeartbeat(ports: IntakePorts, state: RoundState, heartbeat: Heartbeat, now: number): Intake {
   ports.nodes.heartbeat(heartbeat.nodeKey, heartbeat.round, now);
   return { step: step(state, { type: 'heartbeat', now, nodeKey: heartbeat.nodeKey }), evidence: false };
+}
+
+/**
+ * An audit verdict the validator accepted (signed by an active node key, naming exactly what the
+ * ledger holds for the round): kept for /rounds/:round and the explorer, the first of each node
+ * key per committed version of a round. It never changes the round.
+ */
+export function takeVerdict(ports: IntakePorts, verdict: SignedVerdict & { peer: string }, now: number): Intake {
+  const kept = ports.store.recordVerdict({
+    round: verdict.round,
+    modelHash: verdict.modelHash,
+    rewardsRoot: verdict.rewardsRoot,
+    nodeKey: verdict.nodeKey,
+    verdict: verdict.verdict,
+    signature: verdict.signature,
+    receivedMs: now,
+    peerId: verdict.peer,
+  });
+  if (kept) ports.logger.info({ round: verdict.round, nodeKey: verdict.nodeKey, verdict: verdict.verdict }, `audit verdict on round ${verdict.round}: ${verdict.verdict} from ${verdict.nodeKey}`);
+  return { step: null, evidence: false };
 }
 
 /**

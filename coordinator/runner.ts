@@ -1,11 +1,11 @@
 import { errorMessage } from '../core/errors.ts';
 import type { CommitmentEvent, RefusedEvent, UpdateEvent } from '../core/p2p/index.ts';
-import type { Heartbeat } from '../core/protocol/index.ts';
+import type { Heartbeat, SignedVerdict } from '../core/protocol/index.ts';
 import { initialRoundState, nextWakeAt, quorumNeeded, step, type CollectingState, type RoundEffect, type RoundEvent, type RoundState, type StepResult } from '../core/round/index.ts';
 import type { RoundStatus } from './api.ts';
 import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
-import { takeCommitment, takeHeartbeat, takeRefusal, takeUpdate, type Intake, type IntakePorts } from './intake.ts';
+import { takeCommitment, takeHeartbeat, takeRefusal, takeUpdate, takeVerdict, type Intake, type IntakePorts } from './intake.ts';
 import type { RunnerPorts } from './ports.ts';
 import { RefusalLog } from './refusals.ts';
 import { RegistryWatch } from './registry-watch.ts';
@@ -126,6 +126,10 @@ export class RoundRunner {
 
   onRefused(event: RefusedEvent): void {
     this.guarded(() => this.take(takeRefusal(this.intake, this.state, event, this.ports.clock.now())));
+  }
+
+  onVerdict(verdict: SignedVerdict & { peer: string }): void {
+    this.guarded(() => this.take(takeVerdict(this.intake, verdict, this.ports.clock.now())));
   }
 
   private take(intake: Intake): void {

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import type { Hex } from 'viem';
+import { getAddress, type Hex } from 'viem';
+import type { VerdictKind } from '../core/protocol/index.ts';
 import type { AcceptedCommitment, RoundJournal, RoundRowStatus } from '../core/round/index.ts';
 import { StoreError } from './errors.ts';
 
@@ -130,6 +131,18 @@ export interface RewardRow {
   samples: number;
   counted: boolean;
   score: number;
+}
+
+/** An audit verdict a peer gossiped, as the coordinator keeps it. */
+export interface VerdictRecord {
+  round: number;
+  modelHash: Hex;
+  rewardsRoot: Hex;
+  nodeKey: Hex;
+  verdict: VerdictKind;
+  signature: Hex;
+  receivedMs: number;
+  peerId: string | null;
 }
 
 export interface EquivocationRecord {
@@ -294,6 +307,21 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE UNIQUE INDEX commitments_one_per_node ON commitments (round, node_key);
   ALTER TABLE rounds ADD COLUMN revealed_ms INTEGER;
+  `,
+  // The audit verdicts peers gossiped (validated: signed by an active node key, on exactly what the
+  // ledger holds for the round), one per node key per committed version of a round: the first stays.
+  `
+  CREATE TABLE verdicts (
+    round INTEGER NOT NULL,
+    model_hash TEXT NOT NULL,
+    rewards_root TEXT NOT NULL,
+    node_key TEXT NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('match', 'mismatch', 'unavailable')),
+    signature TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    peer_id TEXT,
+    PRIMARY KEY (round, model_hash, node_key)
+  );
   `,
 ];
 
@@ -799,6 +827,36 @@ export class CoordinatorStore implements RoundJournal {
        WHERE rw.round = ? OR (rw.round < ? AND r.state = 'committed') ORDER BY rw.round, rw.owner`,
       [round, round],
     ).map(toReward);
+  }
+
+  // ---- audit verdicts ----------------------------------------------------------------------
+
+  /**
+   * Keeps a validated audit verdict; false (and nothing stored) when its node key already has one
+   * on that commit of the round. Bounded: at most one row per active node key per committed
+   * version of a round (a new version needs a void, which costs the coordinator its bond).
+   */
+  recordVerdict(verdict: VerdictRecord): boolean {
+    const result = this.run(
+      `INSERT INTO verdicts (round, model_hash, rewards_root, node_key, verdict, signature, received_ms, peer_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      [verdict.round, verdict.modelHash.toLowerCase(), verdict.rewardsRoot.toLowerCase(), getAddress(verdict.nodeKey), verdict.verdict, verdict.signature, verdict.receivedMs, verdict.peerId],
+    );
+    return Number(result.changes) > 0;
+  }
+
+  /** The verdicts on round `round` as committed with `modelHash`, by node key. */
+  roundVerdicts(round: number, modelHash: Hex): VerdictRecord[] {
+    return this.all('SELECT * FROM verdicts WHERE round = ? AND model_hash = ? ORDER BY node_key', [round, modelHash.toLowerCase()]).map((row) => ({
+      round: Number(row.round),
+      modelHash: String(row.model_hash) as Hex,
+      rewardsRoot: String(row.rewards_root) as Hex,
+      nodeKey: String(row.node_key) as Hex,
+      verdict: String(row.verdict) as VerdictKind,
+      signature: String(row.signature) as Hex,
+      receivedMs: Number(row.received_ms),
+      peerId: row.peer_id === null ? null : String(row.peer_id),
+    }));
   }
 
   // ---- equivocation -----------------------------------------------------------------------

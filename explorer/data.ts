@@ -23,7 +23,7 @@ interface ApiRound {
   refusals: { entries: number; messages: number };
   updates: { nodeKey: string | null; digest: string | null; verdict: string; reason: string | null; samples: number; trainLoss: number; score: number | null }[];
   rewards: { owner: string; amount: string; samples: number; counted: boolean }[];
-  verdicts?: { nodeKey?: string; verdict?: string; modelHash?: string; reason?: string }[];
+  verdicts?: { nodeKey?: string; verdict?: string; modelHash?: string; rewardsRoot?: string; receivedMs?: number }[];
 }
 
 interface ApiUpdateStats {
@@ -375,7 +375,13 @@ function roundFromApi(body: ApiRound, nodes: RegisteredNode[]): Exclude<RoundDet
     Object.entries(body.stats ?? {}).filter((entry): entry is [string, string | number | boolean | null] => entry[1] === null || ['string', 'number', 'boolean'].includes(typeof entry[1])),
   );
   const verdicts: AuditVerdict[] | null = Array.isArray(body.verdicts)
-    ? body.verdicts.map((verdict) => ({ nodeKey: String(verdict.nodeKey ?? ''), verdict: String(verdict.verdict ?? ''), modelHash: verdict.modelHash ?? null, reason: verdict.reason ?? null }))
+    ? body.verdicts.map((verdict) => ({
+        nodeKey: String(verdict.nodeKey ?? ''),
+        verdict: String(verdict.verdict ?? ''),
+        modelHash: verdict.modelHash ?? null,
+        rewardsRoot: verdict.rewardsRoot ?? null,
+        receivedMs: typeof verdict.receivedMs === 'number' ? verdict.receivedMs : null,
+      }))
     : null;
   return { state: body.state, updates, totalUpdates: body.updatesPage.total, stats, refusals: body.refusals, verdicts };
 }

@@ -98,11 +98,14 @@ export interface ChallengeSummary {
 }
 
 /** A verdict an auditing peer gossiped about a round, when the coordinator reports them. */
+/** A signed verdict an auditing peer gossiped on a round (match, mismatch or unavailable), as the coordinator recorded it. */
 export interface AuditVerdict {
   nodeKey: string;
   verdict: string;
   modelHash: string | null;
-  reason: string | null;
+  rewardsRoot: string | null;
+  /** When the coordinator received it (unix ms). */
+  receivedMs: number | null;
 }
 
 export interface RoundDetail {

@@ -211,15 +211,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const audit = everyRoundMatched && !relevant.some((entry) => entry.verdict === 'mismatch') ? 'match' : 'mismatch';
     say(`[${elapsed()}] audit: ${audit} (${relevant.filter((entry) => entry.verdict === 'match').length} matching replays, ${relevant.filter((entry) => entry.verdict === 'mismatch').length} mismatches, ${relevant.filter((entry) => entry.verdict === 'skipped').length} skipped)`);
 
-    // 8. Claim every owner's rewards, with proofs checked against the chain, once the round they
-    // are proven against is final (its challenge window over).
+    // 8. Claim every owner's rewards, with proofs checked against the chain, once the demo's last
+    // round is final (its challenge window over): the coordinator offers the latest final round's proof.
+    await waitUntilFinal({ ledger: chain.ledger, publicClient: chain.clients.publicClient }, lastRound, { say: (line) => say(`[${elapsed()}] ${line}`), signal });
     const rewards: Record<Address, bigint> = {};
     const claims = await Promise.all(peers.map(async (peer) => {
       const ownerChain = await connectGradnet({ rpcUrl, deploymentsFile, account: ownerAccounts[peer.index].privateKey, signal });
       return { peer, ownerChain, statement: await fetchRewardStatement(ownerChain, ready.api, peer.owner, signal) };
     }));
-    const claimRound = Math.max(0, ...claims.map(({ statement }) => statement.claim.roundId));
-    await waitUntilFinal({ ledger: chain.ledger, publicClient: chain.clients.publicClient }, claimRound, { say: (line) => say(`[${elapsed()}] ${line}`), signal });
     for (const { peer, ownerChain, statement } of claims) {
       if (statement.claimable > 0n) await ownerChain.vault.claim(statement.claim, { signal });
       rewards[peer.owner] = (await ownerChain.vault.claimed(peer.owner)).reward;

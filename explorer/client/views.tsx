@@ -258,11 +258,17 @@ function RoundCoordinator(props: { detail: RoundDetail }) {
       )}
       <h3>Audit verdicts</h3>
       {coordinator.verdicts === null || coordinator.verdicts.length === 0 ? <p>No audit verdicts reported for this round.</p> : (
-        <Table caption="verdicts the auditing peers gossiped">
-          <thead><tr><th scope="col">Peer</th><th scope="col">Verdict</th><th scope="col">Model</th><th scope="col">Reason</th></tr></thead>
+        <Table caption={`${plural(coordinator.verdicts.length, 'verdict')} the auditing peers signed and gossiped: ${coordinator.verdicts.filter((verdict) => verdict.verdict === 'match').length} match`}>
+          <thead><tr><th scope="col">Node key</th><th scope="col">Verdict</th><th scope="col">Model</th><th scope="col">Rewards root</th><th scope="col">Received</th></tr></thead>
           <tbody>
-            {coordinator.verdicts.map((verdict, index) => (
-              <tr key={index}><th scope="row"><Hash value={verdict.nodeKey} /></th><td><StatusBadge status={verdict.verdict} /></td><td><Hash value={verdict.modelHash} /></td><td>{verdict.reason ?? ''}</td></tr>
+            {coordinator.verdicts.map((verdict) => (
+              <tr key={verdict.nodeKey} data-testid="verdict" data-verdict={verdict.verdict} data-model={verdict.modelHash ?? ''}>
+                <th scope="row"><Hash value={verdict.nodeKey} /></th>
+                <td><StatusBadge status={verdict.verdict} /></td>
+                <td><Hash value={verdict.modelHash} /></td>
+                <td><Hash value={verdict.rewardsRoot} /></td>
+                <td>{verdict.receivedMs === null ? '' : time(verdict.receivedMs)}</td>
+              </tr>
             ))}
           </tbody>
         </Table>

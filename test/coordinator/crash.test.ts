@@ -172,7 +172,10 @@ describe('coordinator crash recovery (a real process killed with SIGKILL)', { ti
     for (const [index, peer] of peers.entries()) await peer.node.publishUpdate(updates2[index]);
     await until(async () => (await ledger.roundCount()) === 2, 'round 2 to be committed', 60_000);
 
-    // Cumulative rewards are the sum of the two rounds, once each, and match what was minted.
+    // Cumulative rewards are the sum of the two rounds, once each, and match what was minted; the
+    // API offers a round's proof once the round is final (the vault pays only then).
+    await rpc('evm_increaseTime', [(await ledger.challengeWindow()) + 1]);
+    await rpc('evm_mine');
     const round2 = await roundDetails(2);
     let total = 0n;
     for (const peer of peers) {

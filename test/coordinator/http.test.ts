@@ -27,7 +27,7 @@ describe('coordinator HTTP API', () => {
         },
         refusals: (round, page) => ({ round, ...page, refusals: [] }),
         nodes: () => [],
-        rewards: (owner: Hex) => ({ owner }),
+        rewards: async (owner: Hex) => ({ owner }),
         metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
       },
     });

@@ -131,6 +131,15 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
     assert.equal(rewardOf(copier.owner.owner), 0n, 'the copier earns nothing');
     assert.equal(onChain.rewardBudget, details.rewards.reduce((sum, reward) => sum + BigInt(reward.amount), 0n), 'the ledger mints exactly what was allocated');
 
+    // Rewards are claimable once the round is final, and the API offers only what is: while round 1
+    // is in its challenge window there is nothing to claim; once the window passed, its proof.
+    const whilePending = await getJson<{ error: string }>(apiUrl, `/rewards/${alice.owner.owner}`);
+    assert.equal(whilePending.status, 404);
+    assert.match(whilePending.body.error, /no round is final yet; round 1, still in its challenge window, gives it \d+ wei/);
+    const devnet = createPublicClient({ transport: http(network.devnet.rpcUrl) });
+    await devnet.request({ method: 'evm_increaseTime' as never, params: [(await ledger.challengeWindow()) + 1] as never });
+    await devnet.request({ method: 'evm_mine' as never, params: [] as never });
+    assert.ok(await ledger.isFinal(1));
     // The proof served verifies against the on-chain root and pays out through the vault.
     const { status, body: claim } = await getJson<{ roundId: number; cumulativeReward: string; cumulativeSamples: string; cumulativeRounds: string; proof: Hex[] }>(
       apiUrl,
@@ -145,11 +154,7 @@ describe('coordinator round loop (devnet, libp2p loopback, MNIST MLP)', { timeou
       proof: claim.proof,
     };
     assert.ok(verifyRewardProof(await ledger.rewardsRootOf(1), proof));
-    // Rewards are claimable once the round is final: let its challenge window pass.
-    const devnet = createPublicClient({ transport: http(network.devnet.rpcUrl) });
-    await devnet.request({ method: 'evm_increaseTime' as never, params: [(await ledger.challengeWindow()) + 1] as never });
-    await devnet.request({ method: 'evm_mine' as never, params: [] as never });
-    assert.ok(await ledger.isFinal(1));
+    assert.equal(claim.roundId, 1);
     const paid = await alice.owner.chain.vault.claim({ roundId: claim.roundId, ...proof });
     assert.equal(paid.payout, rewardOf(alice.owner.owner));
     const { body: riderClaim } = await getJson<{ cumulativeReward: string; cumulativeRounds: string }>(apiUrl, `/rewards/${freeRider.owner.owner}`);

@@ -96,7 +96,7 @@ describe('coordinator: refused gossip is counted per peer and reason, and the AP
     for (let node = 1; node <= 3; node += 1) store.insertUpdate(update(1, node, 20 + node, 'rejected'));
     store.markAggregated(1, result(1), new Map([11, 12, 13, 14, 15].map((digest) => [hash(digest), 0.5])), [], 3);
     store.addRefusals(['a', 'b', 'c'].map((peerId, index) => ({ round: 1, peerId, reason: 'bad_signature', nodeKey: null, count: index + 1, firstMs: 1, lastMs: 2 })));
-    const api = createApiSource({ store, nodes: fixture.ports.nodes, metrics: fixture.ports.metrics, live: () => ({}) as never, now: () => 0 });
+    const api = createApiSource({ store, nodes: fixture.ports.nodes, metrics: fixture.ports.metrics, chain: fixture.ports.chain, live: () => ({}) as never, now: () => 0 });
 
     const page = api.round(1, { limit: 3, offset: 3 }) as { digests: string[]; updates: { digest: string; verdict: string }[]; updatesPage: object; refusals: object };
     assert.deepEqual(page.digests, [11, 12, 13, 14, 15].map(hash));

@@ -3,10 +3,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
 import type { Hex } from 'viem';
-import { CoordinatorStore } from '../../coordinator/store.ts';
+import { CoordinatorStore, type VerdictRecord } from '../../coordinator/store.ts';
+import type { VerdictKind } from '../../core/protocol/index.ts';
 import { StoreError } from '../../coordinator/errors.ts';
 import { address, hash, result, update } from './rows.ts';
+
+const MODEL = hash(2001);
+
+/** Node `node`'s verdict on round `round` as committed with MODEL. */
+function verdictRecord(node: number, round: number, verdict: VerdictKind): VerdictRecord {
+  return { round, modelHash: MODEL, rewardsRoot: hash(4001), nodeKey: address(node), verdict, signature: `0x${'ab'.repeat(65)}`, receivedMs: 5, peerId: `peer-${node}` };
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'gradnet-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,15 +24,45 @@ describe('CoordinatorStore', () => {
   it('migrates a fresh file, and reopening keeps the data and the schema version', () => {
     const path = join(dir, 'reopen.db');
     const store = CoordinatorStore.open(path);
-    assert.equal(store.schemaVersion(), 4);
+    assert.equal(store.schemaVersion(), 5);
     store.openRound(1, hash(1001), 10);
     assert.equal(store.insertUpdate(update(1, 1, 11)), true);
     store.close();
     const again = CoordinatorStore.open(path);
-    assert.equal(again.schemaVersion(), 4);
+    assert.equal(again.schemaVersion(), 5);
     assert.equal(again.getRound(1)?.state, 'open');
     assert.deepEqual(again.acceptedUpdates(1).map((u) => [u.nodeKey, u.digest, [...(u.message ?? [])]]), [[address(1), hash(11), [1, 2, 3, 1]]]);
     again.close();
+  });
+
+  it('upgrades a database from before verdicts were recorded, keeping its data', () => {
+    const path = join(dir, 'before-verdicts.db');
+    const store = CoordinatorStore.open(path);
+    store.openRound(1, hash(1001), 10);
+    store.close();
+    // The file as a coordinator of schema version 4 left it.
+    const old = new DatabaseSync(path);
+    old.exec('DROP TABLE verdicts; PRAGMA user_version = 4;');
+    old.close();
+    const upgraded = CoordinatorStore.open(path);
+    assert.equal(upgraded.schemaVersion(), 5);
+    assert.equal(upgraded.getRound(1)?.state, 'open');
+    assert.equal(upgraded.recordVerdict(verdictRecord(1, 1, 'match')), true);
+    upgraded.close();
+  });
+
+  it('keeps the first audit verdict of each node key per committed version of a round, and lists them by node key', () => {
+    const store = CoordinatorStore.open(':memory:');
+    assert.equal(store.recordVerdict(verdictRecord(2, 1, 'mismatch')), true);
+    assert.equal(store.recordVerdict(verdictRecord(1, 1, 'match')), true);
+    assert.equal(store.recordVerdict({ ...verdictRecord(1, 1, 'mismatch'), receivedMs: 99 }), false, 'a second verdict of node 1 on the same commit: the first stays');
+    assert.equal(store.recordVerdict({ ...verdictRecord(1, 1, 'match'), nodeKey: address(1).toLowerCase() as Hex }), false, 'whatever the case of its node key');
+    assert.equal(store.recordVerdict({ ...verdictRecord(1, 1, 'match'), modelHash: hash(2222) }), true, 'the round committed anew after a void is another subject');
+    assert.equal(store.recordVerdict({ ...verdictRecord(1, 1, 'match'), round: 2 }), true, 'another round');
+    assert.deepEqual(store.roundVerdicts(1, MODEL.toUpperCase().replace('0X', '0x') as Hex).map((row) => [row.nodeKey, row.verdict, row.receivedMs]), [[address(1), 'match', 5], [address(2), 'mismatch', 5]]);
+    assert.deepEqual(store.roundVerdicts(1, hash(2222)).map((row) => row.nodeKey), [address(1)]);
+    assert.deepEqual(store.roundVerdicts(3, MODEL), []);
+    store.close();
   });
 
   it('gives the wire bytes of a stored update by digest (served to auditors), nothing for an unknown digest', () => {

@@ -95,6 +95,19 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
     assert.match((await rows.first().textContent()) ?? '', /selected|set aside/);
     await agree('round 2 model hash', () => shown(page, 'round-model-hash', 'data-value'), async () => (await topology.chain.ledger.getRound(2)).modelHash);
     await agree('round 2 status', () => page.locator('[data-testid="round-status"] .badge').textContent(), () => topology.chain.ledger.roundStatus(2));
+    // The daemons audit every round and gossip a signed verdict; the coordinator records the
+    // first of each node key, and the round's page lists them (reloaded until they are in).
+    const model = (await topology.chain.ledger.getRound(2)).modelHash;
+    const verdicts = page.locator('[data-testid="verdict"]');
+    await waitFor('the peers\' verdicts on round 2', async () => {
+      if ((await verdicts.count()) >= topology.peers.length) return true;
+      await page.reload();
+      await rows.first().waitFor({ timeout: 10_000 });
+      return undefined;
+    }, { timeoutMs: 120_000, pollMs: 1_000 });
+    assert.equal(await verdicts.count(), topology.peers.length, 'one verdict per auditing peer');
+    assert.deepEqual(await verdicts.evaluateAll((cells) => cells.map((cell) => cell.getAttribute('data-verdict'))), topology.peers.map(() => 'match'));
+    assert.deepEqual(await verdicts.evaluateAll((cells) => [...new Set(cells.map((cell) => cell.getAttribute('data-model')?.toLowerCase()))]), [model.toLowerCase()]);
     await page.screenshot({ path: fileURLToPath(new URL('explorer-round.png', DOCS)), fullPage: true });
   });
 
