@@ -27,7 +27,7 @@ export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointSt
     }
   }
   const started = performance.now();
-  const bytes = await p2p.fetchBlob(hash, {
+  const { bytes, peer, hub } = await p2p.fetchBlobFrom(hash, {
     signal: options.signal,
     maxBytes: MAX_CHECKPOINT_BYTES,
     verify: (received) => {
@@ -36,7 +36,10 @@ export async function ensureCheckpoint(options: { hash: Hex; store: CheckpointSt
     },
   });
   const checkpoint = await store.putBytes(hash, bytes);
-  logger.info({ modelHash: hash, round: checkpoint.meta.round, bytes: bytes.byteLength, ms: Math.round(performance.now() - started) }, `fetched model ${hash.slice(0, 10)} (round ${checkpoint.meta.round}) over the blob protocol`);
+  logger.info(
+    { modelHash: hash, round: checkpoint.meta.round, bytes: bytes.byteLength, ms: Math.round(performance.now() - started), from: peer, fromHub: hub },
+    `fetched model ${hash.slice(0, 10)} (round ${checkpoint.meta.round}) over the blob protocol from ${hub ? 'the hub' : 'a peer'} ${peer}`,
+  );
   return checkpoint;
 }
 

@@ -99,6 +99,11 @@ export class BlobExchange {
 
   /** Fetches `hash` from the first peer that delivers verified bytes. */
   async fetch(hash: Hex, options: FetchBlobOptions = {}): Promise<Uint8Array> {
+    return (await this.fetchFrom(hash, options)).bytes;
+  }
+
+  /** `fetch`, saying which peer delivered. */
+  async fetchFrom(hash: Hex, options: FetchBlobOptions = {}): Promise<{ bytes: Uint8Array; peer: PeerId }> {
     const maxBytes = Math.min(options.maxBytes ?? this.maxBlobBytes, this.maxBlobBytes);
     const verify = options.verify ?? ((bytes: Uint8Array) => contentHash(bytes) === hash.toLowerCase());
     // Connected peers in random order, so fetches of a popular blob (the new model) spread over
@@ -108,7 +113,7 @@ export class BlobExchange {
     for (const peer of peers) {
       options.signal?.throwIfAborted();
       try {
-        return await this.fetchQueue.add(() => this.fetchFrom(peer, hash, maxBytes, verify, options.signal), { signal: options.signal });
+        return { bytes: await this.fetchQueue.add(() => this.fetchOne(peer, hash, maxBytes, verify, options.signal), { signal: options.signal }), peer };
       } catch (error) {
         options.signal?.throwIfAborted();
         const failure = error instanceof PeerFailure ? error.failure : (error as Error).name === 'TimeoutError' ? 'timeout' : 'unreachable';
@@ -145,7 +150,7 @@ export class BlobExchange {
     }
   }
 
-  private async fetchFrom(peer: PeerId, hash: Hex, maxBytes: number, verify: (bytes: Uint8Array) => boolean, signal?: AbortSignal): Promise<Uint8Array> {
+  private async fetchOne(peer: PeerId, hash: Hex, maxBytes: number, verify: (bytes: Uint8Array) => boolean, signal?: AbortSignal): Promise<Uint8Array> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     const stream = await this.libp2p.dialProtocol(peer, BLOB_PROTOCOL, { signal: combined });

@@ -14,6 +14,7 @@ export {
   type RefusedEvent,
   type PublishResult,
   type SignalOption,
+  type FetchedBlob,
   GradnetNode,
   createGradnetNode,
 } from './node.ts';

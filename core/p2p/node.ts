@@ -92,6 +92,19 @@ export interface GradnetNodeOptions {
   memoryBlobBytes?: number;
   /** How often to re-dial disconnected bootstrap peers. Default 5 s. */
   redialIntervalMs?: number;
+  /**
+   * For this long after start, a node connected to its bootstrap hub only waits for discovery to
+   * connect it to another peer before it fetches a blob (from the hub). Default 6 s: a little more
+   * than a discovery round.
+   */
+  joinGraceMs?: number;
+}
+
+/** Bytes fetched by hash, the peer that served them, and whether it is a bootstrap hub. */
+export interface FetchedBlob {
+  bytes: Uint8Array;
+  peer: string;
+  hub: boolean;
 }
 
 /** An accepted update as delivered to the application, with the libp2p peer that published it. */
@@ -141,6 +154,8 @@ const DEFAULT_LISTEN = ['/ip4/127.0.0.1/tcp/0'];
 const EMPTY = new Uint8Array(0);
 /** Mean pause before other peers are asked again for a blob none held, before the hub is (0.5-1.5×; n times that before the n-th pass). */
 const HUB_FALLBACK_PAUSE_MS = 600;
+/** How long a node that just started waits to be connected to a peer other than its hub before it fetches from the hub. */
+const JOIN_GRACE_MS = 6000;
 /** Times the hub is asked for a blob before a fetch gives up on it while it answers busy. */
 const HUB_PASSES = 4;
 
@@ -171,6 +186,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   private redialTimer?: NodeJS.Timeout;
   private mesh?: MeshKeeper;
   private lifetime = new AbortController();
+  private startedAt = 0;
 
   constructor(private readonly options: GradnetNodeOptions) {
     super();
@@ -199,6 +215,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
   async start(options: SignalOption = {}): Promise<void> {
     if (this.running) return;
     this.lifetime = new AbortController();
+    this.startedAt = Date.now();
     const topics = Object.values(this.topics);
     const peersTopic = discoveryTopic(this.topics);
     const relay = this.options.relay ?? { serve: true };
@@ -384,26 +401,36 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
    * commit) is tried again, with the other peers first, up to HUB_PASSES times.
    */
   async fetchBlob(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<Uint8Array> {
+    return (await this.fetchBlobFrom(hash, options)).bytes;
+  }
+
+  /** `fetchBlob`, saying which peer delivered and whether it was a bootstrap hub. */
+  async fetchBlobFrom(hash: Hex, options: Omit<FetchBlobOptions, 'peers'> & { peers?: string[] } = {}): Promise<FetchedBlob> {
     const exchange = this.exchange;
     if (exchange === undefined) throw new NodeNotRunningError('fetch a blob');
-    if (options.peers !== undefined) return exchange.fetch(hash, { ...options, peers: options.peers.map((peer) => peerIdFromString(peer)) });
     const hubIds = new Set((this.options.bootstrap ?? []).map(peerOf));
+    const fetched = async (fetchOptions: FetchBlobOptions): Promise<FetchedBlob> => {
+      const { bytes, peer } = await exchange.fetchFrom(hash, { signal: options.signal, maxBytes: options.maxBytes, verify: options.verify, ...fetchOptions });
+      return { bytes, peer: peer.toString(), hub: hubIds.has(peer.toString()) };
+    };
+    if (options.peers !== undefined) return fetched({ peers: options.peers.map((peer) => peerIdFromString(peer)) });
+    await this.joinMesh(hubIds, options.signal);
     for (let pass = 0; ; pass++) {
       const connected = this.libp2p('fetch a blob').getPeers();
       const hubs = connected.filter((peer) => hubIds.has(peer.toString()));
       const others = connected.filter((peer) => !hubIds.has(peer.toString()));
-      if (hubs.length === 0 || others.length === 0) return exchange.fetch(hash, { ...options, peers: undefined });
+      if (hubs.length === 0 || others.length === 0) return fetched({ peers: undefined });
       const holders = await exchange.holders(hash, others, options.signal);
       if (holders.length > 0) {
         try {
-          return await exchange.fetch(hash, { ...options, peers: shuffle(holders) });
+          return await fetched({ peers: shuffle(holders) });
         } catch (error) {
           if (!(error instanceof BlobFetchError)) throw error;
         }
       }
       if (pass > 0) {
         try {
-          return await exchange.fetch(hash, { ...options, peers: hubs });
+          return await fetched({ peers: hubs });
         } catch (error) {
           const hubMayServeLater = error instanceof BlobFetchError && error.attempts.some((attempt) => attempt.failure === 'busy' || attempt.failure === 'timeout');
           if (!hubMayServeLater || pass >= HUB_PASSES) throw error;
@@ -411,6 +438,20 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
       }
       // Longer each time: a busy hub is serving everyone else the same blob, who then hold it.
       await sleep(HUB_FALLBACK_PAUSE_MS * (pass + 1) * (0.5 + Math.random()), undefined, { signal: options.signal });
+    }
+  }
+
+  /**
+   * A node that has just started holds a connection to its hub only: for at most JOIN_GRACE_MS
+   * after its start it waits for discovery to connect it to another peer, so what it fetches first
+   * (the current model, when it joins a running network) comes from peers, not from the hub.
+   */
+  private async joinMesh(hubIds: Set<string | undefined>, signal?: AbortSignal): Promise<void> {
+    const until = this.startedAt + (this.options.joinGraceMs ?? JOIN_GRACE_MS);
+    while (Date.now() < until) {
+      const connected = this.libp2p('fetch a blob').getPeers().map((peer) => peer.toString());
+      if (!connected.some((peer) => hubIds.has(peer)) || connected.some((peer) => !hubIds.has(peer))) return;
+      await sleep(Math.min(250, until - Date.now()), undefined, { signal });
     }
   }
 
