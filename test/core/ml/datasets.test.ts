@@ -22,6 +22,7 @@ import {
   type DatasetSplits,
 } from '../../../core/ml/index.ts';
 import { genesisCheckpoint, layoutSize } from '../../../core/tensor/index.ts';
+import { validationFingerprint } from '../../../core/audit/index.ts';
 import { daemonConfigSchema, loadConfig } from '../../../core/config/index.ts';
 import { parseCoordinatorConfig } from '../../../coordinator/index.ts';
 import { createLogger } from '../../../core/log/index.ts';
@@ -57,6 +58,9 @@ describe('Fashion-MNIST (Debian dataset-fashion-mnist)', () => {
     assert.notDeepEqual(fashion.test.images.subarray(0, 784), mnist.test.images.subarray(0, 784));
     const shard = shardFor({ data: fashion.train, seed: 1, peers: 10, index: 0, scheme: 'iid' });
     assert.equal(shard.name, 'fashion-mnist', 'a shard keeps the dataset it was cut from');
+    // An auditor started on the wrong dataset abstains on the rewards (it does not hold the scored
+    // batch) instead of judging an honest round a mismatch.
+    assert.notEqual(validationFingerprint(fashion.validation, 500), validationFingerprint(mnist.validation, 500));
   });
 
   it('names the Debian package to install when its files are missing', async () => {
