@@ -303,9 +303,11 @@ describe('LedgerAuditor', () => {
     const { auditor, archive, published, next } = harness({ clock });
     holdAll(archive, updates.slice(1));
     const judged = next();
-    await auditor.audit(1);
+    const judgement = await auditor.audit(1);
+    assert.equal(judgement.wrong, false, 'not judged when audit returns: it goes on in the background');
     const result = await judged;
     assert.equal(result.verdict, 'unavailable');
+    assert.deepEqual(await judgement.later, { modelHash: result.chainModelHash, wrong: true }, 'the judgement the daemon withholds on');
     assert.match(result.reason, /1 of the 3 included updates could not be fetched/);
     assert.ok(clock.time >= 1_005_000, `gave up at ${clock.time}, before committedAt + window / 2`);
     assert.equal(published[0].verdict, 'unavailable');
