@@ -44,8 +44,14 @@ export async function loadIdxSplits(source: IdxSource): Promise<DatasetSplits> {
 
 /** Cuts the last `validationSize` examples of `fullTrain` off as the validation split. */
 export function splitValidation(fullTrain: Dataset, test: Dataset, validationSize: number): DatasetSplits {
-  if (!Number.isInteger(validationSize) || validationSize < 0 || validationSize >= fullTrain.size) {
-    throw new DatasetError(`validationSize must be an integer in [0, ${fullTrain.size}), got ${validationSize}`, validationSize);
+  if (!Number.isInteger(validationSize) || validationSize < 0) {
+    throw new DatasetError(`validationSize must be a non-negative integer, got ${validationSize}`, validationSize);
+  }
+  if (validationSize >= fullTrain.size) {
+    throw new DatasetError(
+      `the training files hold ${fullTrain.size} examples, not more than the ${validationSize} kept for validation; point at the full dataset (or ask for a smaller validationSize)`,
+      fullTrain.size,
+    );
   }
   const cut = fullTrain.size - validationSize;
   return { train: sliceExamples(fullTrain, 0, cut), validation: sliceExamples(fullTrain, cut, fullTrain.size), test };

@@ -119,6 +119,8 @@ describe('CIFAR-10 binary loader', () => {
     await writeCifar10Fixture(dir, 2);
     await rm(join(dir, 'data_batch_4.bin'));
     await assert.rejects(loadDataset('cifar10', { dataDir: dir, validationSize: 1 }), rejectsWith(/data_batch_4\.bin is missing/));
+    await writeCifar10Fixture(dir, 2);
+    await assert.rejects(loadDataset('cifar10', { dataDir: dir }), rejectsWith(/the training files hold 10 examples, not more than the 5000 kept for validation/));
   });
 
   it('refuses a truncated record and a label that is not 0–9, naming the file and record', async () => {
