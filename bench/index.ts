@@ -26,6 +26,8 @@ export interface BenchSuiteOptions {
   datasetDir?: string;
   /** byzantine only: the attacks to run (bench/sim's attackNames), all of them when left out. */
   attacks?: string[];
+  /** byzantine only: the aggregation rules to compare, every rule when left out. */
+  rules?: string[];
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes (beside the JSON when left out). */

@@ -18,6 +18,8 @@ export interface BenchFlags {
   datasetDir?: string;
   /** byzantine only: the attacks to run. */
   attacks?: string[];
+  /** byzantine only: the aggregation rules to compare. */
+  rules?: string[];
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes. */
@@ -46,7 +48,7 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
   if (flags.peers !== undefined && suite !== 'network' && suite !== 'byzantine') {
     throw new CliError('BENCH_PEERS', `--peers applies to bench network and byzantine only, not ${suite}`, { value: flags.peers });
   }
-  for (const flag of ['malicious', 'shards', 'attacks'] as const) {
+  for (const flag of ['malicious', 'shards', 'attacks', 'rules'] as const) {
     if (flags[flag] !== undefined && suite !== 'byzantine') {
       throw new CliError('BENCH_BYZANTINE_ONLY', `--${flag} applies to bench byzantine only, not ${suite}`, { value: flags[flag] });
     }
@@ -70,9 +72,9 @@ function longOptions(flags: BenchFlags): Pick<BenchFlags, 'rounds' | 'png'> {
 }
 
 /** The byzantine suite's options that were given (the suite's defaults fill the rest). */
-function byzantineOptions(flags: BenchFlags): Pick<BenchFlags, 'malicious' | 'shards' | 'attacks'> {
-  const { malicious, shards, attacks } = flags;
-  return Object.fromEntries(Object.entries({ malicious, shards, attacks }).filter(([, value]) => value !== undefined));
+function byzantineOptions(flags: BenchFlags): Pick<BenchFlags, 'malicious' | 'shards' | 'attacks' | 'rules'> {
+  const { malicious, shards, attacks, rules } = flags;
+  return Object.fromEntries(Object.entries({ malicious, shards, attacks, rules }).filter(([, value]) => value !== undefined));
 }
 
 /** The dataset options that were given (MNIST from its package when none). */

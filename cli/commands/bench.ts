@@ -34,5 +34,6 @@ export function benchCommand(): Command {
     .addOption(new Option('--dataset <name>', 'accuracy, byzantine, compression, train: the dataset to train on (default mnist; fashion-mnist needs Debian\'s dataset-fashion-mnist, cifar10 --dataset-dir; default JSON bench/results/<suite>-<dataset>.json)').choices([...DATASET_NAMES]))
     .option('--dataset-dir <dir>', 'with --dataset: the folder of its files (cifar10: data_batch_1.bin … data_batch_5.bin, test_batch.bin)')
     .option('--attacks <list>', `byzantine: comma-separated attacks to run (default all: ${attackNames.join(',')})`, attackList)
+    .option('--rules <list>', 'byzantine: comma-separated aggregation rules to compare (default all; the default rule and mean always run)', (value: string) => value.split(',').map((rule) => rule.trim()).filter((rule) => rule !== ''))
     .action(action(async (suite: string, flags: BenchFlags) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }
