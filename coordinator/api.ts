@@ -34,6 +34,9 @@ export interface LiveStatus extends RoundStatus {
   startedMs: number;
 }
 
+/** How long one finality search answers /rewards requests: a flood of them costs the RPC endpoint a few reads a second. */
+const FINALITY_REUSE_MS = 1000;
+
 /** An owner's cumulative rewards leaf as of one committed round, with its proof against that round's rewards root. */
 interface RewardStatement {
   roundId: number;
@@ -72,8 +75,20 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
     }
     return tree;
   };
+  /** The last finality search: asks within a second of it (a burst of requests) share its answer. */
+  let lastSearch: { latest: number; atMs: number; final: Promise<number> } | undefined;
+  const latestFinal = (latest: number): Promise<number> => {
+    const now = deps.now();
+    if (lastSearch?.latest === latest && now - lastSearch.atMs < FINALITY_REUSE_MS) return lastSearch.final;
+    const search = { latest, atMs: now, final: searchFinal(latest) };
+    lastSearch = search;
+    search.final.catch(() => {
+      if (lastSearch === search) lastSearch = undefined;
+    });
+    return search.final;
+  };
   /** The latest final round up to `latest` (finality is a prefix of the committed rounds). */
-  const latestFinal = async (latest: number): Promise<number> => {
+  const searchFinal = async (latest: number): Promise<number> => {
     let [final, pending] = [Math.min(knownFinal, latest), latest + 1];
     while (pending - final > 1) {
       const middle = Math.floor((final + pending) / 2);

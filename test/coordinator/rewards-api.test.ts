@@ -42,10 +42,11 @@ function threeRounds() {
       return round <= final.through;
     },
   };
-  const api = createApiSource({ store, nodes: fixture.ports.nodes, metrics: fixture.ports.metrics, chain, live: () => ({}) as never, now: () => 0 });
+  const clock = { now: 0 };
+  const api = createApiSource({ store, nodes: fixture.ports.nodes, metrics: fixture.ports.metrics, chain, live: () => ({}) as never, now: () => clock.now });
   /** The root of the cumulative tree as of `round` (what the ledger holds for it). */
   const rootAsOf = (round: number): Hex => rewardsRoot(cumulativeOf(store.rewardRowsAsOf(round)));
-  return { api, final, rootAsOf, rewards: async (owner: Hex) => (await api.rewards(owner)) as Statement };
+  return { api, final, clock, rootAsOf, rewards: async (owner: Hex) => (await api.rewards(owner)) as Statement };
 }
 
 describe('coordinator API: /rewards/:owner offers what the vault pays', () => {
@@ -67,11 +68,13 @@ describe('coordinator API: /rewards/:owner offers what the vault pays', () => {
   });
 
   it('once everything is final there is no pending part, and finality is searched only after what was found final before', async () => {
-    const { final, rewards } = threeRounds();
+    const { final, clock, rewards } = threeRounds();
     final.through = 2;
-    await rewards(ALICE);
+    await Promise.all([rewards(ALICE), rewards(ALICE), rewards(BOB).catch(() => undefined)]);
+    assert.equal(final.asked.length, 2, 'a burst of requests shares one search over rounds 1..3');
     final.through = 3;
     final.asked.length = 0;
+    clock.now += 1_000;
     const statement = await rewards(ALICE);
     assert.deepEqual([statement.roundId, statement.cumulativeReward, statement.pending], [3, 60n, null]);
     assert.deepEqual(final.asked, [3], 'rounds 1 and 2 were final already');
