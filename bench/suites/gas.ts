@@ -11,7 +11,10 @@ import { gradnetDomain, signUpdate, signVerdict } from '../../core/protocol/inde
 // Gas of the hot transactions, measured on the in-process Hardhat (EDR) chain served by
 // startDevnet. commitRound is measured for rounds with 1, 10, 100 and 1000 contributors, each
 // with a real rewards tree of that many leaves; claim uses a proof from the 1000-leaf tree, under
-// a final round; slashEquivocation proves two updates signed as a daemon signs them;
+// a final round, for an owner's first claim in three cases: registered with GRAD in its wallet (the
+// headline figure), registered with an empty wallet (the token creates its balance slot), never
+// registered with an empty wallet (the vault creates its account slot too, which registration
+// otherwise does); slashEquivocation proves two updates signed as a daemon signs them;
 // challengeRound submits 1, 10 and 50 mismatch verdicts signed as auditing daemons sign them.
 
 const CONTRIBUTOR_COUNTS = [1, 10, 100, 1000] as const;
@@ -24,10 +27,10 @@ const CHALLENGE_THRESHOLD_BPS = 1;
 
 type Leaf = [Address, bigint, bigint, bigint];
 
-/** A deterministic cumulative rewards tree of `size` owners; `holder` is the first leaf. */
-function rewardsTree(size: number, round: number, holder: Address): StandardMerkleTree<Leaf> {
+/** A deterministic cumulative rewards tree of `size` owners; `named` are the first leaves. */
+function rewardsTree(size: number, round: number, named: readonly Address[]): StandardMerkleTree<Leaf> {
   const leaves: Leaf[] = Array.from({ length: size }, (_, i) => {
-    const owner = i === 0 ? holder : privateKeyToAccount(keccak256(toHex(`gas-bench-owner-${i}`))).address;
+    const owner = named[i] ?? privateKeyToAccount(keccak256(toHex(`gas-bench-owner-${i}`))).address;
     return [owner, parseEther(String(1 + (i % 7))) * BigInt(round), BigInt(600 * round + i), BigInt(round)];
   });
   return StandardMerkleTree.of(leaves, LEAF_ENCODING);
@@ -35,13 +38,20 @@ function rewardsTree(size: number, round: number, holder: Address): StandardMerk
 
 const nodeKey = (label: string): Hex => keccak256(toHex(label));
 
-/** Gas of a typical registration: the very first one also creates the registry's token balance and enumeration array, so the second is measured. */
-async function gasOfRegister(firstOwner: GradnetChain, secondOwner: GradnetChain): Promise<number> {
-  const stake = parseEther('100');
-  await firstOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-1')), stake);
-  await secondOwner.token.approve(secondOwner.registryClient.address, stake);
-  const sent = await secondOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-2')), stake);
-  return Number(sent.gasUsed);
+const STAKE = parseEther('100');
+
+/**
+ * Gas of a typical registration: the very first one also creates the registry's token balance, so
+ * the second is measured, with the exact approval `gradnet register` gives (the allowance goes back
+ * to zero, which refunds gas), and a third with an allowance left over (no refund: the costlier case).
+ */
+async function gasOfRegister(firstOwner: GradnetChain, secondOwner: GradnetChain, thirdOwner: GradnetChain): Promise<{ exactApproval: number; allowanceLeftOver: number }> {
+  await firstOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-1')), STAKE);
+  await secondOwner.token.approve(secondOwner.registryClient.address, STAKE);
+  const exact = await secondOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-2')), STAKE);
+  await thirdOwner.token.approve(thirdOwner.registryClient.address, STAKE * 10n);
+  const leftOver = await thirdOwner.registryClient.register(privateKeyToAccount(nodeKey('gas-bench-node-3')), STAKE);
+  return { exactApproval: Number(exact.gasUsed), allowanceLeftOver: Number(leftOver.gasUsed) };
 }
 
 /** Gas of proving that gas-bench-node-1 signed two different updates for one round (the reporter already holds GRAD). */
@@ -96,7 +106,7 @@ async function registerAuditors(devnet: Devnet, owners: readonly Devnet['account
  */
 async function gasOfChallenge(coordinator: GradnetChain, challenger: GradnetChain, auditors: readonly Hex[], label: string): Promise<number> {
   await coordinator.challenges.postBond(parseEther('100'));
-  const tree = rewardsTree(2, 1, challenger.clients.account!.address);
+  const tree = rewardsTree(2, 1, [challenger.clients.account!.address]);
   const record = await nextRound(coordinator, `challenged-${label}`, 2, tree);
   const domain = gradnetDomain(coordinator.clients.chainId, coordinator.deployments.contracts.RoundLedger.address);
   const verdicts = await Promise.all(auditors.map(async (privateKey) => {
@@ -114,21 +124,26 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
   // The bench's chain must not overwrite the address book of a devnet the user may be running.
   const devnet = await startDevnet({
     port: 0,
-    accounts: 4 + auditorCount,
+    accounts: 5 + auditorCount,
     deploy: { deploymentsFile: join(scratch, '31337.json'), challengeWindowSeconds: CHALLENGE_WINDOW_SECONDS, challengeThresholdBps: CHALLENGE_THRESHOLD_BPS },
   });
   try {
-    const [coordinatorKey, ownerA, ownerB, claimer, ...auditorOwners] = devnet.accounts;
+    const [coordinatorKey, ownerA, ownerB, ownerC, claimer, ...auditorOwners] = devnet.accounts;
     const connect = (key: Hex): Promise<GradnetChain> => connectGradnet({ rpcUrl: devnet.rpcUrl, account: key, deployments: devnet.deployments });
     const coordinator = await connect(coordinatorKey.privateKey);
-    const register = await gasOfRegister(await connect(ownerA.privateKey), await connect(ownerB.privateKey));
+    const register = await gasOfRegister(await connect(ownerA.privateKey), await connect(ownerB.privateKey), await connect(ownerC.privateKey));
     const auditors = await registerAuditors(devnet, auditorOwners);
+    // Owner B, registered, sends the rest of its GRAD away: its wallet is empty when its reward arrives.
+    const emptied = await connect(ownerB.privateKey);
+    await emptied.token.transfer(claimer.address, await emptied.token.balanceOf(ownerB.address));
+    const neverRegistered = privateKeyToAccount(keccak256(toHex('gas-bench-never-registered'))).address;
+    const claimants = [ownerA.address, ownerB.address, neverRegistered];
 
     const commitRound: Record<string, number> = {};
     let lastTree: StandardMerkleTree<Leaf> | undefined;
     let claimRound = 0;
     for (const contributors of CONTRIBUTOR_COUNTS) {
-      const tree = rewardsTree(contributors, (await coordinator.ledger.roundCount()) + 1, ownerA.address);
+      const tree = rewardsTree(contributors, (await coordinator.ledger.roundCount()) + 1, claimants);
       const record = await nextRound(coordinator, String(contributors), contributors, tree);
       const sent = await coordinator.ledger.commitRound(record);
       commitRound[String(contributors)] = Number(sent.gasUsed);
@@ -145,44 +160,41 @@ export async function run(_options: { jsonFile: string }): Promise<Record<string
 
     // Claims wait for the round's challenge window (a new block's time follows the wall clock).
     await sleep(Math.max(0, claimableAt * 1_000 - Date.now()) + 1_000);
-    // A third party submits ownerA's first claim (ownerA holds tokens already, as staked owners do).
+    // A third party submits each owner's first claim under the same round (proofs of equal length).
     const tree = lastTree!;
-    const [leafIndex, leaf] = [...tree.entries()].find(([, value]) => value[0] === ownerA.address)!;
-    const claimed = await submitter.vault.claim({
-      roundId: claimRound,
-      owner: leaf[0],
-      cumulativeReward: leaf[1],
-      cumulativeSamples: leaf[2],
-      cumulativeRounds: leaf[3],
-      proof: tree.getProof(leafIndex) as Hex[],
-    });
-    // The costliest case for comparison: an owner whose wallet holds no GRAD yet (its balance
-    // slot goes from zero to non-zero).
-    const [emptyIndex, emptyLeaf] = [...tree.entries()].find(([, value]) => value[0] !== ownerA.address)!;
-    const emptyClaim = await submitter.vault.claim({
-      roundId: claimRound,
-      owner: emptyLeaf[0],
-      cumulativeReward: emptyLeaf[1],
-      cumulativeSamples: emptyLeaf[2],
-      cumulativeRounds: emptyLeaf[3],
-      proof: tree.getProof(emptyIndex) as Hex[],
-    });
-    const slashEquivocation = await gasOfSlashEquivocation(await connect(ownerB.privateKey));
+    const leafIndexOf = (owner: Address): number => [...tree.entries()].find(([, value]) => value[0] === owner)![0];
+    const firstClaim = async (owner: Address): Promise<number> => {
+      const leafIndex = leafIndexOf(owner);
+      const leaf = tree.at(leafIndex)!;
+      const sent = await submitter.vault.claim({
+        roundId: claimRound,
+        owner,
+        cumulativeReward: leaf[1],
+        cumulativeSamples: leaf[2],
+        cumulativeRounds: leaf[3],
+        proof: tree.getProof(leafIndex) as Hex[],
+      });
+      return Number(sent.gasUsed);
+    };
+    const [claim, claimToEmptyWallet, claimNeverRegistered] = [await firstClaim(ownerA.address), await firstClaim(ownerB.address), await firstClaim(neverRegistered)];
+    const slashEquivocation = await gasOfSlashEquivocation(await connect(ownerC.privateKey));
     const commits = Object.values(commitRound);
     const spread = (Math.max(...commits) - Math.min(...commits)) / Math.min(...commits);
     const [fewest, most] = [VERDICT_COUNTS[0], VERDICT_COUNTS[VERDICT_COUNTS.length - 1]];
     const perVerdict = (challengeRound[String(most)] - challengeRound[String(fewest)]) / (most - fewest);
     return {
       suite: 'gas',
-      register,
+      register: register.exactApproval,
+      registerAllowanceLeftOver: register.allowanceLeftOver,
       slashEquivocation,
-      claim: Number(claimed.gasUsed),
+      claim,
       commitRound,
       commitRoundSpread: Number(spread.toFixed(5)),
       challengeRound,
       challengeRoundPerVerdict: Math.round(perVerdict),
-      claimToEmptyWallet: Number(emptyClaim.gasUsed),
-      proofLength: tree.getProof(leafIndex).length,
+      claimToEmptyWallet,
+      claimNeverRegistered,
+      proofLength: tree.getProof(leafIndexOf(ownerA.address)).length,
     };
   } finally {
     await devnet.stop();
