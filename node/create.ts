@@ -19,6 +19,7 @@ import { ledgerChain } from './ledger-chain.ts';
 import { CheckpointModels } from './model-sync.ts';
 import { readStanding, stopOnLostStanding, type LostStanding } from './node-status-watch.ts';
 import { FilePeerStore } from './peer-store.ts';
+import { PhaseClock } from './phase-clock.ts';
 import { UpdateSigner } from './signer.ts';
 import { Trainer, type PreparedUpdate } from './trainer.ts';
 import { coordinatorRewardHistory } from './reward-history.ts';
@@ -139,6 +140,8 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     lifetime: verdictWork.signal,
     onAudit: components.onAudit,
   });
+  // One account of the daemon's wall time: the trainer marks its fetching and encoding in it.
+  const phases = new PhaseClock(() => systemClock.now());
   const trainer = new Trainer({
     shard,
     innerSteps: config.innerSteps,
@@ -150,6 +153,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     nodeKey: key.address,
     models,
     logger,
+    phases,
   });
   const gossip = libp2pGossip({ p2p, window, domain, logger });
   // The reporter lives as long as the gossip that feeds it evidence.
@@ -171,5 +175,6 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     store: new FilePeerStore({ dataDir: config.dataDir, nodeKey: key.address, keystoreDir: config.keystoreDir }),
     clock: systemClock,
     logger,
+    phases,
   }), { source: connected.registry, nodeKey: key.address, logger, pollMs: config.heartbeatSeconds * 1000, onLost: components.onStandingLost });
 }

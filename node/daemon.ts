@@ -16,13 +16,26 @@ import {
   type SignedUpdateBytes,
   type TrainedUpdate,
 } from '../core/peer/index.ts';
+import { PhaseClock, type PeerPhase, type PhaseSnapshot } from './phase-clock.ts';
 
 const VERSION = '0.1.0';
 /** Longest sleep between two looks at the state (nothing is due while no round is known). */
 const MAX_IDLE_MS = 60_000;
+/** The phase each step of the round counts as (the trainer marks the fetching and encoding inside `train`). */
+const PHASE_OF_WORK: Record<PeerWorkKind, PeerPhase> = {
+  readChain: 'chainReads',
+  audit: 'auditing',
+  fetchModel: 'fetching',
+  train: 'training',
+  sign: 'signing',
+  publishCommitment: 'gossip',
+  publish: 'gossip',
+};
 
 export interface PeerDaemonOptions<Trained extends TrainedUpdate> extends PeerPorts<Trained> {
   config: PeerConfig;
+  /** Where the daemon accounts its wall time by phase; share it with the trainer. Default: a clock of its own. */
+  phases?: PhaseClock;
 }
 
 /**
@@ -48,12 +61,21 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
   /** Error feedback carried into the next round's training. */
   #residual: Float32Array | undefined;
   #window = '';
+  readonly #phases: PhaseClock;
+  /** The ledger's round count at the last `phases` line: one line each time it grows. */
+  #phasesLoggedAt = -1;
 
   constructor(options: PeerDaemonOptions<Trained>) {
-    const { config, ...ports } = options;
+    const { config, phases, ...ports } = options;
     this.#ports = ports;
     this.nodeKey = config.nodeKey;
     this.#state = initialPeerState(config);
+    this.#phases = phases ?? new PhaseClock(() => ports.clock.now());
+  }
+
+  /** Wall time by phase since the daemon was built (training, waiting, fetching, …). */
+  phases(): PhaseSnapshot {
+    return this.#phases.snapshot();
   }
 
   /** The state machine's current state (read-only; for status and tests). */
@@ -167,7 +189,8 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
   /** Runs one step of the round in the background; its result or failure comes back as an event. */
   #work(kind: PeerWorkKind, run: (signal: AbortSignal) => Promise<PeerEvent>): void {
     const signal = this.#lifetime.signal;
-    const task = run(signal).then(
+    // The phase closes before the result is dispatched: the next step, started by it, is timed on its own.
+    const task = this.#phases.during(PHASE_OF_WORK[kind], () => run(signal)).then(
       (event) => this.#dispatch(event),
       (error: unknown) => this.#dispatch({ type: 'workFailed', now: this.#ports.clock.now(), work: kind, error: errorMessage(error) }),
     );
@@ -189,6 +212,18 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
     );
   }
 
+  /**
+   * One structured line each time the ledger's round count grows, with the wall time by phase so
+   * far: a bench or an operator takes the difference of two lines for the share spent training.
+   */
+  #logPhasesOnNewRound(roundCount: number): void {
+    if (roundCount <= this.#phasesLoggedAt) return;
+    this.#phasesLoggedAt = roundCount;
+    const { wallMs, phasesMs } = this.#phases.snapshot();
+    const trainingShare = wallMs > 0 ? phasesMs.training / wallMs : 0;
+    this.#ports.logger.info({ event: 'phases', roundCount, wallMs, phasesMs }, `${roundCount} rounds committed; ${(trainingShare * 100).toFixed(1)}% of the ${(wallMs / 1000).toFixed(1)} s since start spent training`);
+  }
+
   #perform(effect: PeerEffect): void {
     const { chain, gossip, models, trainer, signer, auditor, store, clock, logger } = this.#ports;
     switch (effect.type) {
@@ -197,6 +232,7 @@ export class PeerDaemon<Trained extends TrainedUpdate = TrainedUpdate> {
           // Count and head together (a commit between them would pair a count with the next round's model); finality from that count.
           const [roundCount, latestModelHash] = await Promise.all([chain.roundCount({ signal }), chain.latestModelHash({ signal })]);
           const finalRound = await chain.latestFinalRound({ signal, roundCount });
+          this.#logPhasesOnNewRound(roundCount);
           return { type: 'chainRead', now: clock.now(), roundCount, latestModelHash, finalRound, updateSubscribers: gossip.updateSubscribers() };
         });
       case 'roundOpened':

@@ -7,6 +7,7 @@ export { UpdateArchive, type ArchivedUpdate, type UpdateExchange } from './updat
 export { Challenger, type ChallengeChain, type ChallengeOutcome, type ChallengerOptions } from './challenger.ts';
 export { VerdictCollector, reachesThreshold, verdictSubject } from './verdicts.ts';
 export { Trainer, type TrainerOptions, type PreparedUpdate } from './trainer.ts';
+export { PEER_PHASES, PhaseClock, type PeerPhase, type PhaseSnapshot } from './phase-clock.ts';
 export { DaemonAlreadyRunningError, NodeNotRegisteredError, PeerStateError } from './errors.ts';
 export { FilePeerStore } from './peer-store.ts';
 export { NodeStatusWatch, nodeStanding, stopOnLostStanding, type LostStanding, type StandingSource } from './node-status-watch.ts';

@@ -5,6 +5,7 @@ import { startProgress } from '../core/log/index.ts';
 import { trainLocal, type Dataset, type ModelSpec } from '../core/ml/index.ts';
 import type { Abortable, PeerTrainer } from '../core/peer/index.ts';
 import { encodeDelta, errorFeedbackStart, isSparseCodec, type Checkpoint, type CodecId } from '../core/tensor/index.ts';
+import type { PeerPhase, PhaseClock } from './phase-clock.ts';
 
 export interface TrainerOptions {
   /** This node's shard of the training split. */
@@ -25,6 +26,8 @@ export interface TrainerOptions {
   /** Where the round's base model comes from (verified by hash). */
   models: { checkpoint(modelHash: Hex, options?: Abortable): Promise<Checkpoint> };
   logger: Logger;
+  /** The daemon's phase accounting: reading the base model counts as fetching, compressing as encoding. */
+  phases?: PhaseClock;
 }
 
 /** A round's compressed pseudo-gradient, ready to be signed and gossiped. */
@@ -36,8 +39,10 @@ export interface PreparedUpdate {
   samples: number;
   /** Mean local training loss. */
   trainLoss: number;
-  /** Wall time of local training, milliseconds. */
+  /** Wall time of local training (the inner steps), milliseconds. */
   trainMs: number;
+  /** Wall time of compressing the pseudo-gradient, milliseconds. */
+  encodeMs: number;
   /** Error feedback: what this payload did not carry, for the next round (lossy codecs only). */
   residual: Float32Array | undefined;
 }
@@ -56,10 +61,14 @@ export class Trainer implements PeerTrainer<PreparedUpdate> {
     this.options = options;
   }
 
+  #during<T>(phase: PeerPhase, run: () => Promise<T> | T): Promise<T> {
+    return this.options.phases === undefined ? Promise.resolve(run()) : this.options.phases.during(phase, run);
+  }
+
   async train(input: { round: number; baseModelHash: Hex; residual: Float32Array | undefined }, { signal }: Abortable = {}): Promise<PreparedUpdate> {
     const { options } = this;
     const { round } = input;
-    const base = await options.models.checkpoint(input.baseModelHash, { signal });
+    const base = await this.#during('fetching', () => options.models.checkpoint(input.baseModelHash, { signal }));
     const started = performance.now();
     const spec: ModelSpec = base.meta.model;
     const progress = startProgress({ label: `round ${round}`, total: options.innerSteps, logger: options.logger });
@@ -75,15 +84,16 @@ export class Trainer implements PeerTrainer<PreparedUpdate> {
       signal,
       onStep: (stepsDone, loss) => progress.update(stepsDone, { loss }),
     }).finally(() => progress.stop());
-    const encoded = encodeDelta(options.codec, result.delta, {
+    const trainMs = Math.round(performance.now() - started);
+    const encoded = await this.#during('encoding', () => encodeDelta(options.codec, result.delta, {
       residual: options.codec === 'fp32' ? undefined : residual,
       k: isSparseCodec(options.codec) ? options.topkFraction : undefined,
-    });
-    const trainMs = Math.round(performance.now() - started);
+    }));
+    const encodeMs = Math.round(performance.now() - started) - trainMs;
     options.logger.info(
-      { round, samples: result.samples, trainLoss: result.trainLoss, learningRate, weightDecay, codec: options.codec, payloadBytes: encoded.payload.length, trainMs },
-      `trained round ${round}: loss ${result.trainLoss.toFixed(4)} on ${result.samples} samples in ${trainMs} ms`,
+      { round, samples: result.samples, trainLoss: result.trainLoss, learningRate, weightDecay, codec: options.codec, payloadBytes: encoded.payload.length, trainMs, encodeMs },
+      `trained round ${round}: loss ${result.trainLoss.toFixed(4)} on ${result.samples} samples in ${trainMs} ms, encoded in ${encodeMs} ms`,
     );
-    return { round, baseModelHash: base.modelHash, codec: options.codec, payload: encoded.payload, samples: result.samples, trainLoss: result.trainLoss, trainMs, residual: encoded.residual };
+    return { round, baseModelHash: base.modelHash, codec: options.codec, payload: encoded.payload, samples: result.samples, trainLoss: result.trainLoss, trainMs, encodeMs, residual: encoded.residual };
   }
 }
