@@ -58,7 +58,8 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => logger.error({ err: error.message }, 'page error'));
     await page.goto(`${topology.api}/`);
-    await page.locator('tr[data-round]').first().waitFor({ timeout: 20_000 });
+    // The coordinator's explorer connects to the chain on this first request: slow on a loaded machine.
+    await page.locator('tr[data-round]').first().waitFor({ timeout: 60_000 });
   });
 
   after(async () => {
@@ -116,6 +117,9 @@ describe('the network explorer in a browser', { skip: 'skip' in chromium ? chrom
     await Promise.all(topology.peers.map((peer) => (peer.daemon ? topology.stopProcess(peer.daemon) : undefined)));
     // A round the peers finished before they stopped may still be committing: wait for the next one to open.
     await waitFor('the coordinator to collect a round no peer answers', async () => ((await topology.apiGet<{ phase: string }>('/status'))?.phase === 'collecting' ? true : undefined), { timeoutMs: 60_000, pollMs: 200 });
+    // The API offers the latest final round's proof: once the last commit is final, that stays put too.
+    const last = await topology.chain.ledger.roundCount();
+    await waitFor(`round ${last} to be final`, async () => ((await topology.chain.ledger.isFinal(last)) ? true : undefined), { timeoutMs: 60_000, pollMs: 500 });
     const owner = topology.peers[0].owner.address;
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRADNET_')));
     const { stdout } = await promisify(execFile)(process.execPath, ['bin/gradnet.js', 'rewards', '--json', '--owner', owner, '--rpc', topology.rpcUrl, '--deployments', topology.deploymentsFile, '--coordinator-url', topology.api], { cwd: ROOT, env });
