@@ -169,7 +169,8 @@ interface INodeRegistry {
     /// @param stake The stake that would result.
     error StakeTooLarge(uint256 stake);
 
-    /// @notice Registers `nodeKey` for the caller, pulling `stake` tokens (approve first).
+    /// @notice Registers `nodeKey` for the caller, pulling `stake` tokens (approve first). The caller's first
+    ///         registration also opens its RewardVault account (`openAccount`), so its first claim is cheaper.
     /// @param nodeKey The node's hot key; non-zero and never used before.
     /// @param stake Tokens to stake, at least `minStake`.
     /// @param nodeKeySignature The node key's 65-byte signature of `nodeKeyBindingDigest(msg.sender)`.
