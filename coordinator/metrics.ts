@@ -19,6 +19,16 @@ export interface CoordinatorMetrics {
   readonly commitErrors: Counter;
   readonly activeNodes: Gauge;
   readonly slashes: Counter<'outcome'>;
+  readonly busySeconds: Counter<'step'>;
+}
+
+/** The steps of a round the coordinator works on itself; the rest of the time it collects what the peers send. */
+export type CoordinatorBusyStep = 'aggregating' | 'committing';
+
+/** Counts the wall time of `work` as busy in `step`, however it ends. */
+export function countBusy<T>(metrics: Pick<CoordinatorMetrics, 'busySeconds'>, step: CoordinatorBusyStep, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  return work().finally(() => metrics.busySeconds.inc({ step }, (performance.now() - started) / 1000));
 }
 
 export function createCoordinatorMetrics(registry: Registry = new Registry()): CoordinatorMetrics {
@@ -53,5 +63,11 @@ export function createCoordinatorMetrics(registry: Registry = new Registry()): C
     commitErrors: new Counter({ name: 'gradnet_commit_errors_total', help: 'Failed commit attempts (each is retried)', registers }),
     activeNodes: new Gauge({ name: 'gradnet_nodes_active', help: 'Nodes the registry reports active', registers }),
     slashes: new Counter({ name: 'gradnet_slashes_total', help: 'Slashing transactions for equivocation, by outcome', labelNames: ['outcome'], registers }),
+    busySeconds: new Counter({
+      name: 'gradnet_coordinator_busy_seconds_total',
+      help: 'Wall time spent on a round step of its own: aggregating (with scoring and writing the checkpoint) or committing (until the receipt)',
+      labelNames: ['step'],
+      registers,
+    }),
   };
 }

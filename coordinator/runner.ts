@@ -5,6 +5,7 @@ import { initialRoundState, nextWakeAt, quorumNeeded, step, type CollectingState
 import type { RoundStatus } from './api.ts';
 import { deferred } from './deferred.ts';
 import { ChainStateError } from './errors.ts';
+import { countBusy } from './metrics.ts';
 import { takeCommitment, takeHeartbeat, takeRefusal, takeUpdate, takeVerdict, type Intake, type IntakePorts } from './intake.ts';
 import type { RunnerPorts } from './ports.ts';
 import { RefusalLog } from './refusals.ts';
@@ -166,13 +167,13 @@ export class RoundRunner {
         this.ports.gossip.forgetRound(effect.round);
         return;
       case 'aggregate':
-        return this.track(aggregateRound(this.ports, effect).then((next) => this.dispatch(next)));
+        return this.track(countBusy(metrics, 'aggregating', () => aggregateRound(this.ports, effect)).then((next) => this.dispatch(next)));
       case 'commit':
         // A commit that finds the chain's head moved back under it (a challenge voided rounds)
         // restarts from the head; one that finds a foreign round still open to challenge waits.
         return this.track(
           this.voids
-            .explained(commitRound(this.ports, effect), effect.round, (error): RoundEvent => ({ type: 'commitFailed', now: this.ports.clock.now(), round: effect.round, attempt: effect.attempt, error, retryable: true }))
+            .explained(countBusy(metrics, 'committing', () => commitRound(this.ports, effect)), effect.round, (error): RoundEvent => ({ type: 'commitFailed', now: this.ports.clock.now(), round: effect.round, attempt: effect.attempt, error, retryable: true }))
             .then((next) => next && this.dispatch(next)),
         );
       case 'commitRetryScheduled':

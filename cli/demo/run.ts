@@ -15,6 +15,7 @@ import { childFields, freePort, ProcessGroup, waitFor, type ChildLogLine, type W
 import { startExplorer, type ExplorerServer } from '../../explorer/index.ts';
 import { fromFixedPoint } from '../../core/units/index.ts';
 import { prepareDemoChain } from './chain.ts';
+import { busySecondsIn, coordinatorShareBetween, peerShareBetween, phaseLineOf, type BusyReading, type CoordinatorShare, type PeerShare, type PhaseLine } from './training-share.ts';
 
 export interface DemoOptions {
   peers: number;
@@ -51,6 +52,11 @@ export interface DemoResult {
   audit: 'match' | 'mismatch';
   audits: { peer: string; round: number; verdict: string; reason: string }[];
   seconds: number;
+  /**
+   * Where the wall time went between the first and the last committed round of the demo: each
+   * peer's phases (from its `phases` log lines) and the coordinator's busy share (from /metrics).
+   */
+  timeUse: { peers: PeerShare[]; coordinator: CoordinatorShare | undefined };
   workDir: string;
   /** The address book of the demo's contracts (in workDir when the demo ran its own devnet). */
   deploymentsFile: string;
@@ -165,6 +171,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     // 5. One daemon per peer.
     const audits: DemoResult['audits'] = [];
+    const phaseLines = new Map<string, PhaseLine[]>(peers.map((peer) => [peer.name, []]));
     for (const peer of peers) {
       children.start({
         name: peer.name,
@@ -177,6 +184,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         ],
         env: { GRADNET_BACKEND: 'wasm' },
         onLog: (line: ChildLogLine) => {
+          const phases = phaseLineOf(line);
+          if (phases !== undefined) phaseLines.get(peer.name)?.push(phases);
           if (line.event === 'audit') audits.push({ peer: peer.name, round: Number(line.round), verdict: String(line.verdict), reason: String(line.reason) });
           if ((line.level ?? 0) >= 50) logger.error({ child: peer.name, ...childFields(line) }, `[${peer.name}] ${line.msg}`);
         },
@@ -188,11 +197,18 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const firstRound = (await chain.ledger.roundCount()) + 1;
     const lastRound = firstRound + options.rounds - 1;
     let shown = firstRound - 1;
+    const busyReadings: BusyReading[] = [];
+    const readBusy = async (): Promise<void> => {
+      const atMs = performance.now();
+      const response = await fetch(`${ready.api}/metrics`, { signal });
+      busyReadings.push({ atMs, busySeconds: busySecondsIn(await response.text()) });
+    };
     await waitFor(`round ${lastRound} to be committed`, async () => {
       const count = await chain.ledger.roundCount();
       while (shown < Math.min(count, lastRound)) {
         shown += 1;
         const round = await chain.ledger.getRound(shown);
+        if (shown === firstRound || shown === lastRound) await readBusy();
         say(`[${elapsed()}] round ${shown - firstRound + 1}/${options.rounds} committed: accuracy ${(fromFixedPoint(round.accuracy) * 100).toFixed(2)}%, loss ${fromFixedPoint(round.loss).toFixed(4)}, ${round.contributors} contributors, ${round.totalSamples} samples, model ${round.modelHash.slice(0, 10)}…, block ${round.blockNumber}`);
       }
       return count >= lastRound ? count : undefined;
@@ -234,7 +250,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     const rounds = (await fetchRoundRows(chain.ledger, chain.clients.publicClient)).filter((row) => row.round >= firstRound && row.round <= lastRound);
     if (options.rpcUrl !== undefined) say(`[${elapsed()}] the demo's rounds stay on ${rpcUrl}: gradnet rounds --rpc ${rpcUrl} --deployments ${deploymentsFile}`);
-    return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, workDir, deploymentsFile };
+    const timeUse = {
+      peers: peers.flatMap((peer) => peerShareBetween(peer.name, phaseLines.get(peer.name) ?? [], firstRound, lastRound) ?? []),
+      coordinator: busyReadings.length === 2 ? coordinatorShareBetween(busyReadings[0], busyReadings[1]) : undefined,
+    };
+    return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, timeUse, workDir, deploymentsFile };
   } finally {
     await explorer?.close();
     await children.stopAll();
