@@ -28,6 +28,8 @@ export interface BenchSuiteOptions {
   attacks?: string[];
   /** byzantine only: the aggregation rules to compare, every rule when left out. */
   rules?: string[];
+  /** network only: daemons on 127.0.0.1 instead of network namespaces. */
+  loopback?: boolean;
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes (beside the JSON when left out). */

@@ -20,6 +20,8 @@ export interface BenchFlags {
   attacks?: string[];
   /** byzantine only: the aggregation rules to compare. */
   rules?: string[];
+  /** network only: daemons on 127.0.0.1 instead of network namespaces. */
+  loopback?: boolean;
   /** long only: how many rounds. */
   rounds?: number;
   /** long only: where the picture goes. */
@@ -53,6 +55,9 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
       throw new CliError('BENCH_BYZANTINE_ONLY', `--${flag} applies to bench byzantine only, not ${suite}`, { value: flags[flag] });
     }
   }
+  if (flags.loopback && suite !== 'network') {
+    throw new CliError('BENCH_LOOPBACK', `--loopback applies to bench network only, not ${suite}`, { value: suite });
+  }
   if (suite === 'all') {
     if (flags.json !== undefined) throw new CliError('BENCH_ALL_JSON', '`bench all` writes one file per suite; use --out-dir instead of --json', { value: flags.json });
     const outcomes = await runAllBenchSuites(flags.outDir, undefined, suites);
@@ -62,7 +67,7 @@ export async function runBench(suite: string, flags: BenchFlags, suites: BenchSu
   }
   const modelSuffix = flags.model === undefined || flags.model === (SUITE_MODELS[suite] ?? 'mlp') ? '' : `-${flags.model}`;
   const datasetSuffix = flags.dataset === undefined || flags.dataset === 'mnist' ? '' : `-${flags.dataset}`;
-  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${datasetSuffix}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...byzantineOptions(flags), ...datasetOptions(flags), ...longOptions(flags) });
+  const result = await runBenchSuite(suite, flags.json ?? `bench/results/${suite}${datasetSuffix}${modelSuffix}.json`, suites, { model: flags.model, ...(flags.peers === undefined ? {} : { peers: flags.peers }), ...(flags.loopback ? { loopback: true } : {}), ...byzantineOptions(flags), ...datasetOptions(flags), ...longOptions(flags) });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 

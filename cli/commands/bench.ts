@@ -35,5 +35,6 @@ export function benchCommand(): Command {
     .option('--dataset-dir <dir>', 'with --dataset: the folder of its files (cifar10: data_batch_1.bin … data_batch_5.bin, test_batch.bin)')
     .option('--attacks <list>', `byzantine: comma-separated attacks to run (default all: ${attackNames.join(',')})`, attackList)
     .option('--rules <list>', 'byzantine: comma-separated aggregation rules to compare (default all; the default rule and mean always run)', (value: string) => value.split(',').map((rule) => rule.trim()).filter((rule) => rule !== ''))
+    .option('--loopback', 'network: run the daemons as processes on 127.0.0.1 (no NAT, no shaping) instead of network namespaces; the default without root')
     .action(action(async (suite: string, flags: BenchFlags) => (await import('../actions/bench.ts')).runBench(suite, flags, suites)));
 }

@@ -7,7 +7,8 @@ import type { Logger } from '../../core/log/index.ts';
 import { initialParams } from '../../core/ml/index.ts';
 import { freePort, ProcessGroup, waitFor, type ChildLogLine, type RunningChild } from '../../core/process/index.ts';
 import { genesisCheckpoint } from '../../core/tensor/index.ts';
-import { NetHosts, type HostSpec, type NetHost } from './hosts.ts';
+import { NetHosts, type HostNetwork, type HostSpec, type NetHost } from './hosts.ts';
+import { LoopbackHosts } from './loopback.ts';
 
 /**
  * The demo topology spread over network namespaces (test/net/hosts.ts): the chain in the root
@@ -25,6 +26,15 @@ export interface NetBedOptions {
   innerSteps?: number;
   codec?: string;
   signal?: AbortSignal;
+  /**
+   * Seconds a committed round stays challengeable (the devnet's default is 10). Auditors get half
+   * of it to fetch the new model and the round's updates: many daemons on few cores need more.
+   */
+  challengeWindowSeconds?: number;
+  /** Every host a process on 127.0.0.1 (no root, no NAT, no shaping) instead of a namespace. */
+  loopback?: boolean;
+  /** Starts every namespace and link name (at most 4 characters; default `gn`). */
+  namePrefix?: string;
 }
 
 export interface NetDaemon {
@@ -38,8 +48,6 @@ export interface NetDaemon {
 
 const MODEL_SEED = 1;
 const START_TIMEOUT_MS = 120_000;
-const P2P_PORT = 4001;
-const API_PORT = 7070;
 
 export class NetBed {
   readonly chain: GradnetChain;
@@ -51,10 +59,10 @@ export class NetBed {
   coordinatorPeerId = '';
 
   private constructor(
-    readonly hosts: NetHosts,
+    readonly hosts: HostNetwork,
     private readonly group: ProcessGroup,
     private readonly workDir: string,
-    private readonly forwarder: Server,
+    private readonly forwarder: Server | undefined,
     private readonly rpcUrl: string,
     private readonly deploymentsFile: string,
     private readonly options: NetBedOptions,
@@ -63,14 +71,14 @@ export class NetBed {
     this.chain = fields.chain;
     this.coordinatorHost = fields.coordinatorHost;
     this.daemons = fields.daemons;
-    this.api = `http://${this.coordinatorHost.ip}:${API_PORT}`;
+    this.api = `http://${this.coordinatorHost.ip}:${this.coordinatorHost.apiPort}`;
   }
 
   /** Builds the hosts, starts the chain, registers every daemon's node, starts the coordinator and the first daemons. */
   static async start(options: NetBedOptions): Promise<NetBed> {
     const group = new ProcessGroup(options.logger);
     const workDir = await mkdtemp(join(tmpdir(), 'gradnet-net-'));
-    const hosts = new NetHosts();
+    const hosts: HostNetwork = options.loopback ? new LoopbackHosts() : new NetHosts(options.namePrefix);
     let forwarder: Server | undefined;
     try {
       const count = options.daemons.length;
@@ -80,9 +88,10 @@ export class NetBed {
       const deploymentsFile = join(workDir, 'deployments.json');
       const port = await freePort();
       const genesis = genesisCheckpoint(initialParams('mlp', MODEL_SEED)).modelHash;
-      const devnet = group.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', String(1 + 2 * count), '--genesis-hash', genesis, '--deployments', deploymentsFile] });
+      const window = options.challengeWindowSeconds === undefined ? [] : ['--challenge-window', String(options.challengeWindowSeconds)];
+      const devnet = group.start({ name: 'devnet', args: ['devnet', '--port', String(port), '--accounts', String(1 + 2 * count), '--genesis-hash', genesis, '--deployments', deploymentsFile, ...window] });
       await waitFor('the devnet', () => (devnet.stdout().includes('press Ctrl-C') ? true : undefined), { timeoutMs: START_TIMEOUT_MS, child: devnet, signal: options.signal });
-      forwarder = await forward(hosts.gateway, port);
+      if (!options.loopback) forwarder = await forward(hosts.gateway, port);
       const rpcUrl = `http://${hosts.gateway}:${port}`;
 
       const keystoreDir = join(workDir, 'keys');
@@ -96,12 +105,13 @@ export class NetBed {
         if (code !== 0) throw new Error(`gradnet register for owner ${owner.address} exited ${code}`);
       }));
 
-      const coordinatorHost = hosts.add({ name: 'coord' });
-      const daemons = options.daemons.map((spec, index) => ({
-        name: spec.name, host: hosts.add(spec), node: nodes[index], dataDir: join(workDir, spec.name), lines: [], child: undefined,
-      }));
+      const coordinatorHost = await hosts.add({ name: 'coord' });
+      const daemons: NetDaemon[] = [];
+      for (const [index, spec] of options.daemons.entries()) {
+        daemons.push({ name: spec.name, host: await hosts.add(spec), node: nodes[index], dataDir: join(workDir, spec.name), lines: [], child: undefined });
+      }
       // HTTP (the chain's JSON-RPC, the coordinator's API) is counted apart, so libp2p's share of a link is known.
-      for (const host of hosts.hosts) hosts.countPorts(host, [port, API_PORT]);
+      for (const host of hosts.hosts) hosts.countPorts(host, [port, coordinatorHost.apiPort]);
       const bed = new NetBed(hosts, group, workDir, forwarder, rpcUrl, deploymentsFile, options, {
         chain: await connectGradnet({ rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile }),
         coordinatorHost,
@@ -123,7 +133,7 @@ export class NetBed {
 
   /** Starts a daemon on its host: it knows the coordinator's address and nothing else. */
   startDaemon(daemon: NetDaemon): void {
-    const listen = [`/ip4/${daemon.host.ip}/tcp/${P2P_PORT}`, ...(daemon.host.nat ? ['/p2p-circuit'] : [])];
+    const listen = [`/ip4/${daemon.host.ip}/tcp/${daemon.host.p2pPort}`, ...(daemon.host.nat ? ['/p2p-circuit'] : [])];
     daemon.child = this.group.start({
       name: daemon.name,
       netns: daemon.host.netns,
@@ -136,6 +146,7 @@ export class NetBed {
       env: { GRADNET_NODE_PRIVATE_KEY: daemon.node.privateKey },
       onLog: (line) => daemon.lines.push(line),
     });
+    daemon.host.pid = daemon.child.pid;
   }
 
   roundCount(): Promise<number> {
@@ -181,14 +192,14 @@ export class NetBed {
 
   /** Hosts of other daemons the daemon holds TCP connections with (through a NAT'd host's router for NAT'd ones). */
   daemonNeighbours(daemon: NetDaemon): string[] {
-    const addressOf = new Map(this.daemons.map((other) => [other.host.publicIp, other.name]));
-    return [...new Set(this.hosts.tcpPeers(daemon.host).flatMap((ip) => (addressOf.has(ip) && addressOf.get(ip) !== daemon.name ? [addressOf.get(ip)!] : [])))];
+    const daemons = new Set(this.daemons.map((other) => other.name));
+    return this.hosts.neighbours(daemon.host).filter((name) => daemons.has(name));
   }
 
   /** Stops every process and deletes the hosts and the work directory. */
   async stop(): Promise<void> {
     await this.group.stopAll();
-    this.forwarder.close();
+    this.forwarder?.close();
     this.hosts.remove();
     await rm(this.workDir, { recursive: true, force: true });
   }
@@ -196,8 +207,8 @@ export class NetBed {
   private async startCoordinator(key: DevOnlyAccount, quorum: number): Promise<void> {
     const config = join(this.workDir, 'coordinator.json');
     await writeFile(config, JSON.stringify({
-      rpcUrl: this.rpcUrl, deployments: this.deploymentsFile, dataDir: join(this.workDir, 'coordinator'), listen: [`/ip4/${this.coordinatorHost.ip}/tcp/${P2P_PORT}`],
-      api: { host: this.coordinatorHost.ip, port: API_PORT }, model: { name: 'mlp' }, modelSeed: MODEL_SEED,
+      rpcUrl: this.rpcUrl, deployments: this.deploymentsFile, dataDir: join(this.workDir, 'coordinator'), listen: [`/ip4/${this.coordinatorHost.ip}/tcp/${this.coordinatorHost.p2pPort}`],
+      api: { host: this.coordinatorHost.ip, port: this.coordinatorHost.apiPort }, model: { name: 'mlp' }, modelSeed: MODEL_SEED,
       round: { quorum, deadlineMs: 1500, ...this.options.round }, nodes: { pollMs: 500 },
       evaluation: { validationLimit: 500, scoreBatch: 200 },
     }));
@@ -209,6 +220,7 @@ export class NetBed {
         if (line.msg === 'coordinator running') running = { address: (line.addresses as string[])[0], peerId: String(line.peerId) };
       },
     });
+    this.coordinatorHost.pid = child.pid;
     const started = await waitFor('the coordinator', () => running, { timeoutMs: START_TIMEOUT_MS, child, signal: this.options.signal });
     this.bootstrap = started.address;
     this.coordinatorPeerId = started.peerId;

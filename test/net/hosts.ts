@@ -9,14 +9,37 @@ import { readFileSync } from 'node:fs';
  */
 export interface NetHost {
   name: string;
-  netns: string;
+  /** Its network namespace; none on loopback, where every host is a process on 127.0.0.1. */
+  netns?: string;
   /** Its own address (behind NAT: a private one nobody outside can dial). */
   ip: string;
   /** The address its connections come from (a NAT'd host's router's). */
   publicIp: string;
   nat: boolean;
-  /** The root-side interface its traffic crosses (for a NAT'd host, its router's uplink). */
-  uplink: string;
+  /** Its libp2p port, and its HTTP API's (the coordinator's). */
+  p2pPort: number;
+  apiPort: number;
+  /** The process running on it, once started (loopback counts bytes by process). */
+  pid?: number;
+}
+
+/** Hosts a test network is made of, and what they sent and whom they talk to. */
+export interface HostNetwork {
+  readonly hosts: NetHost[];
+  /** The address the hosts reach the root namespace (the chain) at. */
+  readonly gateway: string;
+  /** What it is built from, for reports: `namespaces` or `loopback`. */
+  readonly kind: 'namespaces' | 'loopback';
+  add(spec: HostSpec): Promise<NetHost>;
+  /** Bytes the host sent and received so far. */
+  bytes(host: NetHost): { in: number; out: number };
+  /** Counts the host's TCP bytes to and from `ports` (either end) apart from now on. */
+  countPorts(host: NetHost, ports: number[]): void;
+  /** Bytes the host sent and received on the ports `countPorts` counts. */
+  portBytes(host: NetHost): { in: number; out: number };
+  /** Names of the hosts this host holds established TCP connections with. */
+  neighbours(host: NetHost): string[];
+  remove(): void;
 }
 
 export interface HostSpec {
@@ -58,8 +81,14 @@ function run(args: string[]): void {
   }
 }
 
-export class NetHosts {
+/** The libp2p and API ports on a namespace host: every host has an address of its own. */
+const P2P_PORT = 4001;
+const API_PORT = 7070;
+
+export class NetHosts implements HostNetwork {
+  readonly kind = 'namespaces';
   readonly hosts: NetHost[] = [];
+  private readonly uplinks = new Map<NetHost, string>();
   /** The root namespace's address on the bridge: what every host reaches the chain at. */
   readonly gateway: string;
   private readonly prefix: string;
@@ -69,10 +98,11 @@ export class NetHosts {
   private next = 10;
   private readonly cleanupOnExit = (): void => this.remove();
 
-  constructor() {
+  /** `namePrefix` (at most 4 characters) starts every namespace and link name, so whoever made them can tell. */
+  constructor(namePrefix = 'gn') {
     // Short names (interface names stop at 15 characters), unique per process.
     this.subnet = 100 + (process.pid % 100);
-    this.prefix = `gn${process.pid % 100000}`;
+    this.prefix = `${namePrefix.slice(0, 4)}${process.pid % 100000}`;
     this.bridge = `${this.prefix}br`;
     this.gateway = `10.77.${this.subnet}.1`;
     process.on('exit', this.cleanupOnExit);
@@ -82,7 +112,7 @@ export class NetHosts {
   }
 
   /** Adds a host: its namespace, its link to the bridge (through a NAT router when `nat`), shaped when `mbit`. */
-  add(spec: HostSpec): NetHost {
+  async add(spec: HostSpec): Promise<NetHost> {
     const index = this.hosts.length;
     const netns = `${this.prefix}-${spec.name}`;
     const publicIp = `10.77.${this.subnet}.${this.next++}`;
@@ -124,14 +154,15 @@ export class NetHosts {
       run(['tc', 'qdisc', 'add', 'dev', uplink, 'root', ...shape]);
       run(['ip', 'netns', 'exec', edge, 'tc', 'qdisc', 'add', 'dev', 'up0', 'root', ...shape]);
     }
-    const host: NetHost = { name: spec.name, netns, ip, publicIp, nat: spec.nat ?? false, uplink };
+    const host: NetHost = { name: spec.name, netns, ip, publicIp, nat: spec.nat ?? false, p2pPort: P2P_PORT, apiPort: API_PORT };
     this.hosts.push(host);
+    this.uplinks.set(host, uplink);
     return host;
   }
 
   /** Bytes the host sent and received so far (counted on the root side of its link). */
   bytes(host: NetHost): { in: number; out: number } {
-    const stat = (name: string): number => Number(readFileSync(`/sys/class/net/${host.uplink}/statistics/${name}`, 'utf8'));
+    const stat = (name: string): number => Number(readFileSync(`/sys/class/net/${this.uplinks.get(host)}/statistics/${name}`, 'utf8'));
     // The root side receives what the host sends.
     return { in: stat('tx_bytes'), out: stat('rx_bytes') };
   }
@@ -143,22 +174,23 @@ export class NetHosts {
   countPorts(host: NetHost, ports: number[]): void {
     for (const port of ports) {
       for (const [chain, ends] of [['OUTPUT', ['--sport', '--dport']], ['INPUT', ['--sport', '--dport']]] as const) {
-        for (const end of ends) run(['ip', 'netns', 'exec', host.netns, 'iptables', '-A', chain, '-p', 'tcp', end, String(port)]);
+        for (const end of ends) run(['ip', 'netns', 'exec', this.netnsOf(host), 'iptables', '-A', chain, '-p', 'tcp', end, String(port)]);
       }
     }
   }
 
   /** Bytes the host sent and received on the ports `countPorts` counts (IP bytes, no link framing). */
   portBytes(host: NetHost): { in: number; out: number } {
-    const sum = (chain: string): number => execFileSync('ip', ['netns', 'exec', host.netns, 'iptables', '-nvxL', chain], { encoding: 'utf8' })
+    const sum = (chain: string): number => execFileSync('ip', ['netns', 'exec', this.netnsOf(host), 'iptables', '-nvxL', chain], { encoding: 'utf8' })
       .split('\n').slice(2).filter((line) => line.trim() !== '').reduce((total, line) => total + Number(line.trim().split(/\s+/)[1]), 0);
     return { in: sum('INPUT'), out: sum('OUTPUT') };
   }
 
-  /** The remote addresses of the host's established TCP connections. */
-  tcpPeers(host: NetHost): string[] {
-    const out = execFileSync('ip', ['netns', 'exec', host.netns, 'ss', '-Htn', 'state', 'established'], { encoding: 'utf8' });
-    return out.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().split(/\s+/).at(-1)!.replace(/:\d+$/, ''));
+  /** Hosts at the remote ends of the host's established TCP connections (a NAT'd host by its router's address). */
+  neighbours(host: NetHost): string[] {
+    const out = execFileSync('ip', ['netns', 'exec', this.netnsOf(host), 'ss', '-Htn', 'state', 'established'], { encoding: 'utf8' });
+    const remotes = new Set(out.split('\n').filter((line) => line.trim() !== '').map((line) => line.trim().split(/\s+/).at(-1)!.replace(/:\d+$/, '')));
+    return this.hosts.filter((other) => other !== host && remotes.has(other.publicIp)).map((other) => other.name);
   }
 
   /** Deletes every namespace (their links, routes and iptables rules with them) and the bridge. */
@@ -176,6 +208,11 @@ export class NetHosts {
       // already gone
     }
     process.off('exit', this.cleanupOnExit);
+  }
+
+  private netnsOf(host: NetHost): string {
+    if (host.netns === undefined) throw new Error(`host ${host.name} has no namespace`);
+    return host.netns;
   }
 
   private namespace(name: string): void {
