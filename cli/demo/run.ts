@@ -254,6 +254,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       peers: peers.flatMap((peer) => peerShareBetween(peer.name, phaseLines.get(peer.name) ?? [], firstRound, lastRound) ?? []),
       coordinator: busyReadings.length === 2 ? coordinatorShareBetween(busyReadings[0], busyReadings[1]) : undefined,
     };
+    const percent = (share: number): string => `${(share * 100).toFixed(1)}%`;
+    say(`[${elapsed()}] from round 1 to ${options.rounds}: peers trained ${timeUse.peers.map((peer) => percent(peer.trainingShare)).join(', ') || 'n/a'} of the wall time, the coordinator was busy ${timeUse.coordinator === undefined ? 'n/a' : percent(timeUse.coordinator.busyShare)}`);
     return { rounds, finalAccuracy: evaluation.accuracy, rewards, audit, audits: relevant, seconds: (performance.now() - started) / 1000, timeUse, workDir, deploymentsFile };
   } finally {
     await explorer?.close();
