@@ -95,6 +95,18 @@ describe('a mesh grown from one bootstrap hub', { timeout: 120_000 }, () => {
     assert.deepEqual(fetched, slow);
   });
 
+  test('a peer that has just joined waits to meet other peers and takes a blob from them, not from the hub', async () => {
+    const newcomer = await startPeer(hub.node.multiaddrs());
+    try {
+      const asked = askedHub.length;
+      // `shared` is held by the hub and by one spoke (an earlier test put it there).
+      assert.deepEqual(await newcomer.node.fetchBlob(contentHash(shared), { signal: AbortSignal.timeout(20_000) }), shared);
+      assert.deepEqual(askedHub.slice(asked), [], 'the newcomer asked the hub');
+    } finally {
+      await newcomer.node.stop();
+    }
+  });
+
   test('with the hub gone, an update still reaches every peer and a blob is fetched from a peer that holds it', async () => {
     await hub.node.stop();
     const [sender, ...receivers] = spokes;
