@@ -100,6 +100,7 @@ export async function createPeerDaemon(config: DaemonConfig, components: PeerDae
     announce: config.announce,
     bootstrap: config.bootstrap,
     mdns: config.mdns,
+    upnp: config.upnp,
     chainId,
     ledger: connected.deployments.contracts.RoundLedger.address,
     validator,

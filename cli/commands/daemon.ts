@@ -13,6 +13,7 @@ export function daemonCommand(): Command {
     .option('--announce <multiaddrs>', 'comma-separated multiaddrs others dial to reach this node, e.g. /ip4/<public ip>/tcp/4001 (GRADNET_ANNOUNCE; default: the listen addresses)')
     .option('--bootstrap <multiaddrs>', 'comma-separated multiaddrs ending in /p2p/<peer id>, e.g. the coordinator (GRADNET_BOOTSTRAP)')
     .option('--mdns', 'also find this deployment\'s peers on the local network by multicast DNS, for a LAN (GRADNET_MDNS=true; default off)')
+    .option('--upnp', 'ask the home router over UPnP to forward the TCP listen port here and announce its external address (GRADNET_UPNP=true; default off)')
     .option('--inner-steps <n>', 'local optimizer steps per round (GRADNET_INNER_STEPS; default 100)')
     .option('--batch-size <n>', 'local batch size (GRADNET_BATCH_SIZE; default 64)')
     .option('--learning-rate <x>', 'local Adam learning rate when the round\'s base model asks for none; the coordinator\'s schedule, recorded in each checkpoint, wins (GRADNET_LEARNING_RATE; default 0.003)')

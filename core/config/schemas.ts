@@ -48,6 +48,8 @@ export const daemonConfigSchema = z.object({
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
   /** Find the deployment's peers on the local network by multicast DNS (a LAN with no bootstrap address). */
   mdns: z.boolean().default(false),
+  /** Ask the router over UPnP to forward the listen ports, and announce its external address. */
+  upnp: z.boolean().default(false),
   coordinatorUrl: url.optional(),
   /** Local Adam steps per round (DiLoCo's H). */
   innerSteps: z.number().int().positive().default(100),

@@ -16,6 +16,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { ping } from '@libp2p/ping';
 import { pubsubPeerDiscovery } from '@libp2p/pubsub-peer-discovery';
 import { tcp } from '@libp2p/tcp';
+import { uPnPNAT } from '@libp2p/upnp-nat';
 import { webSockets } from '@libp2p/websockets';
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
@@ -74,6 +75,12 @@ export interface GradnetNodeOptions {
    * public host it would only announce the node to its data centre's neighbours.
    */
   mdns?: boolean;
+  /**
+   * Ask the local router over UPnP to forward the TCP listen ports to this host, and announce the
+   * router's external address. Off by default: it changes the router's settings, which the
+   * operator should choose to allow.
+   */
+  upnp?: boolean;
   /**
    * Offer Circuit Relay v2 to peers behind NAT (reservations, each relayed connection limited in
    * time and bytes: it carries hole punching, not traffic). Default: offered, 16 reservations.
@@ -159,7 +166,7 @@ const JOIN_GRACE_MS = 6000;
 /** Times the hub is asked for a blob before a fetch gives up on it while it answers busy. */
 const HUB_PASSES = 4;
 
-type Services = { pubsub: GossipSub; identify: unknown; ping: unknown; autoNAT: unknown; dcutr: unknown; relay?: unknown };
+type Services = { pubsub: GossipSub; identify: unknown; ping: unknown; autoNAT: unknown; dcutr: unknown; relay?: unknown; upnp?: unknown };
 
 /** The discovery topic of one deployment: nodes announce their addresses on it (pubsub peer discovery). */
 export function discoveryTopic(topics: GradnetTopics): string {
@@ -250,6 +257,7 @@ export class GradnetNode extends EventEmitter<GradnetNodeEvents> {
         autoNAT: autoNAT(),
         dcutr: dcutr(),
         ...(relay.serve ? { relay: circuitRelayServer({ reservations: { maxReservations: relay.maxReservations ?? 16 } }) } : {}),
+        ...(this.options.upnp ? { upnp: uPnPNAT({ portMappingDescription: 'gradnet' }) } : {}),
         pubsub: gossipsub({
           globalSignaturePolicy: StrictSign,
           emitSelf: false,

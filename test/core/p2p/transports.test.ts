@@ -47,6 +47,15 @@ describe('transports and discovery beside TCP', { timeout: 90_000 }, () => {
     await until(() => heard.some((event) => event.update.payloadDigest === update.payloadDigest), 'the update over WebSockets');
   });
 
+  test('with --upnp and no UPnP router on the network, a node starts, connects and stops as without it', async () => {
+    const plain = await startNode({});
+    const withUpnp = await startNode({ upnp: true, listen: ['/ip4/0.0.0.0/tcp/0'], bootstrap: [plain.multiaddrs()[0]] });
+    await until(() => withUpnp.connectedPeers().includes(plain.peerId), 'the connection from the UPnP node');
+    const stopped = Date.now();
+    await withUpnp.stop();
+    assert.ok(Date.now() - stopped < 10_000, `stopping took ${Date.now() - stopped} ms`);
+  });
+
   test('with --mdns, two nodes that know no address find each other on the local network; without it they do not', async () => {
     const plain = await startNode({});
     const first = await startNode({ mdns: true });
