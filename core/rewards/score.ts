@@ -205,8 +205,13 @@ export async function scoreUpdates(options: ScoreOptions): Promise<ScoreResult> 
     }
     signal?.throwIfAborted();
     const candidate = new Float32Array(params.length);
-    for (let k = 0; k < params.length; k++) candidate[k] = params[k] + stepScale * update.delta[k];
-    const loss = await evaluateLoss(candidate);
+    let finite = true;
+    for (let k = 0; k < params.length; k++) {
+      candidate[k] = params[k] + stepScale * update.delta[k];
+      finite &&= Number.isFinite(candidate[k]);
+    }
+    // A step that overflows float32 is no model at all: it scores 0 unevaluated (an evaluator would refuse it, and the round with it).
+    const loss = finite ? await evaluateLoss(candidate) : Number.POSITIVE_INFINITY;
     const candidatePoints = lossPoints(loss);
     const reduction = candidatePoints === null ? 0n : basePoints - candidatePoints;
     const points = reduction > 0n ? reduction : 0n;

@@ -50,6 +50,21 @@ describe('scoreUpdates', () => {
     assert.ok(scores.every((s) => typeof s.points === 'bigint'));
   });
 
+  it('scores 0, without evaluating it, an update whose step overflows float32, instead of failing the round', async () => {
+    const huge = Float32Array.from({ length: 64 }, (_, k) => (k === 3 ? 3e38 : 0));
+    const updates: ScoreInput[] = [
+      { nodeKey: node(1), digest: digest(1), delta: toward(0.5), arrival: 0 },
+      { nodeKey: node(2), digest: digest(2), delta: huge, arrival: 1 },
+    ];
+    const refusesNonFinite = async (candidate: Float32Array): Promise<number> => {
+      if (!candidate.every(Number.isFinite)) throw new Error('an evaluator refuses non-finite parameters');
+      return evaluateLoss(candidate);
+    };
+    const { scores } = await scoreUpdates({ params: params.map(() => 3e38), updates, evaluateLoss: refusesNonFinite, stepScale: 1, consensus: false });
+    assert.equal(scores[1].points, 0n);
+    assert.equal(scores[1].loss, Number.POSITIVE_INFINITY);
+  });
+
   it('gives copies nothing: the same digest or a near-identical delta, whoever came later', async () => {
     const original = toward(0.5);
     const nearly = original.map((v, k) => v * (1 + 1e-5 * Math.sin(k)));
