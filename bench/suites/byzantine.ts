@@ -1,4 +1,5 @@
 import { aggregationRuleNames, DEFAULT_RULE, type AggregationRuleInput, type AggregationRuleName } from '../../core/aggregate/index.ts';
+import type { BenchSuiteOptions } from '../options.ts';
 import { assertDatasetName, DEFAULT_DATASET } from '../../core/ml/index.ts';
 import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { pngPathFor, robustnessChart, writeChartPng, type RobustnessCell } from '../plot/index.ts';
@@ -36,19 +37,7 @@ const TARGETS = { cleanBelowMean: 0.005, worstDrop: 0.02, attackerShare: 0.05 };
  * MNIST or another dataset. The rule named by the coordinator's default runs with the default's
  * settings (its norm clipping too); the others with their own defaults.
  */
-export interface ByzantineOptions {
-  jsonFile: string;
-  peers?: number;
-  malicious?: number;
-  /** `iid` (default) or `dirichlet:ALPHA`. */
-  shards?: string;
-  dataset?: string;
-  /** Where the dataset's files are (CIFAR-10 needs it). */
-  datasetDir?: string;
-  attacks?: string[];
-  /** The rules to compare (every rule when left out); the default rule and the mean always run, the targets need them. */
-  rules?: string[];
-}
+export type ByzantineOptions = Pick<BenchSuiteOptions, 'jsonFile' | 'peers' | 'malicious' | 'shards' | 'dataset' | 'datasetDir' | 'attacks' | 'rules'>;
 
 export async function run(options: ByzantineOptions): Promise<Record<string, unknown>> {
   const { jsonFile } = options;

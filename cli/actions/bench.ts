@@ -1,32 +1,8 @@
-import { runAllBenchSuites, runBenchSuite, type BenchSuites } from '../../bench/index.ts';
+import { runAllBenchSuites, runBenchSuite, type BenchSuiteOptions, type BenchSuites } from '../../bench/index.ts';
 import { CliError } from '../support/errors.ts';
 
-export interface BenchFlags {
-  json?: string;
-  outDir: string;
-  /** compression only: the model to measure; a model other than the MLP writes <suite>-<model>.json by default. */
-  model?: string;
-  /** network: how many daemons; byzantine: how many simulated peers. */
-  peers?: number;
-  /** byzantine only: how many of the peers attack. */
-  malicious?: number;
-  /** byzantine only: iid or dirichlet:ALPHA. */
-  shards?: string;
-  /** the training suites (accuracy, byzantine, compression, train): the dataset to train on. */
-  dataset?: string;
-  /** with --dataset: the folder of its files (required for cifar10). */
-  datasetDir?: string;
-  /** byzantine only: the attacks to run. */
-  attacks?: string[];
-  /** byzantine only: the aggregation rules to compare. */
-  rules?: string[];
-  /** network only: daemons on 127.0.0.1 instead of network namespaces. */
-  loopback?: boolean;
-  /** long only: how many rounds. */
-  rounds?: number;
-  /** long only: where the picture goes. */
-  png?: string;
-}
+/** The bench command's flags: where the JSON goes, and each suite's options (bench's BenchSuiteOptions). */
+export type BenchFlags = Omit<BenchSuiteOptions, 'jsonFile'> & { json?: string; outDir: string };
 
 /** The suites that train a model: they take --dataset (and --dataset-dir); some take --model. */
 const DATASET_SUITES = ['accuracy', 'byzantine', 'compression', 'train'];

@@ -172,7 +172,8 @@ describe('peer daemon over fake ports', () => {
       assert.deepEqual(peer.auditor.audited, [1, 1], 'the round committed anew is audited again');
     });
 
-    it('withholds on a judgement its audit reaches only through the background retries, and resumes once the round is final', async () => {
+    /** A daemon whose audit of round 1 returned unjudged, the judgement left to `late`; it has moved on to round 2. */
+    async function peerWithRoundOneAuditPending() {
       const peer = peerOnFakes();
       peer.chain.finalRoundValue = 0;
       const late = deferred<AuditJudgement>();
@@ -181,6 +182,11 @@ describe('peer daemon over fake ports', () => {
       await peer.clock.advance(2_000);
       peer.chain.commit(MODEL_1);
       await peer.clock.advance(3_000);
+      return { peer, late };
+    }
+
+    it('withholds on a judgement its audit reaches only through the background retries, and resumes once the round is final', async () => {
+      const { peer, late } = await peerWithRoundOneAuditPending();
       // The update of round 1 was missing when the audit returned: the daemon went on to round 2.
       assert.deepEqual(peer.trainer.calls.map((call) => call.round), [1, 2]);
       late.resolve({ modelHash: MODEL_1, wrong: true });
@@ -197,14 +203,7 @@ describe('peer daemon over fake ports', () => {
     });
 
     it('takes no late judgement on a round the ledger has since voided and committed anew', async () => {
-      const peer = peerOnFakes();
-      peer.chain.finalRoundValue = 0;
-      const late = deferred<AuditJudgement>();
-      peer.auditor.late.set(1, late);
-      await peer.daemon.start();
-      await peer.clock.advance(2_000);
-      peer.chain.commit(MODEL_1);
-      await peer.clock.advance(3_000);
+      const { peer, late } = await peerWithRoundOneAuditPending();
       peer.auditor.late.clear();
       peer.chain.voidFrom(1, GENESIS);
       peer.chain.commit(RESTORED_1);
