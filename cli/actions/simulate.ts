@@ -10,7 +10,7 @@ export interface SimulateFlags {
   rule: string;
   shards: string;
   dataset: DatasetName;
-  dataDir?: string;
+  datasetDir?: string;
   model: 'mlp' | 'cnn';
   rounds: number;
   innerSteps: number;
@@ -41,6 +41,7 @@ export async function runSimulate(flags: SimulateFlags): Promise<void> {
     ...flags,
     rule,
     shards: parseShardLayout(flags.shards),
+    dataDir: flags.datasetDir,
     jsonFile: flags.json,
     pngFile: flags.png,
     print: (line) => process.stdout.write(`${line}\n`),

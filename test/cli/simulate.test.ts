@@ -24,7 +24,7 @@ describe('gradnet simulate', { timeout: 600_000 }, () => {
   it('documents every flag with its default', async () => {
     const help = await gradnet(['simulate', '--help']);
     assert.equal(help.code, 0, help.stderr);
-    const flags = ['--peers', '--malicious', '--attack', '--rule', '--shards', '--dataset', '--data-dir', '--model', '--rounds', '--inner-steps', '--codec', '--seed', '--json', '--png'];
+    const flags = ['--peers', '--malicious', '--attack', '--rule', '--shards', '--dataset', '--dataset-dir', '--model', '--rounds', '--inner-steps', '--codec', '--seed', '--json', '--png'];
     for (const flag of flags) assert.match(help.stdout, new RegExp(`${flag} <`), `${flag} is missing from --help`);
     for (const attack of ['labelflip', 'ipm', 'signflip', 'alie']) assert.ok(help.stdout.includes(`"${attack}"`), attack);
     assert.match(help.stdout, /dirichlet:ALPHA/);
