@@ -91,6 +91,7 @@ export function gossipPort(options: {
     privateKey: p2pKey,
     listen: config.listen,
     announce: config.announce,
+    mdns: config.mdns,
     bootstrap: config.bootstrap,
     chainId: chain.clients.chainId,
     ledger: chain.ledger.address,

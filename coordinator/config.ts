@@ -31,6 +31,8 @@ export const coordinatorConfigSchema = z.object({
   listen: z.array(multiaddr).min(1).default(['/ip4/127.0.0.1/tcp/0']),
   /** Addresses daemons dial instead of the listen addresses (a public IP or DNS name forwarded to this host). */
   announce: z.array(multiaddr).default([]),
+  /** Find the deployment's daemons on the local network by multicast DNS (a LAN), as `gradnet daemon --mdns` does. */
+  mdns: z.boolean().default(false),
   /** Multiaddrs ending in /p2p/<peer id> to dial at start. */
   bootstrap: z.array(z.string().regex(/^\/.+\/p2p\/\w+$/, 'must be a multiaddr ending in /p2p/<peer id>')).default([]),
   api: z

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
 import { checkCoordinatorSettings, CoordinatorConfigError, createCoordinator, parseCoordinatorConfig, type CoordinatorConfigInput } from '../../coordinator/index.ts';
 import { fetchChainId } from '../../core/chain/index.ts';
 import { DEFAULT_KEYSTORE_DIR, loadConfig, walletConfigSchema } from '../../core/config/index.ts';
@@ -18,6 +19,7 @@ export interface CoordinatorFlags {
   listen?: string[];
   bootstrap?: string[];
   announce?: string[];
+  mdns?: boolean;
   quorum?: number;
   deadlineMs?: number;
   maxWaitMs?: number;
@@ -35,16 +37,19 @@ export interface CoordinatorFlags {
 
 /**
  * The settings every gradnet command shares (rpcUrl, deployments, keystoreDir, passwordFile,
- * logLevel) from the GRADNET_* environment and the flags, with core/config's names and checks.
+ * logLevel, and the daemon's mdns) from the GRADNET_* environment and the flags, with core/config's names and checks.
  * No defaults here: what is unset is left to the config file, then to the coordinator's defaults.
  */
-const sharedSettingsSchema = walletConfigSchema.pick({ rpcUrl: true, deployments: true, keystoreDir: true, passwordFile: true, logLevel: true }).partial();
+const sharedSettingsSchema = walletConfigSchema
+  .pick({ rpcUrl: true, deployments: true, keystoreDir: true, passwordFile: true, logLevel: true })
+  .extend({ mdns: z.boolean() })
+  .partial();
 
 function sharedSettings(flags: CoordinatorFlags): ReturnType<typeof sharedSettingsSchema.parse> {
   // GRADNET_CONFIG names the other commands' settings file; the coordinator's is --config.
   const { GRADNET_CONFIG: _daemonConfig, ...env } = process.env;
   return loadConfig(sharedSettingsSchema, {
-    flags: { rpcUrl: rpcFlag(flags), deployments: flags.deployments, keystoreDir: flags.keystoreDir, passwordFile: flags.passwordFile, logLevel: flags.logLevel },
+    flags: { rpcUrl: rpcFlag(flags), deployments: flags.deployments, keystoreDir: flags.keystoreDir, passwordFile: flags.passwordFile, logLevel: flags.logLevel, mdns: flags.mdns },
     env,
     flagNames: { rpcUrl: 'rpc' },
   });
@@ -76,7 +81,7 @@ export async function runCoordinator(flags: CoordinatorFlags): Promise<void> {
   }
 }
 
-async function configInput(flags: CoordinatorFlags, shared: { rpcUrl?: string; deployments?: string }): Promise<CoordinatorConfigInput> {
+async function configInput(flags: CoordinatorFlags, shared: { rpcUrl?: string; deployments?: string; mdns?: boolean }): Promise<CoordinatorConfigInput> {
   let input: Record<string, unknown> = {};
   if (flags.config !== undefined) {
     try {
@@ -105,6 +110,7 @@ async function configInput(flags: CoordinatorFlags, shared: { rpcUrl?: string; d
   set(merged, 'listen', flags.listen);
   set(merged, 'announce', flags.announce);
   set(merged, 'bootstrap', flags.bootstrap);
+  set(merged, 'mdns', shared.mdns);
   set(merged, 'maxRounds', flags.maxRounds);
   set(merged, 'model', flags.model === undefined ? undefined : { name: flags.model });
   set(merged, 'modelSeed', flags.modelSeed);

@@ -23,6 +23,7 @@ export function coordinatorCommand(): Command {
     .option('--api-port <port>', 'HTTP API port, 0 for any (default 7070)', parsePort)
     .option('--listen <multiaddr>', 'libp2p listen address (repeatable)', collect)
     .option('--announce <multiaddr>', 'address daemons dial to reach the coordinator, e.g. /ip4/<public ip>/tcp/4001 (repeatable; default: the listen addresses)', collect)
+    .option('--mdns', 'also find this deployment\'s daemons on the local network by multicast DNS, for a LAN (GRADNET_MDNS=true; default off)')
     .option('--bootstrap <multiaddr>', 'peer to dial at start, ending in /p2p/<id> (repeatable)', collect)
     .option('--quorum <n>', 'fewest accepted updates a round needs', parsePositiveInt)
     .option('--deadline-ms <ms>', 'how long a round collects before it may close', wholeNumber)

@@ -48,11 +48,11 @@ describe('gradnet coordinator: the operator path', { timeout: 240_000 }, () => {
     await children.stop(coordinator.pid);
   });
 
-  it('takes --rpc over GRADNET_RPC_URL, and --rpc-url still, with a deprecation warning', async () => {
-    const run = (args: string[]): Promise<{ stderr: string; code: number }> => new Promise((resolve) => {
+  it('takes --rpc over GRADNET_RPC_URL, and --rpc-url still, with a deprecation warning; refuses a GRADNET_MDNS that is not a boolean', async () => {
+    const run = (args: string[], env: Record<string, string> = {}): Promise<{ stderr: string; code: number }> => new Promise((resolve) => {
       const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GRADNET_')));
       execFile(NODE22, [GRADNET_BIN, 'coordinator', '--data-dir', join(dir, 'refused'), ...args], {
-        env: { ...base, GRADNET_RPC_URL: rpcUrl, GRADNET_DEPLOYMENTS: book, GRADNET_COORDINATOR_PRIVATE_KEY: devOnlyAccounts(1)[0].privateKey },
+        env: { ...base, GRADNET_RPC_URL: rpcUrl, GRADNET_DEPLOYMENTS: book, GRADNET_COORDINATOR_PRIVATE_KEY: devOnlyAccounts(1)[0].privateKey, ...env },
         timeout: 60_000,
       }, (error, _stdout, stderr) => resolve({ stderr, code: error ? Number((error as { code?: number }).code ?? 1) : 0 }));
     });
@@ -66,5 +66,8 @@ describe('gradnet coordinator: the operator path', { timeout: 240_000 }, () => {
     const badBook = await run(['--deployments', join(dir, 'missing.json')]);
     assert.equal(badBook.code, 1);
     assert.match(badBook.stderr, /missing\.json/);
+    const badMdns = await run(['--rpc', 'http://127.0.0.1:9'], { GRADNET_MDNS: 'maybe' });
+    assert.equal(badMdns.code, 1);
+    assert.match(badMdns.stderr, /GRADNET_MDNS/);
   });
 });
