@@ -44,7 +44,7 @@ describe('gradnet deploy', () => {
     assert.deepEqual(printed, JSON.parse(await readFile(file, 'utf8')));
     assert.equal(printed.chainId, 31337);
     const genesis = genesisCheckpoint(initialParams('cnn', 2)).modelHash;
-    assert.match(first.stderr, new RegExp(`genesis model hash ${genesis} \\(model cnn, seed 2\\)`));
+    assert.match(first.stderr, new RegExp(`genesis model hash ${genesis} \\(model cnn, seed 2, dataset mnist\\)`));
     assert.equal(await (await connectGradnet({ rpcUrl: devnet.rpcUrl, deploymentsFile: file })).ledger.genesisModelHash(), genesis);
     // The old flag name still works, with a warning.
     const second = await runDeploy(['--rpc-url', devnet.rpcUrl, '--deployments', file, '--model', 'cnn', '--model-seed', '2'], env);
@@ -65,7 +65,7 @@ describe('gradnet deploy', () => {
   it('refuses --genesis-hash beside --model', async () => {
     const result = await runDeploy(['--rpc', devnet.rpcUrl, '--genesis-hash', `0x${'1'.repeat(64)}`, '--model', 'mlp'], { GRADNET_DEPLOYER_KEY: devnet.accounts[0].privateKey });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /either --genesis-hash or --model\/--model-seed, not both/);
+    assert.match(result.stderr, /either --genesis-hash or --model\/--model-seed\/--dataset, not both/);
   });
 
   it('names an unreachable RPC URL and exits 1', async () => {

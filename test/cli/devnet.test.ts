@@ -57,7 +57,7 @@ describe('gradnet devnet', () => {
       assert.match(stdout, new RegExp(`listening on 0\\.0\\.0\\.0:${port}`));
       // The genesis of the model the coordinator trains by default (mlp, seed 1), not a placeholder.
       const genesis = genesisCheckpoint(initialParams('mlp', 1)).modelHash;
-      assert.match(stdout, new RegExp(`genesis model hash: ${genesis} \\(model mlp, seed 1\\)`));
+      assert.match(stdout, new RegExp(`genesis model hash: ${genesis} \\(model mlp, seed 1, dataset mnist\\)`));
       const chain = await connectGradnet({ rpcUrl: `http://127.0.0.1:${port}`, deploymentsFile: file });
       assert.equal(await chain.ledger.genesisModelHash(), genesis);
       // Every interface: 127.0.0.2 is loopback too, but a server bound to 127.0.0.1 alone would refuse it.

@@ -275,10 +275,11 @@ export async function snapshotNetwork(topology: Topology): Promise<NetworkSnapsh
       rewards: api.rewards.map((reward) => ({ owner: reward.owner.toLowerCase(), amount: BigInt(reward.amount) })),
     });
   }
-  const owners = await Promise.all(topology.peers.map(async ({ owner }) => {
-    const tree = await topology.apiGet<{ cumulativeReward: string }>(`/rewards/${owner.address}`);
-    return { owner: owner.address, cumulative: BigInt(tree?.cumulativeReward ?? 0), claimed: (await chain.vault.claimed(owner.address)).reward };
-  }));
+  const owners = await Promise.all(topology.peers.map(async ({ owner }) => ({
+    owner: owner.address,
+    cumulative: await cumulativeAsOfLatestCommit(topology, owner.address),
+    claimed: (await chain.vault.claimed(owner.address)).reward,
+  })));
   return {
     nodes,
     slashLines: topology.coordinatorLog.map((line) => String(line.msg)).filter((msg) => /slash|equivocation/i.test(msg)),
@@ -286,6 +287,22 @@ export async function snapshotNetwork(topology: Topology): Promise<NetworkSnapsh
     owners,
     totalRewardBudget: await chain.ledger.totalRewardBudget(),
   };
+}
+
+/**
+ * What the coordinator's rewards tree owes `owner` as of its latest committed round: /rewards serves
+ * the latest final round's statement, and the latest committed one under `pending` while that is
+ * still in its challenge window. The rounds are made final first, so an owner whose first reward is
+ * still pending is answered too (the API's finality answer may lag a second).
+ */
+async function cumulativeAsOfLatestCommit(topology: Topology, owner: Hex): Promise<bigint> {
+  type Statement = { cumulativeReward: string; pending: { cumulativeReward: string } | null };
+  const earnedAnything = (await topology.chain.ledger.roundCount()) > 0;
+  const statement = await topology.apiGet<Statement>(`/rewards/${owner}`);
+  if (statement !== undefined || !earnedAnything) return BigInt((statement?.pending ?? statement)?.cumulativeReward ?? 0);
+  await finalizeCommittedRounds(topology);
+  const answered = await waitFor('the rewards statement once its round is final', () => topology.apiGet<Statement>(`/rewards/${owner}`), { timeoutMs: 5_000 }).catch(() => undefined);
+  return BigInt((answered?.pending ?? answered)?.cumulativeReward ?? 0);
 }
 
 /** Every broken property in `snapshot`, each with what shows it. Empty when all hold. */
