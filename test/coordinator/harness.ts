@@ -112,6 +112,10 @@ export async function startPeer(network: TestNetwork, owner: Owner, bootstrap: s
     bootstrap,
     // Find a restarted coordinator quickly.
     redialIntervalMs: 500,
+    // These peers start with the coordinator, in a network with nobody else to meet: a late
+    // joiner's grace (up to 6 s before the first fetch) would only hold up the second round,
+    // which opens about 3 s after they start and must commit within a test's short maxWaitMs.
+    joinGraceMs: 0,
   });
   await node.start({ signal: AbortSignal.timeout(15_000) });
   const shard = shardFor({ data: network.mnist.train, seed: 7, peers: PEERS, index: owner.index, scheme: 'iid' });
