@@ -19,7 +19,8 @@ export interface TrainerOptions {
   learningRate: number;
   codec: CodecId;
   /** Sparse codecs only (topk, topksign): fraction of coordinates sent each round. */
-  topkFraction: number;
+  /** Unset: the codec's own default. */
+  topkFraction?: number;
   /** Seeds batch order together with the node key and round, so a node's update is reproducible. */
   seed: number;
   nodeKey: Hex;

@@ -23,7 +23,7 @@ export function daemonCommand(): Command {
     .option('--dataset <name>', 'what this node trains and audits on: mnist, fashion-mnist or cifar10, the network\'s (GRADNET_DATASET; default mnist)')
     .option('--dataset-dir <dir>', 'folder of the dataset\'s files; required for cifar10 (its data_batch_N.bin, test_batch.bin) (GRADNET_DATASET_DIR)')
     .option('--codec <codec>', 'update compression: fp32, fp16, int8, topk (GRADNET_CODEC; default topk with error feedback)')
-    .option('--topk-fraction <x>', 'fraction of coordinates topk sends (GRADNET_TOPK_FRACTION; default 0.1)')
+    .option('--topk-fraction <x>', 'fraction of coordinates a sparse codec sends (GRADNET_TOPK_FRACTION; default: topksign 0.014, topk 0.1)')
     .option('--heartbeat-seconds <s>', 'heartbeat interval (GRADNET_HEARTBEAT_SECONDS; default 10)')
     .option('--no-audit', 'do not recompute committed rounds')
     .option('--backend <name>', 'tfjs backend: auto, wasm, cpu, tensorflow (GRADNET_BACKEND)')

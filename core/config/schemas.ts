@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CODEC_IDS, DATASET_NAMES, DEFAULT_CODEC, DEFAULT_DATASET, DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
+import { CODEC_IDS, DATASET_NAMES, DEFAULT_CODEC, DEFAULT_DATASET } from '../defaults/index.ts';
 
 /** gradnet's home for keystores, checkpoints and the daemon's state: `~/.gradnet`. */
 export const GRADNET_HOME = join(homedir(), '.gradnet');
@@ -67,7 +67,8 @@ export const daemonConfigSchema = z.object({
   datasetDir: z.string().min(1).optional(),
   codec: z.enum(CODEC_IDS).default(DEFAULT_CODEC),
   /** Fraction of coordinates the sparse codecs (topk, topksign) keep (error feedback carries the rest to the next round). */
-  topkFraction: z.number().gt(0).max(1).default(DEFAULT_TOPK_FRACTION),
+  /** Unset: the codec's own default (core/defaults defaultFractionOf). */
+  topkFraction: z.number().gt(0).max(1).optional(),
   heartbeatSeconds: z.number().positive().default(10),
   /** How often the ledger is polled for committed rounds. */
   chainPollSeconds: z.number().positive().default(1),

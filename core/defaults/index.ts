@@ -5,6 +5,6 @@
  * codecs and applies the top-k fraction (and re-exports both); core/protocol's validator applies
  * the norm bound it is given.
  */
-export { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION, type CodecId } from './network.ts';
+export { CODEC_IDS, DEFAULT_CODEC, DEFAULT_MAX_UPDATE_NORM, DEFAULT_TOPK_FRACTION, defaultFractionOf, type CodecId } from './network.ts';
 export { DATASET_NAMES, DEFAULT_DATASET, type DatasetName } from './datasets.ts';
 export { DEFAULT_AGGREGATION_RULE } from './aggregation.ts';

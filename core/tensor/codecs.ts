@@ -1,4 +1,4 @@
-import { DEFAULT_TOPK_FRACTION } from '../defaults/index.ts';
+import { defaultFractionOf } from '../defaults/index.ts';
 import { CODEC_IDS, HEADER_BYTES, CodecError, isCodecId, type CodecId } from './codecs-format.ts';
 import {
   decodeFp16,
@@ -28,7 +28,7 @@ export interface EncodeOptions {
    * then be measured from errorFeedbackStart(base, residual), not from the base model.
    */
   residual?: Float32Array;
-  /** Sparse codecs only (topk, topksign): fraction of coordinates to keep, in (0, 1]; DEFAULT_TOPK_FRACTION if absent. */
+  /** Sparse codecs only (topk, topksign): fraction of coordinates to keep, in (0, 1]; the codec's own default (defaultFractionOf) if absent. */
   k?: number;
 }
 
@@ -85,14 +85,14 @@ export function encodeDelta(codec: CodecId, delta: Float32Array, options: Encode
       throw new CodecError(`delta[${i}] is ${corrected[i]}; local training diverged — lower the learning rate`, i);
     }
   }
-  const encoded = encodeWith(codec, corrected, options.k ?? DEFAULT_TOPK_FRACTION);
+  const encoded = encodeWith(codec, corrected, options.k);
   if (codec === 'fp32') return { payload: encoded.payload };
   const residual = new Float32Array(corrected.length);
   for (let i = 0; i < corrected.length; i++) residual[i] = corrected[i] - encoded.decoded[i];
   return { payload: encoded.payload, residual };
 }
 
-function encodeWith(codec: CodecId, values: Float32Array, fraction: number): EncodedDense {
+function encodeWith(codec: CodecId, values: Float32Array, fraction: number | undefined): EncodedDense {
   switch (codec) {
     case 'fp32':
       return encodeFp32(values);
@@ -101,9 +101,9 @@ function encodeWith(codec: CodecId, values: Float32Array, fraction: number): Enc
     case 'int8':
       return encodeInt8(values);
     case 'topk':
-      return encodeTopk(values, fraction);
+      return encodeTopk(values, fraction ?? defaultFractionOf('topk'));
     case 'topksign':
-      return encodeTopksign(values, fraction);
+      return encodeTopksign(values, fraction ?? defaultFractionOf('topksign'));
   }
 }
 

@@ -4,7 +4,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, daemonConfigSchema, envName, loadConfig } from '../../../core/config/index.ts';
-import { DEFAULT_TOPK_FRACTION } from '../../../core/defaults/index.ts';
 
 function tempFile(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gradnet-config-')), 'config.json');
@@ -31,7 +30,7 @@ describe('loadConfig', () => {
     assert.equal(config.audit, false);
     assert.deepEqual(config.bootstrap, ['/ip4/127.0.0.1/tcp/1/p2p/abc', '/ip4/127.0.0.1/tcp/2/p2p/def']);
     assert.equal(config.rpcUrl, 'http://127.0.0.1:8545');
-    assert.equal(config.topkFraction, DEFAULT_TOPK_FRACTION);
+    assert.equal(config.topkFraction, undefined, 'unset: each codec takes its own default');
   });
 
   it('names the bad setting, its value and its source', () => {

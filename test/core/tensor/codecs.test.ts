@@ -256,6 +256,14 @@ test('the default codec is a known sparse codec and its fraction is a valid k', 
   assert.throws(() => encodeDelta('int8', new Float32Array(3), { k: 0.1 }), /sparse codecs/);
 });
 
+test('a sparse codec given no fraction keeps its own default: topk 10% (1.4% starves it), topksign the network default', () => {
+  const delta = syntheticDelta(10_000, 5);
+  const kept = (codec: CodecId, k?: number): number => decodeDelta(codec, encodeDelta(codec, delta, k === undefined ? {} : { k }).payload, delta.length).filter((value) => value !== 0).length;
+  assert.equal(kept('topk'), kept('topk', 0.1));
+  assert.equal(kept('topk'), 1000);
+  assert.equal(kept('topksign'), kept('topksign', DEFAULT_TOPK_FRACTION));
+});
+
 test('error feedback starts local training from base + residual', () => {
   const base = new Float32Array([1, 2, 3]);
   assert.equal(errorFeedbackStart(base, undefined), base);
