@@ -1,4 +1,5 @@
 import { getAddress, type Hex } from 'viem';
+import { searchLatestFinal } from '../core/chain/index.ts';
 import { buildRewardsTree, rewardProof, type RewardsTree } from '../core/rewards/index.ts';
 import type { RoundPhase } from '../core/round/index.ts';
 import { ApiRequestError } from './errors.ts';
@@ -87,14 +88,9 @@ export function createApiSource(deps: { store: CoordinatorStore; nodes: NodeView
     });
     return search.final;
   };
-  /** The latest final round up to `latest` (finality is a prefix of the committed rounds). */
+  /** The latest final round up to `latest` (core/chain's search, after what was found final before). */
   const searchFinal = async (latest: number): Promise<number> => {
-    let [final, pending] = [Math.min(knownFinal, latest), latest + 1];
-    while (pending - final > 1) {
-      const middle = Math.floor((final + pending) / 2);
-      if (await chain.isFinal(middle)) final = middle;
-      else pending = middle;
-    }
+    const final = await searchLatestFinal((round) => chain.isFinal(round), latest, knownFinal);
     knownFinal = Math.max(knownFinal, final);
     return final;
   };

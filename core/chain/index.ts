@@ -39,7 +39,7 @@ export {
   TransactionFailedError,
   TransactionTimeoutError,
 } from './errors.ts';
-export { LedgerClient, MAX_PENDING_ROUNDS, StoredRoundCache, toCommittedRound, type StoredRound, type CommittedRound, type RoundRecord, type RoundStatus, type VoidedRound } from './ledger.ts';
+export { LedgerClient, MAX_PENDING_ROUNDS, searchLatestFinal, StoredRoundCache, toCommittedRound, type StoredRound, type CommittedRound, type RoundRecord, type RoundStatus, type VoidedRound } from './ledger.ts';
 export {
   NODE_KEY_BINDING_TYPES,
   RegistryClient,

@@ -65,6 +65,21 @@ const UINT32_MAX = 2 ** 32 - 1;
 /** RoundLedger.MAX_PENDING_ROUNDS: round r is committed only once round r − 256 is final. */
 export const MAX_PENDING_ROUNDS = 256;
 
+/**
+ * The latest final round among 1..`roundCount`, by binary search of `isFinal`: finality is a prefix
+ * of the committed rounds, and every round up to max(`knownFinal`, roundCount − MAX_PENDING_ROUNDS)
+ * is final already, so only the rounds after that are asked about.
+ */
+export async function searchLatestFinal(isFinal: (round: number) => Promise<boolean>, roundCount: number, knownFinal = 0): Promise<number> {
+  let [final, pending] = [Math.min(roundCount, Math.max(knownFinal, roundCount - MAX_PENDING_ROUNDS)), roundCount + 1];
+  while (pending - final > 1) {
+    const middle = Math.floor((final + pending) / 2);
+    if (await isFinal(middle)) final = middle;
+    else pending = middle;
+  }
+  return final;
+}
+
 /** Read and commit rounds on RoundLedger: the ledger actions, in the numbers the coordinator and nodes use. */
 export class LedgerClient {
   readonly address: Address;
@@ -165,12 +180,7 @@ export class LedgerClient {
    */
   async latestFinalRound(options: ActionOptions & { roundCount?: number } = {}): Promise<number> {
     const count = options.roundCount ?? (await this.roundCount(options));
-    let [final, pending] = [Math.min(count, Math.max(this.#knownFinal, count - MAX_PENDING_ROUNDS)), count + 1];
-    while (pending - final > 1) {
-      const middle = Math.floor((final + pending) / 2);
-      if (await this.isFinal(middle, options)) final = middle;
-      else pending = middle;
-    }
+    const final = await searchLatestFinal((round) => this.isFinal(round, options), count, this.#knownFinal);
     this.#knownFinal = Math.max(this.#knownFinal, final);
     return final;
   }
