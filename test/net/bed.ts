@@ -8,6 +8,7 @@ import { initialParams } from '../../core/ml/index.ts';
 import { freePort, ProcessGroup, waitFor, type ChildLogLine, type RunningChild } from '../../core/process/index.ts';
 import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { NetHosts, type HostNetwork, type HostSpec, type NetHost } from './hosts.ts';
+import { waitForCommittedRounds } from '../support/topology.ts';
 import { LoopbackHosts } from './loopback.ts';
 
 /**
@@ -154,10 +155,7 @@ export class NetBed {
   }
 
   waitForRounds(count: number, timeoutMs: number): Promise<number> {
-    return waitFor(`round ${count} committed`, async () => {
-      const committed = await this.roundCount();
-      return committed >= count ? committed : undefined;
-    }, { timeoutMs, pollMs: 250, signal: this.options.signal });
+    return waitForCommittedRounds(this.chain, count, { timeoutMs, signal: this.options.signal });
   }
 
   /** The daemon's last log messages, to explain a failure. */

@@ -297,7 +297,7 @@ export async function snapshotNetwork(topology: Topology): Promise<NetworkSnapsh
  */
 async function cumulativeAsOfLatestCommit(topology: Topology, owner: Hex): Promise<bigint> {
   type Statement = { cumulativeReward: string; pending: { cumulativeReward: string } | null };
-  const earnedAnything = (await topology.chain.ledger.roundCount()) > 0;
+  const earnedAnything = (await topology.roundCount()) > 0;
   const statement = await topology.apiGet<Statement>(`/rewards/${owner}`);
   if (statement !== undefined || !earnedAnything) return BigInt((statement?.pending ?? statement)?.cumulativeReward ?? 0);
   await finalizeCommittedRounds(topology);

@@ -8,6 +8,14 @@ import { freePort, ProcessGroup, waitFor, type ChildLogLine, type RunningChild }
 import { genesisCheckpoint } from '../../core/tensor/index.ts';
 import { startRpcRelay, type RpcRelay } from './rpc-relay.ts';
 
+/** Waits until the ledger holds at least `count` committed rounds; returns how many it holds. */
+export function waitForCommittedRounds(chain: GradnetChain, count: number, options: { timeoutMs: number; signal?: AbortSignal }): Promise<number> {
+  return waitFor(`round ${count} committed`, async () => {
+    const committed = await chain.ledger.roundCount();
+    return committed >= count ? committed : undefined;
+  }, { timeoutMs: options.timeoutMs, pollMs: 250, signal: options.signal });
+}
+
 /**
  * The demo topology as real processes, for tests and benchmarks that hurt it: a devnet, the
  * coordinator and one daemon per peer, each started (and restarted) by the launcher with the same
@@ -224,10 +232,7 @@ export class Topology {
 
   /** Waits until at least `count` rounds are committed on chain; returns the count. */
   waitForRounds(count: number, timeoutMs: number): Promise<number> {
-    return waitFor(`round ${count} committed`, async () => {
-      const committed = await this.roundCount();
-      return committed >= count ? committed : undefined;
-    }, { timeoutMs, pollMs: 250, signal: this.options.signal });
+    return waitForCommittedRounds(this.chain, count, { timeoutMs, signal: this.options.signal });
   }
 
   /** GET a coordinator API path as JSON; undefined when it does not answer (it may be down) or answers an error. */
